@@ -1,3 +1,27 @@
-"""simengine: regional input-output and agent-based simulation of local public spending."""
+"""simengine: regional input-output and agent-based simulation of local public spending.
+
+The public API::
+
+    import simengine
+    table = simengine.load_table("korea-2014")       # or a .csv / .nc / .xlsx path
+    table.multipliers("output", "I")                  # xarray.DataArray by sector
+    table.impact({"F": 1_000.0}, closed=True)         # direct / indirect / induced / total
+"""
+
+from .datasets import list_datasets, load_table
+from .errors import ConvergenceError, DataError, DataQualityWarning, ScenarioError, SimEngineError
+from .tables import IOTable
 
 __version__ = "0.1.0"
+
+__all__ = [
+    "IOTable",
+    "load_table",
+    "list_datasets",
+    "SimEngineError",
+    "ScenarioError",
+    "DataError",
+    "ConvergenceError",
+    "DataQualityWarning",
+    "__version__",
+]

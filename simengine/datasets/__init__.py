@@ -1,0 +1,88 @@
+"""Shipped datasets and the one function that opens a table by name or path.
+
+Each shipped dataset is a NetCDF-4 file beside this module, rebuilt from the raw files in
+``raw/`` by its recipe module (``python -m simengine.datasets.rebuild``); a test checks
+that the rebuild equals the shipped file.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..errors import DataError
+from ..tables import IOTable
+
+__all__ = ["DatasetInfo", "DATASETS", "list_datasets", "load_table", "dataset_path"]
+
+HERE = Path(__file__).parent
+
+
+@dataclass(frozen=True)
+class DatasetInfo:
+    """A shipped dataset: its name, file, recipe module and provenance."""
+
+    name: str
+    filename: str
+    recipe: str
+    description: str
+    source: str
+    licence: str
+    raw_folder: str
+
+
+DATASETS: dict[str, DatasetInfo] = {
+    "korea-2014": DatasetInfo(
+        name="korea-2014",
+        filename="korea_2014.nc",
+        recipe="simengine.datasets.korea_2014",
+        description="Korea national IO table 2014, 53 industries, domestic flows, KRW million",
+        source="WIOD 2016 release NIOT + WIOD 2013 SEA (University of Groningen, GGDC)",
+        licence="CC BY 4.0 (attribution: Timmer et al. 2015, Rev. Int. Econ. 23: 575-605)",
+        raw_folder="raw/kor-wiod",
+    ),
+}
+
+DEFAULT_TABLE = "korea-2014"
+
+
+def list_datasets() -> list[DatasetInfo]:
+    """Return the shipped datasets with their provenance."""
+    return list(DATASETS.values())
+
+
+def dataset_path(name: str) -> Path:
+    """Path of a shipped dataset's NetCDF file."""
+    if name not in DATASETS:
+        raise DataError(f"unknown dataset {name!r}; shipped datasets: {', '.join(DATASETS)} (see 'simengine tables')")
+    return HERE / DATASETS[name].filename
+
+
+def load_table(name_or_path: str | os.PathLike = DEFAULT_TABLE, *, strict=()) -> IOTable:
+    """Open a table: a shipped dataset name, or a ``.nc``, ``.csv``, ``.xlsx`` file path.
+
+    Parameters
+    ----------
+    name_or_path : str or path-like
+        For example ``"korea-2014"`` or ``"my_table.csv"`` (the CSV layout of
+        :mod:`simengine.io`).
+    strict : iterable of str or "all"
+        Data-quality checks that raise instead of warn.
+    """
+    text = str(name_or_path)
+    if text in DATASETS:
+        return IOTable.from_netcdf(dataset_path(text), name=text, strict=strict)
+    path = Path(text)
+    suffix = path.suffix.lower()
+    if not path.exists():
+        raise DataError(
+            f"table {text!r} is neither a shipped dataset ({', '.join(DATASETS)}) nor an existing file"
+        )
+    if suffix in (".nc", ".nc4", ".netcdf"):
+        return IOTable.from_netcdf(path, strict=strict)
+    if suffix == ".csv":
+        return IOTable.from_csv(path, strict=strict)
+    if suffix in (".xlsx", ".xlsm"):
+        return IOTable.from_excel(path, strict=strict)
+    raise DataError(f"{path}: unknown table format {suffix!r}; use .nc, .csv or .xlsx")

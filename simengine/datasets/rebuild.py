@@ -1,0 +1,19 @@
+"""Rebuild every shipped dataset from its raw files: ``python -m simengine.datasets.rebuild``."""
+
+from __future__ import annotations
+
+import importlib
+
+from . import DATASETS, dataset_path
+
+
+def main() -> None:
+    """Run each dataset's recipe and write its NetCDF file beside this module."""
+    for info in DATASETS.values():
+        recipe = importlib.import_module(info.recipe)
+        path = recipe.write(dataset_path(info.name))
+        print(f"{info.name}: wrote {path}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,96 @@
+"""Plain-text and tabular summaries for the terminal and for files written by the CLI."""
+
+from __future__ import annotations
+
+import os
+import platform
+from collections.abc import Sequence
+from pathlib import Path
+
+import pandas as pd
+
+from .errors import DataError
+from .io import atomic_path, write_netcdf
+from .tables import IOTable
+
+__all__ = ["multiplier_frame", "frame_text", "write_frame", "datasets_listing", "environment_info"]
+
+
+def multiplier_frame(
+    table: IOTable, kinds: Sequence[str], multiplier_type: str, *, sort: bool = False, top: int | None = None
+) -> pd.DataFrame:
+    """Multipliers of several kinds side by side, one row per sector.
+
+    Columns are named ``"<kind> (<units>)"``; the index is the sector code, with the
+    sector name as the first column.
+    """
+    columns = {"name": [str(n) for n in table.dataset["sector_name"].values]}
+    for kind in kinds:
+        values = table.multipliers(kind, multiplier_type)
+        units = "ratio" if values.attrs["units"] == "1" else values.attrs["units"]
+        columns[f"{kind} ({units})"] = values.values
+    frame = pd.DataFrame(columns, index=pd.Index(table.sectors, name="sector"))
+    if sort:
+        frame = frame.sort_values(frame.columns[1], ascending=False)
+    if top is not None:
+        frame = frame.head(top)
+    frame.attrs.update(table=table.name, type=multiplier_type, unit=table.unit)
+    return frame
+
+
+def frame_text(frame: pd.DataFrame, *, title: str, name_width: int = 40) -> str:
+    """Render a frame for the terminal with long names shortened."""
+    shown = frame.copy()
+    if "name" in shown:
+        shown["name"] = [n if len(n) <= name_width else n[: name_width - 1] + "…" for n in shown["name"]]
+    body = shown.to_string(float_format=lambda v: f"{v:.4g}")
+    return f"{title}\n{body}"
+
+
+def write_frame(frame: pd.DataFrame, path: str | os.PathLike, *, overwrite: bool = False) -> Path:
+    """Write a frame as ``.csv`` or ``.nc`` (NetCDF-4), atomically."""
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix == ".csv":
+        with atomic_path(path, overwrite=overwrite) as tmp:
+            frame.to_csv(tmp, float_format="%.17g")
+        return path
+    if suffix in (".nc", ".nc4"):
+        ds = frame.to_xarray()
+        ds.attrs.update({k: str(v) for k, v in frame.attrs.items()})
+        return write_netcdf(ds, path, overwrite=overwrite)
+    raise DataError(f"{path}: unknown output format {suffix!r}; use .csv or .nc")
+
+
+def datasets_listing(datasets) -> str:
+    """Describe shipped datasets, one block each."""
+    blocks = []
+    for info in datasets:
+        blocks.append(
+            f"{info.name}\n  {info.description}\n  source:  {info.source}\n  licence: {info.licence}\n"
+            f"  raw files and SOURCE.md: simengine/datasets/{info.raw_folder}\n  recipe:  {info.recipe}"
+        )
+    return "\n".join(blocks)
+
+
+def environment_info() -> str:
+    """Versions of simengine and its numerical stack, numba threading, shipped datasets."""
+    import numba
+    import numpy
+    import scipy
+    import xarray
+
+    from . import __version__
+    from .datasets import DATASETS
+
+    lines = [
+        f"simengine {__version__}",
+        f"python    {platform.python_version()} ({platform.platform()})",
+        f"numpy     {numpy.__version__}",
+        f"scipy     {scipy.__version__}",
+        f"xarray    {xarray.__version__}",
+        f"numba     {numba.__version__} ({numba.config.NUMBA_NUM_THREADS} threads, layer {numba.config.THREADING_LAYER})",
+        f"cpus      {os.cpu_count()}",
+        f"datasets  {', '.join(DATASETS)}",
+    ]
+    return "\n".join(lines)
