@@ -128,6 +128,7 @@ def household_closure(
     A: np.ndarray,
     labour_income_coefficients: np.ndarray,
     household_consumption_coefficients: np.ndarray,
+    household_self_coefficient: float = 0.0,
 ) -> np.ndarray:
     """Coefficient matrix of the model closed with respect to households.
 
@@ -140,15 +141,19 @@ def household_closure(
     household_consumption_coefficients : ndarray, shape (n,)
         Household purchases from each industry per unit of household income, ``c``
         (money / money).
+    household_self_coefficient : float
+        Households' purchases of labour services from households per unit of income
+        (domestic staff); 0 unless the table records them.
 
     Returns
     -------
     ndarray, shape (n + 1, n + 1)
-        ``[[A, c], [h', 0]]`` (Miller & Blair 2009, eq. 6.13).
+        ``[[A, c], [h', a_hh]]`` (Miller & Blair 2009, section 2.5).
     """
     n = A.shape[0]
     closed = np.zeros((n + 1, n + 1))
     closed[:n, :n] = A
     closed[:n, n] = household_consumption_coefficients
     closed[n, :n] = labour_income_coefficients
+    closed[n, n] = household_self_coefficient
     return closed

@@ -457,7 +457,14 @@ class IOTable:
         if type in ("simple", "I"):
             effect = self._system.solve_transposed(direct)
         else:
-            effect = self._closed_system.solve_transposed(np.append(direct, 0.0))[:-1]
+            # Income: the household row of the closed inverse (M&B 2009, eq. 6.13); other
+            # kinds weight the industry rows of the closed inverse by their coefficients.
+            weights = np.zeros(len(direct) + 1)
+            if kind == "income":
+                weights[-1] = 1.0
+            else:
+                weights[:-1] = direct
+            effect = self._closed_system.solve_transposed(weights)[:-1]
         if type in ("I", "II"):
             with np.errstate(divide="ignore", invalid="ignore"):
                 values = np.where(direct != 0, effect / np.where(direct != 0, direct, 1.0), np.nan)

@@ -43,7 +43,7 @@ def frame_text(frame: pd.DataFrame, *, title: str, name_width: int = 40) -> str:
     shown = frame.copy()
     if "name" in shown:
         shown["name"] = [n if len(n) <= name_width else n[: name_width - 1] + "…" for n in shown["name"]]
-    body = shown.to_string(float_format=lambda v: f"{v:.4g}")
+    body = shown.reset_index().to_string(index=False, float_format=lambda v: f"{v:.4g}")
     return f"{title}\n{body}"
 
 

@@ -1,0 +1,93 @@
+"""Bad tables give one clear error or a named warning, never a silently wrong number."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from simengine import DataError, DataQualityWarning, IOTable
+
+
+def test_non_productive_table_is_an_error_naming_sectors():
+    # A = [[0.5, 0.8], [0.7, 0.4]] has spectral radius 1.2: no nonnegative solution.
+    Z = np.array([[50.0, 80.0], [70.0, 40.0]])
+    x = np.array([100.0, 100.0])
+    with pytest.warns(DataQualityWarning):
+        table = IOTable.from_arrays(Z, [30.0, 20.0], x=x, sectors=["farm", "steel"])
+    with pytest.raises(DataError, match=r"not productive.*spectral radius.*steel"):
+        table.multipliers("output")
+
+
+def test_non_productive_never_returns_negative_output():
+    # A = [[0.9, 0.3], [0.3, 0.9]]: spectral radius 1.2, yet det(I - A) != 0, so a bare
+    # solve would return negative outputs.
+    Z = np.array([[90.0, 30.0], [30.0, 90.0]])
+    with pytest.warns(DataQualityWarning):
+        table = IOTable.from_arrays(Z, [1.0, 1.0], x=[100.0, 100.0])
+    with pytest.raises(DataError):
+        table.impact([1.0, 1.0])
+
+
+def test_nan_is_an_error():
+    with pytest.raises(DataError, match="NaN"):
+        IOTable.from_arrays([[1.0, np.nan], [0.0, 1.0]], [5.0, 5.0])
+
+
+def test_negative_flows_warn_and_strict_raises():
+    Z = np.array([[10.0, -2.0], [3.0, 10.0]])
+    with pytest.warns(DataQualityWarning, match="negative_flows"):
+        IOTable.from_arrays(Z, [50.0, 50.0])
+    with pytest.raises(DataError, match="negative_flows"):
+        IOTable.from_arrays(Z, [50.0, 50.0], strict=["negative_flows"])
+
+
+def test_unbalanced_rows_warn():
+    with pytest.warns(DataQualityWarning, match="row_balance"):
+        IOTable.from_arrays([[10.0, 20.0], [5.0, 5.0]], [70.0, 90.0], x=[100.0, 120.0], sectors=["a", "b"])
+
+
+def test_zero_output_sector_warns_and_gets_zero_coefficients():
+    Z = np.array([[10.0, 0.0], [0.0, 0.0]])
+    with pytest.warns(DataQualityWarning, match="zero_output.*S2"):
+        table = IOTable.from_arrays(Z, [90.0, 0.0], x=[100.0, 0.0])
+    assert np.asarray(table.technical_coefficients())[:, 1].tolist() == [0.0, 0.0]
+
+
+def test_unknown_strict_name_is_an_error():
+    with pytest.raises(DataError, match="unknown check"):
+        IOTable.from_arrays([[1.0]], [9.0], strict=["balance"])
+
+
+def test_check_all_is_strict():
+    table = IOTable.from_arrays([[1.0]], [9.0])
+    table.check()
+
+
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"Z": [[1.0, 2.0]], "final_demand": [1.0]}, "square"),
+        ({"Z": [[1.0]], "final_demand": [1.0, 2.0]}, "final_demand has shape"),
+        ({"Z": [[1.0]], "final_demand": [1.0], "x": [1.0, 2.0]}, "x has shape"),
+        ({"Z": [[1.0, 0.0], [0.0, 1.0]], "final_demand": [1.0, 1.0], "sectors": ["a", "a"]}, "unique"),
+    ],
+)
+def test_malformed_arrays_name_the_problem(kwargs, message):
+    with pytest.raises(DataError, match=message):
+        IOTable.from_arrays(**kwargs)
+
+
+def test_missing_data_for_a_multiplier_kind_is_explained(miller_blair_2x2):
+    with pytest.raises(DataError, match="employment"):
+        miller_blair_2x2.multipliers("employment")
+    with pytest.raises(DataError, match="compensation"):
+        miller_blair_2x2.multipliers("income")
+    with pytest.raises(DataError, match="unknown multiplier kind"):
+        miller_blair_2x2.multipliers("jobs")
+    with pytest.raises(DataError, match="unknown multiplier type"):
+        miller_blair_2x2.multipliers("output", "III")
+
+
+def test_unknown_sector_in_demand_mapping(miller_blair_2x2):
+    with pytest.raises(DataError, match="unknown sector 'S9'"):
+        miller_blair_2x2.impact({"S9": 1.0})

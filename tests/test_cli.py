@@ -1,0 +1,62 @@
+"""The command line through click's CliRunner: output, files, exit codes, error text."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+from cli import main
+
+
+@pytest.fixture
+def runner():
+    return CliRunner()
+
+
+def test_multipliers_prints_a_sorted_table(runner):
+    result = runner.invoke(main, ["multipliers", "--kind", "output", "--kind", "employment", "--type", "I", "--sort", "--top", "5"])
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert "korea-2014" in lines[0]
+    assert "C10-C12" in lines[2]  # food manufacturing has the largest output multiplier
+    assert len(lines) == 2 + 5
+
+
+def test_multipliers_writes_csv_and_refuses_to_overwrite(runner, tmp_path):
+    out = tmp_path / "m.csv"
+    args = ["multipliers", "--kind", "income", "--type", "II", "-o", str(out)]
+    assert runner.invoke(main, args).exit_code == 0
+    frame = pd.read_csv(out, index_col="sector")
+    assert len(frame) == 53
+    again = runner.invoke(main, args)
+    assert again.exit_code == 1
+    assert again.output.strip().startswith("error:") and "--overwrite" in again.output
+    assert runner.invoke(main, [*args, "--overwrite"]).exit_code == 0
+
+
+def test_multipliers_writes_netcdf(runner, tmp_path):
+    out = tmp_path / "m.nc"
+    assert runner.invoke(main, ["multipliers", "-o", str(out)]).exit_code == 0
+    import xarray as xr
+
+    assert xr.open_dataset(out, engine="h5netcdf").sizes["sector"] == 53
+
+
+def test_bad_table_is_one_line_and_exit_1(runner):
+    result = runner.invoke(main, ["multipliers", "--table", "nowhere.csv"])
+    assert result.exit_code == 1
+    assert result.output.count("\n") == 1 and "Traceback" not in result.output
+    assert "nowhere.csv" in result.output
+
+
+def test_debug_shows_the_traceback(runner):
+    result = runner.invoke(main, ["--debug", "multipliers", "--table", "nowhere.csv"])
+    assert result.exit_code != 0 and result.exception is not None
+
+
+def test_tables_and_info(runner):
+    tables = runner.invoke(main, ["tables"])
+    assert tables.exit_code == 0 and "korea-2014" in tables.output and "CC BY 4.0" in tables.output
+    info = runner.invoke(main, ["info"])
+    assert info.exit_code == 0 and "numba" in info.output and "threads" in info.output

@@ -1,0 +1,84 @@
+"""Table files: CSV, Excel and NetCDF round trips; atomic, non-overwriting writes."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import xarray as xr
+
+from simengine import DataError, IOTable, load_table
+
+CSV = """# currency = KRW
+# monetary_unit = million
+# price_year = 2014
+code,name,S1,S2,fd:household_consumption,fd:exports,total_output
+S1,Agriculture,150,500,200,150,1000
+S2,Manufacturing,200,100,1200,500,2000
+va:compensation,,300,500,,,
+va:other_value_added,,350,900,,,
+employment,,40,60,,,
+"""
+
+
+def test_csv_layout_reads_the_textbook_table(tmp_path):
+    path = tmp_path / "mb.csv"
+    path.write_text(CSV)
+    table = load_table(path)
+    assert table.sectors == ["S1", "S2"]
+    assert table.unit == "KRW million"
+    np.testing.assert_allclose(table.leontief_inverse(), [[1.254125, 0.330033], [0.264026, 1.122112]], atol=5e-7)
+    np.testing.assert_allclose(table.multipliers("income", "simple"), [300 / 1000 * 1.254125 + 500 / 2000 * 0.264026, 300 / 1000 * 0.330033 + 500 / 2000 * 1.122112], atol=1e-6)
+    assert list(table.dataset["fd_category"].values) == ["household_consumption", "exports"]
+
+
+def test_csv_netcdf_excel_round_trips(tmp_path, korea):
+    csv_path = korea.to_csv(tmp_path / "k.csv")
+    nc_path = korea.to_netcdf(tmp_path / "k.nc")
+    from_csv = load_table(csv_path)
+    from_nc = load_table(nc_path)
+    for other in (from_csv, from_nc):
+        np.testing.assert_allclose(other.multipliers("employment", "II"), korea.multipliers("employment", "II"), rtol=1e-12)
+    import pandas as pd
+
+    frame = pd.read_csv(csv_path, comment="#")
+    xlsx = tmp_path / "k.xlsx"
+    frame.to_excel(xlsx, index=False)
+    from_xlsx = IOTable.from_excel(xlsx, currency="KRW", monetary_unit="million")
+    np.testing.assert_allclose(from_xlsx.multipliers("output"), korea.multipliers("output"), rtol=1e-12)
+
+
+def test_existing_file_is_not_overwritten_and_nothing_half_written(tmp_path, korea):
+    path = tmp_path / "k.nc"
+    path.write_text("precious")
+    with pytest.raises(DataError, match="exists.*overwrite"):
+        korea.to_netcdf(path)
+    assert path.read_text() == "precious"
+    korea.to_netcdf(path, overwrite=True)
+    assert xr.open_dataset(path, engine="h5netcdf").sizes["sector"] == 53
+    assert [p.name for p in tmp_path.iterdir()] == ["k.nc"]
+
+
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("code,S1\nS1,abc\n", "non-numeric"),
+        ("code,S1,S2\nS1,1,2\n", "no matching column|unknown columns"),
+        ("code,S1,weird\nS1,1,2\n", "unknown columns"),
+        ("S1,S2\n1,2\n", "'code' column"),
+        ("code,S1\nS1,\n", "empty cells"),
+    ],
+)
+def test_bad_csv_names_the_file_and_problem(tmp_path, text, message):
+    path = tmp_path / "bad.csv"
+    path.write_text(text)
+    with pytest.raises(DataError, match=f"bad.csv.*({message})"):
+        load_table(path)
+
+
+def test_missing_and_unknown_tables(tmp_path):
+    with pytest.raises(DataError, match="neither a shipped dataset"):
+        load_table(tmp_path / "none.csv")
+    odd = tmp_path / "t.txt"
+    odd.write_text("x")
+    with pytest.raises(DataError, match="unknown table format"):
+        load_table(odd)
