@@ -1,0 +1,78 @@
+"""Synthetic, contract-conforming result Datasets for tests of code downstream of the runner."""
+
+from __future__ import annotations
+
+import numpy as np
+import xarray as xr
+
+from simengine import __version__
+from simengine.results import FLOW_ACCOUNTS, LEAKAGE_CHANNELS, RESULT_VARIABLES
+
+
+def synthetic_result(
+    scenario: str = "baseline",
+    *,
+    seed: int = 0,
+    sectors=("F", "G47", "N", "O84"),
+    periods: int = 1,
+    time_unit: str = "year",
+    draws: int | None = None,
+    local_share: float = 0.6,
+    cost_premium: float = 0.0,
+) -> xr.Dataset:
+    """A result that passes :func:`simengine.results.check_result` (numbers are random)."""
+    rng = np.random.default_rng(seed)
+    n = len(sectors)
+    budget = np.full(periods, 1000.0)
+    awards = budget * local_share
+    flows = np.zeros(len(FLOW_ACCOUNTS))
+    flows[0], flows[1] = local_share, 1 - local_share
+    split = rng.dirichlet(np.ones(len(FLOW_ACCOUNTS) - 2)) * local_share
+    flows[2:] = split
+    output = rng.uniform(10, 100, (periods, n)) * local_share
+    data = {
+        "budget": budget,
+        "local_awards": awards,
+        "local_award_share": awards / budget,
+        "cost_premium": np.full(periods, cost_premium),
+        "local_output": output,
+        "local_value_added": output * 0.4,
+        "local_income": output * 0.2,
+        "local_employment": output * 0.01,
+        "local_tax": output.sum(axis=1) * 0.02,
+        "nonlocal_output": output * 0.5,
+        "leakage": rng.uniform(0, 100, (periods, len(LEAKAGE_CHANNELS))),
+        "flows": flows,
+        "output_effects": np.vstack([output[0] * 0.5, output[0] * 0.3, output[0] * 0.2, output[0]]),
+        "lm3": np.array(1.6 + local_share / 2),
+    }
+    ds = xr.Dataset(
+        coords={
+            "scenario": [scenario],
+            "time": np.arange(periods),
+            "sector": list(sectors),
+            "channel": list(LEAKAGE_CHANNELS),
+            "account": list(FLOW_ACCOUNTS),
+            "effect": ["direct", "indirect", "induced", "total"],
+        },
+        attrs={
+            "region": "gwangmyeong",
+            "table": "korea-2014",
+            "data_version": "test",
+            "simengine_version": __version__,
+            "currency": "KRW",
+            "monetary_unit": "million",
+            "price_year": 2014,
+            "mode": "analytic" if draws is None else "agents",
+            "time_unit": time_unit,
+        },
+    )
+    for name, (dims, kind, long_name) in RESULT_VARIABLES.items():
+        values = np.asarray(data[name])[None, ...]
+        units = {"money": "KRW million", "persons": "persons", "1": "1"}[kind]
+        ds[name] = (dims, values, {"units": units, "long_name": long_name})
+    if draws is not None:
+        noise = xr.DataArray(rng.normal(1.0, 0.05, draws), dims="draw", coords={"draw": np.arange(draws)})
+        for name in ("local_output", "local_value_added", "local_income", "local_employment", "local_tax"):
+            ds[name] = (ds[name] * noise).assign_attrs(ds[name].attrs)
+    return ds
