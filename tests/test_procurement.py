@@ -256,6 +256,16 @@ def test_analysis_dims_totals_and_units(tmp_path):
     assert (table["contracts"] > 0).all() and len(table) == 2 * 8 - 1
 
 
+def test_given_size_class_and_social_economy_dimension(tmp_path):
+    path = write_csv(tmp_path, row() + ",lot-a", row("C2", social="") + ",lot-b", header=f"{HEADER},size_class")
+    register = read_register(path)
+    assert list(register["size_class"]) == ["lot-a", "lot-b"]
+    analysis = spend_analysis(register, by=["size_class", "social_economy"])
+    assert set(analysis["social_economy"].values) == {"False", "unknown", "all"}
+    with pytest.raises(DataError, match="is not an ISO date"):
+        read_register(write_csv(tmp_path, row().replace("2024-03-01", "01/13/2024")))
+
+
 def test_bad_dimensions(tmp_path):
     register = read_register(write_csv(tmp_path, row()))
     with pytest.raises(DataError, match="cannot analyse by"):
