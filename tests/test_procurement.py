@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 import xarray as xr
 from click.testing import CliRunner
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cli import main
@@ -300,6 +300,7 @@ def registers(draw):
     return "\n".join(lines) + "\n"
 
 
+@settings(max_examples=25)  # each example writes and reads a file
 @given(text=registers())
 def test_money_is_conserved_and_shares_are_fractions(tmp_path_factory, text):
     path = tmp_path_factory.mktemp("reg") / "r.csv"
