@@ -13,6 +13,7 @@ import click
 
 from simengine import text
 from simengine.errors import SimEngineError
+from simengine.procurement.register import LOCALITY_RULES
 
 
 class _Group(click.Group):
@@ -92,3 +93,35 @@ def multipliers(table_name, kinds, mtype, sort, top, output, overwrite) -> None:
         click.echo(text.frame_text(frame, title=f"{table.name}: type {mtype} multipliers"))
     else:
         click.echo(f"wrote {text.write_frame(frame, output, overwrite=overwrite)}")
+
+
+@main.command()
+@click.argument("register", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--mapping", type=click.Path(dir_okay=False, path_type=Path), help="TOML mapping for other layouts.")
+@click.option(
+    "--locality",
+    type=click.Choice(LOCALITY_RULES),
+    help="Rule for 'local' [default: the mapping's, else same_city].",
+)
+@click.option("--buyer-location", help="Buyer location for every row (overrides a buyer_location column).")
+@click.option(
+    "--by",
+    multiple=True,
+    default=("sector", "method", "size_class"),
+    show_default=True,
+    help="Dimension; repeat for several.",
+)
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write .csv or .nc.")
+@click.option("--overwrite", is_flag=True, help="Replace an existing output file.")
+def spend(register, mapping, locality, buyer_location, by, output, overwrite) -> None:
+    """Spend analysis: local award shares (by value and count) of a contract register."""
+    from simengine.procurement import read_register, spend_analysis, spend_table, write_spend
+
+    awards = read_register(register, mapping=mapping, locality=locality, buyer_location=buyer_location)
+    analysis = spend_analysis(awards, by=by)
+    if output is None:
+        attrs = analysis.attrs
+        title = f"{register.name}: local award shares ({attrs['locality']} rule; value in {attrs['currency']})"
+        click.echo(text.frame_text(spend_table(analysis), title=title))
+    else:
+        click.echo(f"wrote {write_spend(analysis, output, overwrite=overwrite)}")
