@@ -23,7 +23,9 @@ def sweep_points(sweep: Sweep) -> list[dict[str, object]]:
     """
     if sweep.method == "grid":
         paths = [p.path for p in sweep.parameter]
-        return [dict(zip(paths, combo, strict=True)) for combo in itertools.product(*(p.values for p in sweep.parameter))]
+        return [
+            dict(zip(paths, combo, strict=True)) for combo in itertools.product(*(p.values for p in sweep.parameter))
+        ]
     rng = np.random.default_rng(np.random.SeedSequence(sweep.seed))
     points = []
     for _ in range(sweep.draws):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -13,6 +14,7 @@ __all__ = ["REGIONS", "check_labels", "default_sectors"]
 REGIONS = ("gwangmyeong", "busan")
 
 
+@functools.cache
 def default_sectors() -> tuple[str, ...]:
     """Sector codes of the shipped ``korea-2014`` table (WIOD codes, e.g. ``F`` = construction)."""
     from ..datasets import load_table

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import difflib
+import json
 import re
 import tomllib
 import types
@@ -44,9 +45,18 @@ _VALUE_CHARS = 60
 
 
 def scenario_error(
-    file: Path | str, key_path: str, problem: str, *, options: Iterable[str] = (), got: Any = None
+    file: Path | str,
+    key_path: str,
+    problem: str,
+    *,
+    options: Iterable[str] = (),
+    got: Any = None,
+    suggest_for: str | None = None,
 ) -> ScenarioError:
-    """Build the one-line error ``FILE: KEY.PATH: problem (got ...); valid: ...; did you mean ...?``."""
+    """Build the one-line error ``FILE: KEY.PATH: problem (got ...); valid: ...; did you mean ...?``.
+
+    The suggestion is the option closest to ``suggest_for`` (default: ``got`` when it is a string).
+    """
     message = f"{file}: {key_path or '(top level)'}: {problem}"
     options = [str(o) for o in options]
     if got is not None:
@@ -54,10 +64,11 @@ def scenario_error(
     if options:
         shown = ", ".join(options[:12]) + (", ..." if len(options) > 12 else "")
         message += f"; valid: {shown}"
-        if isinstance(got, str):
-            close = difflib.get_close_matches(got, options, n=1, cutoff=0.5)
+        target = got if suggest_for is None else suggest_for
+        if isinstance(target, str):
+            close = difflib.get_close_matches(target, options, n=1, cutoff=0.5)
             if not close:
-                close = [o for o in options if o.lower() == got.lower() or got.lower().startswith(o.lower())][:1]
+                close = [o for o in options if o.lower() == target.lower()][:1]
             if close:
                 message += f"; did you mean {close[0]!r}?"
     return ScenarioError(message)
@@ -144,7 +155,7 @@ def _load_document(path: Path, chain: tuple[Path, ...]) -> dict:
     if not isinstance(parent_name, str) or not parent_name:
         raise scenario_error(resolved, "extends", "must be the name of one TOML file", got=parent_name)
     parent_path = Path(_resolve(resolved.parent, parent_name, resolved, "extends"))
-    if not parent_path.is_file():
+    if not _is_file(parent_path):
         raise scenario_error(resolved, "extends", f"parent file not found: {parent_path}", got=parent_name)
     merged = merge_tables(_load_document(parent_path, (*chain, resolved)), document)
     child_budget = document.get("budget")
@@ -153,6 +164,13 @@ def _load_document(path: Path, chain: tuple[Path, ...]) -> dict:
             if given in child_budget and replaced not in child_budget:
                 merged["budget"].pop(replaced, None)
     return merged
+
+
+def _is_file(path: Path) -> bool:
+    try:
+        return path.is_file()
+    except (OSError, ValueError):
+        return False
 
 
 def _read_cell_file(document: dict, file: Path) -> None:
@@ -200,6 +218,12 @@ def _union_member(annotation: Any, tag: Any) -> type[BaseModel] | None:
     return None
 
 
+def _key_text(key: Any) -> str:
+    """A key as written in a TOML key path: bare when it can be, else quoted with escapes."""
+    key = str(key)
+    return key if re.fullmatch(r"[A-Za-z0-9_-]+", key) else json.dumps(key)
+
+
 def _walk(model: type[BaseModel], loc: Sequence[Any]) -> tuple[str, type[BaseModel] | None]:
     """Turn a pydantic error location into a TOML key path, and find the model owning its last key."""
     path, current, owner = "", model, None
@@ -211,13 +235,13 @@ def _walk(model: type[BaseModel], loc: Sequence[Any]) -> tuple[str, type[BaseMod
             current = args[0] if typing.get_origin(current) is list and args else None
         elif isinstance(current, type) and issubclass(current, BaseModel):
             owner = current
-            path += f".{part}" if path else str(part)
+            path += f".{_key_text(part)}" if path else _key_text(part)
             field = current.model_fields.get(part)
             current = field.annotation if field is not None else None
         elif typing.get_origin(current) in (typing.Union, types.UnionType) and _union_member(current, part):
             current = _union_member(current, part)
         else:
-            path += f".{part}" if path else str(part)
+            path += f".{_key_text(part)}" if path else _key_text(part)
             current = None
     return path, owner
 
@@ -231,8 +255,9 @@ def _from_validation_error(file: Path, exc: ValidationError, model: type[BaseMod
     if kind == "extra_forbidden":
         options = sorted(owner.model_fields) if owner is not None else []
         unknown = str(first["loc"][-1])
-        error = scenario_error(file, key_path, f"unknown key {unknown!r}{more}", options=options, got=unknown)
-        return ScenarioError(str(error).replace(f" (got {unknown!r})", ""))
+        return scenario_error(
+            file, key_path, f"unknown key {_excerpt(unknown)}{more}", options=options, suggest_for=unknown
+        )
     if kind in ("union_tag_invalid", "union_tag_not_found"):
         options = re.findall(r"'([^']*)'", str(ctx.get("expected_tags", "")))
         if not options:
