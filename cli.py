@@ -125,3 +125,30 @@ def spend(register, mapping, locality, buyer_location, by, output, overwrite) ->
         click.echo(text.frame_text(spend_table(analysis), title=title))
     else:
         click.echo(f"wrote {write_spend(analysis, output, overwrite=overwrite)}")
+
+
+@main.command("validate")
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+def validate_command(files) -> None:
+    """Validate scenario and batch files: OK per good file, one error line per bad file."""
+    from simengine.scenario import validate
+
+    results = validate(files)
+    for result in results:
+        click.echo(f"OK {result.path} ({result.kind})" if result.ok else f"error: {result.error}", err=not result.ok)
+    if not all(result.ok for result in results):
+        raise click.exceptions.Exit(1)
+
+
+@main.command("schema")
+@click.option("--kind", default="scenario", show_default=True, type=click.Choice(["scenario", "batch"]))
+@click.option(
+    "-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write to a file instead of stdout."
+)
+@click.option("--overwrite", is_flag=True, help="Replace an existing output file.")
+def schema_command(kind, output, overwrite) -> None:
+    """JSON Schema of scenario (or batch) files, for editors."""
+    from simengine.scenario.docs import write_json_schema
+
+    text_out = write_json_schema(kind, output, overwrite=overwrite)
+    click.echo(text_out if output is None else f"wrote {output}")
