@@ -40,7 +40,7 @@ def write_csv(tmp_path: Path, *rows: str, header: str = HEADER) -> Path:
     return path
 
 
-def row(cid="C1", value="1000", sector="goods", method="open_competition", supplier=CITY, size="sme", social="false"):
+def row(cid="C1", value="1000", sector="goods", method="open", supplier=CITY, size="sme", social="false"):
     return f"{cid},2024-03-01,{value},KRW,{sector},{method},{supplier},{CITY},{size},{social}"
 
 
@@ -49,7 +49,7 @@ def row(cid="C1", value="1000", sector="goods", method="open_competition", suppl
 
 def test_reads_the_canonical_layout(tmp_path):
     path = write_csv(
-        tmp_path, row(), row("C2", "5e9", "construction", "negotiated_small", '"Seoul, Seoul"', "large", "yes")
+        tmp_path, row(), row("C2", "5e9", "construction", "negotiated", '"Seoul, Seoul"', "large", "yes")
     )
     register = read_register(path)
     assert list(register["contract_id"]) == ["C1", "C2"]
@@ -86,7 +86,7 @@ def test_mapping_dict_reads_another_layout(tmp_path):
 
 
 def test_missing_column_names_file_column_and_expected_names(tmp_path):
-    path = write_csv(tmp_path, "C1,1000,goods,open_competition", header="contract_id,value,sector,method")
+    path = write_csv(tmp_path, "C1,1000,goods,open", header="contract_id,value,sector,method")
     with pytest.raises(DataError, match="register.csv") as info:
         read_register(path, buyer_location="x")
     message = str(info.value)
@@ -98,7 +98,7 @@ def test_missing_column_names_file_column_and_expected_names(tmp_path):
     [
         (row(value="12k"), r"line 3, column 'value': '12k' is not a number"),
         (row(value="-5"), r"line 3, column 'value': '-5' is negative"),
-        (row(method="lowest_bid"), r"line 3, column 'method': 'lowest_bid' is not a known method.*negotiated_small"),
+        (row(method="lowest_bid"), r"line 3, column 'method': 'lowest_bid' is not a known method.*negotiated"),
         (row(size="tiny"), r"line 3, column 'supplier_size': 'tiny'"),
         (row(social="maybe"), r"line 3, column 'social_economy': 'maybe' is not a yes/no flag"),
         (row(cid=""), r"line 3, column 'contract_id'"),
@@ -112,7 +112,7 @@ def test_bad_values_name_line_column_value_and_fix(tmp_path, bad_row, expected):
 
 def test_unmapped_value_with_a_mapping_table_is_an_error(tmp_path):
     path = write_csv(tmp_path, row(), row("C2", method="auction"))
-    mapping = {"values": {"method": {"open_competition": "open_competition"}}}
+    mapping = {"values": {"method": {"open": "open"}}}
     with pytest.raises(DataError, match=r"line 3, column 'method': 'auction' is not in the mapping"):
         read_register(path, mapping=mapping)
 
@@ -146,7 +146,7 @@ def test_other_register_errors(tmp_path):
     with pytest.raises(DataError, match="several currencies"):
         read_register(two)
     no_buyer = write_csv(
-        tmp_path, "C1,1,goods,open_competition,Anyang", header="contract_id,value,sector,method,supplier_location"
+        tmp_path, "C1,1,goods,open,Anyang", header="contract_id,value,sector,method,supplier_location"
     )
     with pytest.raises(DataError, match="no buyer location"):
         read_register(no_buyer, mapping={"currency": "KRW"})
@@ -179,7 +179,7 @@ def test_other_register_errors(tmp_path):
 )
 def test_locality_rules(tmp_path, supplier, buyer, rule, local):
     header = "contract_id,value,currency,sector,method,supplier_location,buyer_location"
-    path = write_csv(tmp_path, f'C1,5,KRW,goods,open_competition,"{supplier}","{buyer}"', header=header)
+    path = write_csv(tmp_path, f'C1,5,KRW,goods,open,"{supplier}","{buyer}"', header=header)
     result = read_register(path, locality=rule)["is_local"].iloc[0]
     assert (result is pd.NA) if local is None else (result == local)
 
@@ -244,7 +244,7 @@ def test_latest_release_is_kept_and_n_suppliers_checked(tmp_path):
 
 
 def test_analysis_dims_totals_and_units(tmp_path):
-    path = write_csv(tmp_path, row(), row("C2", "3e7", "services", "negotiated_small", '"Seoul, Seoul"'))
+    path = write_csv(tmp_path, row(), row("C2", "3e7", "services", "negotiated", '"Seoul, Seoul"'))
     analysis = spend_analysis(read_register(path))
     assert analysis["local_share_value"].dims == ("sector", "method", "size_class")
     assert analysis["value"].attrs["units"] == "KRW" and analysis["contracts"].attrs["units"] == "awards"
@@ -336,8 +336,8 @@ def test_synthetic_register_reproduces_the_busan_shares():
     for sector in ("construction", "services", "goods"):
         measured = float(shares.sel({"sector": sector, "method": "all"}))
         assert measured == pytest.approx(BUSAN_LOCAL_SHARES[sector], abs=SYNTHETIC_SHARE_ATOL)
-    mall = float(shares.sel({"sector": "all", "method": "central_shopping_mall"}))
-    assert mall == pytest.approx(BUSAN_LOCAL_SHARES["central_shopping_mall"], abs=SYNTHETIC_SHARE_ATOL)
+    mall = float(shares.sel({"sector": "all", "method": "shopping_mall"}))
+    assert mall == pytest.approx(BUSAN_LOCAL_SHARES["shopping_mall"], abs=SYNTHETIC_SHARE_ATOL)
     assert float(analysis["contracts"].sel({"sector": "all", "method": "all"})) == 3050
 
 

@@ -4,7 +4,7 @@ The canonical layout (also the layout of the Korean example register) has one ro
 award, or one row per supplier of a multi-supplier award::
 
     contract_id,award_date,value,currency,sector,method,supplier_location,buyer_location,supplier_size,social_economy
-    GM-1,2024-01-03,18500000,KRW,services,negotiated_small,"Gwangmyeong, Gyeonggi","Gwangmyeong, Gyeonggi",sme,no
+    GM-1,2024-01-03,18500000,KRW,services,negotiated,"Gwangmyeong, Gyeonggi","Gwangmyeong, Gyeonggi",sme,no
 
 Required columns: ``contract_id``, ``value``, ``sector``, ``method``, ``supplier_location``.
 Optional: ``award_date``, ``currency`` (else set in the mapping), ``size_class`` (else
@@ -35,6 +35,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import DataError, DataQualityWarning
+from .vocabulary import METHODS
 
 __all__ = [
     "read_register",
@@ -46,16 +47,6 @@ __all__ = [
     "OPTIONAL_COLUMNS",
 ]
 
-#: Contract methods of MODEL.md section 5 (Korean local contracts): small negotiated contract
-#: (수의계약), regionally restricted competition (지역제한경쟁), open competition (일반경쟁),
-#: scoring / negotiation (협상에 의한 계약), central shopping mall (나라장터 종합쇼핑몰).
-METHODS = (
-    "negotiated_small",
-    "regional_restricted",
-    "open_competition",
-    "scoring_negotiation",
-    "central_shopping_mall",
-)
 REQUIRED_COLUMNS = ("contract_id", "value", "sector", "method", "supplier_location")
 OPTIONAL_COLUMNS = (
     "award_date",

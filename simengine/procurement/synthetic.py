@@ -48,7 +48,7 @@ BUSAN_LOCAL_SHARES = {
     "construction": 0.726,
     "services": 0.528,
     "goods": 0.591,
-    "central_shopping_mall": 0.374,
+    "shopping_mall": 0.374,
 }
 SHIPPED_REGISTER = Path(__file__).resolve().parents[2] / "scenarios" / "data" / "gwangmyeong_register_synthetic.csv"
 SHIPPED_SEED = 20240101
@@ -76,19 +76,19 @@ _REST_OF_KOREA = (
 #: (sector, method) -> (number of contracts, median value in KRW, lognormal sigma,
 #: prior probability that the winner is local). Illustrative assumptions.
 _CELLS = {
-    ("construction", "negotiated_small"): (500, 30e6, 0.8, 0.85),
-    ("construction", "regional_restricted"): (250, 400e6, 0.9, 0.8),
-    ("construction", "open_competition"): (60, 3e9, 1.0, 0.4),
-    ("construction", "scoring_negotiation"): (20, 2e9, 0.8, 0.45),
-    ("services", "negotiated_small"): (700, 15e6, 0.8, 0.75),
-    ("services", "regional_restricted"): (150, 150e6, 0.9, 0.7),
-    ("services", "open_competition"): (80, 500e6, 1.0, 0.35),
-    ("services", "scoring_negotiation"): (60, 800e6, 0.9, 0.4),
-    ("services", "central_shopping_mall"): (150, 20e6, 1.2, 0.35),
-    ("goods", "negotiated_small"): (500, 8e6, 0.8, 0.8),
-    ("goods", "regional_restricted"): (80, 80e6, 0.9, 0.7),
-    ("goods", "open_competition"): (50, 300e6, 1.0, 0.4),
-    ("goods", "central_shopping_mall"): (450, 15e6, 1.2, 0.35),
+    ("construction", "negotiated"): (500, 30e6, 0.8, 0.85),
+    ("construction", "restricted"): (250, 400e6, 0.9, 0.8),
+    ("construction", "open"): (60, 3e9, 1.0, 0.4),
+    ("construction", "scoring"): (20, 2e9, 0.8, 0.45),
+    ("services", "negotiated"): (700, 15e6, 0.8, 0.75),
+    ("services", "restricted"): (150, 150e6, 0.9, 0.7),
+    ("services", "open"): (80, 500e6, 1.0, 0.35),
+    ("services", "scoring"): (60, 800e6, 0.9, 0.4),
+    ("services", "shopping_mall"): (150, 20e6, 1.2, 0.35),
+    ("goods", "negotiated"): (500, 8e6, 0.8, 0.8),
+    ("goods", "restricted"): (80, 80e6, 0.9, 0.7),
+    ("goods", "open"): (50, 300e6, 1.0, 0.4),
+    ("goods", "shopping_mall"): (450, 15e6, 1.2, 0.35),
 }
 #: Illustrative annual awarded value (KRW) and the parts of it that are fixed by assumption.
 _TOTAL_BUDGET = 300e9
@@ -108,7 +108,7 @@ def _sector_weights() -> dict[str, float]:
 def _cell_targets() -> dict[tuple[str, bool], tuple[float, float]]:
     """(sector, is shopping mall) -> (total value in KRW, local share of value)."""
     targets = {}
-    mall_share = BUSAN_LOCAL_SHARES["central_shopping_mall"]
+    mall_share = BUSAN_LOCAL_SHARES["shopping_mall"]
     for sector, weight in _sector_weights().items():
         budget = weight * _TOTAL_BUDGET
         mall = _MALL_FRACTION.get(sector, 0.0)
@@ -169,7 +169,7 @@ def synthetic_register(*, seed: int = SHIPPED_SEED, year: int = 2024) -> pd.Data
             )
         )
     frame = pd.concat(parts, ignore_index=True)
-    mall = frame["method"] == "central_shopping_mall"
+    mall = frame["method"] == "shopping_mall"
     local = np.zeros(len(frame), dtype=bool)
     for (sector, in_mall), (budget, share) in _cell_targets().items():
         cell = ((frame["sector"] == sector) & (mall == in_mall)).to_numpy()
@@ -181,7 +181,7 @@ def synthetic_register(*, seed: int = SHIPPED_SEED, year: int = 2024) -> pd.Data
         )
         frame.loc[cell, "value"] = scaled
         local[cell] = won
-    restricted = (frame["method"] == "regional_restricted").to_numpy()
+    restricted = (frame["method"] == "restricted").to_numpy()
     in_province = restricted | (frame["place"].to_numpy() < 0.5)
     gyeonggi = np.array([f"{c}, Gyeonggi" for c in _REST_OF_GYEONGGI])[frame["city"]]
     elsewhere = np.array(_REST_OF_KOREA)[frame["far"]]

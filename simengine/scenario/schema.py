@@ -18,6 +18,8 @@ from typing import Annotated, Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from ..procurement.vocabulary import METHODS, SIZE_CLASSES
+
 __all__ = [
     "SCHEMA_VERSION",
     "METHODS",
@@ -52,10 +54,6 @@ __all__ = [
 #: The only schema version this release reads.
 SCHEMA_VERSION = 1
 
-#: Procurement methods (Korean local-government contracting, 지방계약법).
-METHODS = ("negotiated", "restricted", "open", "scoring", "shopping_mall")
-#: Contract-size classes; their upper bounds are set in ``[budget.size_class_upper]``.
-SIZE_CLASSES = ("small", "medium", "large")
 #: Multiplier from a monetary unit to one currency unit.
 MONETARY_SCALE = {"one": 1.0, "thousand": 1e3, "million": 1e6, "billion": 1e9}
 #: Largest amount accepted anywhere (in the stated unit); larger values are typos.
