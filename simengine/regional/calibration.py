@@ -137,14 +137,29 @@ class Calibration:
         return fit.loc[fit["output_in_error"].abs().sort_values(ascending=False).index[:count]]
 
 
-def _in_region_multipliers(blocks_national: np.ndarray, share: np.ndarray, rpc: np.ndarray) -> np.ndarray:
-    """In-region output multipliers of region 0 after splitting the nation with ``rpc``."""
+def _in_region_multipliers(blocks_national: np.ndarray, share: np.ndarray, rpc: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """In-region output multipliers of region 0 after splitting the nation with ``rpc``,
+    and their Jacobian with respect to ``rpc`` (rows: purchasing sectors).
+
+    Notes
+    -----
+    With ``u' = e_R' L`` (``e_R`` ones on the region's rows), ``d(u')/d rpc_k =
+    u' (dA/d rpc_k) L``. ``rpc_k`` moves row ``k`` of the national coefficients from the
+    rest of the country's rows to the region's rows in the region's columns, so
+    ``u' dA/d rpc_k = (u_Rk - u_Nk) [a_k, 0]`` and the Jacobian is one transposed solve
+    with ``n`` right-hand sides.
+    """
     n = share.size
     blocks = split_coefficients(blocks_national, 0, share, np.repeat(rpc[:, None], n, axis=1))
     system = LeontiefSystem(blocks.reshape(2 * n, 2 * n))
     mask = np.zeros(2 * n)
     mask[:n] = 1.0
-    return system.solve_transposed(mask)[:n]
+    weights = system.solve_transposed(mask)
+    national = blocks_national[0, :, 0, :]
+    moved = np.hstack([national, np.zeros((n, n))])
+    propagated = system.solve_transposed(moved.T).T[:, :n]
+    jacobian = ((weights[:n] - weights[n:])[:, None] * propagated).T
+    return weights[:n], jacobian
 
 
 def calibrate_purchase_coefficients(
@@ -190,15 +205,28 @@ def calibrate_purchase_coefficients(
     target_in = targets["output_in"].to_numpy()[has_target]
     target_out = targets["output_out"].to_numpy()[has_target]
 
-    def residuals(rpc: np.ndarray) -> np.ndarray:
-        inside = _in_region_multipliers(blocks, share, rpc)[has_target]
+    n = len(sectors)
+    centring = np.eye(n) - 1.0 / n
+
+    def residuals_and_jacobian(rpc: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        inside, jacobian = _in_region_multipliers(blocks, share, rpc)
+        inside, jacobian = inside[has_target], jacobian[has_target]
         parts = [(inside - target_in) / target_in, ridge * (rpc - rpc.mean())]
+        derivatives = [jacobian / target_in[:, None], ridge * centring]
         if out_weight:
             parts.append(out_weight * ((total[has_target] - inside) - target_out) / target_out)
-        return np.concatenate(parts)
+            derivatives.append(-out_weight * jacobian / target_out[:, None])
+        return np.concatenate(parts), np.vstack(derivatives)
 
-    start = np.full(len(sectors), 0.7)
-    solution = scipy.optimize.least_squares(residuals, start, bounds=(0.0, 1.0), xtol=1e-10, ftol=1e-10)
+    start = np.full(n, 0.7)
+    solution = scipy.optimize.least_squares(
+        lambda rpc: residuals_and_jacobian(rpc)[0],
+        start,
+        jac=lambda rpc: residuals_and_jacobian(rpc)[1],
+        bounds=(0.0, 1.0),
+        xtol=1e-12,
+        ftol=1e-12,
+    )
     if not solution.success:
         raise ConvergenceError(f"calibration of {region!r} did not converge: {solution.message}")
     rpc = np.clip(solution.x, 0.0, 1.0)
