@@ -14,7 +14,15 @@ from .errors import DataError
 from .io import atomic_path, write_netcdf
 from .tables import IOTable
 
-__all__ = ["multiplier_frame", "regional_multiplier_frame", "calibration_text", "frame_text", "write_frame", "datasets_listing", "environment_info"]
+__all__ = [
+    "multiplier_frame",
+    "regional_multiplier_frame",
+    "calibration_text",
+    "frame_text",
+    "write_frame",
+    "datasets_listing",
+    "environment_info",
+]
 
 
 def multiplier_frame(
@@ -50,9 +58,7 @@ def regional_multiplier_frame(
     types are not available for regional models.
     """
     if multiplier_type not in ("simple", "I"):
-        raise DataError(
-            f"regional multipliers are open-model only: use --type simple or I (got {multiplier_type!r})"
-        )
+        raise DataError(f"regional multipliers are open-model only: use --type simple or I (got {multiplier_type!r})")
     region = model.regions[0]
     columns = {"name": [str(n) for n in model.dataset["sector_name"].values]}
     for kind in kinds:
@@ -77,10 +83,15 @@ def calibration_text(calibration, *, region: str, worst: int = 10) -> str:
     lines = [
         f"{region}: regional purchase coefficients fitted to BOK 2020 in-region output multipliers",
         f"  sectors with a target: {summary['sectors_with_target']}",
-        f"  median |relative error|, in-region output multiplier:      {summary['median_abs_rel_error_output_in']:.2%}",
-        f"  median |relative error|, out-of-region output multiplier:  {summary['median_abs_rel_error_output_out']:.2%}",
-        f"  median |relative error|, in-region value-added multiplier: {summary['median_abs_rel_error_value_added_in']:.2%}",
-        f"  median |relative error|, out-of-region value added:        {summary['median_abs_rel_error_value_added_out']:.2%}",
+        *(
+            f"  median |relative error|, {label}: {summary[key]:.2%}"
+            for label, key in (
+                ("in-region output multiplier     ", "median_abs_rel_error_output_in"),
+                ("out-of-region output multiplier ", "median_abs_rel_error_output_out"),
+                ("in-region value-added multiplier", "median_abs_rel_error_value_added_in"),
+                ("out-of-region value added       ", "median_abs_rel_error_value_added_out"),
+            )
+        ),
         f"  sectors with in-region error above 5%: {summary['poorly_fit']}",
         f"worst {worst} sectors (in-region output multiplier):",
     ]

@@ -60,7 +60,11 @@ def test_calibrated_model_identities(gyeonggi_fit, korea):
 
 def test_shipped_regions_rebuild_from_their_recipe():
     gyeonggi = regions.build_province("gyeonggi")
-    built = {"gyeonggi-2014": gyeonggi, "busan-2014": regions.build_province("busan"), "gwangmyeong": regions.build_gwangmyeong(gyeonggi)}
+    built = {
+        "gyeonggi-2014": gyeonggi,
+        "busan-2014": regions.build_province("busan"),
+        "gwangmyeong": regions.build_gwangmyeong(gyeonggi),
+    }
     assert set(built) == set(REGIONS)
     for name, model in built.items():
         shipped = xr.open_dataset(region_path(name), engine="h5netcdf").load()
@@ -80,7 +84,9 @@ def test_gwangmyeong_model():
     assert model.regions == ["gwangmyeong", "rest_of_gyeonggi", "rest_of_korea"]
     output = model.multipliers("output")
     city = output.sel(region="gwangmyeong")
-    assert np.all(city["in_region"] >= 1) and np.all(city["in_region"] < load_region("gyeonggi-2014").multipliers("output")["in_region"].sel(region="gyeonggi"))
+    assert np.all(city["in_region"] >= 1) and np.all(
+        city["in_region"] < load_region("gyeonggi-2014").multipliers("output")["in_region"].sel(region="gyeonggi")
+    )
     local = model.local_economy("gwangmyeong")
     np.testing.assert_allclose(local.column_totals(), 1.0, atol=1e-12)
     assert np.all(local.other_region_inputs > 0)
@@ -99,9 +105,16 @@ def test_cli_region_calibrate_prints_the_fit(runner):
 
 
 def test_cli_multipliers_with_region(runner, tmp_path):
-    result = runner.invoke(main, ["multipliers", "--region", "gyeonggi-2014", "--kind", "output", "--kind", "value_added", "--type", "simple"])
+    result = runner.invoke(
+        main,
+        ["multipliers", "--region", "gyeonggi-2014", "--kind", "output", "--kind", "value_added", "--type", "simple"],
+    )
     assert result.exit_code == 0, result.output
-    assert "in-region" in result.output and "out-of-region" in result.output and "final demand in gyeonggi" in result.output
+    assert (
+        "in-region" in result.output
+        and "out-of-region" in result.output
+        and "final demand in gyeonggi" in result.output
+    )
     out = tmp_path / "m.csv"
     assert runner.invoke(main, ["multipliers", "--region", "busan-2014", "-o", str(out)]).exit_code == 0
     frame = pd.read_csv(out, index_col="sector")
@@ -114,10 +127,27 @@ def test_cli_multipliers_with_region(runner, tmp_path):
 
 def test_cli_region_build_and_errors(runner, tmp_path, korea):
     path = tmp_path / "emp.csv"
-    rows = "\n".join(f"{s},{v * 0.05:.1f}" for s, v in zip(korea.sectors, korea.dataset["employment"].values))
+    national = korea.dataset["employment"].values
+    rows = "\n".join(f"{s},{v * 0.05:.1f}" for s, v in zip(korea.sectors, national, strict=True))
     path.write_text("sector,employment\n" + rows + "\n", encoding="utf-8")
     out = tmp_path / "r.nc"
-    result = runner.invoke(main, ["region", "build", "--employment", str(path), "--method", "flq", "--delta", "0.3", "--name", "city", "-o", str(out)])
+    result = runner.invoke(
+        main,
+        [
+            "region",
+            "build",
+            "--employment",
+            str(path),
+            "--method",
+            "flq",
+            "--delta",
+            "0.3",
+            "--name",
+            "city",
+            "-o",
+            str(out),
+        ],
+    )
     assert result.exit_code == 0, result.output
     assert load_region(out).regions == ["city", "rest_of_country"]
     listed = runner.invoke(main, ["multipliers", "--region", str(out), "--top", "3"])

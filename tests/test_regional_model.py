@@ -6,14 +6,14 @@ import doctest
 
 import numpy as np
 import pytest
+from conftest import IDENTITY_ATOL, IDENTITY_RTOL
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
+from strategies import productive_tables
 
 from simengine.errors import DataError
 from simengine.regional import RegionalModel, build_region_model, quotients, read_employment_csv
-from conftest import IDENTITY_ATOL, IDENTITY_RTOL
-from strategies import productive_tables
 
 
 def test_quotients_doctest():
@@ -35,7 +35,9 @@ def test_two_region_totals_equal_national_multipliers(table, data):
         multipliers = model.multipliers(kind)
         national = table.multipliers(kind, "simple").values
         for region in range(2):
-            np.testing.assert_allclose(multipliers["total"].values[region], national, rtol=IDENTITY_RTOL, atol=IDENTITY_ATOL)
+            np.testing.assert_allclose(
+                multipliers["total"].values[region], national, rtol=IDENTITY_RTOL, atol=IDENTITY_ATOL
+            )
         assert np.all(multipliers["in_region"].values <= multipliers["total"].values + IDENTITY_ATOL)
     output = model.multipliers("output")
     assert np.all(output["in_region"].values >= 1.0 - IDENTITY_ATOL)
@@ -55,13 +57,24 @@ def test_three_region_split_aggregates_to_two_region(table, city_fraction, delta
         new_region="L",
         rest_region="P_rest",
         employment=national * 0.4 * city_fraction,
-        local_factors=quotients.location_quotient_factors(national * 0.4 * city_fraction, national * 0.4, method="flq", delta=delta),
+        local_factors=quotients.location_quotient_factors(
+            national * 0.4 * city_fraction, national * 0.4, method="flq", delta=delta
+        ),
     )
     assert city.regions == ["L", "P_rest", "rest_of_country"]
     three = city.multipliers("output")["by_region"].sel(region="L")
     two = model.multipliers("output")["by_region"].sel(region="P")
-    np.testing.assert_allclose(three.sel(affected_region=["L", "P_rest"]).sum("affected_region"), two.sel(affected_region="P"), rtol=IDENTITY_RTOL)
-    np.testing.assert_allclose(three.sel(affected_region="rest_of_country"), two.sel(affected_region="rest_of_country"), rtol=IDENTITY_RTOL, atol=IDENTITY_ATOL)
+    np.testing.assert_allclose(
+        three.sel(affected_region=["L", "P_rest"]).sum("affected_region"),
+        two.sel(affected_region="P"),
+        rtol=IDENTITY_RTOL,
+    )
+    np.testing.assert_allclose(
+        three.sel(affected_region="rest_of_country"),
+        two.sel(affected_region="rest_of_country"),
+        rtol=IDENTITY_RTOL,
+        atol=IDENTITY_ATOL,
+    )
     feedback = city.feedback("L")
     assert np.all(feedback["feedback"].values >= -IDENTITY_ATOL)
     np.testing.assert_allclose(feedback["own_block"], city.multipliers("output")["in_region"].sel(region="L"))
@@ -71,7 +84,11 @@ def test_feedback_matches_explicit_inverse_blocks(korea):
     """Own block of the full inverse vs (I - A_RR)^-1, computed with explicit inverses."""
     model = build_region_model(korea, korea.dataset["employment"].values * 0.2, method="flq", delta=0.3, region="R")
     n = len(korea.sectors)
-    A = model.dataset["coefficients"].transpose("region_from", "sector_from", "region_to", "sector_to").values.reshape(2 * n, 2 * n)
+    A = (
+        model.dataset["coefficients"]
+        .transpose("region_from", "sector_from", "region_to", "sector_to")
+        .values.reshape(2 * n, 2 * n)
+    )
     full = np.linalg.inv(np.eye(2 * n) - A)
     isolated = np.linalg.inv(np.eye(n) - A[:n, :n])
     feedback = model.feedback("R")
@@ -86,9 +103,16 @@ def test_local_economy_balances_and_matches_blocks(korea):
     local = model.local_economy("R")
     np.testing.assert_allclose(local.column_totals(), 1.0, atol=1e-12)
     blocks = model.dataset["coefficients"]
-    np.testing.assert_allclose(local.local_inputs, blocks.sel(region_from="R", region_to="R").transpose("sector_from", "sector_to"))
-    np.testing.assert_allclose(local.other_region_inputs, blocks.sel(region_from="rest_of_country", region_to="R").sum("sector_from"))
-    np.testing.assert_allclose(local.compensation, korea.dataset["value_added"].sel(va_component="compensation") / korea.dataset["gross_output"])
+    np.testing.assert_allclose(
+        local.local_inputs, blocks.sel(region_from="R", region_to="R").transpose("sector_from", "sector_to")
+    )
+    np.testing.assert_allclose(
+        local.other_region_inputs, blocks.sel(region_from="rest_of_country", region_to="R").sum("sector_from")
+    )
+    np.testing.assert_allclose(
+        local.compensation,
+        korea.dataset["value_added"].sel(va_component="compensation") / korea.dataset["gross_output"],
+    )
     with pytest.raises(DataError, match="unknown region 'X'"):
         model.local_economy("X")
 
@@ -128,7 +152,9 @@ def test_employment_reader_reads_and_orders(tmp_path):
     path = _write(tmp_path, ["C,3", "A,1", "B,2"])
     values = read_employment_csv(path, SECTORS)
     assert values.values.tolist() == [1.0, 2.0, 3.0]
-    regional = _write(tmp_path, ["X,A,1", "X,B,2", "X,C,3", "Y,A,9", "Y,B,9", "Y,C,9"], header="region,sector,employment")
+    regional = _write(
+        tmp_path, ["X,A,1", "X,B,2", "X,C,3", "Y,A,9", "Y,B,9", "Y,C,9"], header="region,sector,employment"
+    )
     assert read_employment_csv(regional, SECTORS, region="X").values.tolist() == [1.0, 2.0, 3.0]
 
 

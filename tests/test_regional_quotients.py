@@ -41,7 +41,9 @@ def test_flq_by_hand():
             [1.0, LAMBDA, 1.2 * LAMBDA],
         ]
     )
-    np.testing.assert_allclose(location_quotient_factors(REGIONAL, NATIONAL, method="flq", delta=0.3), expected, rtol=1e-6)
+    np.testing.assert_allclose(
+        location_quotient_factors(REGIONAL, NATIONAL, method="flq", delta=0.3), expected, rtol=1e-6
+    )
 
 
 def test_aflq_scales_specialised_columns():
@@ -69,7 +71,9 @@ def test_regionalize_multiplies_coefficients_and_keeps_labels():
 
     A = np.full((3, 3), 0.1)
     np.testing.assert_allclose(regionalize(A, REGIONAL, NATIONAL, method="slq")[0], 0.04)
-    labelled = xr.DataArray(A, dims=("sector_from", "sector_to"), coords={"sector_from": list("abc"), "sector_to": list("abc")})
+    labelled = xr.DataArray(
+        A, dims=("sector_from", "sector_to"), coords={"sector_from": list("abc"), "sector_to": list("abc")}
+    )
     out = regionalize(labelled, REGIONAL, NATIONAL, method="cilq")
     assert isinstance(out, xr.DataArray) and list(out["sector_from"].values) == list("abc")
 

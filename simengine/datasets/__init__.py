@@ -14,7 +14,17 @@ from pathlib import Path
 from ..errors import DataError
 from ..tables import IOTable
 
-__all__ = ["DatasetInfo", "DATASETS", "REGIONS", "list_datasets", "list_regions", "load_table", "load_region", "dataset_path", "region_path"]
+__all__ = [
+    "DatasetInfo",
+    "DATASETS",
+    "REGIONS",
+    "list_datasets",
+    "list_regions",
+    "load_table",
+    "load_region",
+    "dataset_path",
+    "region_path",
+]
 
 HERE = Path(__file__).parent
 
@@ -45,7 +55,9 @@ DATASETS: dict[str, DatasetInfo] = {
 }
 
 _BOK = "Bank of Korea, 2020 Regional Input-Output Tables (induced coefficients), extracted by z0nam/korea-rio-mcp"
-_BOK_TERMS = "BOK copyright policy: attribution to the Bank of Korea and disclosure of modifications; WIOD part CC BY 4.0"
+_BOK_TERMS = (
+    "BOK copyright policy: attribution to the Bank of Korea and disclosure of modifications; WIOD part CC BY 4.0"
+)
 
 #: Shipped regional models (:class:`simengine.regional.RegionalModel`), built by
 #: ``simengine.datasets.regions`` from ``korea-2014`` and the files in ``raw/``.
@@ -141,9 +153,7 @@ def load_table(name_or_path: str | os.PathLike = DEFAULT_TABLE, *, strict=()) ->
     path = Path(text)
     suffix = path.suffix.lower()
     if not path.exists():
-        raise DataError(
-            f"table {text!r} is neither a shipped dataset ({', '.join(DATASETS)}) nor an existing file"
-        )
+        raise DataError(f"table {text!r} is neither a shipped dataset ({', '.join(DATASETS)}) nor an existing file")
     if suffix in (".nc", ".nc4", ".netcdf"):
         return IOTable.from_netcdf(path, strict=strict)
     if suffix == ".csv":

@@ -89,7 +89,11 @@ def build_gwangmyeong(gyeonggi: RegionalModel | None = None) -> RegionalModel:
 
 def write(path: Path, name: str) -> Path:
     """Rebuild one shipped region and write it to ``path`` (NetCDF-4), replacing it."""
-    builders = {"gyeonggi-2014": lambda: build_province("gyeonggi"), "busan-2014": lambda: build_province("busan"), "gwangmyeong": build_gwangmyeong}
+    builders = {
+        "gyeonggi-2014": lambda: build_province("gyeonggi"),
+        "busan-2014": lambda: build_province("busan"),
+        "gwangmyeong": build_gwangmyeong,
+    }
     return builders[name]().to_netcdf(path, overwrite=True)
 
 

@@ -94,7 +94,9 @@ def bok_targets(region: str, sectors: list[str], *, raw: Path = BOK_RAW) -> pd.D
             spread_in=chosen["output_in"].max() - chosen["output_in"].min(),
         )
         rows.append(row)
-    frame = pd.DataFrame(rows).set_index("sector").reindex(columns=[*_COLUMNS.values(), "bok_codes", "basis", "spread_in"])
+    frame = (
+        pd.DataFrame(rows).set_index("sector").reindex(columns=[*_COLUMNS.values(), "bok_codes", "basis", "spread_in"])
+    )
     frame.attrs.update(region=region, source="Bank of Korea, 2020 Regional Input-Output Tables")
     return frame
 
@@ -137,7 +139,9 @@ class Calibration:
         return fit.loc[fit["output_in_error"].abs().sort_values(ascending=False).index[:count]]
 
 
-def _in_region_multipliers(blocks_national: np.ndarray, share: np.ndarray, rpc: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _in_region_multipliers(
+    blocks_national: np.ndarray, share: np.ndarray, rpc: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
     """In-region output multipliers of region 0 after splitting the nation with ``rpc``,
     and their Jacobian with respect to ``rpc`` (rows: purchasing sectors).
 
@@ -275,7 +279,9 @@ def _reason(row: pd.Series) -> str:
     if row["output_in_error"] < 0 and row["rpc"] > 0.98:
         reasons.append("RPC at 1: 2014 domestic input share too low to reach the target")
     if abs(gap) > 0.10:
-        reasons.append(f"national 2014 total multiplier {row['national_total']:.2f} vs BOK 2020 total {row['bok_total']:.2f}")
+        reasons.append(
+            f"national 2014 total multiplier {row['national_total']:.2f} vs BOK 2020 total {row['bok_total']:.2f}"
+        )
     if row["basis"] == "secondary":
         reasons.append(f"target borrowed from BOK {row['bok_codes']} (no own BOK sector)")
     if row["spread_in"] > 0.15:

@@ -73,7 +73,9 @@ def read_employment_csv(
         raise DataError(f"{path}: cannot parse as CSV ({exc})") from None
     frame.columns = [str(c).strip().lower() for c in frame.columns]
     if not {"sector", "employment"} <= set(frame.columns):
-        raise DataError(f"{path}: needs columns 'sector' and 'employment' (optional 'region'); found {list(frame.columns)}")
+        raise DataError(
+            f"{path}: needs columns 'sector' and 'employment' (optional 'region'); found {list(frame.columns)}"
+        )
     frame["line"] = _data_line_numbers(path)[: len(frame)]
     if region is not None:
         if "region" not in frame.columns:
@@ -82,7 +84,8 @@ def read_employment_csv(
         if frame.empty:
             raise DataError(f"{path}: no rows for region {region!r}")
     values = {}
-    for code, amount, line in zip(frame["sector"].astype(str).str.strip(), frame["employment"], frame["line"]):
+    codes = frame["sector"].astype(str).str.strip()
+    for code, amount, line in zip(codes, frame["employment"], frame["line"], strict=True):
         where = f"{path}, line {line}"
         if code not in sectors:
             raise DataError(f"{where}: unknown sector {code!r}; valid sectors: {', '.join(sectors)}")

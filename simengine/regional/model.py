@@ -185,7 +185,9 @@ class RegionalModel:
                 raise DataError(f"{self.name}: region {label!r} already exists")
         g = regions.index(region)
         parent_employment = self.dataset["employment"].sel(region=region).values
-        sub_employment = np.asarray(employment.values if isinstance(employment, xr.DataArray) else employment, dtype=float)
+        sub_employment = np.asarray(
+            employment.values if isinstance(employment, xr.DataArray) else employment, dtype=float
+        )
         n = len(self.sectors)
         if sub_employment.shape != (n,) or np.any(~np.isfinite(sub_employment)) or np.any(sub_employment < 0):
             raise DataError(f"employment of {new_region!r} must be {n} finite non-negative numbers (persons)")
@@ -214,7 +216,9 @@ class RegionalModel:
         x = self.dataset["gross_output"].transpose("region", "sector").values
         e = self.dataset["employment"].transpose("region", "sector").values
         attrs = dict(self.dataset.attrs)
-        attrs["history"] = f"{attrs.get('history', '')}\nsplit {region!r} into {new_region!r} and {rest_region!r}. {note}".strip()
+        attrs["history"] = (
+            f"{attrs.get('history', '')}\nsplit {region!r} into {new_region!r} and {rest_region!r}. {note}".strip()
+        )
         return self._assemble(
             regions=new_regions,
             sectors=self.sectors,
@@ -314,7 +318,11 @@ class RegionalModel:
         own = np.stack([effects[s, :, s] for s in range(n_regions)])
         total = effects.sum(axis=2)
         currency = self.dataset.attrs.get("currency", "money")
-        units = f"persons per {self.dataset.attrs.get('unit', 'monetary unit')}" if kind == "employment" else f"{currency}/{currency}"
+        units = (
+            f"persons per {self.dataset.attrs.get('unit', 'monetary unit')}"
+            if kind == "employment"
+            else f"{currency}/{currency}"
+        )
         label = kind.replace("_", " ")
         coords = {"region": self.regions, "sector": self.sectors, "sector_name": self.dataset["sector_name"]}
         return xr.Dataset(
@@ -324,7 +332,11 @@ class RegionalModel:
                     effects,
                     {"units": units, "long_name": f"{label} effect by affected region"},
                 ),
-                "in_region": (("region", "sector"), own, {"units": units, "long_name": f"in-region {label} multiplier"}),
+                "in_region": (
+                    ("region", "sector"),
+                    own,
+                    {"units": units, "long_name": f"in-region {label} multiplier"},
+                ),
                 "out_of_region": (
                     ("region", "sector"),
                     total - own,
