@@ -83,14 +83,26 @@ def info() -> None:
 @click.option("--top", type=click.IntRange(min=1), default=None, help="Show only the first N rows.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write .csv or .nc instead of printing.")
 @click.option("--overwrite", is_flag=True, help="Replace an existing output file.")
-def multipliers(table_name, kinds, mtype, sort, top, output, overwrite) -> None:
+@click.option(
+    "--region",
+    "region_name",
+    default=None,
+    help="Regional model (see 'simengine region list') or .nc file: in-region and out-of-region columns.",
+)
+def multipliers(table_name, kinds, mtype, sort, top, output, overwrite, region_name) -> None:
     """Multipliers per unit of final demand, by sector."""
-    from simengine.datasets import load_table
+    from simengine.datasets import load_region, load_table
 
-    table = load_table(table_name)
-    frame = text.multiplier_frame(table, kinds, mtype, sort=sort, top=top)
+    if region_name is not None:
+        model = load_region(region_name)
+        frame = text.regional_multiplier_frame(model, kinds, mtype, sort=sort, top=top)
+        title = f"{model.name}: type {mtype} multipliers for final demand in {model.regions[0]}"
+    else:
+        table = load_table(table_name)
+        frame = text.multiplier_frame(table, kinds, mtype, sort=sort, top=top)
+        title = f"{table.name}: type {mtype} multipliers"
     if output is None:
-        click.echo(text.frame_text(frame, title=f"{table.name}: type {mtype} multipliers"))
+        click.echo(text.frame_text(frame, title=title))
     else:
         click.echo(f"wrote {text.write_frame(frame, output, overwrite=overwrite)}")
 
@@ -152,3 +164,62 @@ def schema_command(kind, output, overwrite) -> None:
 
     text_out = write_json_schema(kind, output, overwrite=overwrite)
     click.echo(text_out if output is None else f"wrote {output}")
+
+
+@main.group()
+def region() -> None:
+    """Regional models: build from employment, calibrate to published multipliers, list."""
+
+
+@region.command("list")
+def region_list() -> None:
+    """List the shipped regional models with their provenance."""
+    from simengine.datasets import list_regions
+
+    click.echo(text.datasets_listing(list_regions()))
+
+
+@region.command("build")
+@_table_option
+@click.option(
+    "--employment",
+    "employment_path",
+    required=True,
+    type=click.Path(path_type=Path),
+    help="Regional employment CSV (columns sector, employment[, region]).",
+)
+@click.option("--method", required=True, type=click.Choice(["slq", "cilq", "flq", "aflq"]), help="LQ method.")
+@click.option("--delta", type=float, default=None, help="FLQ/AFLQ sensitivity in [0, 1), e.g. 0.3.")
+@click.option("--name", "region_label", default="region", show_default=True, help="Label of the region.")
+@click.option("--select", "select_region", default=None, help="Use only rows with this 'region' value.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write the model as .nc.")
+@click.option("--overwrite", is_flag=True, help="Replace an existing output file.")
+def region_build(table_name, employment_path, method, delta, region_label, select_region, output, overwrite) -> None:
+    """Build a two-region model (region / rest of the country) from a national table."""
+    from simengine.datasets import load_table
+    from simengine.regional import build_region_model, read_employment_csv
+
+    table = load_table(table_name)
+    national = table.dataset["employment"].values
+    employment = read_employment_csv(employment_path, table.sectors, national_employment=national, region=select_region)
+    model = build_region_model(table, employment, method=method, delta=delta, region=region_label)
+    frame = text.regional_multiplier_frame(model, ["output"], "simple")
+    click.echo(text.frame_text(frame, title=f"{model.name}: output multipliers ({method})"))
+    if output is not None:
+        click.echo(f"wrote {model.to_netcdf(output, overwrite=overwrite)}")
+
+
+@region.command("calibrate")
+@click.option("--region", "region_name", required=True, type=click.Choice(["gyeonggi-2014", "busan-2014"]))
+@click.option("--worst", type=click.IntRange(min=1), default=10, show_default=True, help="Worst-fit sectors to list.")
+def region_calibrate(region_name, worst) -> None:
+    """Fit regional purchase coefficients to BOK 2020 multipliers and print the fit."""
+    from simengine.datasets import load_table, regions
+    from simengine.regional import bok_targets, calibrate_purchase_coefficients
+
+    province = region_name.removesuffix("-2014")
+    table = load_table("korea-2014")
+    employment = regions.regional_employment(province)
+    targets = bok_targets(province, table.sectors)
+    calibration = calibrate_purchase_coefficients(table, employment, targets, region=province)
+    click.echo(text.calibration_text(calibration, region=region_name, worst=worst))

@@ -8,8 +8,10 @@ The public API::
     table.impact({"F": 1_000.0}, closed=True)         # direct / indirect / induced / total
 """
 
-from .datasets import list_datasets, load_table
+from .datasets import list_datasets, list_regions, load_region, load_table
 from .errors import ConvergenceError, DataError, DataQualityWarning, ScenarioError, SimEngineError
+from .local_economy import LocalEconomy
+from .regional import RegionalModel
 from .tables import IOTable
 
 __version__ = "0.1.0"
@@ -18,6 +20,10 @@ __all__ = [
     "IOTable",
     "load_table",
     "list_datasets",
+    "load_region",
+    "list_regions",
+    "RegionalModel",
+    "LocalEconomy",
     "SimEngineError",
     "ScenarioError",
     "DataError",

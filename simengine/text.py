@@ -7,13 +7,22 @@ import platform
 from collections.abc import Sequence
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from .errors import DataError
 from .io import atomic_path, write_netcdf
 from .tables import IOTable
 
-__all__ = ["multiplier_frame", "frame_text", "write_frame", "datasets_listing", "environment_info"]
+__all__ = [
+    "multiplier_frame",
+    "regional_multiplier_frame",
+    "calibration_text",
+    "frame_text",
+    "write_frame",
+    "datasets_listing",
+    "environment_info",
+]
 
 
 def multiplier_frame(
@@ -36,6 +45,64 @@ def multiplier_frame(
         frame = frame.head(top)
     frame.attrs.update(table=table.name, type=multiplier_type, unit=table.unit)
     return frame
+
+
+def regional_multiplier_frame(
+    model, kinds: Sequence[str], multiplier_type: str, *, sort: bool = False, top: int | None = None
+) -> pd.DataFrame:
+    """In-region, out-of-region and total multipliers side by side for final demand in
+    the model's first region (the city or province it is named after).
+
+    ``multiplier_type`` ``simple`` gives effects per unit of final demand; ``I`` divides
+    by the region's own direct coefficient (identical for output). The household-closed
+    types are not available for regional models.
+    """
+    if multiplier_type not in ("simple", "I"):
+        raise DataError(f"regional multipliers are open-model only: use --type simple or I (got {multiplier_type!r})")
+    region = model.regions[0]
+    columns = {"name": [str(n) for n in model.dataset["sector_name"].values]}
+    for kind in kinds:
+        values = model.multipliers(kind).sel(region=region)
+        direct = model._direct(kind)[: len(model.sectors)] if multiplier_type == "I" else 1.0
+        units = "ratio" if multiplier_type == "I" and kind != "output" else values["total"].attrs["units"]
+        for part in ("in_region", "out_of_region", "total"):
+            with np.errstate(divide="ignore", invalid="ignore"):
+                columns[f"{kind} {part.replace('_', '-')} ({units})"] = values[part].values / direct
+    frame = pd.DataFrame(columns, index=pd.Index(model.sectors, name="sector"))
+    if sort:
+        frame = frame.sort_values(frame.columns[1], ascending=False)
+    if top is not None:
+        frame = frame.head(top)
+    frame.attrs.update(model=model.name, region=region, type=multiplier_type)
+    return frame
+
+
+def calibration_text(calibration, *, region: str, worst: int = 10) -> str:
+    """The fit of a calibrated region: summary statistics and the worst sectors with reasons."""
+    summary = calibration.summary()
+    lines = [
+        f"{region}: regional purchase coefficients fitted to BOK 2020 in-region output multipliers",
+        f"  sectors with a target: {summary['sectors_with_target']}",
+        *(
+            f"  median |relative error|, {label}: {summary[key]:.2%}"
+            for label, key in (
+                ("in-region output multiplier     ", "median_abs_rel_error_output_in"),
+                ("out-of-region output multiplier ", "median_abs_rel_error_output_out"),
+                ("in-region value-added multiplier", "median_abs_rel_error_value_added_in"),
+                ("out-of-region value added       ", "median_abs_rel_error_value_added_out"),
+            )
+        ),
+        f"  sectors with in-region error above 5%: {summary['poorly_fit']}",
+        f"worst {worst} sectors (in-region output multiplier):",
+    ]
+    table = calibration.worst(worst)
+    for sector, row in table.iterrows():
+        lines.append(
+            f"  {sector:<8} target {row['output_in_target']:.3f} model {row['output_in_model']:.3f} "
+            f"({row['output_in_error']:+.1%}); out {row['output_out_target']:.3f}/{row['output_out_model']:.3f}; "
+            f"rpc {row['rpc']:.2f}. {row['reason'] or 'within 5%'}"
+        )
+    return "\n".join(lines)
 
 
 def frame_text(frame: pd.DataFrame, *, title: str, name_width: int = 40) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import importlib
 
-from . import DATASETS, dataset_path
+from . import DATASETS, REGIONS, dataset_path, region_path
 
 
 def main() -> None:
@@ -13,6 +13,10 @@ def main() -> None:
         recipe = importlib.import_module(info.recipe)
         path = recipe.write(dataset_path(info.name))
         print(f"{info.name}: wrote {path}")
+    from . import regions
+
+    for name in REGIONS:
+        print(f"{name}: wrote {regions.write(region_path(name), name)}")
 
 
 if __name__ == "__main__":

@@ -1,0 +1,29 @@
+"""Regional input-output models: location quotients, multi-region tables, calibration.
+
+- :mod:`.quotients`: SLQ, CILQ, FLQ, AFLQ, SFLQ factors and :func:`regionalize`.
+- :mod:`.employment`: the regional employment CSV format and its reader.
+- :mod:`.model`: :class:`RegionalModel` (interregional coefficients, in-region and
+  out-of-region multipliers, feedback and spillover, :class:`~simengine.LocalEconomy`).
+- :mod:`.calibration`: regional purchase coefficients fitted to the Bank of Korea
+  2020 regional multipliers.
+"""
+
+from .build import build_region_model
+from .calibration import Calibration, bok_targets, calibrate_purchase_coefficients
+from .employment import read_employment_csv
+from .model import REGIONAL_MULTIPLIER_KINDS, RegionalModel
+from .quotients import LQ_METHODS, flq_lambda, location_quotient_factors, regionalize
+
+__all__ = [
+    "LQ_METHODS",
+    "REGIONAL_MULTIPLIER_KINDS",
+    "RegionalModel",
+    "Calibration",
+    "bok_targets",
+    "build_region_model",
+    "calibrate_purchase_coefficients",
+    "flq_lambda",
+    "location_quotient_factors",
+    "read_employment_csv",
+    "regionalize",
+]

@@ -1,0 +1,135 @@
+"""Reading regional employment by sector from a CSV file, with validation.
+
+File format (UTF-8, comma-separated, ``#`` lines are comments)::
+
+    # Gwangmyeong workplace employment by WIOD sector (persons); source: ...
+    sector,employment
+    A01,120
+    C10-C12,850
+    ...
+
+- ``sector``: a sector code of the national table (``simengine tables``; for
+  ``korea-2014`` the 53 WIOD 2016 codes). Every sector must appear exactly once; write
+  0 for a sector the region does not have.
+- ``employment``: persons engaged (workplace basis), a non-negative number.
+- ``region`` (optional): a region label; when present, pass ``region=`` to pick rows.
+
+A KOSIS establishment-survey extract (시군구 x 산업 종사자) is by KSIC section; aggregate
+it to the table's sectors first (the KSIC -> WIOD mapping is the ISIC Rev.4 one).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import xarray as xr
+
+from ..errors import DataError
+
+__all__ = ["read_employment_csv"]
+
+
+def read_employment_csv(
+    path: str | os.PathLike,
+    sectors: list[str],
+    *,
+    national_employment=None,
+    region: str | None = None,
+) -> xr.DataArray:
+    """Read and validate a regional employment file.
+
+    Parameters
+    ----------
+    path : path-like
+        CSV file in the format of the module docstring.
+    sectors : list of str
+        The national table's sector codes; the file must cover exactly these.
+    national_employment : array_like (n,), optional
+        National employment by sector (persons), same order as ``sectors``; when given,
+        a row larger than the nation is an error.
+    region : str, optional
+        Keep only rows whose ``region`` column equals this label.
+
+    Returns
+    -------
+    xarray.DataArray, dims (sector,)
+        Employment in persons, in the order of ``sectors``.
+
+    Raises
+    ------
+    DataError
+        Naming the file and the line of an unknown, duplicated, missing, non-numeric,
+        negative or larger-than-national entry.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise DataError(f"employment file {path} does not exist")
+    try:
+        frame = pd.read_csv(path, comment="#", dtype=str, skip_blank_lines=True, encoding="utf-8-sig")
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
+        raise DataError(f"{path}: cannot parse as CSV ({exc})") from None
+    frame.columns = [str(c).strip().lower() for c in frame.columns]
+    if not {"sector", "employment"} <= set(frame.columns):
+        raise DataError(
+            f"{path}: needs columns 'sector' and 'employment' (optional 'region'); found {list(frame.columns)}"
+        )
+    frame["line"] = _data_line_numbers(path)[: len(frame)]
+    if region is not None:
+        if "region" not in frame.columns:
+            raise DataError(f"{path}: region={region!r} given but the file has no 'region' column")
+        frame = frame[frame["region"].astype(str).str.strip() == region]
+        if frame.empty:
+            raise DataError(f"{path}: no rows for region {region!r}")
+    values = {}
+    codes = frame["sector"].astype(str).str.strip()
+    for code, amount, line in zip(codes, frame["employment"], frame["line"], strict=True):
+        where = f"{path}, line {line}"
+        if code not in sectors:
+            raise DataError(f"{where}: unknown sector {code!r}; valid sectors: {', '.join(sectors)}")
+        if code in values:
+            raise DataError(f"{where}: sector {code!r} appears twice")
+        try:
+            number = float(amount)
+        except (TypeError, ValueError):
+            raise DataError(f"{where}: employment of {code!r} is not a number: {amount!r}") from None
+        if not np.isfinite(number):
+            raise DataError(f"{where}: employment of {code!r} is missing; write 0 if the region has none")
+        if number < 0:
+            raise DataError(f"{where}: employment of {code!r} is negative ({number:g}); counts are persons >= 0")
+        if national_employment is not None:
+            national = float(np.asarray(national_employment)[sectors.index(code)])
+            if number > national:
+                raise DataError(
+                    f"{where}: employment of {code!r} ({number:,.0f}) exceeds the national {national:,.0f}; "
+                    "a region cannot be larger than the nation (check units: persons, same basis as the table)"
+                )
+        values[code] = (number, line)
+    missing = [s for s in sectors if s not in values]
+    if missing:
+        raise DataError(f"{path}: missing sectors {', '.join(missing)}; every sector needs a row (0 if none)")
+    return xr.DataArray(
+        [values[s][0] for s in sectors],
+        dims=("sector",),
+        coords={"sector": sectors},
+        name="employment",
+        attrs={"units": "persons", "long_name": "regional employment (workplace basis)", "source": str(path)},
+    )
+
+
+def _data_line_numbers(path: Path) -> list[int]:
+    """1-based file line numbers of the data rows (after comments, blanks and the header)."""
+    lines = []
+    header_seen = False
+    with open(path, encoding="utf-8-sig") as handle:
+        for number, text in enumerate(handle, start=1):
+            stripped = text.strip()
+            if not stripped or stripped.startswith("#"):
+                continue
+            if not header_seen:
+                header_seen = True
+                continue
+            lines.append(number)
+    return lines
