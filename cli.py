@@ -92,3 +92,24 @@ def multipliers(table_name, kinds, mtype, sort, top, output, overwrite) -> None:
         click.echo(text.frame_text(frame, title=f"{table.name}: type {mtype} multipliers"))
     else:
         click.echo(f"wrote {text.write_frame(frame, output, overwrite=overwrite)}")
+
+
+@main.command()
+@click.argument("results", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path), help="HTML file.")
+@click.option("--lang", default="en", show_default=True, type=click.Choice(["en", "ko"]), help="Report language.")
+@click.option(
+    "--figures",
+    "figures_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Also write every chart as PNG and SVG into this folder.",
+)
+@click.option("--overwrite", is_flag=True, help="Replace existing output files.")
+def report(results, output, lang, figures_dir, overwrite) -> None:
+    """Write the planner report of RESULTS (.nc result files, compared on scenario) as one HTML file."""
+    from simengine.report import write_report
+    from simengine.results import load_result
+
+    batch = [load_result(path) for path in results]
+    write_report(batch, output, overwrite=overwrite, figures_dir=figures_dir, lang=lang)
+    click.echo(f"wrote {output}" + (f" and charts in {figures_dir}" if figures_dir else ""))
