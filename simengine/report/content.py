@@ -56,6 +56,12 @@ class ReportData:
     def baseline(self) -> str:
         return str(self.table.attrs["baseline"])
 
+    def display_name(self, scenario: str, baseline_word: str) -> str:
+        """``scenario``, marked ``(baseline_word)`` if it is the baseline and not already so named."""
+        if scenario == self.baseline and scenario != baseline_word:
+            return f"{scenario} ({baseline_word})"
+        return scenario
+
 
 def _parse_levers(raw, scenario: str) -> list[dict]:
     if raw is None or raw == "":

@@ -51,6 +51,9 @@ LEAK_COLOURS = {
 }
 EFFECT_COLOURS = {"direct": "#264653", "indirect": "#2a9d8f", "induced": "#e9c46a"}
 SCENARIO_COLOURS = ("#264653", "#e76f51", "#2a9d8f", "#f4a261", "#6d597a", "#e9c46a", "#8d99ae", "#b5838d")
+#: Horizontal positions of the flow diagram's columns: budget, awards, accounts, destinations
+#: (the wider last step leaves room for the accounts' labels).
+SANKEY_COLUMNS = (0.0, 1.0, 2.0, 4.0)
 #: Sectors shown by name in the sector chart; the rest are summed into one bar.
 TOP_SECTORS = 12
 
@@ -109,7 +112,7 @@ def _band(ax, x0, y0, x1, y1, height, colour):
 
 def _sankey(ax, flows: dict[str, float], labels: Labels, title: str) -> None:
     """Draw the first-round flow of one won of procurement on ``ax``."""
-    gap, width = 0.03, 0.05
+    gap, width = 0.045, 0.05
     top = 1 + gap * (len(FLOW_DESTINATIONS) - 1)
     destination_value: dict[str, float] = {"local_circuit": 0.0}
     for account, destination in FLOW_DESTINATIONS.items():
@@ -146,7 +149,7 @@ def _sankey(ax, flows: dict[str, float], labels: Labels, title: str) -> None:
         ],
     ]
     tops: dict[str, float] = {}
-    for x, column in enumerate(columns):
+    for x, column in zip(SANKEY_COLUMNS, columns, strict=True):
         shown = [node for node in column if node[1] > 0]
         spare = top - (sum(node[1] for node in shown) + gap * (len(shown) - 1))
         y = top - spare / 2
@@ -160,7 +163,7 @@ def _sankey(ax, flows: dict[str, float], labels: Labels, title: str) -> None:
                 f"{text} {value:.1%}",
                 ha=anchor,
                 va="center",
-                fontsize=7.5,
+                fontsize=8,
                 bbox={"facecolor": "white", "alpha": 0.7, "edgecolor": "none", "pad": 0.5},
             )
             y -= value + gap
@@ -179,16 +182,16 @@ def _sankey(ax, flows: dict[str, float], labels: Labels, title: str) -> None:
             continue
         _band(
             ax,
-            x0 + width / 2,
+            SANKEY_COLUMNS[x0] + width / 2,
             tops[source] - out_offset[source],
-            x1 - width / 2,
+            SANKEY_COLUMNS[x1] - width / 2,
             tops[target] - in_offset[target],
             value,
             colour,
         )
         out_offset[source] += value
         in_offset[target] += value
-    ax.set_xlim(-0.9, 4.3)
+    ax.set_xlim(-0.9, SANKEY_COLUMNS[-1] + 1.8)
     ax.set_ylim(-0.02, top + 0.02)
     ax.set_axis_off()
     ax.set_title(title, fontsize=10)
@@ -199,13 +202,12 @@ def flow_figure(data: ReportData, scenario: str, labels: Labels) -> Figure:
     shown = [data.baseline] if scenario == data.baseline else [data.baseline, scenario]
     flows = _mean_over_draws(data.results["flows"])
     with _style():
-        figure = Figure(figsize=(6.2 * len(shown), 4.4), layout="constrained")
+        figure = Figure(figsize=(6.2 * len(shown), 4.8), layout="constrained")
         for ax, name in zip(figure.subplots(1, len(shown), squeeze=False)[0], shown, strict=True):
             values = {
                 str(a): float(v) for a, v in zip(flows["account"].values, flows.sel(scenario=name).values, strict=True)
             }
-            suffix = f" ({labels.ui('baseline')})" if name == data.baseline else ""
-            _sankey(ax, values, labels, f"{name}{suffix}")
+            _sankey(ax, values, labels, data.display_name(name, labels.ui("baseline")))
     return figure
 
 
@@ -350,7 +352,7 @@ _SVG_METADATA = {"Date": None, "Creator": None, "Format": None, "Type": None}
 
 
 def figure_svg(figure: Figure) -> str:
-    """The figure as an ``<svg>`` element for inline HTML: text kept as text, scaled to its box."""
+    """The figure as an ``<svg>`` element for inline HTML: text kept as text (drawn by the page's font)."""
     buffer = io.StringIO()
     with _style(), rc_context({"svg.fonttype": "none"}):
         figure.savefig(buffer, format="svg", metadata=_SVG_METADATA)
@@ -358,8 +360,7 @@ def figure_svg(figure: Figure) -> str:
     svg = buffer.getvalue()
     svg = svg[svg.index("<svg") :]
     head, rest = svg.split(">", 1)
-    head = " ".join(part for part in head.split() if not part.startswith(("width=", "height=")))
-    return f'{head} role="img" preserveAspectRatio="xMidYMid meet">{rest}'
+    return f'{head} role="img">{rest}'
 
 
 def save_figures(figures: dict[str, Figure], folder: str | Path, *, overwrite: bool = False) -> list[Path]:

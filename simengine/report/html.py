@@ -65,7 +65,7 @@ td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: now
 table.sortable th { cursor: pointer; user-select: none; }
 table.sortable th[aria-sort="ascending"]::after { content: " \\2191"; }
 table.sortable th[aria-sort="descending"]::after { content: " \\2193"; }
-figure.chart { margin: 0.8rem 0 1.2rem; } figure.chart svg { width: 100%; height: auto; display: block; }
+figure.chart { margin: 0.8rem 0 1.2rem; } figure.chart svg { max-width: 100%; height: auto; display: block; }
 figcaption { color: #51606b; font-size: 0.85rem; }
 dl.provenance { display: grid; grid-template-columns: max-content auto; gap: 0.2rem 1rem; }
 dl.provenance dt { font-weight: bold; } dl.provenance dd { margin: 0; }
@@ -154,14 +154,14 @@ def _summary(data: ReportData, labels: Labels) -> str:
     items = []
     for scenario in data.scenarios:
         description = data.descriptions.get(scenario, {"title": "", "levers": []})
-        tag = f" ({labels.ui('baseline')})" if scenario == data.baseline else ""
         title = (
             f" — {escape(description['title'])}" if description["title"] and description["title"] != scenario else ""
         )
         levers = "".join(f"<li>{escape(_lever_words(lever, labels))}</li>" for lever in description["levers"])
         lever_list = f"<ul>{levers}</ul>" if levers else f'<div class="note">{escape(labels.ui("no_levers"))}</div>'
+        name = escape(data.display_name(scenario, labels.ui("baseline")))
         items.append(
-            f'<li data-scenario="{escape(scenario)}"><strong>{escape(scenario)}</strong>{tag}{title}'
+            f'<li data-scenario="{escape(scenario)}"><strong>{name}</strong>{title}'
             f"<div>{escape(labels.ui('levers'))}:</div>{lever_list}</li>"
         )
     header = "".join(f"<th>{escape(s)}</th>" for s in data.scenarios)
@@ -218,7 +218,7 @@ def _comparison(data: ReportData, labels: Labels, svgs: dict[str, str]) -> str:
     for scenario in ranked:
         rank = int(data.table["rank"].sel(scenario=scenario))
         title = data.descriptions.get(scenario, {}).get("title", "")
-        name = f"{scenario} ({labels.ui('baseline')})" if scenario == data.baseline else scenario
+        name = data.display_name(scenario, labels.ui("baseline"))
         if title and title != scenario:
             name = f"{name} — {title}"
         cells = "".join(_number_cell(data, scenario, f, kind, labels) for f, kind in COMPARISON_FIGURES)
