@@ -211,7 +211,13 @@ def _comparison(data: ReportData, labels: Labels, svgs: dict[str, str]) -> str:
     if "ranking" not in svgs:
         return f'{heading}<p class="note">{escape(labels.ui("comparison_single"))}</p></section>'
     note = labels.ui("comparison_note") + (f" {labels.ui('uncertainty_note')}" if data.bands is not None else "")
-    columns = [labels.ui("rank"), labels.ui("scenario"), *(labels("figures", f) for f, _ in COMPARISON_FIGURES)]
+    figure_columns = [
+        f"{labels('figures', f)} ({_unit(kind, data, labels)})"
+        if kind in ("money", "persons")
+        else labels("figures", f)
+        for f, kind in COMPARISON_FIGURES
+    ]
+    columns = [labels.ui("rank"), labels.ui("scenario"), *figure_columns]
     header = "".join(f"<th>{escape(c)}</th>" for c in columns)
     ranked = sorted(data.scenarios, key=lambda s: int(data.table["rank"].sel(scenario=s)))
     rows = []
