@@ -223,3 +223,23 @@ def region_calibrate(region_name, worst) -> None:
     targets = bok_targets(province, table.sectors)
     calibration = calibrate_purchase_coefficients(table, employment, targets, region=province)
     click.echo(text.calibration_text(calibration, region=region_name, worst=worst))
+
+
+@click.argument("results", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path), help="HTML file.")
+@click.option("--lang", default="en", show_default=True, type=click.Choice(["en", "ko"]), help="Report language.")
+@click.option(
+    "--figures",
+    "figures_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Also write every chart as PNG and SVG into this folder.",
+)
+@click.option("--overwrite", is_flag=True, help="Replace existing output files.")
+def report(results, output, lang, figures_dir, overwrite) -> None:
+    """Write the planner report of RESULTS (.nc result files, compared on scenario) as one HTML file."""
+    from simengine.report import write_report
+    from simengine.results import load_result
+
+    batch = [load_result(path) for path in results]
+    write_report(batch, output, overwrite=overwrite, figures_dir=figures_dir, lang=lang)
+    click.echo(f"wrote {output}" + (f" and charts in {figures_dir}" if figures_dir else ""))

@@ -1,0 +1,152 @@
+"""What a report reads from results: the combined batch, scenario descriptions and the ranking.
+
+Scenario descriptions (the levers in plain words) come from, in order of precedence: the
+``descriptions`` argument ``{scenario_id: {"title": str, "levers": [{"kind": str, ...}]}}``;
+string variables ``scenario_title`` and ``scenario_levers`` (JSON list) over ``scenario``
+(the form that survives concatenating a batch); or, for a single-scenario result, the
+Dataset attributes ``scenario_title`` and ``scenario_levers`` (JSON list).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import xarray as xr
+
+from ..errors import DataError
+from ..results import check_result, compare
+
+__all__ = ["ReportData", "report_data"]
+
+#: Percentiles of the Monte Carlo uncertainty bands (percent).
+BAND_PERCENTILES = (5.0, 95.0)
+
+
+@dataclass(frozen=True)
+class ReportData:
+    """Everything a report shows, from one batch of results.
+
+    Attributes
+    ----------
+    results : xarray.Dataset
+        The results concatenated on ``scenario`` (checked against the contract).
+    table : xarray.Dataset
+        :func:`simengine.results.compare` of the batch: headline figures, differences to the
+        baseline, ``net_value_added_per_cost`` and ``rank`` over ``scenario``.
+    bands : xarray.DataArray or None
+        Percentiles :data:`BAND_PERCENTILES` of ``net_value_added_per_cost`` over Monte
+        Carlo draws, dims ``(scenario, percentile)``; None without draws.
+    descriptions : dict
+        ``{scenario: {"title": str, "levers": list of dict}}``.
+    """
+
+    results: xr.Dataset
+    table: xr.Dataset
+    bands: xr.DataArray | None
+    descriptions: dict[str, dict]
+
+    @property
+    def scenarios(self) -> list[str]:
+        return [str(s) for s in self.results["scenario"].values]
+
+    @property
+    def baseline(self) -> str:
+        return str(self.table.attrs["baseline"])
+
+    def display_name(self, scenario: str, baseline_word: str) -> str:
+        """``scenario``, marked ``(baseline_word)`` if it is the baseline and not already so named."""
+        if scenario == self.baseline and scenario != baseline_word:
+            return f"{scenario} ({baseline_word})"
+        return scenario
+
+
+def _parse_levers(raw, scenario: str) -> list[dict]:
+    if raw is None or raw == "":
+        return []
+    if isinstance(raw, str):
+        try:
+            raw = json.loads(raw)
+        except json.JSONDecodeError as exc:
+            raise DataError(f"scenario {scenario!r}: scenario_levers is not valid JSON ({exc})") from None
+    if not isinstance(raw, list) or not all(isinstance(lever, Mapping) and "kind" in lever for lever in raw):
+        raise DataError(f"scenario {scenario!r}: scenario_levers must be a list of tables with a 'kind' key")
+    return [dict(lever) for lever in raw]
+
+
+def _descriptions_in(ds: xr.Dataset) -> dict[str, dict]:
+    scenarios = [str(s) for s in ds["scenario"].values]
+    found: dict[str, dict] = {}
+    for position, scenario in enumerate(scenarios):
+        if "scenario_title" in ds.variables:
+            title = str(ds["scenario_title"].values[position])
+            levers = ds["scenario_levers"].values[position] if "scenario_levers" in ds.variables else None
+        elif len(scenarios) == 1 and ("scenario_title" in ds.attrs or "scenario_levers" in ds.attrs):
+            title, levers = str(ds.attrs.get("scenario_title", scenario)), ds.attrs.get("scenario_levers")
+        else:
+            continue
+        found[scenario] = {"title": title, "levers": _parse_levers(levers, scenario)}
+    return found
+
+
+def _uncertainty_bands(results: xr.Dataset, baseline: str) -> xr.DataArray | None:
+    if "draw" not in results.dims:
+        return None
+    ratios = np.stack(
+        [
+            compare([results.isel(draw=k)], baseline=baseline)["net_value_added_per_cost"].values
+            for k in range(results.sizes["draw"])
+        ]
+    )
+    finite = np.where(np.isfinite(ratios), ratios, np.nan)
+    with np.errstate(all="ignore"):
+        bands = np.nanpercentile(finite, BAND_PERCENTILES, axis=0).T if np.isfinite(finite).any() else None
+    if bands is None:
+        return None
+    return xr.DataArray(
+        bands,
+        dims=("scenario", "percentile"),
+        coords={"scenario": results["scenario"].values, "percentile": list(BAND_PERCENTILES)},
+        attrs={"units": "1", "long_name": "percentiles of net local value added per unit of extra cost over draws"},
+    )
+
+
+def report_data(
+    results: xr.Dataset | Sequence[xr.Dataset],
+    *,
+    descriptions: Mapping[str, Mapping] | None = None,
+    baseline: str | None = None,
+) -> ReportData:
+    """Combine results into one batch and derive the comparison the report shows.
+
+    Parameters
+    ----------
+    results : xarray.Dataset or sequence of them
+        Results following :mod:`simengine.results`; several are concatenated on ``scenario``.
+    descriptions : mapping, optional
+        ``{scenario_id: {"title": ..., "levers": [{"kind": ..., ...}]}}``; overrides what the
+        results carry (see the module docstring).
+    baseline : str, optional
+        Scenario the others are compared with (default: the first).
+    """
+    parts = [results] if isinstance(results, xr.Dataset) else list(results)
+    if not parts:
+        raise DataError("a report needs at least one result")
+    found: dict[str, dict] = {}
+    for part in parts:
+        found.update(_descriptions_in(part))
+    combined = parts[0] if len(parts) == 1 else xr.concat(parts, dim="scenario", combine_attrs="drop_conflicts")
+    check_result(combined)
+    table = compare([combined], baseline=baseline)
+    for scenario, description in (descriptions or {}).items():
+        found[str(scenario)] = {
+            "title": str(description.get("title", scenario)),
+            "levers": _parse_levers(list(description.get("levers", [])), str(scenario)),
+        }
+    scenarios = [str(s) for s in combined["scenario"].values]
+    unknown = sorted(set(found) - set(scenarios))
+    if unknown:
+        raise DataError(f"scenario descriptions name scenarios {unknown} that are not in the results {scenarios}")
+    return ReportData(combined, table, _uncertainty_bands(combined, table.attrs["baseline"]), found)

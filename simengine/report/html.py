@@ -1,0 +1,333 @@
+"""The planner report as one self-contained HTML page (no network: font, charts and script inline).
+
+Sections: ``summary`` (scenarios and their levers, headline figures, provenance), ``flows``
+(where a won of procurement goes), ``sectors`` (impacts by sector, in and out of the region),
+``comparison`` (ranked bars and a sortable table) and ``time-paths``. Every number cell
+carries the exact value it shows in ``data-value`` (``Infinity`` for a gain at no extra
+cost), with ``data-scenario`` and ``data-figure`` naming its source in the results.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from collections.abc import Mapping, Sequence
+from html import escape
+from pathlib import Path
+
+import xarray as xr
+
+from ..io import atomic_path
+from .content import ReportData, report_data
+from .figures import figure_svg, report_figures, save_figures
+from .fonts import FONT_FAMILY, font_face_css
+from .labels import Labels, load_labels
+
+__all__ = ["HEADLINE_FIGURES", "build_report", "write_report"]
+
+#: Headline figures of the summary (variables of :func:`simengine.results.headline`) and how
+#: each is shown: ``money`` (the results' money unit), ``share`` (percent), ``persons``
+#: (person-periods) or ``ratio``.
+HEADLINE_FIGURES = (
+    ("local_output", "money"),
+    ("local_value_added", "money"),
+    ("local_income", "money"),
+    ("local_employment", "persons"),
+    ("local_tax", "money"),
+    ("local_award_share", "share"),
+    ("cost_premium", "money"),
+    ("value_added_per_budget", "ratio"),
+    ("lm3", "ratio"),
+)
+
+#: Columns of the comparison table after rank, scenario and title.
+COMPARISON_FIGURES = (
+    ("net_value_added_per_cost", "ratio"),
+    ("delta_local_value_added", "money"),
+    ("delta_cost_premium", "money"),
+    ("local_award_share", "share"),
+    ("local_value_added", "money"),
+    ("local_employment", "persons"),
+    ("local_tax", "money"),
+)
+
+_FONT_PLACEHOLDER = "/*@font-face*/"
+
+_CSS = """
+body { font-family: '@FONT@', sans-serif; color: #1d2d35; margin: 0 auto; max-width: 1120px; padding: 1.5rem;
+       line-height: 1.45; font-size: 15px; }
+h1 { font-size: 1.7rem; margin-bottom: 0.2rem; } h2 { border-bottom: 2px solid #2a9d8f; padding-bottom: 0.2rem;
+       margin-top: 2.2rem; } h3 { margin-bottom: 0.4rem; }
+.note, .meta { color: #51606b; font-size: 0.9rem; }
+table { border-collapse: collapse; margin: 0.5rem 0 1rem; font-size: 0.9rem; }
+th, td { border-bottom: 1px solid #d5dde2; padding: 0.3rem 0.6rem; text-align: left; vertical-align: top; }
+td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
+table.sortable th { cursor: pointer; user-select: none; }
+table.sortable th[aria-sort="ascending"]::after { content: " \\2191"; }
+table.sortable th[aria-sort="descending"]::after { content: " \\2193"; }
+figure.chart { margin: 0.8rem 0 1.2rem; } figure.chart svg { max-width: 100%; height: auto; display: block; }
+figcaption { color: #51606b; font-size: 0.85rem; }
+dl.provenance { display: grid; grid-template-columns: max-content auto; gap: 0.2rem 1rem; }
+dl.provenance dt { font-weight: bold; } dl.provenance dd { margin: 0; }
+ul.scenarios > li { margin-bottom: 0.5rem; }
+@media print { body { max-width: none; font-size: 11pt; padding: 0; } section { break-before: page; }
+  section#summary { break-before: auto; } figure.chart, table { break-inside: avoid; } }
+""".replace("@FONT@", FONT_FAMILY)
+
+_SORT_SCRIPT = """
+document.querySelectorAll('table.sortable').forEach(function (table) {
+  table.querySelectorAll('thead th').forEach(function (header, column) {
+    header.addEventListener('click', function () {
+      var ascending = header.getAttribute('aria-sort') !== 'ascending';
+      table.querySelectorAll('thead th').forEach(function (other) { other.removeAttribute('aria-sort'); });
+      header.setAttribute('aria-sort', ascending ? 'ascending' : 'descending');
+      var body = table.tBodies[0];
+      var rows = Array.prototype.slice.call(body.rows);
+      rows.sort(function (a, b) {
+        var x = a.cells[column].getAttribute('data-value'), y = b.cells[column].getAttribute('data-value');
+        var nx = parseFloat(x), ny = parseFloat(y);
+        var order = (!isNaN(nx) && !isNaN(ny)) ? (nx > ny) - (nx < ny) : String(x).localeCompare(String(y));
+        return ascending ? order : -order;
+      });
+      rows.forEach(function (row) { body.appendChild(row); });
+    });
+  });
+});
+"""
+
+
+def _data_value(value: float) -> str:
+    if math.isinf(value):
+        return "Infinity" if value > 0 else "-Infinity"
+    return repr(float(value))
+
+
+def _shown(value: float, kind: str, labels: Labels) -> str:
+    if math.isinf(value):
+        return labels.ui("no_extra_cost")
+    if kind == "share":
+        return f"{value:.1%}"
+    if kind == "ratio":
+        return f"{value:,.3f}"
+    return f"{value:,.1f}"
+
+
+def _unit(kind: str, data: ReportData, labels: Labels) -> str:
+    attrs = data.results.attrs
+    return {
+        "money": f"{attrs['currency']} {attrs['monetary_unit']}",
+        "persons": labels.ui(f"persons_periods_{attrs['time_unit']}"),
+        "share": "%",
+        "ratio": "",
+    }[kind]
+
+
+def _number_cell(data: ReportData, scenario: str, figure: str, kind: str, labels: Labels) -> str:
+    value = float(data.table[figure].sel(scenario=scenario))
+    return (
+        f'<td class="num" data-scenario="{escape(scenario)}" data-figure="{figure}" '
+        f'data-value="{_data_value(value)}">{escape(_shown(value, kind, labels))}</td>'
+    )
+
+
+def _lever_words(lever: Mapping, labels: Labels) -> str:
+    settings = []
+    for key, value in lever.items():
+        if key == "kind":
+            continue
+        if key == "sector":
+            shown = labels.sector(value)
+        elif isinstance(value, list | tuple):
+            shown = ", ".join(str(item) for item in value)
+        elif isinstance(value, float):
+            shown = f"{value:g}"
+        elif isinstance(value, int):
+            shown = f"{value:,}"
+        else:
+            shown = str(value)
+        settings.append(f"{labels('lever_settings', key)} {shown}")
+    words = labels("levers", lever["kind"])
+    return f"{words}: {', '.join(settings)}" if settings else words
+
+
+def _summary(data: ReportData, labels: Labels) -> str:
+    items = []
+    for scenario in data.scenarios:
+        description = data.descriptions.get(scenario, {"title": "", "levers": []})
+        title = (
+            f" — {escape(description['title'])}" if description["title"] and description["title"] != scenario else ""
+        )
+        levers = "".join(f"<li>{escape(_lever_words(lever, labels))}</li>" for lever in description["levers"])
+        lever_list = f"<ul>{levers}</ul>" if levers else f'<div class="note">{escape(labels.ui("no_levers"))}</div>'
+        name = escape(data.display_name(scenario, labels.ui("baseline")))
+        items.append(
+            f'<li data-scenario="{escape(scenario)}"><strong>{name}</strong>{title}'
+            f"<div>{escape(labels.ui('levers'))}:</div>{lever_list}</li>"
+        )
+    header = "".join(f"<th>{escape(s)}</th>" for s in data.scenarios)
+    rows = []
+    for figure, kind in HEADLINE_FIGURES:
+        cells = "".join(_number_cell(data, s, figure, kind, labels) for s in data.scenarios)
+        rows.append(
+            f"<tr><th>{escape(labels('figures', figure))}</th><td>{escape(_unit(kind, data, labels))}</td>{cells}</tr>"
+        )
+    return (
+        f'<section id="summary"><h2>1. {escape(labels.ui("summary"))}</h2>'
+        f'<h3>{escape(labels.ui("scenarios"))}</h3><ul class="scenarios">{"".join(items)}</ul>'
+        f'<h3>{escape(labels.ui("headline"))}</h3><table id="headline-table"><thead><tr>'
+        f"<th>{escape(labels.ui('figure'))}</th><th>{escape(labels.ui('unit'))}</th>{header}</tr></thead>"
+        f"<tbody>{''.join(rows)}</tbody></table>{_provenance(data, labels)}</section>"
+    )
+
+
+def _provenance(data: ReportData, labels: Labels) -> str:
+    attrs = data.results.attrs
+    entries = [
+        (labels("provenance", key), str(attrs[key]))
+        for key in ("region", "table", "data_version", "simengine_version", "mode", "price_year", "time_unit")
+        if key in attrs
+    ]
+    entries.insert(6, (labels("provenance", "monetary_unit"), f"{attrs['currency']} {attrs['monetary_unit']}"))
+    if "draw" in data.results.dims:
+        entries.append((labels.ui("draws"), str(data.results.sizes["draw"])))
+    if "scenario_hash" in data.results.variables:
+        hashes = dict(zip(data.scenarios, (str(h) for h in data.results["scenario_hash"].values.ravel()), strict=True))
+    elif "scenario_hash" in attrs and len(data.scenarios) == 1:
+        hashes = {data.scenarios[0]: str(attrs["scenario_hash"])}
+    else:
+        hashes = {}
+    entries += [(f"{labels.ui('scenario_hash')} ({scenario})", value) for scenario, value in hashes.items()]
+    body = "".join(f"<dt>{escape(key)}</dt><dd>{escape(value)}</dd>" for key, value in entries)
+    return f'<h3>{escape(labels.ui("provenance"))}</h3><dl class="provenance">{body}</dl>'
+
+
+def _chart(name: str, svg: str, caption: str = "") -> str:
+    caption_html = f"<figcaption>{escape(caption)}</figcaption>" if caption else ""
+    return f'<figure class="chart" id="chart-{escape(name)}" data-chart="{escape(name)}">{svg}{caption_html}</figure>'
+
+
+def _comparison(data: ReportData, labels: Labels, svgs: dict[str, str]) -> str:
+    heading = f'<section id="comparison"><h2>4. {escape(labels.ui("comparison"))}</h2>'
+    if "ranking" not in svgs:
+        return f'{heading}<p class="note">{escape(labels.ui("comparison_single"))}</p></section>'
+    note = labels.ui("comparison_note") + (f" {labels.ui('uncertainty_note')}" if data.bands is not None else "")
+    figure_columns = [
+        f"{labels('figures', f)} ({_unit(kind, data, labels)})"
+        if kind in ("money", "persons")
+        else labels("figures", f)
+        for f, kind in COMPARISON_FIGURES
+    ]
+    columns = [labels.ui("rank"), labels.ui("scenario"), *figure_columns]
+    header = "".join(f"<th>{escape(c)}</th>" for c in columns)
+    ranked = sorted(data.scenarios, key=lambda s: int(data.table["rank"].sel(scenario=s)))
+    rows = []
+    for scenario in ranked:
+        rank = int(data.table["rank"].sel(scenario=scenario))
+        title = data.descriptions.get(scenario, {}).get("title", "")
+        name = data.display_name(scenario, labels.ui("baseline"))
+        if title and title != scenario:
+            name = f"{name} — {title}"
+        cells = "".join(_number_cell(data, scenario, f, kind, labels) for f, kind in COMPARISON_FIGURES)
+        rows.append(
+            f'<tr><td class="num" data-value="{rank}">{rank}</td>'
+            f'<td data-value="{escape(scenario)}">{escape(name)}</td>{cells}</tr>'
+        )
+    return (
+        f'{heading}<p class="note">{escape(note)}</p>{_chart("ranking", svgs["ranking"])}'
+        f'<table id="comparison-table" class="sortable"><thead><tr>{header}</tr></thead>'
+        f"<tbody>{''.join(rows)}</tbody></table></section>"
+    )
+
+
+def render_html(data: ReportData, labels: Labels, svgs: dict[str, str]) -> str:
+    """Assemble the page from the report data and the charts as inline SVG (by figure name)."""
+    attrs = data.results.attrs
+    flows = "".join(_chart(name, svg) for name, svg in svgs.items() if name.startswith("flows_"))
+    time_paths = (
+        _chart("time_paths", svgs["time_paths"])
+        if "time_paths" in svgs
+        else f'<p class="note">{escape(labels.ui("time_paths_static"))}</p>'
+    )
+    body = (
+        f'<header><h1>{escape(labels.ui("title"))}</h1><p class="meta">{escape(str(attrs["region"]))} · '
+        f"{escape(str(attrs['table']))} · {escape(labels.ui('generated_by'))} {escape(str(attrs['simengine_version']))}"
+        f"</p></header>{_summary(data, labels)}"
+        f'<section id="flows"><h2>2. {escape(labels.ui("flows"))}</h2><p class="note">{escape(labels.ui("flows_note"))}'
+        f"</p>{flows}</section>"
+        f'<section id="sectors"><h2>3. {escape(labels.ui("sectors"))}</h2><p class="note">'
+        f"{escape(labels.ui('sectors_note'))}</p>{_chart('sectors', svgs['sectors'])}"
+        f"<h3>{escape(labels.ui('region_split'))}</h3>{_chart('regions', svgs['regions'])}</section>"
+        f"{_comparison(data, labels, svgs)}"
+        f'<section id="time-paths"><h2>5. {escape(labels.ui("time_paths"))}</h2><p class="note">'
+        f"{escape(labels.ui('time_paths_note'))}</p>{time_paths}</section>"
+    )
+    page = (
+        f'<!DOCTYPE html>\n<html lang="{labels.lang}"><head><meta charset="utf-8">'
+        f'<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f"<title>{escape(labels.ui('title'))}: {escape(', '.join(data.scenarios))}</title>"
+        f"<style>{_FONT_PLACEHOLDER}{_CSS}</style></head><body>{body}<script>{_SORT_SCRIPT}</script></body></html>\n"
+    )
+    return page.replace(_FONT_PLACEHOLDER, font_face_css(page), 1)
+
+
+def _prepare(results, lang, descriptions, baseline):
+    labels = load_labels(lang)
+    data = report_data(results, descriptions=descriptions, baseline=baseline)
+    return data, labels, report_figures(data, labels)
+
+
+def build_report(
+    results: xr.Dataset | Sequence[xr.Dataset],
+    *,
+    lang: str = "en",
+    descriptions: Mapping[str, Mapping] | None = None,
+    baseline: str | None = None,
+) -> str:
+    """The report of ``results`` as one self-contained HTML page.
+
+    Parameters
+    ----------
+    results : xarray.Dataset or sequence of them
+        Results following :mod:`simengine.results` (a batch, or several concatenated on
+        ``scenario``).
+    lang : {"en", "ko"}
+        Language of labels and sector names.
+    descriptions : mapping, optional
+        ``{scenario_id: {"title": str, "levers": [{"kind": str, ...}]}}``; see
+        :mod:`simengine.report.content` for where they are otherwise read from.
+    baseline : str, optional
+        Scenario the others are compared with (default: the first).
+
+    Returns
+    -------
+    str
+        The HTML page (UTF-8 text; font, charts and script embedded).
+    """
+    data, labels, figures = _prepare(results, lang, descriptions, baseline)
+    return render_html(data, labels, {name: figure_svg(figure) for name, figure in figures.items()})
+
+
+def write_report(
+    results: xr.Dataset | Sequence[xr.Dataset],
+    path: str | os.PathLike,
+    *,
+    overwrite: bool = False,
+    figures_dir: str | os.PathLike | None = None,
+    lang: str = "en",
+    descriptions: Mapping[str, Mapping] | None = None,
+    baseline: str | None = None,
+) -> Path:
+    """Write the report of ``results`` to ``path`` atomically, and its charts to ``figures_dir``.
+
+    Parameters are those of :func:`build_report`, plus: ``path`` the HTML file (an existing
+    file is replaced only with ``overwrite``); ``figures_dir`` a folder (created if missing)
+    that receives every chart as PNG and SVG (see :func:`simengine.report.figures.save_figures`).
+    """
+    path = Path(path)
+    with atomic_path(path, overwrite=overwrite) as tmp:
+        data, labels, figures = _prepare(results, lang, descriptions, baseline)
+        page = render_html(data, labels, {name: figure_svg(figure) for name, figure in figures.items()})
+        tmp.write_text(page, encoding="utf-8")
+        if figures_dir is not None:
+            save_figures(figures, figures_dir, overwrite=overwrite)
+    return path
