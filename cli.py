@@ -225,6 +225,7 @@ def region_calibrate(region_name, worst) -> None:
     click.echo(text.calibration_text(calibration, region=region_name, worst=worst))
 
 
+@main.command()
 @click.argument("results", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path), help="HTML file.")
 @click.option("--lang", default="en", show_default=True, type=click.Choice(["en", "ko"]), help="Report language.")
