@@ -74,7 +74,7 @@ from __future__ import annotations
 import difflib
 import os
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
@@ -144,7 +144,7 @@ def _sector_array(name: str, value, n: int) -> np.ndarray:
     return array
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class SpendingPattern:
     """How an institution spends one unit of money.
 
@@ -197,7 +197,7 @@ class SpendingPattern:
         return SpendingPattern(mix, local_share, float(self.import_share), float(self.product_tax_share))
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class CircuitParameters:
     """Closures of a region's circuit: who receives income and how much is re-spent locally.
 
@@ -252,7 +252,7 @@ class CircuitParameters:
     investment: SpendingPattern
     city_respend_share: float
     city_transfer_share: float = 0.0
-    source: str = field(default="arguments", compare=False)
+    source: str = "arguments"
 
     def __post_init__(self) -> None:
         n = len(self.sectors)
