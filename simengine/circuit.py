@@ -730,17 +730,20 @@ class Circuit:
         current, extra_dim, extra_coord = self._injection(local_spending, 0.0)
         matrix, leakage = self.coefficients.values, self.leakage_coefficients.values
         n = len(self.economy.sectors)
-        first_total = current.sum(axis=0)
+        first_size = np.abs(current).sum(axis=0)
         receipts, leaks = [], []
         while True:
             receipts.append(np.vstack([current[:n].sum(axis=0), current[n:]]))
             leaks.append(leakage @ current)
             if n_rounds is not None and len(receipts) == n_rounds:
                 break
-            if n_rounds is None and np.all(current.sum(axis=0) <= tolerance * np.abs(first_total)):
+            if n_rounds is None and np.all(np.abs(current).sum(axis=0) <= tolerance * first_size):
                 break
             if len(receipts) >= max_rounds:
-                raise ConvergenceError(f"the circuit rounds did not fall below {tolerance} within {max_rounds} rounds")
+                raise ConvergenceError(
+                    f"the circuit rounds did not fall below {tolerance} of round 1 within {max_rounds} rounds; "
+                    "raise max_rounds or give n_rounds"
+                )
             current = matrix @ current
         receipts_array = np.stack(receipts)
         unit = self.economy.unit

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 from strategies import productive_tables
 
-from simengine import DataError
+from simengine import ConvergenceError, DataError
 from simengine.accounts import LeontiefSystem
 from simengine.circuit import GWANGMYEONG_DEFAULTS, Circuit, CircuitParameters, SpendingPattern
 from simengine.local_economy import LocalEconomy
@@ -390,3 +390,18 @@ def test_rounds_and_leakage_account_reject_bad_input():
         circuit.rounds([1.0], 0)
     with pytest.raises(DataError, match="positive total"):
         circuit.leakage_account([0.0])
+
+
+def test_rounds_of_a_spending_cut_sum_to_closed_form():
+    """A cut (negative spending) runs to convergence like an award, with the opposite sign."""
+    circuit = _one_sector()
+    rounds = circuit.rounds([-1.0])
+    assert rounds.sizes["round"] > 3
+    assert float(rounds.total.sum()) == pytest.approx(-float(circuit.rounds([1.0]).total.sum()), rel=1e-12)
+    expected = circuit.impact([-1.0])
+    assert float(rounds.receipts.sel(account_group="local_output").sum()) == pytest.approx(float(expected.output.sum()))
+
+
+def test_rounds_that_do_not_converge_in_time_raise():
+    with pytest.raises(ConvergenceError, match="within 2 rounds; raise max_rounds"):
+        _one_sector().rounds([1.0], max_rounds=2)
