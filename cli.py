@@ -244,3 +244,24 @@ def report(results, output, lang, figures_dir, overwrite) -> None:
     batch = [load_result(path) for path in results]
     write_report(batch, output, overwrite=overwrite, figures_dir=figures_dir, lang=lang)
     click.echo(f"wrote {output}" + (f" and charts in {figures_dir}" if figures_dir else ""))
+
+
+@main.command()
+@_table_option
+@click.option("--params", "params_file", type=click.Path(dir_okay=False, path_type=Path), help="Circuit TOML file.")
+@click.option("--sector", default="F", show_default=True, help="Sector code receiving the local spending.")
+@click.option("--amount", default=1000.0, show_default=True, help="Money spent on local output (table's unit).")
+def circuit(table_name, params_file, sector, amount) -> None:
+    """Leakage account, closed circuit and LM3 of spending on local output."""
+    from simengine.circuit import Circuit, CircuitParameters
+    from simengine.datasets import load_table
+    from simengine.local_economy import LocalEconomy
+
+    table = load_table(table_name)
+    economy = LocalEconomy.from_table(table)
+    if params_file is None:
+        parameters = CircuitParameters.default_for(economy.sectors, table=table)
+    else:
+        parameters = CircuitParameters.from_toml(params_file, economy.sectors, table=table)
+    title = f"{table.name}, parameters {Path(parameters.source).name}: {amount:g} {table.unit} to local {sector}"
+    click.echo(text.circuit_report(Circuit(economy, parameters), {sector: amount}, title=title))

@@ -8,6 +8,7 @@ The public API::
     table.impact({"F": 1_000.0}, closed=True)         # direct / indirect / induced / total
 """
 
+from .circuit import Circuit, CircuitParameters
 from .datasets import list_datasets, list_regions, load_region, load_table
 from .errors import ConvergenceError, DataError, DataQualityWarning, ScenarioError, SimEngineError
 from .local_economy import LocalEconomy
@@ -18,6 +19,8 @@ __version__ = "0.1.0"
 
 __all__ = [
     "IOTable",
+    "Circuit",
+    "CircuitParameters",
     "load_table",
     "list_datasets",
     "load_region",

@@ -39,7 +39,7 @@ from . import checks
 from .accounts import LeontiefSystem, household_closure, input_coefficients, technical_coefficients
 from .errors import DataError
 
-__all__ = ["IOTable", "to_matrix", "to_vector", "MULTIPLIER_KINDS", "MULTIPLIER_TYPES"]
+__all__ = ["IOTable", "to_matrix", "to_vector", "demand_matrix", "MULTIPLIER_KINDS", "MULTIPLIER_TYPES"]
 
 MULTIPLIER_KINDS = ("output", "value_added", "income", "employment")
 MULTIPLIER_TYPES = ("simple", "I", "total", "II")
@@ -72,6 +72,53 @@ def to_vector(da: xr.DataArray, *extra_dims: str) -> np.ndarray:
     values = da.transpose(*industry, *extra_dims).values
     n = int(np.prod([da.sizes[d] for d in industry]))
     return np.ascontiguousarray(values.reshape(n, *values.shape[len(industry) :]), dtype=np.float64)
+
+
+def demand_matrix(delta, sectors: Sequence[str]) -> tuple[np.ndarray, str, object]:
+    """Money by sector as a matrix of right-hand sides, one column per demand vector.
+
+    Parameters
+    ----------
+    delta : array_like (n,) or (n, k), mapping, or DataArray
+        Money by sector. A mapping ``{sector: amount}`` names sectors (others are 0); a
+        DataArray needs dim ``sector`` and at most one other dim.
+    sectors : sequence of str
+        Sector codes, length ``n``, in the order of the model.
+
+    Returns
+    -------
+    matrix : ndarray, shape (n, k)
+    extra_dim : str
+        Name of the column dimension: ``"_vector"`` for a single vector (squeeze it
+        away), ``"scenario"`` for a 2-D array, or the DataArray's own extra dim.
+    extra_coord : sequence
+        Labels of the columns.
+    """
+    sectors = list(sectors)
+    n = len(sectors)
+    if isinstance(delta, Mapping):
+        vector = np.zeros(n)
+        for label, amount in delta.items():
+            if label not in sectors:
+                raise DataError(f"unknown sector {label!r} in final demand; valid sectors: {', '.join(sectors)}")
+            vector[sectors.index(label)] = float(amount)
+        return vector[:, None], "_vector", [0]
+    if isinstance(delta, xr.DataArray):
+        others = [d for d in delta.dims if d != "sector"]
+        if "sector" not in delta.dims or len(others) > 1:
+            raise DataError(f"final-demand DataArray needs dim 'sector' and at most one other, got {delta.dims}")
+        aligned = delta.reindex(sector=sectors)
+        if aligned.isnull().any():
+            raise DataError("final-demand DataArray does not cover every sector of the table")
+        if not others:
+            return aligned.values.astype(np.float64)[:, None], "_vector", [0]
+        return aligned.transpose("sector", others[0]).values.astype(np.float64), others[0], delta[others[0]].values
+    array = np.asarray(delta, dtype=np.float64)
+    if array.ndim == 1 and array.shape[0] == n:
+        return array[:, None], "_vector", [0]
+    if array.ndim == 2 and array.shape[0] == n:
+        return np.ascontiguousarray(array), "scenario", np.arange(array.shape[1])
+    raise DataError(f"final demand has shape {array.shape}; expected ({n},) or ({n}, k)")
 
 
 def _attrs(name: str, units: str) -> dict[str, str]:
@@ -500,7 +547,7 @@ class IOTable:
             table supports) with dims ``(effect, sector[, extra])``; ``effect`` is
             ``direct``, ``indirect``, (``induced``,) ``total``.
         """
-        delta, extra_dim, extra_coord = self._demand_matrix(delta_final_demand)
+        delta, extra_dim, extra_coord = demand_matrix(delta_final_demand, self.sectors)
         open_output = self._system.solve(delta)
         effects = {"direct": delta, "indirect": open_output - delta}
         if closed:
@@ -529,32 +576,6 @@ class IOTable:
         if extra_dim == "_vector":
             result = result.squeeze("_vector", drop=True)
         return result
-
-    def _demand_matrix(self, delta) -> tuple[np.ndarray, str, object]:
-        n = len(self._x)
-        if isinstance(delta, Mapping):
-            vector = np.zeros(n)
-            for label, amount in delta.items():
-                if label not in self.sectors:
-                    raise DataError(f"unknown sector {label!r} in final demand; valid sectors: {', '.join(self.sectors)}")
-                vector[self.sectors.index(label)] = float(amount)
-            return vector[:, None], "_vector", [0]
-        if isinstance(delta, xr.DataArray):
-            others = [d for d in delta.dims if d != "sector"]
-            if "sector" not in delta.dims or len(others) > 1:
-                raise DataError(f"final-demand DataArray needs dim 'sector' and at most one other, got {delta.dims}")
-            aligned = delta.reindex(sector=self.dataset["sector"].values)
-            if aligned.isnull().any():
-                raise DataError("final-demand DataArray does not cover every sector of the table")
-            if not others:
-                return aligned.values.astype(np.float64)[:, None], "_vector", [0]
-            return aligned.transpose("sector", others[0]).values.astype(np.float64), others[0], delta[others[0]].values
-        array = np.asarray(delta, dtype=np.float64)
-        if array.ndim == 1 and array.shape[0] == n:
-            return array[:, None], "_vector", [0]
-        if array.ndim == 2 and array.shape[0] == n:
-            return np.ascontiguousarray(array), "scenario", np.arange(array.shape[1])
-        raise DataError(f"final demand has shape {array.shape}; expected ({n},) or ({n}, k)")
 
     def linkages(self) -> xr.Dataset:
         """Backward and forward linkage indices (normalised so that the mean is 1).

@@ -18,6 +18,7 @@ __all__ = [
     "multiplier_frame",
     "regional_multiplier_frame",
     "calibration_text",
+    "circuit_report",
     "frame_text",
     "write_frame",
     "datasets_listing",
@@ -159,5 +160,41 @@ def environment_info() -> str:
         f"numba     {numba.__version__} ({numba.config.NUMBA_NUM_THREADS} threads, layer {numba.config.THREADING_LAYER})",
         f"cpus      {os.cpu_count()}",
         f"datasets  {', '.join(DATASETS)}",
+    ]
+    return "\n".join(lines)
+
+
+def circuit_report(circuit, local_spending: dict[str, float], *, title: str) -> str:
+    """The leakage account, the closed circuit and the first rounds of one spending vector.
+
+    Parameters
+    ----------
+    circuit : simengine.circuit.Circuit
+    local_spending : mapping of sector code to money spent on local output
+    title : str
+        First line of the report.
+    """
+    account = circuit.leakage_account(local_spending)
+    closed = circuit.impact(local_spending)
+    rounds = circuit.rounds(local_spending)
+    spent = float(account.spending)
+    per_unit = closed / spent
+    lines = [title, "", "Leakage account, production round (per unit of spending):"]
+    lines += [f"  retained  {item:<28}{v:8.4f}" for item, v in account.retained.to_series().items()]
+    lines += [f"  leaks     {channel:<28}{v:8.4f}" for channel, v in account.leakage.to_series().items()]
+    lines.append(f"  total{'':<33}{float(account.retained.sum() + account.leakage.sum()):8.4f}")
+    lines += ["", "Closed circuit (per unit of spending; every unit eventually leaks):"]
+    for name in ("household_income", "city_tax_revenue", "reinvestment"):
+        lines.append(f"  {name:<36}{float(per_unit[name]):8.4f}")
+    lines.append(f"  {'local output':<36}{float(per_unit.output.sum()):8.4f}")
+    lines.append(f"  {'local value added':<36}{float(per_unit.value_added.sum()):8.4f}")
+    lines.append(f"  {'local jobs (persons, total)':<36}{float(closed.employment.sum()):8.4g}")
+    lines += [f"  leaks  {channel:<29}{v:8.4f}" for channel, v in per_unit.leakage.to_series().items()]
+    lines.append(f"  total leakage{'':<23}{float(per_unit.leakage.sum()):8.4f}")
+    first = ", ".join(f"{float(v):.4g}" for v in rounds.total.values[:5])
+    lines += [
+        "",
+        f"Rounds (money received locally): {first}, ... ({rounds.sizes['round']} rounds to convergence)",
+        f"LM3 = (round 1 + round 2 + round 3) / round 1 = {circuit.lm3(local_spending):.4f}",
     ]
     return "\n".join(lines)

@@ -60,3 +60,24 @@ def test_tables_and_info(runner):
     assert tables.exit_code == 0 and "korea-2014" in tables.output and "CC BY 4.0" in tables.output
     info = runner.invoke(main, ["info"])
     assert info.exit_code == 0 and "numba" in info.output and "threads" in info.output
+
+
+def test_circuit_prints_leakage_account_and_lm3(runner):
+    result = runner.invoke(main, ["circuit", "--sector", "F", "--amount", "1000"])
+    assert result.exit_code == 0, result.output
+    assert "gwangmyeong_circuit.toml" in result.output.splitlines()[0]
+    assert result.output.count("1.0000") >= 2  # the production-round account and the closed leakage sum to 1
+    assert "LM3 = (round 1 + round 2 + round 3) / round 1 = 1.9381" in result.output
+
+
+def test_circuit_reads_a_params_file_and_reports_errors(runner, tmp_path):
+    from simengine.circuit import GWANGMYEONG_DEFAULTS
+
+    params = tmp_path / "mine.toml"
+    defaults = GWANGMYEONG_DEFAULTS.read_text(encoding="utf-8")
+    params.write_text(defaults.replace("resident_share = 0.35", "resident_share = 0.9"), encoding="utf-8")
+    result = runner.invoke(main, ["circuit", "--params", str(params)])
+    assert result.exit_code == 0, result.output
+    assert "mine.toml" in result.output
+    bad = runner.invoke(main, ["circuit", "--sector", "ZZ"])
+    assert bad.exit_code == 1 and bad.output.startswith("error: unknown sector 'ZZ'")

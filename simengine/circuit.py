@@ -1,0 +1,781 @@
+"""The local circuit: production -> household consumption, city budget, reinvestment -> production.
+
+A one-off award to local firms becomes a circuit once three institutions of the region are
+closed into the model (MODEL.md section 4): resident households (wages of residents, owners'
+income), the city government (local taxes) and local reinvestment (locally owned surplus that
+is reinvested). Each institution re-spends part of what it receives on local output; every
+other use of money is a named leakage channel.
+
+Accounts and coefficients
+-------------------------
+The endogenous accounts are the ``n`` local industries, ``households``, ``city`` and
+``reinvestment``. Column ``j`` of the circuit matrix ``M`` (shape ``(n + 3, n + 3)``) is what
+account ``j`` pays to each local account per unit it receives; column ``j`` of the leakage
+matrix ``Λ`` (one row per channel) is what it pays out of the region. For an industry with
+compensation ``w``, operating surplus ``s``, local inputs ``A_LL[:, j]`` (all per unit of output):
+
+==========================  ==================================================================
+paid to                     per unit of output
+==========================  ==================================================================
+local industries            ``A_LL[:, j]``
+city                        ``w τ_w + s τ_s`` (local taxes, both collected at the workplace)
+households                  ``w (1 - τ_w - ν_w) r + s (1 - τ_s - ν_s) o (1 - ρ)``
+reinvestment                ``s (1 - τ_s - ν_s) o ρ``
+imports_abroad              imported inputs
+other_regions               inputs from other regions of the country
+taxes_leaving_city          other inputs (taxes on products) ``+ w ν_w + s ν_s``
+commuters                   ``w (1 - τ_w - ν_w) (1 - r)``
+outside_owners              ``s (1 - τ_s - ν_s) (1 - o)``
+==========================  ==================================================================
+
+with ``r`` the resident share of wages, ``o`` the local ownership share, ``ρ`` the reinvestment
+rate, ``τ`` local and ``ν`` national tax rates. A spending account (households with propensity
+``c``, the city with re-spend share ``g``, reinvestment with 1) spends a unit as: product taxes
+``t`` (leak ``taxes_leaving_city``), direct imports ``m`` (leak ``imports_abroad``), and domestic
+purchases ``(1 - t - m) mix`` of which the ``local_share`` part buys local output and the rest
+leaks (``household_spending_outside``, ``city_spending_outside``, ``investment_outside``).
+Households save ``1 - c`` (``household_saving``); the city pays ``transfer_share`` to resident
+households and leaves ``1 - g - transfer_share`` unspent (``city_budget_not_respent``).
+
+By construction every column of ``[M; Λ]`` sums to 1, which gives the identities below.
+
+Identities
+----------
+1. Closed form: ``x = (I - M)^-1 d`` for an injection ``d`` (local spending on the industry
+   rows, income from outside on the household row). Since ``1'M + 1'Λ = 1'``,
+   ``1'Λ x = 1'(I - M) x = 1'd``: **every won injected eventually leaks**, so per unit of
+   injection the leakage channels of the closed form sum to exactly 1.
+2. Rounds form: round 1 is ``d`` (the award), round ``k + 1`` is ``M`` times round ``k`` (the
+   local re-spend of round ``k`` through every channel). The rounds are the terms of the
+   Neumann series ``(I - M)^-1 = I + M + M^2 + ...``, so all rounds sum to the closed form.
+3. Leakage account (first, production round): the award and its whole local supply chain
+   ``y = (I - A_LL)^-1 d``, before any institution re-spends. Per unit of spending, local value
+   added retained (resident wages, local owners' income and reinvestment, city taxes) plus
+   the production leaks (imports abroad, other regions, taxes leaving the city, commuters,
+   outside owners) sum to 1.
+
+Worked example (one sector, by hand)
+------------------------------------
+Local inputs 0.2, imports 0.1, compensation 0.4, surplus 0.3 per unit of output; all wages go
+to residents at rate ``r = 0.5``, no taxes, no local owners; households spend ``c = 0.8`` of their
+income, half of it locally. Per unit of output, local re-spend is ``0.2`` (inputs) plus
+``0.4 × 0.5 × 0.8 × 0.5 = 0.08`` (through households): ``k = 0.28``, and the geometric series
+``1 + k + k^2 + ... = 1 / (1 - k) = 1.3889`` is the local output per unit of award, which the
+closed form reproduces; household income is ``0.2 × 1.3889 = 0.2778``. Rounds: 1 (award),
+0.4 (0.2 to local suppliers + 0.2 to resident wages), 0.16 (0.04 + 0.08 to firms, 0.04 to
+households): LM3 = (1 + 0.4 + 0.16) / 1 = 1.56.
+
+Dynamic hook: :attr:`Circuit.coefficients` and :attr:`Circuit.leakage_coefficients` are
+public, labelled by account, so a time-path model can lag each column (channel) in months.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import tomllib
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+
+import numpy as np
+import xarray as xr
+
+from .accounts import LeontiefSystem
+from .errors import ConvergenceError, DataError
+from .local_economy import LocalEconomy
+from .tables import IOTable, demand_matrix
+
+__all__ = [
+    "SpendingPattern",
+    "CircuitParameters",
+    "Circuit",
+    "INSTITUTIONS",
+    "LEAKAGE_CHANNELS",
+    "GWANGMYEONG_DEFAULTS",
+]
+
+#: Endogenous institutions closed into the model, after the ``n`` local industries.
+INSTITUTIONS = ("households", "city", "reinvestment")
+
+#: Where money leaves the local circuit.
+LEAKAGE_CHANNELS = (
+    "imports_abroad",
+    "other_regions",
+    "taxes_leaving_city",
+    "commuters",
+    "outside_owners",
+    "household_saving",
+    "household_spending_outside",
+    "city_spending_outside",
+    "city_budget_not_respent",
+    "investment_outside",
+)
+
+#: Local value added retained in the production round, by recipient.
+RETAINED_ITEMS = ("resident_wages", "local_owners_income", "local_reinvestment", "city_taxes")
+
+#: Shipped Gwangmyeong-si defaults, each value commented with its source or reasoning.
+GWANGMYEONG_DEFAULTS = Path(__file__).parent / "datasets" / "regions" / "gwangmyeong_circuit.toml"
+
+#: Tolerated gap when a spending mix should sum to 1.
+MIX_SUM_ATOL = 1e-9
+
+
+def _check_share(name: str, value, sectors=()) -> None:
+    """Raise DataError unless every entry of ``value`` is a finite fraction in [0, 1].
+
+    For a sector-valued parameter the message names the first bad sector.
+    """
+    array = np.asarray(value, dtype=np.float64)
+    bad = ~np.isfinite(array) | (array < 0.0) | (array > 1.0)
+    if np.any(bad):
+        index = int(np.flatnonzero(bad)[0])
+        label = f"{name}[{sectors[index]}]" if array.ndim and len(sectors) == array.size else name
+        raise DataError(f"circuit parameter {label} = {float(array.flat[index])!r} is not a share in [0, 1]")
+
+
+def _sector_array(name: str, value, n: int) -> np.ndarray:
+    array = np.asarray(value, dtype=np.float64)
+    if array.ndim == 0:
+        array = np.full(n, float(array))
+    if array.shape != (n,):
+        raise DataError(f"circuit parameter {name} has shape {array.shape}; expected ({n},) or a single number")
+    return array
+
+
+@dataclass(frozen=True, eq=False)
+class SpendingPattern:
+    """How an institution spends one unit of money.
+
+    Attributes
+    ----------
+    mix : ndarray, shape (n,)
+        Domestic purchases by sector per unit of domestic purchases (sums to 1).
+    local_share : ndarray, shape (n,)
+        Share of each sector's purchases bought from local producers; the rest comes from
+        other regions of the country.
+    import_share : float
+        Share of spending on direct imports (leak ``imports_abroad``).
+    product_tax_share : float
+        Share of spending (at purchasers' prices) that is taxes on products such as VAT
+        (leak ``taxes_leaving_city``).
+    """
+
+    mix: np.ndarray
+    local_share: np.ndarray
+    import_share: float = 0.0
+    product_tax_share: float = 0.0
+
+    def domestic_share(self) -> float:
+        """Share of spending on domestic output (money / money)."""
+        return 1.0 - self.import_share - self.product_tax_share
+
+    def local_purchases(self) -> np.ndarray:
+        """Purchases of local output by sector per unit spent (money / money), shape (n,)."""
+        return self.domestic_share() * self.mix * self.local_share
+
+    def outside_purchases(self) -> float:
+        """Purchases from other regions of the country per unit spent (money / money)."""
+        return self.domestic_share() * float(np.sum(self.mix * (1.0 - self.local_share)))
+
+    def validated(self, name: str, sectors: tuple[str, ...]) -> SpendingPattern:
+        """A copy with arrays, one entry per sector; DataError naming ``name.<field>`` otherwise."""
+        mix = _sector_array(f"{name}.mix", self.mix, len(sectors))
+        local_share = _sector_array(f"{name}.local_share", self.local_share, len(sectors))
+        _check_share(f"{name}.mix", mix, sectors)
+        _check_share(f"{name}.local_share", local_share, sectors)
+        _check_share(f"{name}.import_share", self.import_share)
+        _check_share(f"{name}.product_tax_share", self.product_tax_share)
+        if abs(mix.sum() - 1.0) > MIX_SUM_ATOL:
+            raise DataError(f"circuit parameter {name}.mix sums to {mix.sum():.10g}; it must sum to 1")
+        if self.import_share + self.product_tax_share > 1.0:
+            raise DataError(
+                f"circuit parameters {name}.import_share + {name}.product_tax_share = "
+                f"{self.import_share + self.product_tax_share:.6g} exceed 1"
+            )
+        return SpendingPattern(mix, local_share, float(self.import_share), float(self.product_tax_share))
+
+
+@dataclass(frozen=True, eq=False)
+class CircuitParameters:
+    """Closures of a region's circuit: who receives income and how much is re-spent locally.
+
+    All values are shares in [0, 1] (money / money). Sector-valued ones accept one number
+    (every sector) or an array of length ``n``.
+
+    Attributes
+    ----------
+    sectors : tuple of str
+        Sector codes, in the order of the :class:`~simengine.local_economy.LocalEconomy`.
+    resident_wage_share : ndarray (n,)
+        Share of wages (after taxes) paid by local industries to residents; the rest goes to
+        commuters living elsewhere (leak ``commuters``).
+    local_income_tax_rate_on_wages : float
+        Local income tax (and payroll-based local taxes) per unit of compensation, collected
+        by the city of the workplace on all wages it pays, commuters' included.
+    national_tax_rate_on_wages : float
+        National income tax and social contributions per unit of compensation (leak).
+    local_tax_rate_on_surplus : float
+        Local taxes per unit of operating surplus returning to the city budget.
+    national_tax_rate_on_surplus : float
+        National taxes per unit of operating surplus (leak).
+    local_ownership_share : ndarray (n,)
+        Share of surplus after tax owned by residents; the rest leaks to outside owners.
+    reinvestment_rate : ndarray (n,)
+        Share of locally owned surplus reinvested (account ``reinvestment``); the rest is
+        owners' income of resident households.
+    consumption_propensity : float
+        Share of household receipts spent on consumption; the rest is saved (leak).
+    households, city, investment : SpendingPattern
+        How households, the city's procurement and reinvestment spend a unit.
+    city_respend_share : float
+        Share of city revenue spent through procurement (``city`` pattern).
+    city_transfer_share : float
+        Share of city revenue paid to resident households as transfers. The rest,
+        ``1 - city_respend_share - city_transfer_share``, is not re-spent (leak).
+    source : str
+        Where the values came from (file path or ``"arguments"``).
+    """
+
+    sectors: tuple[str, ...]
+    resident_wage_share: np.ndarray
+    local_income_tax_rate_on_wages: float
+    national_tax_rate_on_wages: float
+    local_tax_rate_on_surplus: float
+    national_tax_rate_on_surplus: float
+    local_ownership_share: np.ndarray
+    reinvestment_rate: np.ndarray
+    consumption_propensity: float
+    households: SpendingPattern
+    city: SpendingPattern
+    investment: SpendingPattern
+    city_respend_share: float
+    city_transfer_share: float = 0.0
+    source: str = "arguments"
+
+    def __post_init__(self) -> None:
+        n = len(self.sectors)
+        object.__setattr__(self, "sectors", tuple(self.sectors))
+        for name in ("resident_wage_share", "local_ownership_share", "reinvestment_rate"):
+            array = _sector_array(name, getattr(self, name), n)
+            _check_share(name, array, self.sectors)
+            object.__setattr__(self, name, array)
+        for name in (
+            "local_income_tax_rate_on_wages",
+            "national_tax_rate_on_wages",
+            "local_tax_rate_on_surplus",
+            "national_tax_rate_on_surplus",
+            "consumption_propensity",
+            "city_respend_share",
+            "city_transfer_share",
+        ):
+            _check_share(name, getattr(self, name))
+            object.__setattr__(self, name, float(getattr(self, name)))
+        for name in ("households", "city", "investment"):
+            object.__setattr__(self, name, getattr(self, name).validated(name, self.sectors))
+        for first, second in (
+            ("local_income_tax_rate_on_wages", "national_tax_rate_on_wages"),
+            ("local_tax_rate_on_surplus", "national_tax_rate_on_surplus"),
+            ("city_respend_share", "city_transfer_share"),
+        ):
+            total = getattr(self, first) + getattr(self, second)
+            if total > 1.0:
+                raise DataError(f"circuit parameters {first} + {second} = {total:.6g} exceed 1")
+
+    @classmethod
+    def from_toml(cls, path: str | os.PathLike, sectors, *, table: IOTable | None = None) -> CircuitParameters:
+        """Read parameters from a TOML file (layout: the shipped Gwangmyeong file).
+
+        Parameters
+        ----------
+        path : path-like
+            The TOML file.
+        sectors : sequence of str
+            Sector codes of the economy the parameters are for.
+        table : IOTable, optional
+            Table whose final-demand columns give mixes written ``"final_demand:<category>"``.
+
+        Raises
+        ------
+        DataError
+            Unknown key or sector code (naming the file and key), missing key, bad value.
+        """
+        path = Path(path)
+        try:
+            with open(path, "rb") as handle:
+                document = tomllib.load(handle)
+        except FileNotFoundError:
+            raise DataError(f"circuit parameter file {path} does not exist") from None
+        except tomllib.TOMLDecodeError as exc:
+            raise DataError(f"{path}: not valid TOML ({exc})") from None
+        reader = _TomlReader(path, tuple(sectors), table)
+        return reader.parameters(document)
+
+    @classmethod
+    def default_for(cls, sectors, *, table: IOTable | None = None) -> CircuitParameters:
+        """The shipped Gwangmyeong-si defaults (``GWANGMYEONG_DEFAULTS``) for these sectors.
+
+        Parameters
+        ----------
+        sectors : sequence of str
+            Sector codes; the defaults are written for the korea-2014 codes (WIOD 2016).
+        table : IOTable, optional
+            Source of the national final-demand mixes; the shipped korea-2014 table if omitted.
+        """
+        if table is None:
+            from .datasets import load_table
+
+            table = load_table("korea-2014")
+        return cls.from_toml(GWANGMYEONG_DEFAULTS, sectors, table=table)
+
+
+#: Keys of the TOML layout: section -> {key: kind}; kinds: share, sectors (sector-valued), mix.
+_TOML_SCHEMA = {
+    "": {"schema_version": "int", "region": "str"},
+    "wages": {"resident_share": "sectors", "local_income_tax_rate": "share", "national_tax_rate": "share"},
+    "surplus": {
+        "local_tax_rate": "share",
+        "national_tax_rate": "share",
+        "local_ownership_share": "sectors",
+        "reinvestment_rate": "sectors",
+    },
+    "households": {
+        "consumption_propensity": "share",
+        "product_tax_share": "share",
+        "import_share": "share",
+        "mix": "mix",
+        "local_share": "sectors",
+    },
+    "city": {
+        "respend_share": "share",
+        "transfer_share": "share",
+        "product_tax_share": "share",
+        "import_share": "share",
+        "mix": "mix",
+        "local_share": "sectors",
+    },
+    "reinvestment": {"product_tax_share": "share", "import_share": "share", "mix": "mix", "local_share": "sectors"},
+}
+_OPTIONAL_KEYS = {("", "schema_version"), ("", "region"), ("city", "transfer_share")}
+
+
+class _TomlReader:
+    """Turns a parsed circuit TOML document into :class:`CircuitParameters`."""
+
+    def __init__(self, path: Path, sectors: tuple[str, ...], table: IOTable | None):
+        self.path, self.sectors, self.table = path, sectors, table
+
+    def _error(self, key: str, message: str) -> DataError:
+        return DataError(f"{self.path}: key {key!r}: {message}")
+
+    def _unknown(self, key: str, valid) -> DataError:
+        hint = difflib.get_close_matches(key.rsplit(".", 1)[-1], list(valid), n=1)
+        suggestion = f"; did you mean {hint[0]!r}?" if hint else ""
+        return self._error(key, f"unknown key (valid: {', '.join(valid)}){suggestion}")
+
+    def parameters(self, document: dict) -> CircuitParameters:
+        values: dict[tuple[str, str], object] = {}
+        for section, content in document.items():
+            if section in _TOML_SCHEMA[""]:
+                values["", section] = content
+                continue
+            if section not in _TOML_SCHEMA or section == "":
+                raise self._unknown(section, [*_TOML_SCHEMA[""], *(s for s in _TOML_SCHEMA if s)])
+            if not isinstance(content, dict):
+                raise self._error(section, "must be a table [" + section + "]")
+            for key, value in content.items():
+                if key not in _TOML_SCHEMA[section]:
+                    raise self._unknown(f"{section}.{key}", list(_TOML_SCHEMA[section]))
+                values[section, key] = self._convert(f"{section}.{key}", _TOML_SCHEMA[section][key], value)
+        missing = [
+            f"{s}.{k}"
+            for s, keys in _TOML_SCHEMA.items()
+            for k in keys
+            if s and (s, k) not in values and (s, k) not in _OPTIONAL_KEYS
+        ]
+        if missing:
+            raise DataError(f"{self.path}: missing key(s) {', '.join(missing)}")
+
+        def pattern(section: str) -> SpendingPattern:
+            return SpendingPattern(
+                mix=values[section, "mix"],
+                local_share=values[section, "local_share"],
+                import_share=values[section, "import_share"],
+                product_tax_share=values[section, "product_tax_share"],
+            )
+
+        try:
+            return CircuitParameters(
+                sectors=self.sectors,
+                resident_wage_share=values["wages", "resident_share"],
+                local_income_tax_rate_on_wages=values["wages", "local_income_tax_rate"],
+                national_tax_rate_on_wages=values["wages", "national_tax_rate"],
+                local_tax_rate_on_surplus=values["surplus", "local_tax_rate"],
+                national_tax_rate_on_surplus=values["surplus", "national_tax_rate"],
+                local_ownership_share=values["surplus", "local_ownership_share"],
+                reinvestment_rate=values["surplus", "reinvestment_rate"],
+                consumption_propensity=values["households", "consumption_propensity"],
+                households=pattern("households"),
+                city=pattern("city"),
+                investment=pattern("reinvestment"),
+                city_respend_share=values["city", "respend_share"],
+                city_transfer_share=values.get(("city", "transfer_share"), 0.0),
+                source=str(self.path),
+            )
+        except DataError as exc:
+            raise DataError(f"{self.path}: {exc}") from None
+
+    def _number(self, key: str, value) -> float:
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise self._error(key, f"expected a number, got {value!r}")
+        return float(value)
+
+    def _by_sector(self, key: str, value: dict) -> dict[str, float]:
+        unknown = [code for code in value if code not in self.sectors and code != "default"]
+        if unknown:
+            raise self._error(key, f"unknown sector {unknown[0]!r} (valid sectors: {', '.join(self.sectors)})")
+        return {code: self._number(f"{key}.{code}", v) for code, v in value.items()}
+
+    def _convert(self, key: str, kind: str, value):
+        if kind in ("int", "str"):
+            return value
+        if kind == "share":
+            return self._number(key, value)
+        if kind == "sectors":
+            if not isinstance(value, dict):
+                return self._number(key, value)
+            entries = self._by_sector(key, value)
+            if "default" not in entries and set(entries) != set(self.sectors):
+                raise self._error(key, "give 'default' or a value for every sector")
+            return np.array([entries.get(code, entries.get("default")) for code in self.sectors])
+        if isinstance(value, dict):
+            weights = self._by_sector(key, value)
+            if "default" in weights:
+                raise self._error(key, "a mix takes weights by sector, not 'default'")
+            mix = np.array([weights.get(code, 0.0) for code in self.sectors])
+        elif value == "uniform":
+            mix = np.ones(len(self.sectors))
+        elif isinstance(value, str) and value.startswith("final_demand:"):
+            mix = self._final_demand_mix(key, value.removeprefix("final_demand:"))
+        else:
+            raise self._error(key, f"expected weights by sector, 'uniform' or 'final_demand:<category>', got {value!r}")
+        if np.any(mix < 0) or mix.sum() <= 0:
+            raise self._error(key, "weights must be non-negative with a positive sum")
+        return mix / mix.sum()
+
+    def _final_demand_mix(self, key: str, category: str) -> np.ndarray:
+        if self.table is None:
+            raise self._error(key, f"mix 'final_demand:{category}' needs a table; pass table=")
+        final_demand = self.table.dataset["final_demand"]
+        categories = [str(c) for c in final_demand["fd_category"].values]
+        if category not in categories:
+            raise self._error(
+                key,
+                f"table {self.table.name} has no final-demand column {category!r} (columns: {', '.join(categories)})",
+            )
+        missing = [code for code in self.sectors if code not in self.table.sectors]
+        if missing:
+            raise self._error(key, f"table {self.table.name} has no sector {missing[0]!r}; give the mix as weights")
+        return final_demand.sel(fd_category=category).sel(sector=list(self.sectors)).values.astype(np.float64)
+
+
+class Circuit:
+    """The local circuit of a region, closed (solved once) and in rounds.
+
+    Parameters
+    ----------
+    economy : LocalEconomy
+        Per-unit accounts of the region's industries.
+    parameters : CircuitParameters
+        Closures; their sectors must equal the economy's.
+
+    Notes
+    -----
+    See the module docstring for the accounts, the identities and a worked example.
+    ``I - M`` is LU-factorised once (:class:`~simengine.accounts.LeontiefSystem`) and every
+    spending vector is solved as a column of one right-hand-side matrix.
+    """
+
+    def __init__(self, economy: LocalEconomy, parameters: CircuitParameters):
+        if tuple(economy.sectors) != parameters.sectors:
+            raise DataError(
+                "circuit parameters and local economy have different sectors "
+                f"({len(parameters.sectors)} vs {len(economy.sectors)}); build the parameters for economy.sectors"
+            )
+        self.economy, self.parameters = economy, parameters
+        self.accounts = (*economy.sectors, *INSTITUTIONS)
+        matrix, leakage = self._build()
+        self.coefficients = xr.DataArray(
+            matrix,
+            dims=("account_to", "account_from"),
+            coords={"account_to": list(self.accounts), "account_from": list(self.accounts)},
+            name="circuit_coefficients",
+            attrs={"units": "1", "long_name": "payments to local accounts per unit received (M)"},
+        )
+        self.leakage_coefficients = xr.DataArray(
+            leakage,
+            dims=("channel", "account_from"),
+            coords={"channel": list(LEAKAGE_CHANNELS), "account_from": list(self.accounts)},
+            name="leakage_coefficients",
+            attrs={"units": "1", "long_name": "payments out of the region per unit received"},
+        )
+        self._system = LeontiefSystem(matrix)
+
+    # ------------------------------------------------------------------ construction
+    def _income_split(self) -> dict[str, np.ndarray]:
+        """Where each industry's value added goes, per unit of output, by recipient."""
+        e, p = self.economy, self.parameters
+        net_wages = e.compensation * (1.0 - p.local_income_tax_rate_on_wages - p.national_tax_rate_on_wages)
+        net_surplus = e.operating_surplus * (1.0 - p.local_tax_rate_on_surplus - p.national_tax_rate_on_surplus)
+        local_surplus = net_surplus * p.local_ownership_share
+        return {
+            "resident_wages": net_wages * p.resident_wage_share,
+            "local_owners_income": local_surplus * (1.0 - p.reinvestment_rate),
+            "local_reinvestment": local_surplus * p.reinvestment_rate,
+            "city_taxes": e.compensation * p.local_income_tax_rate_on_wages
+            + e.operating_surplus * p.local_tax_rate_on_surplus,
+            "commuters": net_wages * (1.0 - p.resident_wage_share),
+            "outside_owners": net_surplus * (1.0 - p.local_ownership_share),
+            "taxes_leaving_city": e.other_inputs
+            + e.compensation * p.national_tax_rate_on_wages
+            + e.operating_surplus * p.national_tax_rate_on_surplus,
+            "imports_abroad": e.imported_inputs,
+            "other_regions": e.other_region_inputs,
+        }
+
+    def _build(self) -> tuple[np.ndarray, np.ndarray]:
+        p, n = self.parameters, len(self.economy.sectors)
+        households, city, reinvestment = n, n + 1, n + 2
+        split = self._income_split()
+        matrix = np.zeros((n + 3, n + 3))
+        matrix[:n, :n] = self.economy.local_inputs
+        matrix[households, :n] = split["resident_wages"] + split["local_owners_income"]
+        matrix[city, :n] = split["city_taxes"]
+        matrix[reinvestment, :n] = split["local_reinvestment"]
+        matrix[:n, households] = p.consumption_propensity * p.households.local_purchases()
+        matrix[:n, city] = p.city_respend_share * p.city.local_purchases()
+        matrix[households, city] = p.city_transfer_share
+        matrix[:n, reinvestment] = p.investment.local_purchases()
+
+        leakage = np.zeros((len(LEAKAGE_CHANNELS), n + 3))
+        row = {name: i for i, name in enumerate(LEAKAGE_CHANNELS)}
+        for name in ("imports_abroad", "other_regions", "taxes_leaving_city", "commuters", "outside_owners"):
+            leakage[row[name], :n] = split[name]
+        spenders = (
+            (households, p.consumption_propensity, p.households, "household_spending_outside"),
+            (city, p.city_respend_share, p.city, "city_spending_outside"),
+            (reinvestment, 1.0, p.investment, "investment_outside"),
+        )
+        for account, scale, pattern, outside in spenders:
+            leakage[row["imports_abroad"], account] = scale * pattern.import_share
+            leakage[row["taxes_leaving_city"], account] = scale * pattern.product_tax_share
+            leakage[row[outside], account] = scale * pattern.outside_purchases()
+        leakage[row["household_saving"], households] = 1.0 - p.consumption_propensity
+        leakage[row["city_budget_not_respent"], city] = 1.0 - p.city_respend_share - p.city_transfer_share
+        return matrix, leakage
+
+    # ------------------------------------------------------------------ helpers
+    def _injection(self, local_spending, income_from_outside) -> tuple[np.ndarray, str, object]:
+        spending, extra_dim, extra_coord = demand_matrix(local_spending, self.economy.sectors)
+        injection = np.vstack([spending, np.zeros((len(INSTITUTIONS), spending.shape[1]))])
+        injection[len(self.economy.sectors)] += np.broadcast_to(
+            np.asarray(income_from_outside, dtype=np.float64), spending.shape[1]
+        )
+        return injection, extra_dim, extra_coord
+
+    def _dataset(self, variables: dict, extra_dim: str, extra_coord, attrs: dict) -> xr.Dataset:
+        coords = {"sector": list(self.economy.sectors), extra_dim: extra_coord}
+        ds = xr.Dataset(coords=coords, attrs={"unit": self.economy.unit, "parameters": self.parameters.source, **attrs})
+        for name, (dims, values, units, long_name) in variables.items():
+            ds[name] = ((*dims, extra_dim), values, {"units": units, "long_name": long_name})
+        if extra_dim == "_vector":
+            ds = ds.squeeze("_vector", drop=True)
+        return ds
+
+    # ------------------------------------------------------------------ closed form
+    def impact(self, local_spending, *, income_from_outside=0.0) -> xr.Dataset:
+        """Effects of spending on local output, with every circuit closed (solved once).
+
+        Parameters
+        ----------
+        local_spending : array_like (n,) or (n, k), mapping, or DataArray
+            Money spent on LOCAL output by sector (e.g. procurement awarded to local firms),
+            in the economy's monetary unit. Several vectors are solved at once.
+        income_from_outside : float or array_like (k,)
+            Disposable income residents earn outside the region (money), an exogenous
+            receipt of the households account: it is re-spent like any household income.
+            Wage taxes on it are paid at the workplace, outside the city.
+
+        Returns
+        -------
+        xarray.Dataset
+            ``output``, ``value_added``, ``employment`` (persons) by sector; ``compensation``
+            by ``residence`` (resident, non_resident) and sector; ``household_income``,
+            ``city_tax_revenue``, ``reinvestment`` (money); ``leakage`` by channel (money);
+            ``injection`` (money). Identity: ``leakage.sum("channel") == injection``.
+        """
+        injection, extra_dim, extra_coord = self._injection(local_spending, income_from_outside)
+        totals = self._system.solve(injection)
+        n, e, p = len(self.economy.sectors), self.economy, self.parameters
+        output = totals[:n]
+        wages = e.compensation[:, None] * output
+        unit = e.unit
+        variables = {
+            "output": (("sector",), output, unit, "local gross output"),
+            "value_added": (
+                ("sector",),
+                (e.compensation + e.operating_surplus)[:, None] * output,
+                unit,
+                "local value added",
+            ),
+            "compensation": (
+                ("residence", "sector"),
+                np.stack([wages * p.resident_wage_share[:, None], wages * (1.0 - p.resident_wage_share[:, None])]),
+                unit,
+                "compensation paid by local industries, by residence of the worker",
+            ),
+            "employment": (
+                ("sector",),
+                e.employment[:, None] * output,
+                "persons",
+                "local employment (workplace basis)",
+            ),
+            "household_income": ((), totals[n], unit, "receipts of resident households"),
+            "city_tax_revenue": ((), totals[n + 1], unit, "local taxes received by the city budget"),
+            "reinvestment": ((), totals[n + 2], unit, "locally owned surplus reinvested"),
+            "leakage": (
+                ("channel",),
+                self.leakage_coefficients.values @ totals,
+                unit,
+                "money leaving the circuit, by channel",
+            ),
+            "injection": ((), injection.sum(axis=0), unit, "local spending plus income from outside"),
+        }
+        ds = self._dataset(variables, extra_dim, extra_coord, {"form": "closed"})
+        return ds.assign_coords(residence=["resident", "non_resident"], channel=list(LEAKAGE_CHANNELS))
+
+    def leakage_account(self, local_spending) -> xr.Dataset:
+        """Where each unit of spending goes in its production round (the leakage account).
+
+        The award and its whole local supply chain, ``y = (I - A_LL)^-1 d``, before any
+        household, owner or the city re-spends. Identity, per unit of spending:
+        ``retained.sum() + leakage.sum() == 1``.
+
+        Returns
+        -------
+        xarray.Dataset
+            ``retained`` by ``item`` (resident wages, local owners' income, local
+            reinvestment, city taxes) and ``leakage`` by ``channel`` (imports abroad, other
+            regions, taxes leaving the city, commuters, outside owners): shares per unit of
+            spending (units 1). ``spending`` (money).
+        """
+        spending, extra_dim, extra_coord = demand_matrix(local_spending, self.economy.sectors)
+        total = spending.sum(axis=0)
+        if np.any(total <= 0):
+            raise DataError("the leakage account needs a positive total of local spending")
+        chain_output = self._production_system.solve(spending) / total
+        split = self._income_split()
+        channels = ("imports_abroad", "other_regions", "taxes_leaving_city", "commuters", "outside_owners")
+        variables = {
+            "retained": (
+                ("item",),
+                np.stack([split[k] @ chain_output for k in RETAINED_ITEMS]),
+                "1",
+                "local value added retained per unit of spending",
+            ),
+            "leakage": (
+                ("channel",),
+                np.stack([split[k] @ chain_output for k in channels]),
+                "1",
+                "production-round leakage per unit of spending",
+            ),
+            "spending": ((), total, self.economy.unit, "local spending"),
+        }
+        ds = self._dataset(variables, extra_dim, extra_coord, {"form": "production round"})
+        return ds.assign_coords(item=list(RETAINED_ITEMS), channel=list(channels))
+
+    @cached_property
+    def _production_system(self) -> LeontiefSystem:
+        """The open local model ``I - A_LL``, factorised on first use."""
+        return LeontiefSystem(self.economy.local_inputs)
+
+    # ------------------------------------------------------------------ rounds form
+    def rounds(
+        self, local_spending, n_rounds: int | None = None, *, tolerance: float = 1e-12, max_rounds: int = 100_000
+    ) -> xr.Dataset:
+        """The circuit round by round: round 1 is the award, round ``k + 1 = M`` round ``k``.
+
+        Parameters
+        ----------
+        local_spending : array_like, mapping, or DataArray
+            As in :meth:`impact`.
+        n_rounds : int, optional
+            Number of rounds; by default, rounds continue until a round's receipts fall
+            below ``tolerance`` times the first round's (the sum then equals the closed form).
+        tolerance : float
+            Relative size of the last round when ``n_rounds`` is omitted.
+        max_rounds : int
+            Raise :class:`ConvergenceError` beyond this many rounds.
+
+        Returns
+        -------
+        xarray.Dataset
+            By ``round`` (1, 2, ...): ``receipts`` by ``account_group`` (local_output,
+            households, city, reinvestment), ``total`` (all local receipts) and ``leakage``
+            by channel, all in money.
+        """
+        if n_rounds is not None and n_rounds < 1:
+            raise DataError(f"n_rounds must be at least 1, got {n_rounds}")
+        current, extra_dim, extra_coord = self._injection(local_spending, 0.0)
+        matrix, leakage = self.coefficients.values, self.leakage_coefficients.values
+        n = len(self.economy.sectors)
+        first_size = np.abs(current).sum(axis=0)
+        receipts, leaks = [], []
+        while True:
+            receipts.append(np.vstack([current[:n].sum(axis=0), current[n:]]))
+            leaks.append(leakage @ current)
+            if n_rounds is not None and len(receipts) == n_rounds:
+                break
+            if n_rounds is None and np.all(np.abs(current).sum(axis=0) <= tolerance * first_size):
+                break
+            if len(receipts) >= max_rounds:
+                raise ConvergenceError(
+                    f"the circuit rounds did not fall below {tolerance} of round 1 within {max_rounds} rounds; "
+                    "raise max_rounds or give n_rounds"
+                )
+            current = matrix @ current
+        receipts_array = np.stack(receipts)
+        unit = self.economy.unit
+        variables = {
+            "receipts": (
+                ("round", "account_group"),
+                receipts_array,
+                unit,
+                "money received by local accounts in the round",
+            ),
+            "total": (("round",), receipts_array.sum(axis=1), unit, "money received locally in the round"),
+            "leakage": (("round", "channel"), np.stack(leaks), unit, "money leaving the circuit in the round"),
+        }
+        ds = self._dataset(variables, extra_dim, extra_coord, {"form": "rounds"})
+        return ds.assign_coords(
+            round=np.arange(1, len(receipts) + 1),
+            account_group=["local_output", *INSTITUTIONS],
+            channel=list(LEAKAGE_CHANNELS),
+        )
+
+    def lm3(self, local_spending):
+        """Local Multiplier 3 (New Economics Foundation): (round 1 + round 2 + round 3) / round 1.
+
+        Round 1 is the initial spend (the award to local firms); round 2 what they spend
+        locally (local suppliers, wages to resident employees, local taxes, locally owned
+        profit); round 3 what suppliers, residents, the city and owners re-spend locally
+        (Sacks 2002, *The Money Trail*, NEF). Lies between 1 and 3.
+
+        Returns
+        -------
+        float, or xarray.DataArray for several spending vectors
+        """
+        total = self.rounds(local_spending, 3)["total"]
+        ratio = total.sum("round") / total.sel(round=1)
+        return float(ratio) if ratio.ndim == 0 else ratio.rename("lm3")
