@@ -257,11 +257,11 @@ def simulate(
     xarray.Dataset
         The result contract of :mod:`simengine.results` (``mode = "agents"``, monthly
         ``time``) plus agent extras: ``realised_local_share`` (category, size_class,
-        method), ``bidders_per_contract``, ``price_index``, ``sme_share``,
+        award_method), ``bidders_per_contract``, ``price_index``, ``sme_share``,
         ``social_economy_share``, ``external_funding``, ``circuit_stock`` (time) and
         ``hhi`` (category). ``cost_premium`` is the cost of the levers against the same
-        draws without levers: ``payments - estimated value x baseline price index + lot
-        administration``; it is zero without levers.
+        draws without levers: ``payments - estimated value x the period's baseline price index
+        + lot administration``; it is zero without levers.
     """
     if periods < 1 or draws < 1:
         raise ScenarioError(f"periods and draws must be >= 1, got periods={periods}, draws={draws}")
@@ -274,8 +274,10 @@ def simulate(
     if levers:
         base_inputs = pack_inputs(economy, circuit, cells, (), firms, households, parameters)
         base = run_draws(base_inputs, keys, periods, workers=workers, progress=progress)
-        base_index = base.period[:, :, layout.O_PAYMENTS].sum(1) / base.period[:, :, layout.O_ESTIMATED].sum(1)
-        premium = (raw.period[:, :, layout.O_PAYMENTS] - raw.period[:, :, layout.O_ESTIMATED] * base_index[:, None]
+        base_estimated = base.period[:, :, layout.O_ESTIMATED]
+        base_index = np.divide(base.period[:, :, layout.O_PAYMENTS], base_estimated, out=np.ones_like(base_estimated),
+                               where=base_estimated > 0)
+        premium = (raw.period[:, :, layout.O_PAYMENTS] - raw.period[:, :, layout.O_ESTIMATED] * base_index
                    + raw.period[:, :, layout.O_ADMIN])
     else:
         premium = np.zeros((draws, periods))
@@ -329,7 +331,7 @@ def _label(raw, premium, economy: LocalEconomy, cells: BudgetCells, *, scenario:
         "flows": (("draw", "scenario", "account"), add_scenario(flows), "1", "first-round destination of a won of procurement"),
         "output_effects": (("draw", "scenario", "effect", "sector"), add_scenario(effects), money, "local output by effect"),
         "lm3": (("draw", "scenario"), add_scenario(lm3), "1", "Local Multiplier 3 (first three rounds / round one)"),
-        "realised_local_share": (("draw", "scenario", "category", "size_class", "method"), add_scenario(realised), "1",
+        "realised_local_share": (("draw", "scenario", "category", "size_class", "award_method"), add_scenario(realised), "1",
                                  "realised local award share by budget cell"),
         "bidders_per_contract": (TS, add_scenario(bidders), "1", "mean bidders per contract"),
         "price_index": (TS, add_scenario(price_index), "1", "price paid per unit of estimated contract value"),
@@ -348,7 +350,7 @@ def _label(raw, premium, economy: LocalEconomy, cells: BudgetCells, *, scenario:
             "draw": np.arange(draws), "scenario": [scenario], "time": np.arange(period.shape[1]),
             "sector": list(economy.sectors), "channel": list(LEAKAGE_CHANNELS), "account": list(FLOW_ACCOUNTS),
             "effect": ["direct", "indirect", "induced", "total"], "category": list(cells.categories),
-            "size_class": list(cells.size_classes), "method": list(cells.methods),
+            "size_class": list(cells.size_classes), "award_method": list(cells.methods),
         },
         attrs={
             "region": "city", "table": "", "data_version": "", "simengine_version": __version__,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+import warnings
 from contextlib import contextmanager
 from dataclasses import dataclass
 
@@ -78,7 +79,9 @@ def summarise(ds: xr.Dataset, quantiles: Sequence[float] = (0.05, 0.5, 0.95)) ->
         raise ScenarioError("summarise needs a result with a 'draw' dimension (run with draws > 1)")
     mean = ds.mean("draw", keep_attrs=True).expand_dims(stat=["mean"])
     parts = [mean]
-    for level in quantiles:
-        part = ds.quantile(level, dim="draw", keep_attrs=True).drop_vars("quantile").expand_dims(stat=[f"q{level:g}"])
-        parts.append(part)
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", "All-NaN slice", RuntimeWarning)  # cells without contracts
+        for level in quantiles:
+            part = ds.quantile(level, dim="draw", keep_attrs=True).drop_vars("quantile")
+            parts.append(part.expand_dims(stat=[f"q{level:g}"]))
     return xr.concat(parts, dim="stat", combine_attrs="override")
