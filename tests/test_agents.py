@@ -237,3 +237,33 @@ def test_bad_inputs_raise_clear_errors(city, circuit, small_cells, small_firms):
         AgentCircuit.for_economy(city, household_local_share=1.5)
     with pytest.raises(DataError, match="capacity"):
         Firms(**{**small_firms.__dict__, "capacity": np.zeros(len(small_firms))})
+
+
+def test_calibration_recovers_known_parameters(city, circuit, small_cells, small_firms):
+    """Moments simulated at known parameters are targets; the fit must reproduce them."""
+    from simengine.agents import CalibrationTargets, calibrate
+    from simengine.agents.calibrate import _moments
+
+    truth = AgentParameters(entry_intercept=-1.0, locality_bias=2.0, score_local_weight=1.0)
+    probe = CalibrationTargets({"negotiated": 0.5, "scoring": 0.5}, bidders_per_contract=1.0)
+    moments = _moments(city, circuit, small_cells, small_firms, truth, probe, 12, 1, 0)
+    targets = CalibrationTargets({"negotiated": moments["local_share[negotiated]"], "scoring": moments["local_share[scoring]"]},
+                                 bidders_per_contract=moments["bidders_per_contract"])
+    fit = calibrate(city, circuit, small_cells, targets, firms=small_firms, periods=12, draws=1, max_evaluations=80)
+    start = calibrate(city, circuit, small_cells, targets, firms=small_firms, periods=12, draws=1, max_evaluations=1)
+    assert fit.objective < 0.1 * start.objective
+    assert abs(fit.report.loc["bidders_per_contract", "difference"]) < 0.1 * targets.bidders_per_contract
+
+
+def test_calibration_targets_from_register():
+    import pandas as pd
+
+    from simengine.agents import CalibrationTargets
+
+    register = pd.DataFrame({"method": ["open", "open", "negotiated"], "value": [100.0, 300.0, 10.0],
+                             "local": [1, 0, 1], "bidders": [5, 7, 1]})
+    targets = CalibrationTargets.from_register(register)
+    assert targets.local_share_by_method == {"negotiated": 1.0, "open": 0.25}
+    assert targets.bidders_per_contract == pytest.approx(13 / 3)
+    with pytest.raises(DataError, match="unknown methods"):
+        CalibrationTargets({"lottery": 0.5})
