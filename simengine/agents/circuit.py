@@ -1,0 +1,117 @@
+"""Parameters of the local circuit as the agent model uses them.
+
+The names and meanings follow ``simengine.circuit.CircuitParameters`` (the analytic closure);
+:class:`AgentCircuit` is the minimal subset the agent loop needs, per sector where the
+analytic model allows it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ..errors import ScenarioError
+from ..local_economy import LocalEconomy
+
+__all__ = ["AgentCircuit"]
+
+
+def _per_sector(name: str, value, n: int) -> np.ndarray:
+    array = np.broadcast_to(np.asarray(value, dtype=np.float64), (n,)).copy() if np.ndim(value) == 0 else np.asarray(value, dtype=np.float64)
+    if array.shape != (n,):
+        raise ScenarioError(f"circuit parameter {name} has shape {array.shape}; expected a scalar or ({n},)")
+    return array
+
+
+@dataclass(frozen=True)
+class AgentCircuit:
+    """Closures of the local circuit (fractions in [0, 1]; per sector arrays of length ``n``).
+
+    Attributes
+    ----------
+    resident_wage_share : ndarray (n,)
+        Share of compensation paid by local firms to workers who live in the city (the rest
+        goes to commuters and leaks). Default 0.35: Gwangmyeong's major employers reported
+        34 % resident employees in 2020 (city figures, /work/notes/regional_facts.md).
+    consumption_propensity : float
+        Share of resident household income (after local tax) spent on consumption; the rest
+        is saved (a leak). Default 0.7.
+    consumption_mix : ndarray (n,)
+        Consumption spending by product sector, sums to 1. Default uniform.
+    household_local_share : ndarray (n,)
+        Share of consumption of each product bought from local firms. Default 0.4.
+    local_wage_tax_rate : float
+        Local income tax on wages, levied where people work (Local Tax Act art. 89(3)1).
+        Default 0.01 of compensation.
+    local_profit_tax_rate : float
+        Local tax on operating surplus of firms located in the city. Default 0.02.
+    local_ownership_share : ndarray (n,)
+        Share of local firms' operating surplus owned by residents. Default 0.6.
+    reinvestment_rate : float
+        Share of locally owned after-tax surplus reinvested (the rest is resident income).
+        Default 0.3.
+    capital_goods_mix : ndarray (n,)
+        Investment spending by product sector, sums to 1. Default uniform.
+    capital_local_share : ndarray (n,)
+        Share of each capital good bought from local firms. Default 0.2.
+    """
+
+    resident_wage_share: np.ndarray
+    consumption_propensity: float
+    consumption_mix: np.ndarray
+    household_local_share: np.ndarray
+    local_wage_tax_rate: float
+    local_profit_tax_rate: float
+    local_ownership_share: np.ndarray
+    reinvestment_rate: float
+    capital_goods_mix: np.ndarray
+    capital_local_share: np.ndarray
+    sectors: tuple[str, ...] = field(default=())
+
+    @classmethod
+    def for_economy(
+        cls,
+        economy: LocalEconomy,
+        *,
+        resident_wage_share=0.35,
+        consumption_propensity: float = 0.7,
+        consumption_mix=None,
+        household_local_share=0.4,
+        local_wage_tax_rate: float = 0.01,
+        local_profit_tax_rate: float = 0.02,
+        local_ownership_share=0.6,
+        reinvestment_rate: float = 0.3,
+        capital_goods_mix=None,
+        capital_local_share=0.2,
+    ) -> AgentCircuit:
+        """Circuit parameters for ``economy``'s sectors (scalars broadcast to every sector)."""
+        n = len(economy.sectors)
+        uniform = np.full(n, 1.0 / n)
+        circuit = cls(
+            resident_wage_share=_per_sector("resident_wage_share", resident_wage_share, n),
+            consumption_propensity=float(consumption_propensity),
+            consumption_mix=_per_sector("consumption_mix", uniform if consumption_mix is None else consumption_mix, n),
+            household_local_share=_per_sector("household_local_share", household_local_share, n),
+            local_wage_tax_rate=float(local_wage_tax_rate),
+            local_profit_tax_rate=float(local_profit_tax_rate),
+            local_ownership_share=_per_sector("local_ownership_share", local_ownership_share, n),
+            reinvestment_rate=float(reinvestment_rate),
+            capital_goods_mix=_per_sector("capital_goods_mix", uniform if capital_goods_mix is None else capital_goods_mix, n),
+            capital_local_share=_per_sector("capital_local_share", capital_local_share, n),
+            sectors=tuple(economy.sectors),
+        )
+        circuit.validate()
+        return circuit
+
+    def validate(self) -> None:
+        """Raise :class:`ScenarioError` unless every share lies in [0, 1] and the mixes sum to 1."""
+        for name in ("resident_wage_share", "household_local_share", "local_ownership_share", "capital_local_share",
+                     "consumption_propensity", "local_wage_tax_rate", "local_profit_tax_rate", "reinvestment_rate"):
+            value = np.asarray(getattr(self, name))
+            if np.any(value < 0) or np.any(value > 1) or not np.all(np.isfinite(value)):
+                raise ScenarioError(f"circuit parameter {name} must lie in [0, 1], got {value}")
+        for name in ("consumption_mix", "capital_goods_mix"):
+            value = getattr(self, name)
+            if np.any(value < 0) or abs(value.sum() - 1.0) > 1e-9:
+                raise ScenarioError(f"circuit parameter {name} must be non-negative and sum to 1, sums to {value.sum()}")

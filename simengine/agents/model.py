@@ -1,0 +1,361 @@
+"""The agent model's public entry point: pack the populations and cells, run the monthly loop,
+label the results.
+
+:func:`simulate` is what the scenario runner calls for ``mode = "agents"``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, fields
+
+import numpy as np
+import xarray as xr
+
+from .. import __version__
+from ..errors import ScenarioError
+from ..kernels import layout
+from ..local_economy import LocalEconomy
+from ..results import FLOW_ACCOUNTS, LEAKAGE_CHANNELS
+from .cells import METHODS, BudgetCells, Lever, lever_arrays
+from .circuit import AgentCircuit
+from .montecarlo import draw_keys, run_draws
+from .populations import Firms, Households, generate_firms
+
+__all__ = ["AgentParameters", "KernelInputs", "pack_inputs", "simulate"]
+
+#: Calendar months per period and per year.
+MONTHS_PER_YEAR = 12
+
+
+@dataclass(frozen=True)
+class AgentParameters:
+    """Behavioural parameters of bidders and buyers (calibrated by :mod:`simengine.agents.calibrate`).
+
+    Attributes
+    ----------
+    entry_intercept, entry_profit_slope, entry_backlog_slope : float
+        Entry is a logit on ``intercept + profit_slope * expected margin - backlog_slope *
+        backlog / capacity``; the margin is ``(expected price - unit cost) / unit cost``.
+    bid_markup, bid_noise : float
+        A bid per unit of estimated value is ``unit_cost * (1 + markup + noise * U)``.
+    locality_bias : float
+        Log-odds advantage of a local firm in negotiated awards.
+    score_price_weight, score_quality_weight, score_local_weight, score_social_weight : float
+        Scoring-award weights (price score = lowest bid / bid); the lever
+        ``local_contribution_score`` adds to the local weight.
+    score_temperature : float
+        Logit scale of scoring awards (smaller = closer to the best score always winning).
+    pool_size : int
+        Firms of the sector that see a notice (drawn at random).
+    capacity_limits : bool
+        Whether backlog and capacity bind (eligibility and execution).
+    backlog_months : float
+        A firm may hold at most this many months of capacity as backlog.
+    lot_admin_cost, lot_scale_penalty : float
+        Unbundling: administrative cost per lot (money) and price penalty per lot (fraction).
+    capacity_per_investment, depreciation : float
+        Monthly capacity added per unit reinvested; monthly capacity depreciation rate.
+    floor_ratio, floor_spread : float
+        Floor-price qualification: the floor per unit of estimated value (87.745 % in Korean
+        qualification screening) and the spread of winning prices above it.
+    """
+
+    entry_intercept: float = 0.0
+    entry_profit_slope: float = 10.0
+    entry_backlog_slope: float = 1.0
+    bid_markup: float = 0.02
+    bid_noise: float = 0.08
+    locality_bias: float = 1.0
+    score_price_weight: float = 1.0
+    score_quality_weight: float = 1.0
+    score_local_weight: float = 0.5
+    score_social_weight: float = 0.2
+    score_temperature: float = 0.1
+    pool_size: int = 40
+    capacity_limits: bool = True
+    backlog_months: float = 6.0
+    lot_admin_cost: float = 0.5
+    lot_scale_penalty: float = 0.03
+    capacity_per_investment: float = 1.0 / 36.0
+    depreciation: float = 1.0 / 120.0
+    floor_ratio: float = 0.87745
+    floor_spread: float = 0.02
+
+    def to_array(self, circuit: AgentCircuit) -> np.ndarray:
+        """Pack into the kernel's ``params`` array (``layout.P_*`` order)."""
+        if self.pool_size < 1 or self.score_temperature <= 0 or self.backlog_months <= 0:
+            raise ScenarioError("agent parameters: pool_size >= 1, score_temperature > 0 and backlog_months > 0 required")
+        values = {
+            layout.P_ENTRY_INTERCEPT: self.entry_intercept, layout.P_ENTRY_PROFIT: self.entry_profit_slope,
+            layout.P_ENTRY_BACKLOG: self.entry_backlog_slope, layout.P_MARKUP: self.bid_markup,
+            layout.P_BID_NOISE: self.bid_noise, layout.P_LOCALITY_BIAS: self.locality_bias,
+            layout.P_W_PRICE: self.score_price_weight, layout.P_W_QUALITY: self.score_quality_weight,
+            layout.P_W_LOCAL: self.score_local_weight, layout.P_W_SOCIAL: self.score_social_weight,
+            layout.P_SCORE_TEMPERATURE: self.score_temperature, layout.P_POOL: float(self.pool_size),
+            layout.P_CAPACITY_LIMITS: float(self.capacity_limits), layout.P_BACKLOG_MONTHS: self.backlog_months,
+            layout.P_LOT_ADMIN: self.lot_admin_cost, layout.P_LOT_PENALTY: self.lot_scale_penalty,
+            layout.P_CAPACITY_PER_INVESTMENT: self.capacity_per_investment, layout.P_DEPRECIATION: self.depreciation,
+            layout.P_FLOOR_RATIO: self.floor_ratio, layout.P_FLOOR_SPREAD: self.floor_spread,
+            layout.P_WAGE_TAX: circuit.local_wage_tax_rate, layout.P_PROFIT_TAX: circuit.local_profit_tax_rate,
+        }
+        params = np.zeros(layout.N_PARAMS)
+        for index, value in values.items():
+            params[index] = value
+        return params
+
+
+@dataclass(frozen=True)
+class KernelInputs:
+    """The packed, contiguous arrays the kernels take (see :mod:`simengine.kernels.layout`)."""
+
+    firm_float: np.ndarray
+    firm_int: np.ndarray
+    sector_start: np.ndarray
+    local_purchase_mix: np.ndarray
+    economy: np.ndarray
+    household: np.ndarray
+    cells_float: np.ndarray
+    cells_int: np.ndarray
+    params: np.ndarray
+
+    def arrays(self) -> tuple[np.ndarray, ...]:
+        return tuple(getattr(self, item.name) for item in fields(self))
+
+
+def pack_inputs(
+    economy: LocalEconomy,
+    circuit: AgentCircuit,
+    cells: BudgetCells,
+    levers: Sequence[Lever],
+    firms: Firms,
+    households: Households,
+    parameters: AgentParameters,
+) -> KernelInputs:
+    """Validate and pack everything into :class:`KernelInputs` (firms sorted by sector)."""
+    n = len(economy.sectors)
+    if circuit.sectors and tuple(circuit.sectors) != tuple(economy.sectors):
+        raise ScenarioError("circuit parameters were built for different sectors than the economy")
+    if np.any(firms.sector >= n):
+        raise ScenarioError(f"firms refer to sector indices beyond the economy's {n} sectors")
+    order = np.argsort(firms.sector, kind="stable")
+    firm_float = np.zeros((len(firms), layout.N_FIRM_FLOAT))
+    for column, name in ((layout.FF_CAPACITY, "capacity"), (layout.FF_UNIT_COST, "unit_cost"),
+                         (layout.FF_QUALITY, "quality"), (layout.FF_CREDENTIALS, "credentials"),
+                         (layout.FF_OWNER_LOCAL, "owner_local_share"),
+                         (layout.FF_RESIDENT_SHARE, "resident_worker_share"),
+                         (layout.FF_LOCAL_INPUT_SHARE, "local_input_share"),
+                         (layout.FF_REINVEST_RATE, "reinvestment_rate")):
+        firm_float[:, column] = getattr(firms, name)[order]
+    firm_int = np.zeros((len(firms), layout.N_FIRM_INT), dtype=np.int64)
+    firm_int[:, layout.FI_SECTOR] = firms.sector[order]
+    firm_int[:, layout.FI_LOCATION] = firms.location[order]
+    firm_int[:, layout.FI_SOCIAL] = firms.social_economy[order]
+    firm_int[:, layout.FI_SME] = firms.sme[order]
+    local_capacity = np.where(firm_int[:, layout.FI_LOCATION] == 0, firm_float[:, layout.FF_CAPACITY], 0.0)
+    sector_total = np.bincount(firm_int[:, layout.FI_SECTOR], weights=local_capacity, minlength=n)
+    firm_float[:, layout.FF_MARKET_WEIGHT] = np.divide(
+        local_capacity, sector_total[firm_int[:, layout.FI_SECTOR]], out=np.zeros(len(firms)),
+        where=sector_total[firm_int[:, layout.FI_SECTOR]] > 0)
+    sector_start = np.searchsorted(firm_int[:, layout.FI_SECTOR], np.arange(n + 1)).astype(np.int64)
+
+    local_total = economy.local_inputs.sum(axis=0)
+    local_purchase_mix = np.divide(economy.local_inputs, local_total, out=np.zeros((n, n)), where=local_total > 0)
+    packed_economy = np.zeros((layout.N_ECONOMY, n))
+    packed_economy[layout.E_DOMESTIC_INPUTS] = local_total + economy.other_region_inputs
+    packed_economy[layout.E_LOCAL_INPUTS] = local_total
+    packed_economy[layout.E_IMPORTED] = economy.imported_inputs
+    packed_economy[layout.E_OTHER_INPUTS] = economy.other_inputs
+    packed_economy[layout.E_COMPENSATION] = economy.compensation
+    packed_economy[layout.E_SURPLUS] = economy.operating_surplus
+    packed_economy[layout.E_CONSUMPTION_LOCAL] = circuit.consumption_mix * circuit.household_local_share
+    packed_economy[layout.E_CAPITAL_LOCAL] = circuit.capital_goods_mix * circuit.capital_local_share
+    household = np.column_stack([households.income_share, households.consumption_propensity]).astype(np.float64)
+
+    q_shape = cells.shape
+    cells_float = np.zeros((*q_shape, layout.N_CELL_FLOAT))
+    cells_float[..., layout.C_RATE] = cells.contracts_per_year() / MONTHS_PER_YEAR
+    cells_float[..., layout.C_MEAN_VALUE] = cells.mean_contract_value
+    cells_float[..., layout.C_SIGMA] = cells.size_sigma
+    cells_float[..., layout.C_CREDENTIALS] = cells.credentials_multiple * cells.mean_contract_value
+    cells_float[..., layout.C_BASE_SHARE] = cells.baseline_local_share
+    cells_float[..., layout.C_RESTRICT_MAX] = cells.restricted_max_value
+    for column, values in lever_arrays(cells, levers).items():
+        cells_float[..., column] = values
+    cells_int = np.zeros((*q_shape, layout.N_CELL_INT), dtype=np.int64)
+    for category, code in enumerate(cells.category_sectors):
+        if code not in economy.sectors:
+            raise ScenarioError(f"budget cells: category {cells.categories[category]!r} maps to unknown sector {code!r}")
+        cells_int[category, ..., layout.CI_SECTOR] = economy.sectors.index(code)
+    for m, method in enumerate(cells.methods):
+        cells_int[:, :, m, layout.CI_RULE], cells_int[:, :, m, layout.CI_RESTRICTED] = METHODS[method]
+    return KernelInputs(
+        firm_float=np.ascontiguousarray(firm_float),
+        firm_int=np.ascontiguousarray(firm_int),
+        sector_start=sector_start,
+        local_purchase_mix=np.ascontiguousarray(local_purchase_mix),
+        economy=packed_economy,
+        household=np.ascontiguousarray(household),
+        cells_float=np.ascontiguousarray(cells_float.reshape(-1, layout.N_CELL_FLOAT)),
+        cells_int=np.ascontiguousarray(cells_int.reshape(-1, layout.N_CELL_INT)),
+        params=parameters.to_array(circuit),
+    )
+
+
+def _money_units(unit: str) -> tuple[str, str]:
+    parts = unit.split(maxsplit=1)
+    return (parts[0], parts[1]) if len(parts) == 2 else (unit or "unknown", "")
+
+
+def simulate(
+    economy: LocalEconomy,
+    circuit: AgentCircuit,
+    cells: BudgetCells,
+    levers: Sequence[Lever] = (),
+    *,
+    periods: int = 120,
+    seed: int = 0,
+    draws: int = 1,
+    workers: int | None = None,
+    firms: Firms | None = None,
+    households: Households | None = None,
+    parameters: AgentParameters | None = None,
+    scenario: str = "agents",
+    progress: bool = False,
+) -> xr.Dataset:
+    """Run the agent model: monthly contracts, bids, awards, execution and the local circuit.
+
+    Parameters
+    ----------
+    economy : LocalEconomy
+        Per-unit accounts of the city's industries.
+    circuit : AgentCircuit
+        Closure parameters (households, ownership, reinvestment, local taxes).
+    cells : BudgetCells
+        The procurement budget by category, size class and method.
+    levers : sequence of Lever
+        Policy levers; empty for the baseline.
+    periods : int
+        Months to simulate.
+    seed : int
+        Root seed; draw ``d`` uses the ``d``-th child of ``SeedSequence(seed)``.
+    draws : int
+        Monte Carlo draws; with more than one, every variable gains a ``draw`` dimension.
+    workers : int, optional
+        Threads (default: all numba threads). Results do not depend on it.
+    firms, households, parameters
+        Populations and behaviour; defaults: :func:`generate_firms` (seed ``seed``),
+        :meth:`Households.by_income_quintile`, :class:`AgentParameters`.
+    scenario : str
+        Label of the ``scenario`` coordinate.
+    progress : bool
+        Show a tqdm progress bar over draws.
+
+    Returns
+    -------
+    xarray.Dataset
+        The result contract of :mod:`simengine.results` (``mode = "agents"``, monthly
+        ``time``) plus agent extras: ``realised_local_share`` (category, size_class,
+        award_method), ``bidders_per_contract``, ``price_index``, ``sme_share``,
+        ``social_economy_share``, ``external_funding``, ``circuit_stock`` (time) and
+        ``hhi`` (category). ``cost_premium`` is the cost of the levers against the same
+        draws without levers: ``payments - estimated value x the period's baseline price index
+        + lot administration``; it is zero without levers.
+    """
+    if periods < 1 or draws < 1:
+        raise ScenarioError(f"periods and draws must be >= 1, got periods={periods}, draws={draws}")
+    firms = firms if firms is not None else generate_firms(economy, cells, circuit, seed=seed)
+    households = households if households is not None else Households.by_income_quintile(circuit)
+    parameters = parameters or AgentParameters()
+    keys = draw_keys(seed, draws)
+    inputs = pack_inputs(economy, circuit, cells, levers, firms, households, parameters)
+    raw = run_draws(inputs, keys, periods, workers=workers, progress=progress)
+    if levers:
+        base_inputs = pack_inputs(economy, circuit, cells, (), firms, households, parameters)
+        base = run_draws(base_inputs, keys, periods, workers=workers, progress=progress)
+        base_estimated = base.period[:, :, layout.O_ESTIMATED]
+        base_index = np.divide(base.period[:, :, layout.O_PAYMENTS], base_estimated, out=np.ones_like(base_estimated),
+                               where=base_estimated > 0)
+        premium = (raw.period[:, :, layout.O_PAYMENTS] - raw.period[:, :, layout.O_ESTIMATED] * base_index
+                   + raw.period[:, :, layout.O_ADMIN])
+    else:
+        premium = np.zeros((draws, periods))
+    return _label(raw, premium, economy, cells, scenario=scenario, draws=draws)
+
+
+def _label(raw, premium, economy: LocalEconomy, cells: BudgetCells, *, scenario: str, draws: int) -> xr.Dataset:
+    currency, monetary_unit = _money_units(economy.unit)
+    money = f"{currency} {monetary_unit}".strip()
+    period = raw.period
+    sector = raw.sector
+    payments = period[:, :, layout.O_PAYMENTS]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        local_share = np.where(payments > 0, period[:, :, layout.O_LOCAL_AWARDS] / np.where(payments > 0, payments, 1), 0.0)
+        executed = raw.flows.sum(axis=1, keepdims=True)
+        share_local = raw.period[:, :, layout.O_LOCAL_AWARDS].sum(1, keepdims=True) / payments.sum(1, keepdims=True)
+        split = np.where(executed > 0, raw.flows / np.where(executed > 0, executed, 1.0), 0.0) * share_local
+        flows = np.concatenate([share_local, 1.0 - share_local, split], axis=1)
+        cell = raw.cell.reshape(draws, *cells.shape, layout.N_OUT_CELL)
+        realised = cell[..., layout.Q_LOCAL] / cell[..., layout.Q_AWARDED]
+        contracts = period[:, :, layout.O_CONTRACTS]
+        bidders = np.where(contracts > 0, period[:, :, layout.O_BIDDERS] / np.where(contracts > 0, contracts, 1), np.nan)
+        price_index = period[:, :, layout.O_PAYMENTS] / period[:, :, layout.O_ESTIMATED]
+        sme = period[:, :, layout.O_SME_AWARDS] / payments
+        social = period[:, :, layout.O_SOCIAL_AWARDS] / payments
+    lm3 = 1.0 + flows[:, 0] + flows[:, 2 + layout.F_LOCAL_INPUTS] + flows[:, 2 + layout.F_RESIDENT_WAGES]
+    employment = sector[:, :, layout.S_OUTPUT] * economy.employment * MONTHS_PER_YEAR
+    effects = np.stack([sector[:, :, layout.S_DIRECT].sum(1), sector[:, :, layout.S_INDIRECT].sum(1),
+                        sector[:, :, layout.S_INDUCED].sum(1), sector[:, :, layout.S_OUTPUT].sum(1)], axis=1)
+    category_sector = [economy.sectors.index(code) for code in cells.category_sectors]
+    TS = ("draw", "scenario", "time")
+    TSS = (*TS, "sector")
+
+    def add_scenario(array, axis=1):
+        return np.expand_dims(array, axis)
+
+    variables = {
+        "budget": (TS, add_scenario(payments), money, "procurement budget spent"),
+        "local_awards": (TS, add_scenario(period[:, :, layout.O_LOCAL_AWARDS]), money, "value of contracts awarded to local firms"),
+        "local_award_share": (TS, add_scenario(local_share), "1", "share of awarded value won by local firms"),
+        "cost_premium": (TS, add_scenario(premium), money, "extra procurement cost caused by the levers"),
+        "local_output": (TSS, add_scenario(sector[:, :, layout.S_OUTPUT]), money, "output of local industries"),
+        "local_value_added": (TSS, add_scenario(sector[:, :, layout.S_VALUE_ADDED]), money, "value added of local industries"),
+        "local_income": (TSS, add_scenario(sector[:, :, layout.S_RESIDENT_WAGES]), money, "labour income paid to resident workers"),
+        "local_employment": (TSS, add_scenario(employment), "persons", "employment in local industries"),
+        "local_tax": (TS, add_scenario(period[:, :, layout.O_TAX]), money, "local tax revenue returning to the city budget"),
+        "nonlocal_output": (TSS, add_scenario(sector[:, :, layout.S_NONLOCAL_AWARDS]), money,
+                            "output of non-local winners of city contracts"),
+        "leakage": ((*TS, "channel"), add_scenario(period[:, :, layout.O_LEAK:layout.O_LEAK + 8]), money,
+                    "money leaving the local economy, by channel"),
+        "flows": (("draw", "scenario", "account"), add_scenario(flows), "1", "first-round destination of a won of procurement"),
+        "output_effects": (("draw", "scenario", "effect", "sector"), add_scenario(effects), money, "local output by effect"),
+        "lm3": (("draw", "scenario"), add_scenario(lm3), "1", "Local Multiplier 3 (first three rounds / round one)"),
+        "realised_local_share": (("draw", "scenario", "category", "size_class", "award_method"), add_scenario(realised), "1",
+                                 "realised local award share by budget cell"),
+        "bidders_per_contract": (TS, add_scenario(bidders), "1", "mean bidders per contract"),
+        "price_index": (TS, add_scenario(price_index), "1", "price paid per unit of estimated contract value"),
+        "sme_share": (TS, add_scenario(sme), "1", "share of awarded value won by SMEs"),
+        "social_economy_share": (TS, add_scenario(social), "1", "share of awarded value won by social-economy firms"),
+        "external_funding": (TS, add_scenario(period[:, :, layout.O_EXTERNAL]), money,
+                             "procurement paid from outside the circuit (budget less recycled local tax)"),
+        "circuit_stock": (TS, add_scenario(period[:, :, layout.O_STOCK]), money,
+                          "money held in the circuit at period end (backlog, next-period demand and tax)"),
+        "hhi": (("draw", "scenario", "category"), add_scenario(raw.hhi[:, category_sector]), "1",
+                "Herfindahl-Hirschman index of award value among firms of each category's sector"),
+    }
+    ds = xr.Dataset(
+        {name: (dims, values, {"units": units, "long_name": long_name}) for name, (dims, values, units, long_name) in variables.items()},
+        coords={
+            "draw": np.arange(draws), "scenario": [scenario], "time": np.arange(period.shape[1]),
+            "sector": list(economy.sectors), "channel": list(LEAKAGE_CHANNELS), "account": list(FLOW_ACCOUNTS),
+            "effect": ["direct", "indirect", "induced", "total"], "category": list(cells.categories),
+            "size_class": list(cells.size_classes), "award_method": list(cells.methods),
+        },
+        attrs={
+            "region": "city", "table": "", "data_version": "", "simengine_version": __version__,
+            "currency": currency, "monetary_unit": monetary_unit, "price_year": "", "mode": "agents",
+            "time_unit": "month", "draws": draws,
+        },
+    )
+    return ds if draws > 1 else ds.isel(draw=0, drop=True)

@@ -1,0 +1,68 @@
+"""Column layouts of the packed arrays that the agent kernels take and fill.
+
+Packing many attributes into a few 2-D arrays keeps the kernels' signatures short (one
+compilation) and their memory contiguous. The wrappers in :mod:`simengine.agents` and the
+twin in ``tests/reference.py`` use these names, never bare numbers.
+"""
+
+# firm_float[F, :]
+FF_CAPACITY, FF_UNIT_COST, FF_QUALITY, FF_CREDENTIALS, FF_OWNER_LOCAL = 0, 1, 2, 3, 4  # owner: local share 0..1
+FF_RESIDENT_SHARE, FF_LOCAL_INPUT_SHARE, FF_REINVEST_RATE, FF_MARKET_WEIGHT = 5, 6, 7, 8
+N_FIRM_FLOAT = 9
+# firm_int[F, :]
+FI_SECTOR, FI_LOCATION, FI_SOCIAL, FI_SME = 0, 1, 2, 3
+N_FIRM_INT = 4
+LOCATION_LOCAL, LOCATION_PROVINCE, LOCATION_NATION = 0, 1, 2
+
+# economy[:, n]: per unit of output of the column sector
+E_DOMESTIC_INPUTS, E_LOCAL_INPUTS, E_IMPORTED, E_OTHER_INPUTS, E_COMPENSATION, E_SURPLUS = 0, 1, 2, 3, 4, 5
+E_CONSUMPTION_LOCAL, E_CAPITAL_LOCAL = 6, 7  # per unit of consumption / investment, by buying sector
+N_ECONOMY = 8
+
+# household[G, :]
+H_INCOME_SHARE, H_PROPENSITY = 0, 1
+N_HOUSEHOLD = 2
+
+# cells_float[Q, :]
+C_RATE, C_MEAN_VALUE, C_SIGMA, C_CREDENTIALS, C_BASE_SHARE = 0, 1, 2, 3, 4
+C_SET_ASIDE, C_SET_ASIDE_SME, C_PREFERENCE, C_PREFERENCE_CAP, C_LOCAL_WEIGHT = 5, 6, 7, 8, 9
+C_LOT_THRESHOLD, C_RELAXATION, C_COEXISTENCE, C_TARGET, C_RAMP, C_SOCIAL_TARGET, C_RESTRICT_MAX = (
+    10, 11, 12, 13, 14, 15, 16)
+N_CELL_FLOAT = 17
+# cells_int[Q, :]
+CI_SECTOR, CI_RULE, CI_RESTRICTED = 0, 1, 2
+N_CELL_INT = 3
+RULE_NEGOTIATED, RULE_LOWEST_PRICE, RULE_FLOOR_LOTTERY, RULE_SCORING = 0, 1, 2, 3
+
+# params[:]
+(P_ENTRY_INTERCEPT, P_ENTRY_PROFIT, P_ENTRY_BACKLOG, P_MARKUP, P_BID_NOISE, P_LOCALITY_BIAS,
+ P_W_PRICE, P_W_QUALITY, P_W_LOCAL, P_W_SOCIAL, P_SCORE_TEMPERATURE, P_POOL,
+ P_CAPACITY_LIMITS, P_BACKLOG_MONTHS, P_LOT_ADMIN, P_LOT_PENALTY, P_CAPACITY_PER_INVESTMENT,
+ P_DEPRECIATION, P_FLOOR_RATIO, P_FLOOR_SPREAD, P_WAGE_TAX, P_PROFIT_TAX) = range(22)
+N_PARAMS = 22
+
+# out_period[T, :]
+(O_PAYMENTS, O_ESTIMATED, O_LOCAL_AWARDS, O_CONTRACTS, O_BIDDERS, O_TAX, O_EXTERNAL, O_STOCK,
+ O_ADMIN, O_SME_AWARDS, O_SOCIAL_AWARDS, O_HOUSEHOLD_INCOME, O_CONSUMPTION, O_REINVESTMENT) = range(14)
+O_LEAK = 14  # O_LEAK + channel index, channels in simengine.results.LEAKAGE_CHANNELS order
+(L_NONLOCAL_AWARDS, L_IMPORTS, L_OTHER_REGIONS, L_COMMUTERS, L_OUTSIDE_OWNERS,
+ L_HOUSEHOLD_OUTSIDE, L_TAXES_LEAVING, L_SAVINGS) = range(8)
+N_OUT_PERIOD = O_LEAK + 8
+
+# out_sector[T, :, n]
+S_OUTPUT, S_VALUE_ADDED, S_RESIDENT_WAGES, S_NONLOCAL_AWARDS, S_DIRECT, S_INDIRECT, S_INDUCED = range(7)
+N_OUT_SECTOR = 7
+
+# out_cell[Q, :]
+Q_AWARDED, Q_LOCAL, Q_CONTRACTS, Q_BIDDERS = range(4)
+N_OUT_CELL = 4
+
+# out_flows[:]: first-round accounts of executed procurement, money, FLOW_ACCOUNTS[2:] order
+(F_LOCAL_INPUTS, F_OTHER_REGION_INPUTS, F_IMPORTED_INPUTS, F_OTHER_INPUTS, F_RESIDENT_WAGES,
+ F_COMMUTER_WAGES, F_LOCAL_PROFITS, F_OUTSIDE_PROFITS) = range(8)
+N_OUT_FLOWS = 8
+
+# random streams of the counter-based generator
+R_COUNT, R_VALUE_1, R_VALUE_2, R_CANDIDATE, R_ENTRY, R_BID, R_CHOICE, R_TARGET, R_SOCIAL = range(9)
+#: Lots per contract are capped so that (contract, lot) keys never collide.
+MAX_LOTS = 1000
