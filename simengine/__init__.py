@@ -8,6 +8,7 @@ The public API::
     table.impact({"F": 1_000.0}, closed=True)         # direct / indirect / induced / total
 """
 
+from . import balance
 from .datasets import list_datasets, load_table
 from .errors import ConvergenceError, DataError, DataQualityWarning, ScenarioError, SimEngineError
 from .tables import IOTable
@@ -16,6 +17,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "IOTable",
+    "balance",
     "load_table",
     "list_datasets",
     "SimEngineError",

@@ -160,7 +160,7 @@ def _line_name(kind: str, labels: Sequence | None, index: int) -> str:
 
 def _as_totals(totals, name: str, size: int, labels: list | None) -> np.ndarray:
     if isinstance(totals, xr.DataArray) and totals.ndim == 1 and labels is not None and totals.dims[0] in totals.coords:
-        own = totals[totals.dims[0]].values.tolist()
+        own = set(totals[totals.dims[0]].values.tolist())
         missing = [label for label in labels if label not in own]
         if missing:
             raise DataError(f"{name} lack the labels {missing[:5]} of the initial matrix; give one total per label")
