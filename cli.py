@@ -265,3 +265,23 @@ def circuit(table_name, params_file, sector, amount) -> None:
         parameters = CircuitParameters.from_toml(params_file, economy.sectors, table=table)
     title = f"{table.name}, parameters {Path(parameters.source).name}: {amount:g} {table.unit} to local {sector}"
     click.echo(text.circuit_report(Circuit(economy, parameters), {sector: amount}, title=title))
+
+
+_input_csv = click.Path(exists=True, dir_okay=False, path_type=Path)
+
+
+@main.command()
+@click.argument("matrix", type=_input_csv)
+@click.option("--rows", "row_totals", required=True, type=_input_csv, help="CSV of row totals (label, total).")
+@click.option("--cols", "column_totals", required=True, type=_input_csv, help="CSV of column totals (label, total).")
+@click.option("--method", default="ras", show_default=True, type=click.Choice(["ras", "gras"]), help="gras: negatives")
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path), help=".csv or .nc.")
+@click.option("--overwrite", is_flag=True, help="Replace an existing output file.")
+def balance(matrix, row_totals, column_totals, method, output, overwrite) -> None:
+    """Scale MATRIX.csv (labels in first column and header) to given row and column totals."""
+    frame, result = text.balance_csv(matrix, row_totals, column_totals, method=method)
+    path = text.write_frame(frame, output, overwrite=overwrite)
+    click.echo(
+        f"wrote {path}: {method.upper()} converged in {result.iterations} iterations; "
+        f"largest row / column gap {result.row_residual:.3g} / {result.column_residual:.3g}"
+    )

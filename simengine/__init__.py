@@ -8,6 +8,7 @@ The public API::
     table.impact({"F": 1_000.0}, closed=True)         # direct / indirect / induced / total
 """
 
+from . import balance
 from .circuit import Circuit, CircuitParameters
 from .datasets import list_datasets, list_regions, load_region, load_table
 from .errors import ConvergenceError, DataError, DataQualityWarning, ScenarioError, SimEngineError
@@ -21,6 +22,7 @@ __all__ = [
     "IOTable",
     "Circuit",
     "CircuitParameters",
+    "balance",
     "load_table",
     "list_datasets",
     "load_region",

@@ -9,7 +9,9 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import xarray as xr
 
+from .balance import BalanceResult, gras, ras
 from .errors import DataError
 from .io import atomic_path, write_netcdf
 from .tables import IOTable
@@ -23,6 +25,7 @@ __all__ = [
     "write_frame",
     "datasets_listing",
     "environment_info",
+    "balance_csv",
 ]
 
 
@@ -128,6 +131,44 @@ def write_frame(frame: pd.DataFrame, path: str | os.PathLike, *, overwrite: bool
         ds.attrs.update({k: str(v) for k, v in frame.attrs.items()})
         return write_netcdf(ds, path, overwrite=overwrite)
     raise DataError(f"{path}: unknown output format {suffix!r}; use .csv or .nc")
+
+
+def _read_labelled_csv(path: str | os.PathLike, what: str) -> pd.DataFrame:
+    try:
+        frame = pd.read_csv(path, index_col=0, comment="#", encoding="utf-8-sig")
+    except (pd.errors.ParserError, UnicodeDecodeError, pd.errors.EmptyDataError, ValueError) as exc:
+        raise DataError(f"{path}: cannot parse {what} as CSV ({exc})") from None
+    frame.index = frame.index.astype(str)
+    frame.columns = frame.columns.astype(str)
+    return frame
+
+
+def balance_csv(
+    matrix_path: str | os.PathLike,
+    row_totals_path: str | os.PathLike,
+    column_totals_path: str | os.PathLike,
+    *,
+    method: str = "ras",
+) -> tuple[pd.DataFrame, BalanceResult]:
+    """Balance a labelled matrix read from CSV to totals read from CSV.
+
+    The matrix file has row labels in its first column and column labels in its header;
+    each totals file has labels in its first column and the totals in its second. Totals
+    are matched to the matrix by label. Returns the balanced matrix as a frame (same
+    layout as the input) and the :class:`~simengine.balance.BalanceResult`.
+    """
+    frame = _read_labelled_csv(matrix_path, "the matrix")
+    totals = []
+    for path, dim in ((row_totals_path, "row"), (column_totals_path, "column")):
+        table = _read_labelled_csv(path, f"{dim} totals")
+        if table.shape[1] != 1:
+            raise DataError(f"{path}: {dim} totals need two columns (label, total); found {table.shape[1] + 1}")
+        totals.append(xr.DataArray(table.iloc[:, 0].to_numpy(), dims=dim, coords={dim: table.index.to_list()}))
+    labels = {"row": frame.index.to_list(), "column": frame.columns.to_list()}
+    matrix = xr.DataArray(frame.to_numpy(), dims=("row", "column"), coords=labels)
+    result = {"ras": ras, "gras": gras}[method](matrix, *totals)
+    balanced = pd.DataFrame(result.matrix.values, index=frame.index, columns=frame.columns)
+    return balanced, result
 
 
 def datasets_listing(datasets) -> str:
