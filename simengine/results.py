@@ -62,16 +62,20 @@ RESULT_VARIABLES: dict[str, tuple[tuple[str, ...], str, str]] = {
     "lm3": (("scenario",), "1", "Local Multiplier 3 (first three rounds / round one)"),
 }
 
-#: Channels through which money leaves the local economy (closed circuit).
+#: Channels through which money leaves the local economy (closed circuit):
+#: contracts won by non-local firms; inputs imported from abroad; inputs bought from other
+#: regions of the country; wages of commuters living elsewhere; surplus of outside owners;
+#: purchases outside the city by households, the city budget and reinvestment; taxes that
+#: leave the city (national and product taxes); household saving and city revenue not re-spent.
 LEAKAGE_CHANNELS = (
     "nonlocal_awards",
     "imports_abroad",
     "other_regions",
     "commuters",
     "outside_owners",
-    "household_spending_outside",
+    "spending_outside",
     "taxes_leaving",
-    "savings",
+    "not_respent",
 )
 
 #: First-round accounts of one won of procurement spending; the first two sum to 1 and

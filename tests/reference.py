@@ -280,8 +280,8 @@ def run_periods(key, periods, firm_float, firm_int, sector_start, local_purchase
                 out_flows[K.F_OUTSIDE_PROFITS] += eco[K.E_SURPLUS][s] * executed * (1.0 - owner)
         consumption = propensity * income
         row[K.O_HOUSEHOLD_INCOME], row[K.O_CONSUMPTION], row[K.O_REINVESTMENT] = income, consumption, investment
-        row[leak + K.L_SAVINGS] += income - consumption
-        row[leak + K.L_HOUSEHOLD_OUTSIDE] += consumption * (1.0 - consumption_local)
+        row[leak + K.L_NOT_RESPENT] += income - consumption
+        row[leak + K.L_SPENDING_OUTSIDE] += consumption * (1.0 - consumption_local)
         row[leak + K.L_OTHER_REGIONS] += investment * (1.0 - capital_local)
         for i in range(n_sectors):
             demand_indirect[i] = sum(mixes[i][s] * purchases_indirect[s] for s in range(n_sectors))

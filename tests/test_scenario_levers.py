@@ -39,7 +39,7 @@ def budget(shares=(0.9, 0.8, 0.4, 0.3), amounts=(100.0, 300.0, 400.0, 200.0), so
 def levers(*tables) -> list:
     minimal = {
         "schema_version": 1,
-        "scenario": {"id": "t", "title": "t", "region": "busan", "start_year": 2026},
+        "scenario": {"id": "t", "title": "t", "region": "busan-2014", "start_year": 2026},
         "budget": budget().model_dump(),
         "lever": list(tables),
     }

@@ -25,8 +25,8 @@ from .layout import (
     F_LOCAL_INPUTS, F_LOCAL_PROFITS, F_OTHER_INPUTS, F_OTHER_REGION_INPUTS, F_OUTSIDE_PROFITS,
     F_RESIDENT_WAGES, FF_CAPACITY, FF_CREDENTIALS, FF_LOCAL_INPUT_SHARE, FF_MARKET_WEIGHT,
     FF_OWNER_LOCAL, FF_QUALITY, FF_REINVEST_RATE, FF_RESIDENT_SHARE, FF_UNIT_COST, FI_LOCATION,
-    FI_SECTOR, FI_SME, FI_SOCIAL, H_INCOME_SHARE, H_PROPENSITY, L_COMMUTERS, L_HOUSEHOLD_OUTSIDE,
-    L_IMPORTS, L_NONLOCAL_AWARDS, L_OTHER_REGIONS, L_OUTSIDE_OWNERS, L_SAVINGS, L_TAXES_LEAVING,
+    FI_SECTOR, FI_SME, FI_SOCIAL, H_INCOME_SHARE, H_PROPENSITY, L_COMMUTERS, L_SPENDING_OUTSIDE,
+    L_IMPORTS, L_NONLOCAL_AWARDS, L_OTHER_REGIONS, L_OUTSIDE_OWNERS, L_NOT_RESPENT, L_TAXES_LEAVING,
     MAX_LOTS, O_ADMIN, O_BIDDERS, O_CONSUMPTION, O_CONTRACTS, O_ESTIMATED, O_EXTERNAL,
     O_HOUSEHOLD_INCOME, O_LEAK, O_LOCAL_AWARDS, O_PAYMENTS, O_REINVESTMENT, O_SME_AWARDS,
     O_SOCIAL_AWARDS, O_STOCK, O_TAX, P_BACKLOG_MONTHS, P_BID_NOISE, P_CAPACITY_LIMITS,
@@ -428,8 +428,8 @@ def _run_periods(key, periods, firm_float, firm_int, sector_start, local_purchas
         row[O_HOUSEHOLD_INCOME] = household_income
         row[O_CONSUMPTION] = consumption
         row[O_REINVESTMENT] = investment
-        row[O_LEAK + L_SAVINGS] += household_income - consumption
-        row[O_LEAK + L_HOUSEHOLD_OUTSIDE] += consumption * (1.0 - consumption_local_total)
+        row[O_LEAK + L_NOT_RESPENT] += household_income - consumption
+        row[O_LEAK + L_SPENDING_OUTSIDE] += consumption * (1.0 - consumption_local_total)
         row[O_LEAK + L_OTHER_REGIONS] += investment * (1.0 - capital_local_total)
         for i in range(n_sectors):
             indirect = 0.0

@@ -10,8 +10,10 @@ from .schema import Money, Scenario
 
 __all__ = ["REGIONS", "check_labels", "default_sectors"]
 
-#: Region names a scenario may name; the reference cases of MODEL.md section 1.
-REGIONS = ("gwangmyeong", "busan")
+from ..datasets import REGIONS as _REGION_MODELS
+
+#: Region names a scenario may name: the shipped regional models (``simengine region list``).
+REGIONS = tuple(_REGION_MODELS)
 
 
 @functools.cache

@@ -103,7 +103,7 @@ class ScenarioInfo(_Table):
     id: Identifier = Field(description="Short identifier used as the `scenario` coordinate of results.")
     title: str = Field(max_length=200, description="One-line title.")
     description: str = Field(default="", max_length=5000, description="Free text: what the scenario changes and why.")
-    region: str = Field(description='Region of the model, e.g. "gwangmyeong" or "busan".')
+    region: str = Field(description='Regional model (simengine region list), e.g. "gwangmyeong" or "busan-2014".')
     mode: Literal["analytic", "agents"] = Field(
         default="analytic", description="Procurement layer: analytic local shares, or agent-based auctions."
     )
