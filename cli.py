@@ -285,3 +285,83 @@ def balance(matrix, row_totals, column_totals, method, output, overwrite) -> Non
         f"wrote {path}: {method.upper()} converged in {result.iterations} iterations; "
         f"largest row / column gap {result.row_residual:.3g} / {result.column_residual:.3g}"
     )
+
+
+_report_option = click.option(
+    "--report", "report_path", type=click.Path(dir_okay=False, path_type=Path), help="Also write the HTML report."
+)
+_overwrite_option = click.option("--overwrite", is_flag=True, help="Replace existing output files.")
+
+
+def _write_outputs(result, output, report_path, overwrite) -> None:
+    from simengine.report import write_report
+    from simengine.results import save_result
+
+    if output is not None:
+        click.echo(f"wrote {save_result(result, output, overwrite=overwrite)}")
+    if report_path is not None:
+        write_report(result, report_path, overwrite=overwrite)
+        click.echo(f"wrote {report_path}")
+
+
+@main.command()
+@click.argument("scenario", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write the result (.nc).")
+@_report_option
+@_overwrite_option
+def run(scenario, output, report_path, overwrite) -> None:
+    """Run one scenario file and print its headline figures."""
+    from simengine.runner import run_scenario
+
+    result = run_scenario(scenario)
+    click.echo(text.scenario_summary(result))
+    _write_outputs(result, output, report_path, overwrite)
+
+
+@main.command()
+@click.argument("inputs", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--baseline", help="Scenario id of the baseline [default: the first].")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write the table (.csv/.nc).")
+@_report_option
+@_overwrite_option
+def compare(inputs, baseline, output, report_path, overwrite) -> None:
+    """Compare results (.nc) or scenario files (.toml) with the baseline, ranked by value added per cost."""
+    from simengine.report import write_report
+    from simengine.results import compare as compare_results
+    from simengine.runner import load_or_run
+
+    results = load_or_run(inputs)
+    table = compare_results(results, baseline=baseline)
+    click.echo(text.comparison_text(table))
+    if output is not None:
+        click.echo(f"wrote {text.write_frame(table.to_dataframe(), output, overwrite=overwrite)}")
+    if report_path is not None:
+        write_report(results, report_path, overwrite=overwrite, baseline=baseline)
+        click.echo(f"wrote {report_path}")
+
+
+@main.command()
+@click.argument("inputs", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write the results (.nc).")
+@click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True, help="Processes.")
+@_report_option
+@_overwrite_option
+def batch(inputs, output, workers, report_path, overwrite) -> None:
+    """Run a batch file (or several scenario files) into one result along 'scenario'."""
+    from concurrent.futures import ProcessPoolExecutor
+    from contextlib import nullcontext
+
+    from simengine.results import compare as compare_results
+    from simengine.runner import run_batch
+
+    with ProcessPoolExecutor(workers) if workers > 1 else nullcontext() as executor:
+        outcome = run_batch(inputs[0] if len(inputs) == 1 else inputs, executor=executor, progress=True)
+    for label, error in outcome.failures.items():
+        click.echo(f"error: {label}: {error}", err=True)
+    if outcome.results is None:
+        raise click.exceptions.Exit(1)
+    click.echo(text.comparison_text(compare_results([outcome.results])))
+    _write_outputs(outcome.results, output, report_path, overwrite)
+    if outcome.failures:
+        raise click.exceptions.Exit(1)
+

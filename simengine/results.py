@@ -197,6 +197,12 @@ def compare(results: Sequence[xr.Dataset], *, baseline: str | None = None) -> xr
     """
     if not results:
         raise DataError("compare needs at least one result")
+    regions = sorted({str(ds.attrs.get("region")) for ds in results})
+    if len(regions) > 1:
+        raise DataError(
+            f"compare needs results of one region, got {regions}: differences between regions are not "
+            "policy effects; compare each region's scenarios with its own baseline"
+        )
     combined = xr.concat(list(results), dim="scenario", combine_attrs="drop_conflicts")
     labels = [str(s) for s in combined["scenario"].values]
     if len(set(labels)) != len(labels):

@@ -21,6 +21,8 @@ __all__ = [
     "regional_multiplier_frame",
     "calibration_text",
     "circuit_report",
+    "scenario_summary",
+    "comparison_text",
     "frame_text",
     "write_frame",
     "datasets_listing",
@@ -239,3 +241,65 @@ def circuit_report(circuit, local_spending: dict[str, float], *, title: str) -> 
         f"LM3 = (round 1 + round 2 + round 3) / round 1 = {circuit.lm3(local_spending):.4f}",
     ]
     return "\n".join(lines)
+
+
+def scenario_summary(result) -> str:
+    """Headline figures of each scenario of a result, with units, for the terminal."""
+    from .results import headline
+
+    table = headline(result)
+    money = result["budget"].attrs["units"]
+    leakage = result["leakage"].sum("time")
+    if "draw" in leakage.dims:
+        leakage = leakage.mean("draw")
+    blocks = []
+    for scenario in table["scenario"].values:
+        row = table.sel(scenario=scenario)
+        years = result["year"].values if "year" in result.coords else result["time"].values
+        budget = float(row["budget"])
+        lines = [
+            f"{scenario}: {str(result['scenario_title'].sel(scenario=scenario).values) if 'scenario_title' in result else ''}",
+            f"  region {result.attrs['region']}, {result.attrs['mode']} mode, {len(years)} {result.attrs['time_unit']}(s) "
+            f"from {years[0]}; money in {money} (budget price year {result.attrs.get('price_year', '?')})",
+            f"  procurement budget          {budget:14,.0f}",
+            f"  local award share           {float(row['local_award_share']):14.1%}",
+            f"  cost premium                {float(row['cost_premium']):14,.0f}  ({float(row['cost_premium']) / budget:.2%} of budget)",
+            f"  local output                {float(row['local_output']):14,.0f}",
+            f"  local value added           {float(row['local_value_added']):14,.0f}  ({float(row['value_added_per_budget']):.3f} per won of budget)",
+            f"  resident labour income      {float(row['local_income']):14,.0f}",
+            f"  local jobs (person-years)   {float(row['local_employment']):14,.0f}",
+            f"  local tax to the city       {float(row['local_tax']):14,.0f}",
+            f"  output in other regions     {float(row['nonlocal_output']):14,.0f}",
+            f"  LM3 (NEF)                   {float(row['lm3']):14.3f}",
+            "  leakage by channel (share of budget):",
+        ]
+        shares = leakage.sel(scenario=scenario) / budget
+        lines += [f"    {str(c):28s}{float(v):8.1%}" for c, v in zip(shares["channel"].values, shares.values, strict=True)]
+        blocks.append("\n".join(lines))
+    return "\n\n".join(blocks)
+
+
+def comparison_text(table) -> str:
+    """A comparison (:func:`simengine.results.compare`) as a ranked table for the terminal."""
+    columns = {
+        "local_award_share": "award share",
+        "delta_local_value_added": "Δ local VA",
+        "delta_local_employment": "Δ jobs",
+        "delta_local_tax": "Δ local tax",
+        "delta_cost_premium": "Δ cost",
+        "net_value_added_per_cost": "ΔVA / Δcost",
+        "lm3": "LM3",
+        "rank": "rank",
+    }
+    frame = table[list(columns)].to_dataframe()[list(columns)].rename(columns=columns).sort_values("rank")
+    unit = table["budget"].attrs.get("units", "")
+    title = f"comparison with baseline {table.attrs['baseline']} (money in {unit}, summed over the horizon)"
+    body = frame.to_string(
+        formatters={
+            "award share": "{:.1%}".format,
+            "LM3": "{:.3f}".format,
+            "ΔVA / Δcost": lambda v: "no extra cost" if v == float("inf") else f"{v:.2f}",
+        },
+        float_format=lambda v: f"{v:,.0f}",
+    )
+    return f"{title}\n{body}"

@@ -267,6 +267,23 @@ class RegionalModel:
     def _system(self) -> LeontiefSystem:
         return LeontiefSystem(to_matrix(self.dataset["coefficients"]))
 
+    def gross_output_for(self, final_demand: np.ndarray) -> np.ndarray:
+        """Output of every region's industries for final demand in every region (open model).
+
+        Parameters
+        ----------
+        final_demand : ndarray, shape (n_regions, n_sectors) or (n_regions, n_sectors, k)
+            Final demand for each region's output (money); ``k`` vectors are one solve.
+
+        Returns
+        -------
+        ndarray, same shape
+            Gross output ``L f`` by region and sector (money).
+        """
+        demand = np.asarray(final_demand, dtype=np.float64)
+        flat = demand.reshape(len(self.regions) * len(self.sectors), -1)
+        return self._system.solve(flat).reshape(demand.shape)
+
     def _region_index(self, region: str | None) -> int:
         if region is None:
             return 0

@@ -137,6 +137,8 @@ def _lever_words(lever: Mapping, labels: Labels) -> str:
             continue
         if key == "sector":
             shown = labels.sector(value)
+        elif isinstance(value, Mapping) and {"amount", "unit"} <= set(value):
+            shown = f"{float(value['amount']):,g} {value['unit']}"
         elif isinstance(value, list | tuple):
             shown = ", ".join(str(item) for item in value)
         elif isinstance(value, float):

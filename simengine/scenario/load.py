@@ -391,7 +391,7 @@ def validate(paths: Iterable[Path | str], *, sectors: Sequence[str] | None = Non
     for path in paths:
         path = Path(path)
         try:
-            if _is_batch(path):
+            if is_batch_file(path):
                 expand_batch(load_batch(path), sectors=sectors)
                 results.append(ValidationResult(path, "batch"))
             else:
@@ -402,7 +402,8 @@ def validate(paths: Iterable[Path | str], *, sectors: Sequence[str] | None = Non
     return results
 
 
-def _is_batch(path: Path) -> bool:
+def is_batch_file(path: Path | str) -> bool:
+    """True when ``path`` is a TOML file with a ``[batch]`` table (a batch, not a scenario)."""
     try:
         with open(path, "rb") as handle:
             return "batch" in tomllib.load(handle)

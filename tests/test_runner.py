@@ -1,0 +1,148 @@
+"""The scenario runner: every example runs, identities hold, batches are robust and deterministic."""
+
+from __future__ import annotations
+
+import concurrent.futures
+from pathlib import Path
+
+import numpy as np
+import pytest
+import xarray as xr
+from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from cli import main
+from simengine import DataError
+from simengine.results import check_result, compare
+from simengine.runner import run_batch, run_scenario, run_scenarios
+from simengine.scenario import load_scenario
+
+ROOT = Path(__file__).resolve().parents[1]
+SCENARIOS = sorted(p for p in (ROOT / "scenarios").glob("*.toml") if not p.name.startswith("batch"))
+BASELINE = ROOT / "scenarios" / "gwangmyeong_baseline.toml"
+BATCH = ROOT / "scenarios" / "batch_gwangmyeong.toml"
+
+
+@pytest.fixture(scope="module")
+def baseline():
+    return run_scenario(BASELINE)
+
+
+@pytest.mark.parametrize("path", SCENARIOS, ids=[p.stem for p in SCENARIOS])
+def test_every_example_scenario_runs_and_meets_the_contract(path):
+    result = run_scenario(path)
+    check_result(result)
+    budget = result["budget"].values
+    # Every won of the budget leaves the local economy eventually, through a named channel.
+    np.testing.assert_allclose(result["leakage"].sum("channel").values, budget, rtol=1e-9)
+    flows = result["flows"].isel(scenario=0)
+    np.testing.assert_allclose(float(flows.sel(account="local_awards") + flows.sel(account="nonlocal_awards")), 1.0)
+    assert result.attrs["region"] == load_scenario(path).scenario.region
+
+
+def test_baseline_award_share_is_the_files_amount_weighted_share(baseline):
+    scenario = load_scenario(BASELINE)
+    amounts = np.array([c.amount for c in scenario.budget.cell])
+    shares = np.array([c.local_share for c in scenario.budget.cell])
+    expected = (amounts * shares).sum() / amounts.sum()
+    np.testing.assert_allclose(baseline["local_award_share"].values, expected, rtol=1e-12)
+    assert float(baseline["cost_premium"].sum()) == 0.0
+
+
+def test_output_effects_add_up(baseline):
+    effects = baseline["output_effects"].isel(scenario=0)
+    parts = effects.sel(effect=["direct", "indirect", "induced"]).sum("effect")
+    np.testing.assert_allclose(parts, effects.sel(effect="total"), rtol=1e-9)
+    np.testing.assert_allclose(effects.sel(effect="total"), baseline["local_output"].sum("time").isel(scenario=0))
+    np.testing.assert_allclose(effects.sel(effect="direct").sum(), baseline["local_awards"].sum())
+
+
+def _with_budget_scaled(factor: float):
+    scenario = load_scenario(BASELINE)
+    cells = [c.model_copy(update={"amount": c.amount * factor}) for c in scenario.budget.cell]
+    return scenario.model_copy(update={"budget": scenario.budget.model_copy(update={"cell": cells})})
+
+
+@given(st.floats(0.1, 10.0))
+@settings(max_examples=10, deadline=None)
+def test_results_are_linear_in_the_budget(factor):
+    one, scaled = run_scenarios([_with_budget_scaled(1.0), _with_budget_scaled(factor)])
+    for name in ("local_output", "local_value_added", "local_tax", "nonlocal_output", "leakage"):
+        np.testing.assert_allclose(scaled[name].values, factor * one[name].values, rtol=1e-9, atol=1e-9)
+
+
+@given(st.floats(0.0, 1.0), st.floats(0.0, 1.0))
+@settings(max_examples=10, deadline=None)
+def test_raising_a_local_share_target_never_lowers_local_output(low, high):
+    low, high = sorted((low, high))
+    scenario = load_scenario(ROOT / "scenarios" / "construction_local60.toml")
+
+    def with_target(target):
+        lever = scenario.lever[0].model_copy(update={"target": target})
+        return scenario.model_copy(update={"lever": [lever]})
+
+    a, b = run_scenarios([with_target(low), with_target(high)])
+    assert np.all(b["local_output"].values >= a["local_output"].values - 1e-9)
+
+
+def test_batch_runs_sweeps_and_matches_single_runs():
+    outcome = run_batch(BATCH)
+    assert outcome.failures == {}
+    ids = [str(s) for s in outcome.results["scenario"].values]
+    assert ids[0] == "gwangmyeong-baseline" and any("sweep" in i for i in ids)
+    single = run_scenario(BASELINE)
+    xr.testing.assert_identical(outcome.results.isel(scenario=[0]).drop_attrs(), single.drop_attrs())
+
+
+def test_batch_with_a_bad_member_reports_it_and_finishes_the_others(tmp_path):
+    bad = tmp_path / "bad.toml"
+    bad.write_text(f'schema_version = 1\nextends = "{BASELINE}"\n[scenario]\nid = "bad"\nbogus = 1\n')
+    outcome = run_batch([BASELINE, bad, ROOT / "scenarios" / "coexistence_plan.toml"])
+    assert list(outcome.failures) == [str(bad)] and "bogus" in outcome.failures[str(bad)]
+    assert [str(s) for s in outcome.results["scenario"].values] == ["gwangmyeong-baseline", "coexistence-plan"]
+
+
+def test_parallel_batch_is_bit_identical_to_serial():
+    """Chunks are fixed by chunk_size, not by the executor, so any worker count gives the same bits."""
+    serial = run_batch(BATCH, chunk_size=3).results
+    with concurrent.futures.ProcessPoolExecutor(2) as executor:
+        parallel = run_batch(BATCH, executor=executor, chunk_size=3).results
+    xr.testing.assert_identical(serial, parallel)
+
+
+def test_chunk_size_changes_results_only_by_rounding():
+    one_chunk = run_batch(BATCH).results
+    small_chunks = run_batch(BATCH, chunk_size=2).results
+    xr.testing.assert_allclose(one_chunk, small_chunks, rtol=1e-12)
+
+
+def test_compare_refuses_mixed_regions(baseline):
+    busan = run_scenario(ROOT / "scenarios" / "busan_social_economy.toml")
+    with pytest.raises(DataError, match="one region"):
+        compare([baseline, busan])
+
+
+def test_cli_run_batch_compare_and_report(tmp_path):
+    runner = CliRunner()
+    result = runner.invoke(main, ["run", str(BASELINE), "-o", str(tmp_path / "base.nc")])
+    assert result.exit_code == 0, result.output
+    assert "local award share" in result.output and "60.1%" in result.output
+    result = runner.invoke(main, ["run", str(ROOT / "scenarios" / "combined_package.toml"), "-o", str(tmp_path / "pkg.nc")])
+    assert result.exit_code == 0, result.output
+    result = runner.invoke(
+        main, ["compare", str(tmp_path / "base.nc"), str(tmp_path / "pkg.nc"), "--report", str(tmp_path / "c.html")]
+    )
+    assert result.exit_code == 0, result.output
+    assert "combined-package" in result.output and (tmp_path / "c.html").stat().st_size > 10_000
+    result = runner.invoke(main, ["batch", str(BATCH), "-o", str(tmp_path / "b.nc")])
+    assert result.exit_code == 0, result.output
+    assert xr.open_dataset(tmp_path / "b.nc", engine="h5netcdf").sizes["scenario"] == 12
+
+
+def test_cli_batch_with_bad_member_exits_1_but_writes_the_rest(tmp_path):
+    bad = tmp_path / "bad.toml"
+    bad.write_text("schema_version = 1\n[scenario\n")
+    result = CliRunner().invoke(main, ["batch", str(BASELINE), str(bad), "-o", str(tmp_path / "b.nc")])
+    assert result.exit_code == 1
+    assert "bad.toml" in result.output and (tmp_path / "b.nc").exists()
