@@ -291,6 +291,15 @@ _report_option = click.option(
     "--report", "report_path", type=click.Path(dir_okay=False, path_type=Path), help="Also write the HTML report."
 )
 _overwrite_option = click.option("--overwrite", is_flag=True, help="Replace existing output files.")
+_monthly_option = click.option(
+    "--monthly", is_flag=True, help="Monthly time path with re-spending lags (dynamic form) instead of yearly totals."
+)
+
+
+def _time_options(monthly: bool) -> dict:
+    from simengine.circuit import DEFAULT_LAGS
+
+    return {"time_unit": "month", "lags": DEFAULT_LAGS} if monthly else {}
 
 
 def _write_outputs(result, output, report_path, overwrite) -> None:
@@ -307,13 +316,14 @@ def _write_outputs(result, output, report_path, overwrite) -> None:
 @main.command()
 @click.argument("scenario", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write the result (.nc).")
+@_monthly_option
 @_report_option
 @_overwrite_option
-def run(scenario, output, report_path, overwrite) -> None:
+def run(scenario, output, monthly, report_path, overwrite) -> None:
     """Run one scenario file and print its headline figures."""
     from simengine.runner import run_scenario
 
-    result = run_scenario(scenario)
+    result = run_scenario(scenario, **_time_options(monthly))
     click.echo(text.scenario_summary(result))
     _write_outputs(result, output, report_path, overwrite)
 
@@ -344,9 +354,10 @@ def compare(inputs, baseline, output, report_path, overwrite) -> None:
 @click.argument("inputs", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write the results (.nc).")
 @click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True, help="Processes.")
+@_monthly_option
 @_report_option
 @_overwrite_option
-def batch(inputs, output, workers, report_path, overwrite) -> None:
+def batch(inputs, output, workers, monthly, report_path, overwrite) -> None:
     """Run a batch file (or several scenario files) into one result along 'scenario'."""
     from concurrent.futures import ProcessPoolExecutor
     from contextlib import nullcontext
@@ -355,7 +366,8 @@ def batch(inputs, output, workers, report_path, overwrite) -> None:
     from simengine.runner import run_batch
 
     with ProcessPoolExecutor(workers) if workers > 1 else nullcontext() as executor:
-        outcome = run_batch(inputs[0] if len(inputs) == 1 else inputs, executor=executor, progress=True)
+        members = inputs[0] if len(inputs) == 1 else inputs
+        outcome = run_batch(members, executor=executor, progress=True, **_time_options(monthly))
     for label, error in outcome.failures.items():
         click.echo(f"error: {label}: {error}", err=True)
     if outcome.results is None:

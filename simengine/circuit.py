@@ -93,6 +93,7 @@ __all__ = [
     "INSTITUTIONS",
     "LEAKAGE_CHANNELS",
     "GWANGMYEONG_DEFAULTS",
+    "DEFAULT_LAGS",
 ]
 
 #: Endogenous institutions closed into the model, after the ``n`` local industries.
@@ -117,6 +118,12 @@ RETAINED_ITEMS = ("resident_wages", "local_owners_income", "local_reinvestment",
 
 #: Shipped Gwangmyeong-si defaults, each value commented with its source or reasoning.
 GWANGMYEONG_DEFAULTS = Path(__file__).parent / "datasets" / "regions" / "gwangmyeong_circuit.toml"
+
+#: Periods (months) before each account group re-spends what it receives, for time paths.
+#: ASSUMPTIONS: firms pay suppliers and wages within a month; households spend their income
+#: the next month; the city re-spends tax revenue in next year's budget; reinvestment is
+#: executed over about half a year.
+DEFAULT_LAGS = {"industries": 1, "households": 1, "city": 12, "reinvestment": 6}
 
 #: Tolerated gap when a spending mix should sum to 1.
 MIX_SUM_ATOL = 1e-9
@@ -617,6 +624,10 @@ class Circuit:
         """
         injection, extra_dim, extra_coord = self._injection(local_spending, income_from_outside)
         totals = self._system.solve(injection)
+        return self._accounts_dataset(totals, injection, extra_dim, extra_coord, {"form": "closed"})
+
+    def _accounts_dataset(self, totals, injection, extra_dim, extra_coord, attrs) -> xr.Dataset:
+        """Labelled accounts from receipts ``totals`` (accounts x k) and ``injection``."""
         n, e, p = len(self.economy.sectors), self.economy, self.parameters
         output = totals[:n]
         wages = e.compensation[:, None] * output
@@ -652,8 +663,66 @@ class Circuit:
             ),
             "injection": ((), injection.sum(axis=0), unit, "local spending plus income from outside"),
         }
-        ds = self._dataset(variables, extra_dim, extra_coord, {"form": "closed"})
+        ds = self._dataset(variables, extra_dim, extra_coord, attrs)
         return ds.assign_coords(residence=["resident", "non_resident"], channel=list(LEAKAGE_CHANNELS))
+
+    def time_path(self, local_spending, *, lags: dict[str, int] | None = None) -> xr.Dataset:
+        """The circuit over time: each group of accounts re-spends what it receives after a lag.
+
+        Parameters
+        ----------
+        local_spending : array_like, shape (n, T)
+            Money spent on local output by sector in each period (e.g. month).
+        lags : dict, optional
+            Periods before each account group re-spends its receipts, overriding
+            :data:`DEFAULT_LAGS`: ``industries`` (paying suppliers and wages), ``households``,
+            ``city`` (the next budget) and ``reinvestment``. Each lag is at least 1.
+
+        Returns
+        -------
+        xarray.Dataset
+            The variables of :meth:`impact` with a ``period`` dimension, plus
+            ``in_transit``: money received but not yet re-spent or leaked at the end of each
+            period.
+
+        Notes
+        -----
+        Receipts ``R_t = s_t + sum_g M[:, g] R_{t - lag_g}[g]`` (``g`` the account groups,
+        ``s`` the spending); leakage leaves when money is received. Summed over an unbounded
+        horizon ``R`` equals the closed form, and under constant spending ``R_t`` tends to
+        the closed form of one period's spending. Money is conserved each period: cumulative
+        spending = cumulative leakage + ``in_transit``.
+        """
+        spending = np.asarray(local_spending, dtype=np.float64)
+        n = len(self.economy.sectors)
+        if spending.ndim != 2 or spending.shape[0] != n:
+            raise DataError(f"time-path spending has shape {spending.shape}; expected ({n}, periods)")
+        lags = {**DEFAULT_LAGS, **(lags or {})}
+        unknown = set(lags) - set(DEFAULT_LAGS)
+        if unknown or any(int(v) != v or v < 1 for v in lags.values()):
+            raise DataError(f"lags must be whole periods >= 1 for {sorted(DEFAULT_LAGS)}, got {lags}")
+        groups = [
+            (np.arange(n), int(lags["industries"])),
+            (np.array([n]), int(lags["households"])),
+            (np.array([n + 1]), int(lags["city"])),
+            (np.array([n + 2]), int(lags["reinvestment"])),
+        ]
+        matrix = self.coefficients.values
+        periods = spending.shape[1]
+        receipts = np.zeros((len(self.accounts), periods))
+        receipts[:n] = spending
+        for t in range(periods):
+            for columns, lag in groups:
+                if t >= lag:
+                    receipts[:, t] += matrix[:, columns] @ receipts[columns, t - lag]
+        injection = np.vstack([spending, np.zeros((len(INSTITUTIONS), periods))])
+        ds = self._accounts_dataset(receipts, injection, "period", np.arange(periods), {"form": "time_path"})
+        ds["in_transit"] = (
+            ("period",),
+            np.cumsum(spending.sum(axis=0)) - np.cumsum(ds["leakage"].sum("channel").values),
+            {"units": self.economy.unit, "long_name": "money received but not yet re-spent or leaked"},
+        )
+        return ds
 
     def leakage_account(self, local_spending) -> xr.Dataset:
         """Where each unit of spending goes in its production round (the leakage account).

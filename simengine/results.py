@@ -53,7 +53,7 @@ RESULT_VARIABLES: dict[str, tuple[tuple[str, ...], str, str]] = {
     "local_output": (("scenario", "time", "sector"), "money", "output of local industries"),
     "local_value_added": (("scenario", "time", "sector"), "money", "value added of local industries"),
     "local_income": (("scenario", "time", "sector"), "money", "labour income paid to resident workers"),
-    "local_employment": (("scenario", "time", "sector"), "persons", "employment in local industries"),
+    "local_employment": (("scenario", "time", "sector"), "persons", "persons employed in local industries during the period"),
     "local_tax": (("scenario", "time"), "money", "local tax revenue returning to the city budget"),
     "nonlocal_output": (("scenario", "time", "sector"), "money", "output induced in other regions"),
     "leakage": (("scenario", "time", "channel"), "money", "money leaving the local economy, by channel"),
@@ -155,7 +155,7 @@ def headline(ds: xr.Dataset) -> xr.Dataset:
     -------
     xarray.Dataset
         ``budget``, ``local_output``, ``local_value_added``, ``local_income``,
-        ``local_employment`` (person-periods), ``local_tax``, ``local_award_share``
+        ``local_employment`` (person-years), ``local_tax``, ``local_award_share``
         (value-weighted), ``cost_premium``, ``leakage`` (total), ``lm3`` and
         ``value_added_per_budget`` (local value added per unit of budget), dims ``scenario``.
     """
@@ -164,8 +164,12 @@ def headline(ds: xr.Dataset) -> xr.Dataset:
     out = xr.Dataset(attrs=ds.attrs)
     for name in ("budget", "local_awards", "cost_premium", "local_tax"):
         out[name] = ds[name].sum("time", keep_attrs=True)
-    for name in ("local_output", "local_value_added", "local_income", "local_employment", "nonlocal_output"):
+    for name in ("local_output", "local_value_added", "local_income", "nonlocal_output"):
         out[name] = ds[name].sum(("time", "sector"), keep_attrs=True)
+    periods_per_year = {"year": 1, "month": 12}[ds.attrs["time_unit"]]
+    out["local_employment"] = (ds["local_employment"].sum(("time", "sector")) / periods_per_year).assign_attrs(
+        units="person-years", long_name="employment summed over the horizon"
+    )
     out["leakage"] = ds["leakage"].sum(("time", "channel"), keep_attrs=True)
     out["local_award_share"] = (out["local_awards"] / out["budget"]).assign_attrs(
         units="1", long_name="share of awarded value won by local firms"

@@ -152,18 +152,22 @@ def _signature(values: dict[str, object]) -> bytes:
 
 @dataclass
 class _Prepared:
-    """A scenario reduced to arrays: per-year local spending and the circuit of each year."""
+    """A scenario reduced to arrays by period: local spending and each period's circuit."""
 
     scenario: Scenario
-    years: list[int]
+    period_years: list[int]  # calendar year of each period
+    time_unit: str  # "year" or "month"
     budget: np.ndarray  # (T,)
     local_spending: np.ndarray  # (n, T)
     nonlocal_spending: np.ndarray  # (n, T)
     cost_premium: np.ndarray  # (T,)
-    circuit_values: list[dict[str, object]]  # per year
+    circuit_values: list[dict[str, object]]  # per period
 
 
-def _prepare(scenario: Scenario, context: RegionContext) -> _Prepared:
+PERIODS_PER_YEAR = {"year": 1, "month": 12}
+
+
+def _prepare(scenario: Scenario, context: RegionContext, time_unit: str = "year") -> _Prepared:
     budget = scenario.budget
     if budget.currency != "KRW":
         raise ScenarioError(
@@ -181,8 +185,7 @@ def _prepare(scenario: Scenario, context: RegionContext) -> _Prepared:
     nonlocal_ = np.zeros((n, t))
     premium = np.zeros(t)
     base_values = _circuit_values(context.parameters)
-    overrides = {k: v for k, v in scenario.circuit.model_dump().items() if v is not None}
-    base_values.update(overrides)
+    base_values.update({k: v for k, v in scenario.circuit.model_dump().items() if v is not None})
     circuit_values = []
     for k, year in enumerate(years):
         effect = apply_levers(budget, scenario.lever, year, start_year=scenario.scenario.start_year)
@@ -192,74 +195,102 @@ def _prepare(scenario: Scenario, context: RegionContext) -> _Prepared:
         circuit_values.append(
             apply_circuit_levers(base_values, scenario.lever, year, start_year=scenario.scenario.start_year)
         )
-    return _Prepared(scenario, years, np.full(t, amounts.sum()), local, nonlocal_, premium, circuit_values)
+    per_year = PERIODS_PER_YEAR[time_unit]
+
+    def spread(values: np.ndarray) -> np.ndarray:
+        """Each year's annual amount spread evenly over its periods."""
+        return np.repeat(values, per_year, axis=-1) / per_year
+
+    return _Prepared(
+        scenario=scenario,
+        period_years=list(np.repeat(years, per_year).tolist()),
+        time_unit=time_unit,
+        budget=spread(np.full(t, amounts.sum())),
+        local_spending=spread(local),
+        nonlocal_spending=spread(nonlocal_),
+        cost_premium=spread(premium),
+        circuit_values=[values for values in circuit_values for _ in range(per_year)],
+    )
 
 
 def _scenario_hash(scenario: Scenario) -> str:
     return hashlib.sha256(scenario.model_dump_json().encode()).hexdigest()[:16]
 
 
-def _evaluate(prepared: Sequence[_Prepared], context: RegionContext) -> list[xr.Dataset]:
-    """Solve every scenario-year of one region, grouping columns by circuit parameters."""
+def _accounts(ds: xr.Dataset, n: int) -> dict[str, np.ndarray]:
+    """Circuit accounts (from :meth:`Circuit.impact` or :meth:`Circuit.time_path`) as arrays
+    with the columns last, and the circuit's channels aggregated into the result's."""
+
+    def columns(values: xr.DataArray, first: str) -> np.ndarray:
+        return values.transpose(first, ...).values.reshape(values.sizes[first], -1)
+
+    circuit_leak = columns(ds["leakage"], "channel")
+    leakage = np.zeros((len(LEAKAGE_CHANNELS), circuit_leak.shape[1]))
+    for row, name in enumerate(ds["channel"].values):
+        leakage[LEAKAGE_CHANNELS.index(CIRCUIT_TO_RESULT_CHANNEL[str(name)])] += circuit_leak[row]
+    return {
+        "output": columns(ds["output"], "sector"),
+        "value_added": columns(ds["value_added"], "sector"),
+        "resident_income": columns(ds["compensation"].sel(residence="resident"), "sector"),
+        "employment": columns(ds["employment"], "sector"),
+        "city_tax": np.asarray(ds["city_tax_revenue"].values).reshape(-1),
+        "leakage": leakage,
+    }
+
+
+def _evaluate(
+    prepared: Sequence[_Prepared], context: RegionContext, lags: dict[str, int] | None = None
+) -> list[xr.Dataset]:
+    """Solve every scenario-period of one region, grouping columns by circuit parameters.
+
+    Without ``lags`` each period's spending runs through the closed circuit within the period
+    (static form). With ``lags`` (dynamic form) each period's spending is a cohort whose
+    re-spending unfolds over later periods (:meth:`Circuit.time_path`) under the circuit of
+    the period it was spent in; the long-run (closed-form) effects are reported as well.
+    """
     economy = context.economy
     n = len(economy.sectors)
-    columns = [(i, k) for i, p in enumerate(prepared) for k in range(len(p.years))]
+    columns = [(i, k) for i, p in enumerate(prepared) for k in range(len(p.period_years))]
     spending = np.zeros((n, len(columns)))
     groups: dict[bytes, list[int]] = {}
-    group_values: dict[bytes, dict[str, object]] = {}
+    circuits: dict[bytes, Circuit] = {}
     for c, (i, k) in enumerate(columns):
         spending[:, c] = prepared[i].local_spending[:, k]
         key = _signature(prepared[i].circuit_values[k])
         groups.setdefault(key, []).append(c)
-        group_values[key] = prepared[i].circuit_values[k]
-    closed_output = np.zeros((n, len(columns)))
-    value_added = np.zeros((n, len(columns)))
-    resident_income = np.zeros((n, len(columns)))
-    employment = np.zeros((n, len(columns)))
-    city_tax = np.zeros(len(columns))
-    leakage = np.zeros((len(LEAKAGE_CHANNELS), len(columns)))
+        if key not in circuits:
+            circuits[key] = Circuit(economy, _with_values(context.parameters, prepared[i].circuit_values[k]))
+    closed = {}
     second_round = np.zeros(len(columns))
-    channel_rows = {name: LEAKAGE_CHANNELS.index(name) for name in LEAKAGE_CHANNELS}
-    parameters_by_group: dict[bytes, CircuitParameters] = {}
     for key, cols in groups.items():
-        parameters = _with_values(context.parameters, group_values[key])
-        circuit = Circuit(economy, parameters)
-        impact = circuit.impact(spending[:, cols])
-        closed_output[:, cols] = impact["output"].transpose("sector", ...).values.reshape(n, -1)
-        value_added[:, cols] = impact["value_added"].transpose("sector", ...).values.reshape(n, -1)
-        resident_income[:, cols] = (
-            impact["compensation"].sel(residence="resident").transpose("sector", ...).values.reshape(n, -1)
-        )
-        employment[:, cols] = impact["employment"].transpose("sector", ...).values.reshape(n, -1)
-        city_tax[cols] = np.asarray(impact["city_tax_revenue"].values).reshape(-1)
-        circuit_leak = impact["leakage"].transpose("channel", ...).values.reshape(len(impact["channel"]), -1)
-        for row, name in enumerate(impact["channel"].values):
-            leakage[channel_rows[CIRCUIT_TO_RESULT_CHANNEL[str(name)]], cols] += circuit_leak[row]
-        rounds = circuit.rounds(spending[:, cols], n_rounds=2)
+        for name, values in _accounts(circuits[key].impact(spending[:, cols]), n).items():
+            closed.setdefault(name, np.zeros((*values.shape[:-1], len(columns))))[..., cols] = values
+        rounds = circuits[key].rounds(spending[:, cols], n_rounds=2)
         second_round[cols] = rounds["total"].sel(round=2).values.reshape(-1)
-        parameters_by_group[key] = parameters
     open_output = context.open_local.solve(spending)
 
     results = []
     offset = 0
     for p in prepared:
-        t = len(p.years)
-        cols = slice(offset, offset + t)
-        offset += t
-        key = _signature(p.circuit_values[-1])
+        cols = np.arange(offset, offset + len(p.period_years))
+        offset += len(cols)
+        path = {name: values[..., cols] for name, values in closed.items()}
+        if lags is not None:
+            path = {name: np.zeros_like(values) for name, values in path.items()}
+            for key in {_signature(v) for v in p.circuit_values}:
+                cohort = p.local_spending * np.array([_signature(v) == key for v in p.circuit_values])
+                for name, values in _accounts(circuits[key].time_path(cohort, lags=lags), n).items():
+                    path[name] += values
+        last = _signature(p.circuit_values[-1])
         results.append(
             _result_dataset(
                 p,
                 context,
-                closed_output=closed_output[:, cols],
+                path=path,
+                closed_output=closed["output"][:, cols],
                 open_output=open_output[:, cols],
-                value_added=value_added[:, cols],
-                resident_income=resident_income[:, cols],
-                employment=employment[:, cols],
-                city_tax=city_tax[cols],
-                leakage=leakage[:, cols],
                 second_round=second_round[cols],
-                parameters=parameters_by_group[key],
+                parameters=circuits[last].parameters,
             )
         )
     return results
@@ -270,7 +301,7 @@ def _nonlocal_output(p: _Prepared, context: RegionContext) -> np.ndarray:
     model = context.model
     output = model.dataset["gross_output"].transpose("region", "sector").values
     regions = len(model.regions)
-    demand = np.zeros((regions, len(model.sectors), len(p.years)))
+    demand = np.zeros((regions, len(model.sectors), len(p.period_years)))
     demand[0] = p.local_spending
     others = output[1:]
     weights = np.divide(others, others.sum(axis=0), out=np.full_like(others, 1.0 / max(regions - 1, 1)), where=others.sum(axis=0) > 0)
@@ -298,11 +329,11 @@ def _first_round_flows(p: _Prepared, economy: LocalEconomy, parameters: CircuitP
     return np.array([values[a] for a in FLOW_ACCOUNTS])
 
 
-def _result_dataset(p: _Prepared, context: RegionContext, **arrays) -> xr.Dataset:
+def _result_dataset(p: _Prepared, context: RegionContext, *, path: dict[str, np.ndarray], **arrays) -> xr.Dataset:
     s = p.scenario
     economy = context.economy
     local_awards = p.local_spending.sum(axis=0)
-    leakage = arrays["leakage"].copy()
+    leakage = path["leakage"].copy()
     leakage[LEAKAGE_CHANNELS.index("nonlocal_awards")] += p.nonlocal_spending.sum(axis=0)
     direct = p.local_spending.sum(axis=1)
     open_total = arrays["open_output"].sum(axis=1)
@@ -315,11 +346,12 @@ def _result_dataset(p: _Prepared, context: RegionContext, **arrays) -> xr.Datase
         "local_awards": local_awards,
         "local_award_share": local_awards / p.budget,
         "cost_premium": p.cost_premium,
-        "local_output": arrays["closed_output"].T,
-        "local_value_added": arrays["value_added"].T,
-        "local_income": arrays["resident_income"].T,
-        "local_employment": arrays["employment"].T,
-        "local_tax": arrays["city_tax"],
+        "local_output": path["output"].T,
+        "local_value_added": path["value_added"].T,
+        "local_income": path["resident_income"].T,
+        # persons employed during the period: coefficients are persons per unit of annual output
+        "local_employment": path["employment"].T * PERIODS_PER_YEAR[p.time_unit],
+        "local_tax": path["city_tax"],
         "nonlocal_output": _nonlocal_output(p, context).T,
         "leakage": leakage.T,
         "flows": _first_round_flows(p, economy, arrays["parameters"]),
@@ -331,8 +363,8 @@ def _result_dataset(p: _Prepared, context: RegionContext, **arrays) -> xr.Datase
     ds = xr.Dataset(
         coords={
             "scenario": [s.scenario.id],
-            "time": np.arange(len(p.years)),
-            "year": ("time", np.array(p.years)),
+            "time": np.arange(len(p.period_years)),
+            "year": ("time", np.array(p.period_years)),
             "sector": list(economy.sectors),
             "channel": list(LEAKAGE_CHANNELS),
             "account": list(FLOW_ACCOUNTS),
@@ -348,7 +380,7 @@ def _result_dataset(p: _Prepared, context: RegionContext, **arrays) -> xr.Datase
             "price_year": s.budget.price_year,
             "table_price_year": 2014,
             "mode": s.scenario.mode,
-            "time_unit": "year",
+            "time_unit": p.time_unit,
             "scenario_title": s.scenario.title,
             "scenario_levers": _levers_json(s),
         },
@@ -371,8 +403,23 @@ def _as_scenario(item: Scenario | str | os.PathLike) -> Scenario:
     return item if isinstance(item, Scenario) else load_scenario(item)
 
 
-def run_scenarios(scenarios: Sequence[Scenario | str | os.PathLike]) -> list[xr.Dataset]:
+def run_scenarios(
+    scenarios: Sequence[Scenario | str | os.PathLike],
+    *,
+    time_unit: str = "year",
+    lags: dict[str, int] | None = None,
+) -> list[xr.Dataset]:
     """Run scenarios (models or file paths) in analytic mode; one factorisation per region.
+
+    Parameters
+    ----------
+    scenarios : sequence of Scenario or path
+    time_unit : {"year", "month"}
+        Period of the results. Annual amounts are spread evenly over a year's months.
+    lags : dict, optional
+        Dynamic form: periods before each account group re-spends what it receives
+        (see :data:`simengine.circuit.DEFAULT_LAGS`, in months). Without lags every period's
+        spending runs through the whole circuit within the period (static form).
 
     Returns
     -------
@@ -389,18 +436,25 @@ def run_scenarios(scenarios: Sequence[Scenario | str | os.PathLike]) -> list[xr.
     by_region: dict[str, list[int]] = {}
     for index, scenario in enumerate(loaded):
         by_region.setdefault(scenario.scenario.region, []).append(index)
+    if time_unit not in PERIODS_PER_YEAR:
+        raise ScenarioError(f"time_unit must be one of {list(PERIODS_PER_YEAR)}, got {time_unit!r}")
     results: list[xr.Dataset | None] = [None] * len(loaded)
     for region, indices in by_region.items():
         context = region_context(region)
-        prepared = [_prepare(loaded[i], context) for i in indices]
-        for i, ds in zip(indices, _evaluate(prepared, context), strict=True):
+        prepared = [_prepare(loaded[i], context, time_unit) for i in indices]
+        for i, ds in zip(indices, _evaluate(prepared, context, lags), strict=True):
             results[i] = ds
     return results  # type: ignore[return-value]
 
 
-def run_scenario(scenario: Scenario | str | os.PathLike) -> xr.Dataset:
-    """Run one scenario (a model or a file path) and return its result Dataset."""
-    return run_scenarios([scenario])[0]
+def run_scenario(
+    scenario: Scenario | str | os.PathLike, *, time_unit: str = "year", lags: dict[str, int] | None = None
+) -> xr.Dataset:
+    """Run one scenario (a model or a file path) and return its result Dataset.
+
+    See :func:`run_scenarios` for ``time_unit`` and ``lags`` (the dynamic form).
+    """
+    return run_scenarios([scenario], time_unit=time_unit, lags=lags)[0]
 
 
 @dataclass
@@ -411,7 +465,7 @@ class BatchOutcome:
     failures: dict[str, str]
 
 
-def _run_chunk(items: list) -> tuple[list[xr.Dataset], dict[str, str]]:
+def _run_chunk(items: list, **options) -> tuple[list[xr.Dataset], dict[str, str]]:
     """Run a chunk of scenarios; a failing member is reported and the others still run."""
     scenarios, failures = [], {}
     for label, item in items:
@@ -420,12 +474,12 @@ def _run_chunk(items: list) -> tuple[list[xr.Dataset], dict[str, str]]:
         except SimEngineError as exc:
             failures[label] = str(exc)
     try:
-        return run_scenarios(scenarios), failures
+        return run_scenarios(scenarios, **options), failures
     except SimEngineError:
         results = []
         for scenario in scenarios:
             try:
-                results.append(run_scenario(scenario))
+                results.append(run_scenario(scenario, **options))
             except SimEngineError as exc:
                 failures[scenario.scenario.id] = str(exc)
         return results, failures
@@ -437,6 +491,8 @@ def run_batch(
     executor: concurrent.futures.Executor | None = None,
     chunk_size: int = 256,
     progress: bool | Callable = False,
+    time_unit: str = "year",
+    lags: dict[str, int] | None = None,
 ) -> BatchOutcome:
     """Run a batch file, or a list of scenarios, into one Dataset along ``scenario``.
 
@@ -454,6 +510,8 @@ def run_batch(
         across chunk sizes they agree to rounding (BLAS blocks columns differently).
     progress : bool or callable
         Show a tqdm progress bar over chunks (or pass a tqdm-like callable).
+    time_unit, lags
+        As in :func:`run_scenarios`.
 
     Returns
     -------
@@ -477,10 +535,11 @@ def run_batch(
         items = [(str(m) if not isinstance(m, Scenario) else m.scenario.id, m) for m in members]
     chunks = [items[i : i + chunk_size] for i in range(0, len(items), chunk_size)]
     outcomes = []
+    task = functools.partial(_run_chunk, time_unit=time_unit, lags=lags)
     if executor is None:
-        iterator = map(_run_chunk, chunks)
+        iterator = map(task, chunks)
     else:
-        iterator = (future.result() for future in [executor.submit(_run_chunk, chunk) for chunk in chunks])
+        iterator = (future.result() for future in [executor.submit(task, chunk) for chunk in chunks])
     if progress:
         from tqdm.auto import tqdm
 

@@ -405,3 +405,23 @@ def test_rounds_of_a_spending_cut_sum_to_closed_form():
 def test_rounds_that_do_not_converge_in_time_raise():
     with pytest.raises(ConvergenceError, match="within 2 rounds; raise max_rounds"):
         _one_sector().rounds([1.0], max_rounds=2)
+
+
+def test_time_path_sums_to_the_closed_form_and_conserves_money():
+    """Over a long horizon a single month's spending re-spends fully: the time path's receipts
+    sum to the closed form; every period, spending = leakage + money in transit."""
+    import simengine
+    from simengine.circuit import Circuit, CircuitParameters
+
+    economy = simengine.load_region("gwangmyeong").local_economy()
+    circuit = Circuit(economy, CircuitParameters.default_for(economy.sectors, table=simengine.load_table("korea-2014")))
+    spending = np.zeros((len(economy.sectors), 600))
+    spending[economy.sectors.index("F"), 0] = 100.0
+    path = circuit.time_path(spending)
+    closed = circuit.impact({"F": 100.0})
+    np.testing.assert_allclose(path["output"].sum("period"), closed["output"], rtol=1e-9)
+    np.testing.assert_allclose(path["leakage"].sum("period"), closed["leakage"], rtol=1e-9)
+    cumulative = np.cumsum(spending.sum(axis=0))
+    np.testing.assert_allclose(path["leakage"].sum("channel").cumsum("period") + path["in_transit"], cumulative)
+    with pytest.raises(DataError, match="lags"):
+        circuit.time_path(spending, lags={"city": 0})

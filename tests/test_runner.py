@@ -14,7 +14,8 @@ from hypothesis import strategies as st
 
 from cli import main
 from simengine import DataError
-from simengine.results import check_result, compare
+from simengine.circuit import DEFAULT_LAGS
+from simengine.results import check_result, compare, headline
 from simengine.runner import run_batch, run_scenario, run_scenarios
 from simengine.scenario import load_scenario
 
@@ -146,3 +147,31 @@ def test_cli_batch_with_bad_member_exits_1_but_writes_the_rest(tmp_path):
     result = CliRunner().invoke(main, ["batch", str(BASELINE), str(bad), "-o", str(tmp_path / "b.nc")])
     assert result.exit_code == 1
     assert "bad.toml" in result.output and (tmp_path / "b.nc").exists()
+
+
+def test_monthly_static_totals_equal_the_yearly_run(baseline):
+    monthly = run_scenario(BASELINE, time_unit="month")
+    assert monthly.attrs["time_unit"] == "month" and monthly.sizes["time"] == 12 * baseline.sizes["time"]
+    for name in ("local_output", "local_value_added", "local_tax", "leakage", "budget"):
+        np.testing.assert_allclose(monthly[name].sum("time"), baseline[name].sum("time"), rtol=1e-9)
+    np.testing.assert_allclose(headline(monthly)["local_employment"], headline(baseline)["local_employment"], rtol=1e-9)
+
+
+def test_dynamic_path_conserves_money_and_approaches_the_static_level():
+    """Money spent = money leaked + money still in transit; with constant spending the monthly
+    output approaches the static monthly level, from below."""
+    dynamic = run_scenario(BASELINE, time_unit="month", lags=DEFAULT_LAGS)
+    static = run_scenario(BASELINE, time_unit="month")
+    leaked = dynamic["leakage"].sum(("time", "channel")).item()
+    assert leaked < dynamic["budget"].sum().item()
+    path = dynamic["local_output"].sum("sector").isel(scenario=0).values
+    level = static["local_output"].sum("sector").isel(scenario=0).values
+    assert np.all(np.diff(path) >= -1e-9) and np.all(path <= level + 1e-9)
+    assert path[-1] > 0.99 * level[-1]
+
+
+def test_cli_monthly_run(tmp_path):
+    result = CliRunner().invoke(main, ["run", str(BASELINE), "--monthly", "-o", str(tmp_path / "m.nc")])
+    assert result.exit_code == 0, result.output
+    assert "60 month(s)" in result.output
+    assert xr.open_dataset(tmp_path / "m.nc", engine="h5netcdf").attrs["time_unit"] == "month"
