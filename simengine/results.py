@@ -49,7 +49,11 @@ RESULT_VARIABLES: dict[str, tuple[tuple[str, ...], str, str]] = {
     "budget": (("scenario", "time"), "money", "procurement budget spent"),
     "local_awards": (("scenario", "time"), "money", "value of contracts awarded to local firms"),
     "local_award_share": (("scenario", "time"), "1", "share of awarded value won by local firms"),
-    "cost_premium": (("scenario", "time"), "money", "extra procurement cost caused by the levers"),
+    "cost_premium": (
+        ("scenario", "time"),
+        "money",
+        "extra cost of the levers: procurement cost premium plus programme costs",
+    ),
     "local_output": (("scenario", "time", "sector"), "money", "output of local industries"),
     "local_value_added": (("scenario", "time", "sector"), "money", "value added of local industries"),
     "local_income": (("scenario", "time", "sector"), "money", "labour income paid to resident workers"),

@@ -174,7 +174,8 @@ def _prepare(scenario: Scenario, context: RegionContext, time_unit: str = "year"
             f"scenario {scenario.scenario.id}: budget.currency is {budget.currency!r}, but the region "
             f"{context.name} is in {context.unit}; give amounts in KRW"
         )
-    table_scale = MONETARY_SCALE[context.unit.split()[-1]] if " " in context.unit else 1.0
+    table_unit = context.unit.split()[-1] if " " in context.unit else "one"
+    table_scale = MONETARY_SCALE[table_unit]
     to_table = MONETARY_SCALE[budget.monetary_unit] / table_scale
     sectors = list(context.economy.sectors)
     cell_sector = np.array([sectors.index(cell.sector) for cell in budget.cell], dtype=np.int64)
@@ -191,7 +192,7 @@ def _prepare(scenario: Scenario, context: RegionContext, time_unit: str = "year"
         effect = apply_levers(budget, scenario.lever, year, start_year=scenario.scenario.start_year)
         np.add.at(local[:, k], cell_sector, amounts * effect.local_share)
         np.add.at(nonlocal_[:, k], cell_sector, amounts * (1.0 - effect.local_share))
-        premium[k] = effect.premium_amount(amounts)
+        premium[k] = effect.premium_amount(amounts) + _programme_cost(scenario, year, table_unit)
         circuit_values.append(
             apply_circuit_levers(base_values, scenario.lever, year, start_year=scenario.scenario.start_year)
         )
@@ -211,6 +212,16 @@ def _prepare(scenario: Scenario, context: RegionContext, time_unit: str = "year"
         cost_premium=spread(premium),
         circuit_values=[values for values in circuit_values for _ in range(per_year)],
     )
+
+
+def _programme_cost(scenario: Scenario, year: int, monetary_unit: str) -> float:
+    """Annual cost of the circuit programmes in force in ``year`` (from their start year on)."""
+    total = 0.0
+    for lever in scenario.lever:
+        cost = getattr(lever, "annual_cost", None)
+        if cost is not None and year >= (lever.start_year or scenario.scenario.start_year):
+            total += cost.in_unit(monetary_unit)
+    return total
 
 
 def _scenario_hash(scenario: Scenario) -> str:

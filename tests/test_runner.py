@@ -175,3 +175,18 @@ def test_cli_monthly_run(tmp_path):
     assert result.exit_code == 0, result.output
     assert "60 month(s)" in result.output
     assert xr.open_dataset(tmp_path / "m.nc", engine="h5netcdf").attrs["time_unit"] == "month"
+
+
+def test_programme_costs_count_from_their_start_year():
+    """A household local-consumption programme's annual_cost is part of the levers' cost."""
+    scenario = load_scenario(ROOT / "scenarios" / "combined_package.toml")
+    programmes = [lever for lever in scenario.lever if getattr(lever, "annual_cost", None) is not None]
+    assert programmes
+    without = scenario.model_copy(
+        update={"lever": [lever for lever in scenario.lever if getattr(lever, "annual_cost", None) is None]}
+    )
+    with_cost, without_cost = run_scenarios([scenario, without])
+    extra = (with_cost["cost_premium"] - without_cost["cost_premium"]).isel(scenario=0).values
+    start = programmes[0].start_year or scenario.scenario.start_year
+    expected = [programmes[0].annual_cost.in_unit("million") if y >= start else 0.0 for y in with_cost["year"].values]
+    np.testing.assert_allclose(extra, expected)

@@ -118,7 +118,7 @@ class BudgetCells:
         (many small negotiated contracts, few large competitive ones); the baseline local
         shares are Busan's measured shares by category (construction 72.6 %, services
         52.8 %, goods 59.1 %, shopping mall 37.4 %) and Gwangmyeong's 74 % of negotiated
-        contracts in 2011 (see docs/readme_agents.md). Money in KRW million.
+        contracts in 2011 (see docs/agents.md). Money in KRW million.
         """
         for code in ("F", "N", "G46"):
             if code not in economy.sectors:

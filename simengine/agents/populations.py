@@ -1,7 +1,7 @@
 """Agent populations as struct-of-arrays: firms and resident households by income group.
 
 Firms are generated from the region's data with the distributions below (documented with
-their reasoning in docs/readme_agents.md) or loaded from a firm register CSV.
+their reasoning in docs/agents.md) or loaded from a firm register CSV.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """The planner report: one self-contained HTML page, and its charts as PNG/SVG for slides.
 
-See ``docs/readme_report.md`` for what the report shows and why its charts are drawn with
+See ``docs/report.md`` for what the report shows and why its charts are drawn with
 matplotlib.
 """
 
