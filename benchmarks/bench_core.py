@@ -285,12 +285,16 @@ def format_table(rows: Sequence[dict]) -> str:
 
 
 def machine() -> dict[str, str | int | None]:
-    """Facts about this run's machine and libraries, recorded with the timings."""
+    """Facts about this run's machine and libraries, recorded with the timings.
+
+    ``scipy_lapack`` is the library behind ``scipy.linalg.lu_factor`` (used by simengine
+    and the LAPACK baseline); ``numpy_blas`` runs pymrio's ``numpy.linalg.inv`` and all
+    matrix products.
+    """
     cpu = None
     if os.path.exists("/proc/cpuinfo"):
         with open("/proc/cpuinfo") as handle:
             cpu = next((line.split(":", 1)[1].strip() for line in handle if line.startswith("model name")), None)
-    blas = np.show_config(mode="dicts").get("Build Dependencies", {}).get("blas", {})
     versions = {"python": platform.python_version(), "numpy": np.__version__, "scipy": scipy.__version__}
     try:
         import pymrio
@@ -301,9 +305,16 @@ def machine() -> dict[str, str | int | None]:
     return {
         "cpus": os.cpu_count(),
         "cpu_model": cpu,
-        "blas": f"{blas.get('name')} {blas.get('version')}".strip(),
+        "numpy_blas": _library(np.show_config(mode="dicts"), "blas"),
+        "scipy_lapack": _library(scipy.show_config(mode="dicts"), "lapack"),
         **versions,
     }
+
+
+def _library(config: dict, kind: str) -> str:
+    """``name version`` of the BLAS or LAPACK a numpy/scipy build reports."""
+    library = config.get("Build Dependencies", {}).get(kind, {})
+    return f"{library.get('name')} {library.get('version')}"
 
 
 def main(argv: Sequence[str] | None = None) -> list[dict]:
