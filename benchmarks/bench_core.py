@@ -39,7 +39,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 import scipy.linalg
 
-if __package__ in (None, ""):  # run as a script from the repository root
+if __name__ == "__main__":  # run as a script: import simengine from this checkout
     sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from simengine import IOTable  # noqa: E402
