@@ -27,6 +27,7 @@ from __future__ import annotations
 import numpy as np
 import scipy.linalg
 
+from .checks import all_finite
 from .errors import DataError
 
 __all__ = [
@@ -55,8 +56,11 @@ def input_coefficients(flows: np.ndarray, gross_output: np.ndarray) -> np.ndarra
     """
     flows = np.asarray(flows, dtype=np.float64)
     x = np.asarray(gross_output, dtype=np.float64)
-    safe = np.where(x != 0.0, x, 1.0)
-    return np.where(x != 0.0, flows / safe, 0.0)
+    zero = x == 0.0
+    coefficients = flows / np.where(zero, 1.0, x)  # one pass over the flows, one new array
+    if zero.any():
+        coefficients[..., zero] = 0.0
+    return coefficients
 
 
 def technical_coefficients(Z: np.ndarray, x: np.ndarray) -> np.ndarray:
@@ -98,7 +102,7 @@ class LeontiefSystem:
             raise DataError(f"coefficient matrix must be square, got shape {A.shape}")
         self.size = A.shape[0]
         identity_minus_a = np.eye(self.size) - A
-        if not np.all(np.isfinite(identity_minus_a)):
+        if not all_finite(identity_minus_a):
             raise DataError(
                 "coefficient matrix has NaN or infinite entries; "
                 "check the table for missing values or zero outputs"

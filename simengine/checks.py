@@ -27,7 +27,7 @@ import numpy as np
 
 from .errors import DataError, DataQualityWarning
 
-__all__ = ["CHECKS", "Finding", "run_checks", "check_productive", "spectral_radius"]
+__all__ = ["CHECKS", "Finding", "run_checks", "check_productive", "spectral_radius", "all_finite", "has_negative"]
 
 CHECKS = (
     "finite",
@@ -49,6 +49,26 @@ class Finding:
 
     check: str
     message: str
+
+
+def all_finite(values: np.ndarray) -> bool:
+    """Whether every entry of ``values`` is finite (no NaN, no infinity).
+
+    A sum with a NaN or infinite term is not finite, so one summing pass without a
+    temporary mask settles the usual case; only a non-finite sum (bad entries, or
+    overflow of finite ones) is decided entry by entry.
+    """
+    with np.errstate(over="ignore", invalid="ignore"):  # inf - inf or overflow: decided below
+        total = np.sum(values)
+    return bool(np.isfinite(total) or np.all(np.isfinite(values)))
+
+
+def has_negative(values: np.ndarray) -> bool:
+    """Whether some entry of ``values`` is below zero (NaN entries are ignored, as in ``values < 0``).
+
+    One reduction pass (``numpy.fmin``), without the temporary mask of ``np.any(values < 0)``.
+    """
+    return values.size > 0 and bool(np.fmin.reduce(values, axis=None) < 0)
 
 
 def _name_worst(labels: Sequence[str], scores: np.ndarray, count: int = 5) -> str:
@@ -110,7 +130,7 @@ def check_productive(A: np.ndarray, labels: Sequence[str], solve_ones) -> None:
     factorisation the model needs anyway. Only on failure is the Perron root computed,
     to name the industries that carry it.
     """
-    if np.any(A < 0):
+    if has_negative(A):
         radius = float(np.max(np.abs(np.linalg.eigvals(A))))
         if radius < 1.0:
             return
@@ -146,13 +166,13 @@ def find_issues(
         "gross output": gross_output,
     }
     for name, values in arrays.items():
-        bad = ~np.isfinite(values)
-        if bad.any():
+        if not all_finite(values):
+            bad = ~np.isfinite(values)
             findings.append(Finding("finite", f"{name} has {int(bad.sum())} NaN or infinite values"))
     if any(f.check == "finite" for f in findings):
         return findings
-    negative = intermediate < 0
-    if negative.any():
+    if has_negative(intermediate):
+        negative = intermediate < 0
         cols = negative.sum(axis=0)
         findings.append(
             Finding(

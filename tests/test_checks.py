@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import array_shapes, arrays
 
 from simengine import DataError, DataQualityWarning, IOTable
+from simengine.accounts import input_coefficients
+from simengine.checks import all_finite, has_negative
 
 
 def test_non_productive_table_is_an_error_naming_sectors():
@@ -91,3 +98,30 @@ def test_missing_data_for_a_multiplier_kind_is_explained(miller_blair_2x2):
 def test_unknown_sector_in_demand_mapping(miller_blair_2x2):
     with pytest.raises(DataError, match="unknown sector 'S9'"):
         miller_blair_2x2.impact({"S9": 1.0})
+
+
+_ENTRIES = st.one_of(
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.sampled_from([0.0, -0.0, 1e308, -1e308, np.nan, np.inf, -np.inf]),
+)
+
+
+@given(arrays(np.float64, array_shapes(min_dims=1, max_dims=2, min_side=0, max_side=6), elements=_ENTRIES))
+def test_fast_scans_agree_with_their_definitions(values):
+    """all_finite and has_negative skip the temporary masks but answer exactly as the masks would."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # the summing shortcut must not warn on overflow or inf - inf
+        assert all_finite(values) == bool(np.all(np.isfinite(values)))
+        assert has_negative(values) == bool(np.any(values < 0))
+
+
+@given(
+    arrays(np.float64, (3, 5), elements=st.floats(0.0, 1e6)),
+    arrays(np.float64, (5,), elements=st.sampled_from([0.0, 1.0, 2.5, 1e4])),
+)
+def test_input_coefficients_divide_by_output_and_zero_idle_columns(flows, gross_output):
+    coefficients = input_coefficients(flows, gross_output)
+    producing = gross_output != 0
+    np.testing.assert_array_equal(coefficients[:, producing], flows[:, producing] / gross_output[producing])
+    np.testing.assert_array_equal(coefficients[:, ~producing], 0.0)
+    np.testing.assert_array_equal(input_coefficients(flows[0], gross_output), coefficients[0])
