@@ -1,7 +1,7 @@
 """A SYNTHETIC Gwangmyeong-format contract register, calibrated to published local award shares.
 
 No public Gwangmyeong register with supplier locations and values exists (see
-``scenarios/data/SOURCE.md``), so the shipped example register is generated here. Its local
+``simengine/datasets/raw/gwangmyeong-register-synthetic/SOURCE.md``), so the shipped example register is generated here. Its local
 award shares by value equal, by construction, the published Busan figures quoted in
 MODEL.md section 6, used as a stand-in for Gwangmyeong:
 
@@ -50,7 +50,13 @@ BUSAN_LOCAL_SHARES = {
     "goods": 0.591,
     "shopping_mall": 0.374,
 }
-SHIPPED_REGISTER = Path(__file__).resolve().parents[2] / "scenarios" / "data" / "gwangmyeong_register_synthetic.csv"
+SHIPPED_REGISTER = (
+    Path(__file__).resolve().parents[1]
+    / "datasets"
+    / "raw"
+    / "gwangmyeong-register-synthetic"
+    / "gwangmyeong_register_synthetic.csv"
+)
 SHIPPED_SEED = 20240101
 CITY = "Gwangmyeong, Gyeonggi"
 _REST_OF_GYEONGGI = (
