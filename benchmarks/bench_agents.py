@@ -14,19 +14,19 @@ import resource
 import statistics
 import sys
 import time
-from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
+from _timing import timed  # noqa: E402
+
 import simengine  # noqa: E402
 from simengine.agents import AgentCircuit, AgentParameters, BudgetCells, Households, generate_firms  # noqa: E402
 from simengine.agents.model import pack_inputs  # noqa: E402
 from simengine.agents.montecarlo import draw_keys, run_draws  # noqa: E402
 from simengine.local_economy import LocalEconomy  # noqa: E402
-from _timing import timed  # noqa: E402
 
 
 def _boario_step_seconds(n_sectors: int, steps: int) -> float | None:

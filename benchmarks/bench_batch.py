@@ -32,8 +32,8 @@ from pathlib import Path
 
 import numpy as np
 import scipy.linalg
-
 from _timing import best_of, timed
+
 from simengine.circuit import Circuit
 from simengine.io import atomic_path
 from simengine.runner import _prepare, _with_values, region_context, run_scenarios
@@ -199,9 +199,10 @@ def measure(
                      best_of(changing_core, repeats), len(years)))
 
     gemm_rate = draws * len(years) / gemm_seconds
+    pymrio_rate = None if pymrio_seconds is None else draws / pymrio_seconds
     for row in rows:
         row["ratio_vs_gemm"] = row["columns_per_second"] / gemm_rate
-        row["ratio_vs_pymrio"] = None if pymrio_seconds is None else row["scenarios_per_second"] / (draws / pymrio_seconds)
+        row["ratio_vs_pymrio"] = None if pymrio_rate is None else row["scenarios_per_second"] / pymrio_rate
     return {
         "draws": draws, "years": len(years), "accounts": len(circuit.accounts), "repeats": repeats,
         "rhs_columns": int(spending.shape[1]), "rows": rows,

@@ -239,6 +239,8 @@ def _evaluate(prepared: Sequence[_Prepared], context: RegionContext) -> list[xr.
         second_round[cols] = rounds["total"].sel(round=2).values.reshape(-1)
         parameters_by_group[key] = parameters
     open_output = context.open_local.solve(spending)
+    nonlocal_spending = np.hstack([p.nonlocal_spending for p in prepared])
+    nonlocal_output = _nonlocal_output(spending, nonlocal_spending, context)
 
     results = []
     offset = 0
@@ -253,6 +255,7 @@ def _evaluate(prepared: Sequence[_Prepared], context: RegionContext) -> list[xr.
                 context,
                 closed_output=closed_output[:, cols],
                 open_output=open_output[:, cols],
+                nonlocal_output=nonlocal_output[:, cols],
                 value_added=value_added[:, cols],
                 resident_income=resident_income[:, cols],
                 employment=employment[:, cols],
@@ -265,16 +268,24 @@ def _evaluate(prepared: Sequence[_Prepared], context: RegionContext) -> list[xr.
     return results
 
 
-def _nonlocal_output(p: _Prepared, context: RegionContext) -> np.ndarray:
-    """Output in other regions (summed over them) induced by local and non-local awards."""
+def _nonlocal_output(
+    local_spending: np.ndarray, nonlocal_spending: np.ndarray, context: RegionContext
+) -> np.ndarray:
+    """Output in other regions (summed over them) induced by local and non-local awards.
+
+    Spending is (n, k) money by sector for ``k`` scenario-years, solved as one matrix
+    right-hand side; returns (n, k).
+    """
     model = context.model
     output = model.dataset["gross_output"].transpose("region", "sector").values
     regions = len(model.regions)
-    demand = np.zeros((regions, len(model.sectors), len(p.years)))
-    demand[0] = p.local_spending
+    demand = np.zeros((regions, len(model.sectors), local_spending.shape[1]))
+    demand[0] = local_spending
     others = output[1:]
-    weights = np.divide(others, others.sum(axis=0), out=np.full_like(others, 1.0 / max(regions - 1, 1)), where=others.sum(axis=0) > 0)
-    demand[1:] = weights[:, :, None] * p.nonlocal_spending[None, :, :]
+    totals = others.sum(axis=0)
+    fallback = np.full_like(others, 1.0 / max(regions - 1, 1))
+    weights = np.divide(others, totals, out=fallback, where=totals > 0)
+    demand[1:] = weights[:, :, None] * nonlocal_spending[None, :, :]
     return model.gross_output_for(demand)[1:].sum(axis=0)
 
 
@@ -320,7 +331,7 @@ def _result_dataset(p: _Prepared, context: RegionContext, **arrays) -> xr.Datase
         "local_income": arrays["resident_income"].T,
         "local_employment": arrays["employment"].T,
         "local_tax": arrays["city_tax"],
-        "nonlocal_output": _nonlocal_output(p, context).T,
+        "nonlocal_output": arrays["nonlocal_output"].T,
         "leakage": leakage.T,
         "flows": _first_round_flows(p, economy, arrays["parameters"]),
         "output_effects": effects,
@@ -328,16 +339,18 @@ def _result_dataset(p: _Prepared, context: RegionContext, **arrays) -> xr.Datase
     }
     currency, monetary_unit = context.unit.split() if " " in context.unit else (context.unit, "one")
     money = context.unit
+    levers = _levers_json(s)
+    variables = {}
+    for name, (dims, kind, long_name) in RESULT_VARIABLES.items():
+        units = {"money": money, "persons": "persons", "1": "1"}[kind]
+        variables[name] = (dims, np.asarray(data[name])[None, ...], {"units": units, "long_name": long_name})
+    variables["scenario_title"] = ("scenario", [s.scenario.title])
+    variables["scenario_levers"] = ("scenario", [levers])
+    variables["scenario_hash"] = ("scenario", [_scenario_hash(s)])
+    coords = _result_coordinates(tuple(p.years), tuple(economy.sectors))
     ds = xr.Dataset(
-        coords={
-            "scenario": [s.scenario.id],
-            "time": np.arange(len(p.years)),
-            "year": ("time", np.array(p.years)),
-            "sector": list(economy.sectors),
-            "channel": list(LEAKAGE_CHANNELS),
-            "account": list(FLOW_ACCOUNTS),
-            "effect": ["direct", "indirect", "induced", "total"],
-        },
+        variables,
+        coords={**xr.Coordinates({"scenario": [s.scenario.id]}), **coords},
         attrs={
             "region": context.name,
             "table": "korea-2014",
@@ -350,17 +363,28 @@ def _result_dataset(p: _Prepared, context: RegionContext, **arrays) -> xr.Datase
             "mode": s.scenario.mode,
             "time_unit": "year",
             "scenario_title": s.scenario.title,
-            "scenario_levers": _levers_json(s),
+            "scenario_levers": levers,
         },
     )
-    for name, (dims, kind, long_name) in RESULT_VARIABLES.items():
-        units = {"money": money, "persons": "persons", "1": "1"}[kind]
-        ds[name] = (dims, np.asarray(data[name])[None, ...], {"units": units, "long_name": long_name})
-    ds["scenario_title"] = ("scenario", [s.scenario.title])
-    ds["scenario_levers"] = ("scenario", [_levers_json(s)])
-    ds["scenario_hash"] = ("scenario", [_scenario_hash(s)])
     check_result(ds)
     return ds
+
+
+@functools.lru_cache(maxsize=64)
+def _result_coordinates(years: tuple[int, ...], sectors: tuple[str, ...]) -> xr.Coordinates:
+    """The coordinates every result of these years and sectors shares (built once, read-only)."""
+    year = np.array(years)
+    year.flags.writeable = False
+    return xr.Coordinates(
+        {
+            "time": np.arange(len(years)),
+            "year": ("time", year),
+            "sector": list(sectors),
+            "channel": list(LEAKAGE_CHANNELS),
+            "account": list(FLOW_ACCOUNTS),
+            "effect": ["direct", "indirect", "induced", "total"],
+        }
+    )
 
 
 def _levers_json(scenario: Scenario) -> str:

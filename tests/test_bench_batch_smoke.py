@@ -39,6 +39,7 @@ def test_batch_benchmark_checks_pymrio_on_a_sample():
 
 def test_final_demand_draws_share_one_circuit():
     import bench_batch
+
     from simengine.scenario import load_scenario
 
     base = load_scenario(bench_batch.BASELINE)
