@@ -14,27 +14,19 @@ import resource
 import statistics
 import sys
 import time
-from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
+from _timing import timed  # noqa: E402
+
 import simengine  # noqa: E402
 from simengine.agents import AgentCircuit, AgentParameters, BudgetCells, Households, generate_firms  # noqa: E402
 from simengine.agents.model import pack_inputs  # noqa: E402
 from simengine.agents.montecarlo import draw_keys, run_draws  # noqa: E402
 from simengine.local_economy import LocalEconomy  # noqa: E402
-
-
-def _timed(function, repeats: int) -> list[float]:
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        function()
-        times.append(time.perf_counter() - start)
-    return times
 
 
 def _boario_step_seconds(n_sectors: int, steps: int) -> float | None:
@@ -78,7 +70,7 @@ def main(argv: list[str] | None = None) -> dict:
     key = draw_keys(0, 1)
     run_draws(inputs, key, 2, workers=1)  # warm numba (compiled or loaded from cache)
 
-    single = _timed(lambda: run_draws(inputs, key, periods, workers=1), args.repeats)
+    single = timed(lambda: run_draws(inputs, key, periods, workers=1), args.repeats)
     contracts = run_draws(inputs, key, periods, workers=1).contracts
     per_contract_period = statistics.median(single) / contracts
 
@@ -91,8 +83,8 @@ def main(argv: list[str] | None = None) -> dict:
     twin_full = twin_seconds / max(twin_contracts, 1) * contracts
 
     keys = draw_keys(1, args.draws)
-    mc1 = statistics.median(_timed(lambda: run_draws(inputs, keys, periods, workers=1), 1))
-    mc2 = statistics.median(_timed(lambda: run_draws(inputs, keys, periods, workers=2), 1))
+    mc1 = statistics.median(timed(lambda: run_draws(inputs, keys, periods, workers=1), 1))
+    mc2 = statistics.median(timed(lambda: run_draws(inputs, keys, periods, workers=2), 1))
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     boario = None if args.no_boario else _boario_step_seconds(len(economy.sectors), 24)
 

@@ -131,24 +131,35 @@ def check_result(ds: xr.Dataset) -> None:
     for name, (dims, kind, _) in RESULT_VARIABLES.items():
         if name not in ds:
             raise DataError(f"result lacks variable {name!r}")
-        actual = tuple(d for d in ds[name].dims if d != "draw")
+        variable = ds.variables[name]
+        actual = tuple(d for d in variable.dims if d != "draw")
         if set(actual) != set(dims):
-            raise DataError(f"result variable {name!r} has dims {ds[name].dims}; expected {dims} (+ optional 'draw')")
+            raise DataError(f"result variable {name!r} has dims {variable.dims}; expected {dims} (+ optional 'draw')")
         expected_units = {"money": money, "persons": "persons", "1": "1"}[kind]
-        if ds[name].attrs.get("units") != expected_units or "long_name" not in ds[name].attrs:
+        if variable.attrs.get("units") != expected_units or "long_name" not in variable.attrs:
             raise DataError(
                 f"result variable {name!r} needs units {expected_units!r} and a long_name, "
-                f"got {ds[name].attrs.get('units')!r}"
+                f"got {variable.attrs.get('units')!r}"
             )
-    share = ds["local_award_share"]
+    share = ds.variables["local_award_share"].values
     if bool(((share < 0) | (share > 1)).any()):
         raise DataError("local_award_share outside [0, 1]")
-    flows = ds["flows"]
-    awards = flows.sel(account="local_awards") + flows.sel(account="nonlocal_awards")
-    split = flows.sel(account=list(FLOW_ACCOUNTS[2:])).sum("account")
+    flows = ds.variables["flows"]
+    labels = list(ds.indexes["account"]) if "account" in ds.indexes else []
+    missing = [a for a in FLOW_ACCOUNTS if a not in labels]
+    if missing:
+        raise DataError(f"flows lacks accounts {missing} on its 'account' coordinate")
+    axis = flows.dims.index("account")
+    values = flows.values
+
+    def account(name: str) -> np.ndarray:
+        return np.take(values, labels.index(name), axis=axis)
+
+    awards = account("local_awards") + account("nonlocal_awards")
+    split = np.nansum(np.take(values, [labels.index(a) for a in FLOW_ACCOUNTS[2:]], axis=axis), axis=axis)
     if not np.allclose(awards, 1.0, rtol=IDENTITY_RTOL, atol=IDENTITY_RTOL):
         raise DataError("flows: local_awards + nonlocal_awards must be 1 per won of procurement")
-    if not np.allclose(split, flows.sel(account="local_awards"), rtol=1e-6, atol=1e-9):
+    if not np.allclose(split, account("local_awards"), rtol=1e-6, atol=1e-9):
         raise DataError("flows: the split of local awards must sum to local_awards")
 
 

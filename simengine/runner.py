@@ -279,6 +279,7 @@ def _evaluate(
         rounds = circuits[key].rounds(spending[:, cols], n_rounds=2)
         second_round[cols] = rounds["total"].sel(round=2).values.reshape(-1)
     open_output = context.open_local.solve(spending)
+    nonlocal_output = _nonlocal_output(spending, np.hstack([p.nonlocal_spending for p in prepared]), context)
 
     results = []
     offset = 0
@@ -300,6 +301,7 @@ def _evaluate(
                 path=path,
                 closed_output=closed["output"][:, cols],
                 open_output=open_output[:, cols],
+                nonlocal_output=nonlocal_output[:, cols],
                 second_round=second_round[cols],
                 parameters=circuits[last].parameters,
             )
@@ -307,16 +309,25 @@ def _evaluate(
     return results
 
 
-def _nonlocal_output(p: _Prepared, context: RegionContext) -> np.ndarray:
-    """Output in other regions (summed over them) induced by local and non-local awards."""
+def _nonlocal_output(
+    local_spending: np.ndarray, nonlocal_spending: np.ndarray, context: RegionContext
+) -> np.ndarray:
+    """Output in other regions (summed over them) induced by local and non-local awards.
+
+    Spending is (n, k) money by sector for ``k`` scenario-periods, solved as one matrix
+    right-hand side; non-local awards go to the other regions in proportion to their output.
+    Returns (n, k).
+    """
     model = context.model
     output = model.dataset["gross_output"].transpose("region", "sector").values
     regions = len(model.regions)
-    demand = np.zeros((regions, len(model.sectors), len(p.period_years)))
-    demand[0] = p.local_spending
+    demand = np.zeros((regions, len(model.sectors), local_spending.shape[1]))
+    demand[0] = local_spending
     others = output[1:]
-    weights = np.divide(others, others.sum(axis=0), out=np.full_like(others, 1.0 / max(regions - 1, 1)), where=others.sum(axis=0) > 0)
-    demand[1:] = weights[:, :, None] * p.nonlocal_spending[None, :, :]
+    totals = others.sum(axis=0)
+    fallback = np.full_like(others, 1.0 / max(regions - 1, 1))
+    weights = np.divide(others, totals, out=fallback, where=totals > 0)
+    demand[1:] = weights[:, :, None] * nonlocal_spending[None, :, :]
     return model.gross_output_for(demand)[1:].sum(axis=0)
 
 
@@ -363,7 +374,7 @@ def _result_dataset(p: _Prepared, context: RegionContext, *, path: dict[str, np.
         # persons employed during the period: coefficients are persons per unit of annual output
         "local_employment": path["employment"].T * PERIODS_PER_YEAR[p.time_unit],
         "local_tax": path["city_tax"],
-        "nonlocal_output": _nonlocal_output(p, context).T,
+        "nonlocal_output": arrays["nonlocal_output"].T,
         "leakage": leakage.T,
         "flows": _first_round_flows(p, economy, arrays["parameters"]),
         "output_effects": effects,
@@ -371,16 +382,18 @@ def _result_dataset(p: _Prepared, context: RegionContext, *, path: dict[str, np.
     }
     currency, monetary_unit = context.unit.split() if " " in context.unit else (context.unit, "one")
     money = context.unit
+    levers = _levers_json(s)
+    variables = {}
+    for name, (dims, kind, long_name) in RESULT_VARIABLES.items():
+        units = {"money": money, "persons": "persons", "1": "1"}[kind]
+        variables[name] = (dims, np.asarray(data[name])[None, ...], {"units": units, "long_name": long_name})
+    variables["scenario_title"] = ("scenario", [s.scenario.title])
+    variables["scenario_levers"] = ("scenario", [levers])
+    variables["scenario_hash"] = ("scenario", [_scenario_hash(s)])
+    coords = _result_coordinates(tuple(p.period_years), tuple(economy.sectors))
     ds = xr.Dataset(
-        coords={
-            "scenario": [s.scenario.id],
-            "time": np.arange(len(p.period_years)),
-            "year": ("time", np.array(p.period_years)),
-            "sector": list(economy.sectors),
-            "channel": list(LEAKAGE_CHANNELS),
-            "account": list(FLOW_ACCOUNTS),
-            "effect": ["direct", "indirect", "induced", "total"],
-        },
+        variables,
+        coords={**xr.Coordinates({"scenario": [s.scenario.id]}), **coords},
         attrs={
             "region": context.name,
             "table": "korea-2014",
@@ -393,17 +406,28 @@ def _result_dataset(p: _Prepared, context: RegionContext, *, path: dict[str, np.
             "mode": s.scenario.mode,
             "time_unit": p.time_unit,
             "scenario_title": s.scenario.title,
-            "scenario_levers": _levers_json(s),
+            "scenario_levers": levers,
         },
     )
-    for name, (dims, kind, long_name) in RESULT_VARIABLES.items():
-        units = {"money": money, "persons": "persons", "1": "1"}[kind]
-        ds[name] = (dims, np.asarray(data[name])[None, ...], {"units": units, "long_name": long_name})
-    ds["scenario_title"] = ("scenario", [s.scenario.title])
-    ds["scenario_levers"] = ("scenario", [_levers_json(s)])
-    ds["scenario_hash"] = ("scenario", [_scenario_hash(s)])
     check_result(ds)
     return ds
+
+
+@functools.lru_cache(maxsize=64)
+def _result_coordinates(period_years: tuple[int, ...], sectors: tuple[str, ...]) -> xr.Coordinates:
+    """The coordinates every result of these periods and sectors shares (built once, read-only)."""
+    year = np.array(period_years)
+    year.flags.writeable = False
+    return xr.Coordinates(
+        {
+            "time": np.arange(len(period_years)),
+            "year": ("time", year),
+            "sector": list(sectors),
+            "channel": list(LEAKAGE_CHANNELS),
+            "account": list(FLOW_ACCOUNTS),
+            "effect": ["direct", "indirect", "induced", "total"],
+        }
+    )
 
 
 def _levers_json(scenario: Scenario) -> str:
