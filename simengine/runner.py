@@ -1,5 +1,12 @@
 """Run scenarios: budget and levers -> local awards -> the closed local circuit -> results.
 
+A scenario with ``mode = "agents"`` runs through the agent model instead
+(:func:`simengine.agents.simulate`, monthly over the horizon, ``draws`` Monte Carlo draws from
+``seed``): the same region economy, its circuit parameters mapped by
+:meth:`simengine.agents.AgentCircuit.from_parameters`, and budget cells and levers mapped by
+:mod:`simengine.agents.scenario`. Its result carries the agent extras (realised local shares,
+bidders per contract, HHI, SME and social-economy shares) beside the result contract.
+
 Propagation (analytic mode), year by year over the scenario's horizon:
 
 1. Levers (:func:`simengine.scenario.apply_levers`) give each budget cell its local share
@@ -50,7 +57,10 @@ from .scenario.batch import expand_batch
 from .scenario.load import is_batch_file
 from .scenario.schema import MONETARY_SCALE, Scenario
 
-__all__ = ["run_scenario", "run_scenarios", "run_batch", "load_or_run", "BatchOutcome", "CIRCUIT_TO_RESULT_CHANNEL"]
+__all__ = [
+    "run_scenario", "run_scenarios", "run_agent_scenario", "run_batch", "load_or_run", "BatchOutcome",
+    "CIRCUIT_TO_RESULT_CHANNEL",
+]
 
 #: How the circuit's leakage channels aggregate into the result contract's channels.
 CIRCUIT_TO_RESULT_CHANNEL = {
@@ -163,15 +173,26 @@ class _Prepared:
     circuit_values: list[dict[str, object]]  # per year
 
 
-def _prepare(scenario: Scenario, context: RegionContext) -> _Prepared:
-    budget = scenario.budget
-    if budget.currency != "KRW":
+def _table_scale(scenario: Scenario, context: RegionContext) -> float:
+    """Currency units per monetary unit of the region's table (e.g. 1e6 for KRW million)."""
+    if scenario.budget.currency != "KRW":
         raise ScenarioError(
-            f"scenario {scenario.scenario.id}: budget.currency is {budget.currency!r}, but the region "
+            f"scenario {scenario.scenario.id}: budget.currency is {scenario.budget.currency!r}, but the region "
             f"{context.name} is in {context.unit}; give amounts in KRW"
         )
-    table_scale = MONETARY_SCALE[context.unit.split()[-1]] if " " in context.unit else 1.0
-    to_table = MONETARY_SCALE[budget.monetary_unit] / table_scale
+    return MONETARY_SCALE[context.unit.split()[-1]] if " " in context.unit else 1.0
+
+
+def _base_circuit_values(scenario: Scenario, context: RegionContext) -> dict[str, object]:
+    """The region's circuit values with the scenario's ``[circuit]`` overrides."""
+    values = _circuit_values(context.parameters)
+    values.update({k: v for k, v in scenario.circuit.model_dump().items() if v is not None})
+    return values
+
+
+def _prepare(scenario: Scenario, context: RegionContext) -> _Prepared:
+    budget = scenario.budget
+    to_table = MONETARY_SCALE[budget.monetary_unit] / _table_scale(scenario, context)
     sectors = list(context.economy.sectors)
     cell_sector = np.array([sectors.index(cell.sector) for cell in budget.cell], dtype=np.int64)
     amounts = np.array([cell.amount for cell in budget.cell], dtype=np.float64) * to_table
@@ -180,9 +201,7 @@ def _prepare(scenario: Scenario, context: RegionContext) -> _Prepared:
     local = np.zeros((n, t))
     nonlocal_ = np.zeros((n, t))
     premium = np.zeros(t)
-    base_values = _circuit_values(context.parameters)
-    overrides = {k: v for k, v in scenario.circuit.model_dump().items() if v is not None}
-    base_values.update(overrides)
+    base_values = _base_circuit_values(scenario, context)
     circuit_values = []
     for k, year in enumerate(years):
         effect = apply_levers(budget, scenario.lever, year, start_year=scenario.scenario.start_year)
@@ -196,7 +215,9 @@ def _prepare(scenario: Scenario, context: RegionContext) -> _Prepared:
 
 
 def _scenario_hash(scenario: Scenario) -> str:
-    return hashlib.sha256(scenario.model_dump_json().encode()).hexdigest()[:16]
+    """Hash of the scenario; agent-only keys (draws, seed) count only in agent mode."""
+    exclude = {"scenario": {"draws", "seed"}} if scenario.scenario.mode == "analytic" else None
+    return hashlib.sha256(scenario.model_dump_json(exclude=exclude).encode()).hexdigest()[:16]
 
 
 def _evaluate(prepared: Sequence[_Prepared], context: RegionContext) -> list[xr.Dataset]:
@@ -326,7 +347,6 @@ def _result_dataset(p: _Prepared, context: RegionContext, **arrays) -> xr.Datase
         "output_effects": effects,
         "lm3": np.array(lm3),
     }
-    currency, monetary_unit = context.unit.split() if " " in context.unit else (context.unit, "one")
     money = context.unit
     ds = xr.Dataset(
         coords={
@@ -338,29 +358,73 @@ def _result_dataset(p: _Prepared, context: RegionContext, **arrays) -> xr.Datase
             "account": list(FLOW_ACCOUNTS),
             "effect": ["direct", "indirect", "induced", "total"],
         },
-        attrs={
-            "region": context.name,
-            "table": "korea-2014",
-            "data_version": context.data_version,
-            "simengine_version": __version__,
-            "currency": currency,
-            "monetary_unit": monetary_unit,
-            "price_year": s.budget.price_year,
-            "table_price_year": 2014,
-            "mode": s.scenario.mode,
-            "time_unit": "year",
-            "scenario_title": s.scenario.title,
-            "scenario_levers": _levers_json(s),
-        },
+        attrs=_provenance_attrs(s, context, time_unit="year"),
     )
     for name, (dims, kind, long_name) in RESULT_VARIABLES.items():
         units = {"money": money, "persons": "persons", "1": "1"}[kind]
         ds[name] = (dims, np.asarray(data[name])[None, ...], {"units": units, "long_name": long_name})
+    return _with_scenario_variables(ds, s)
+
+
+def _provenance_attrs(s: Scenario, context: RegionContext, *, time_unit: str) -> dict[str, object]:
+    """Dataset attributes of a result: data provenance, money units, mode and scenario."""
+    currency, monetary_unit = context.unit.split() if " " in context.unit else (context.unit, "one")
+    return {
+        "region": context.name,
+        "table": "korea-2014",
+        "data_version": context.data_version,
+        "simengine_version": __version__,
+        "currency": currency,
+        "monetary_unit": monetary_unit,
+        "price_year": s.budget.price_year,
+        "table_price_year": 2014,
+        "mode": s.scenario.mode,
+        "time_unit": time_unit,
+        "scenario_title": s.scenario.title,
+        "scenario_levers": _levers_json(s),
+    }
+
+
+def _with_scenario_variables(ds: xr.Dataset, s: Scenario) -> xr.Dataset:
+    """Add the per-scenario title, levers and hash variables and check the result contract."""
     ds["scenario_title"] = ("scenario", [s.scenario.title])
     ds["scenario_levers"] = ("scenario", [_levers_json(s)])
     ds["scenario_hash"] = ("scenario", [_scenario_hash(s)])
     check_result(ds)
     return ds
+
+
+def run_agent_scenario(scenario: Scenario, context: RegionContext) -> xr.Dataset:
+    """Run one ``mode = "agents"`` scenario through :func:`simengine.agents.simulate`.
+
+    The horizon runs month by month (``time`` in months, ``year`` beside it); circuit levers
+    (household local consumption, reinvestment programmes) and ``[circuit]`` overrides set the
+    circuit at its values of the scenario's last year; the firm population is
+    :func:`simengine.agents.generate_firms` with the budget's social-economy share and the
+    scenario's seed.
+    """
+    from .agents import AgentCircuit, generate_firms, simulate
+    from .agents.scenario import scenario_cells, scenario_levers, scenario_parameters, scenario_periods
+
+    info = scenario.scenario
+    table_scale = _table_scale(scenario, context)
+    values = apply_circuit_levers(
+        _base_circuit_values(scenario, context), scenario.lever, info.years[-1], start_year=info.start_year
+    )
+    circuit = AgentCircuit.from_parameters(context.economy, _with_values(context.parameters, values))
+    cells = scenario_cells(scenario.budget, to_table=MONETARY_SCALE[scenario.budget.monetary_unit] / table_scale)
+    parameters = scenario_parameters(scenario, table_scale=table_scale)
+    levers = scenario_levers(scenario, table_scale=table_scale, parameters=parameters)
+    firms = generate_firms(
+        context.economy, cells, circuit, social_economy_share=scenario.budget.social_economy_share, seed=info.seed
+    )
+    ds = simulate(
+        context.economy, circuit, cells, levers, periods=scenario_periods(scenario), seed=info.seed,
+        draws=info.draws, firms=firms, parameters=parameters, scenario=info.id,
+    )
+    ds = ds.assign_coords(year=("time", info.start_year + ds["time"].values // 12))
+    ds.attrs.update(_provenance_attrs(scenario, context, time_unit="month"))
+    return _with_scenario_variables(ds, scenario)
 
 
 def _levers_json(scenario: Scenario) -> str:
@@ -372,7 +436,9 @@ def _as_scenario(item: Scenario | str | os.PathLike) -> Scenario:
 
 
 def run_scenarios(scenarios: Sequence[Scenario | str | os.PathLike]) -> list[xr.Dataset]:
-    """Run scenarios (models or file paths) in analytic mode; one factorisation per region.
+    """Run scenarios (models or file paths); analytic ones share one factorisation per region.
+
+    Scenarios with ``mode = "agents"`` run one by one through :func:`run_agent_scenario`.
 
     Returns
     -------
@@ -380,16 +446,13 @@ def run_scenarios(scenarios: Sequence[Scenario | str | os.PathLike]) -> list[xr.
         One result per scenario, in order, each meeting :func:`simengine.results.check_result`.
     """
     loaded = [_as_scenario(item) for item in scenarios]
-    agents = [s.scenario.id for s in loaded if s.scenario.mode != "analytic"]
-    if agents:
-        raise ScenarioError(
-            f"scenarios {agents} ask for mode = 'agents', which the runner does not connect yet; "
-            "use mode = 'analytic' (simengine.agents.simulate runs the agent model directly)"
-        )
     by_region: dict[str, list[int]] = {}
-    for index, scenario in enumerate(loaded):
-        by_region.setdefault(scenario.scenario.region, []).append(index)
     results: list[xr.Dataset | None] = [None] * len(loaded)
+    for index, scenario in enumerate(loaded):
+        if scenario.scenario.mode == "agents":
+            results[index] = run_agent_scenario(scenario, region_context(scenario.scenario.region))
+        else:
+            by_region.setdefault(scenario.scenario.region, []).append(index)
     for region, indices in by_region.items():
         context = region_context(region)
         prepared = [_prepare(loaded[i], context) for i in indices]

@@ -99,6 +99,9 @@ class AgentParameters:
             layout.P_CAPACITY_PER_INVESTMENT: self.capacity_per_investment, layout.P_DEPRECIATION: self.depreciation,
             layout.P_FLOOR_RATIO: self.floor_ratio, layout.P_FLOOR_SPREAD: self.floor_spread,
             layout.P_WAGE_TAX: circuit.local_wage_tax_rate, layout.P_PROFIT_TAX: circuit.local_profit_tax_rate,
+            layout.P_NATIONAL_WAGE_TAX: circuit.national_wage_tax_rate,
+            layout.P_NATIONAL_PROFIT_TAX: circuit.national_profit_tax_rate,
+            layout.P_CITY_RESPEND: circuit.city_respend_share, layout.P_CITY_TRANSFER: circuit.city_transfer_share,
         }
         params = np.zeros(layout.N_PARAMS)
         for index, value in values.items():

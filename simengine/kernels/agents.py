@@ -30,9 +30,9 @@ from .layout import (
     MAX_LOTS, O_ADMIN, O_BIDDERS, O_CONSUMPTION, O_CONTRACTS, O_ESTIMATED, O_EXTERNAL,
     O_HOUSEHOLD_INCOME, O_LEAK, O_LOCAL_AWARDS, O_PAYMENTS, O_REINVESTMENT, O_SME_AWARDS,
     O_SOCIAL_AWARDS, O_STOCK, O_TAX, P_BACKLOG_MONTHS, P_BID_NOISE, P_CAPACITY_LIMITS,
-    P_CAPACITY_PER_INVESTMENT, P_DEPRECIATION, P_ENTRY_BACKLOG, P_ENTRY_INTERCEPT,
+    P_CAPACITY_PER_INVESTMENT, P_CITY_RESPEND, P_CITY_TRANSFER, P_DEPRECIATION, P_ENTRY_BACKLOG, P_ENTRY_INTERCEPT,
     P_ENTRY_PROFIT, P_FLOOR_RATIO, P_FLOOR_SPREAD, P_LOCALITY_BIAS, P_LOT_ADMIN, P_LOT_PENALTY,
-    P_MARKUP, P_POOL, P_PROFIT_TAX, P_SCORE_TEMPERATURE, P_W_LOCAL, P_W_PRICE, P_W_QUALITY,
+    P_MARKUP, P_NATIONAL_PROFIT_TAX, P_NATIONAL_WAGE_TAX, P_POOL, P_PROFIT_TAX, P_SCORE_TEMPERATURE, P_W_LOCAL, P_W_PRICE, P_W_QUALITY,
     P_W_SOCIAL, P_WAGE_TAX, Q_AWARDED, Q_BIDDERS, Q_CONTRACTS, Q_LOCAL, R_BID, R_CANDIDATE,
     R_CHOICE, R_COUNT, R_ENTRY, R_SOCIAL, R_TARGET, R_VALUE_1, R_VALUE_2, RULE_FLOOR_LOTTERY,
     RULE_LOWEST_PRICE, RULE_SCORING, S_DIRECT, S_INDIRECT, S_INDUCED, S_NONLOCAL_AWARDS,
@@ -283,13 +283,18 @@ def _run_periods(key, periods, firm_float, firm_int, sector_start, local_purchas
     capital_local_total = economy[E_CAPITAL_LOCAL].sum()
     wage_tax = params[P_WAGE_TAX]
     profit_tax = params[P_PROFIT_TAX]
+    net_wage_rate = 1.0 - wage_tax - params[P_NATIONAL_WAGE_TAX]
+    net_surplus_rate = 1.0 - profit_tax - params[P_NATIONAL_PROFIT_TAX]
     tax_pending = 0.0
     n_contracts_total = 0
     for t in range(periods):
         row = out_period[t]
         sector_row = out_sector[t]
-        scale = 1.0 + tax_pending / expected_budget if expected_budget > 0.0 else 1.0
-        tax_used = tax_pending
+        # last period's local tax: re-spent through procurement, paid out as transfers, or kept
+        tax_used = params[P_CITY_RESPEND] * tax_pending
+        transfers = params[P_CITY_TRANSFER] * tax_pending
+        row[O_LEAK + L_NOT_RESPENT] += tax_pending - tax_used - transfers
+        scale = 1.0 + tax_used / expected_budget if expected_budget > 0.0 else 1.0
         tax_pending = 0.0
         item = 0
         # 1. contracts: draw, reserve, unbundle, award
@@ -354,7 +359,7 @@ def _run_periods(key, periods, firm_float, firm_int, sector_start, local_purchas
         # 2. execution by local firms: backlog (direct) and market demand (indirect, induced)
         purchases_indirect[:] = 0.0
         purchases_induced[:] = 0.0
-        household_income = 0.0
+        household_income = transfers
         investment = 0.0
         for s in range(n_sectors):
             if sector_local_weight[s] <= 0.0:
@@ -393,15 +398,18 @@ def _run_periods(key, periods, firm_float, firm_int, sector_start, local_purchas
             row[O_LEAK + L_TAXES_LEAVING] += economy[E_OTHER_INPUTS, s] * y
             wages = economy[E_COMPENSATION, s] * y
             resident_share = firm_float[f, FF_RESIDENT_SHARE]
+            # local wage tax at the workplace on all wages, national taxes leave, then the split
             row[O_TAX] += wage_tax * wages
             tax_pending += wage_tax * wages
-            resident_wages = (1.0 - wage_tax) * wages * resident_share
+            net_wages = net_wage_rate * wages
+            resident_wages = net_wages * resident_share
             household_income += resident_wages
-            row[O_LEAK + L_COMMUTERS] += (1.0 - wage_tax) * wages - resident_wages
+            row[O_LEAK + L_COMMUTERS] += net_wages - resident_wages
             surplus = economy[E_SURPLUS, s] * y
             row[O_TAX] += profit_tax * surplus
             tax_pending += profit_tax * surplus
-            after_tax = (1.0 - profit_tax) * surplus
+            row[O_LEAK + L_TAXES_LEAVING] += params[P_NATIONAL_WAGE_TAX] * wages + params[P_NATIONAL_PROFIT_TAX] * surplus
+            after_tax = net_surplus_rate * surplus
             owner_share = firm_float[f, FF_OWNER_LOCAL]
             reinvested = owner_share * after_tax * firm_float[f, FF_REINVEST_RATE]
             investment += reinvested
@@ -410,7 +418,7 @@ def _run_periods(key, periods, firm_float, firm_int, sector_start, local_purchas
             row[O_LEAK + L_OUTSIDE_OWNERS] += (1.0 - owner_share) * after_tax
             sector_row[S_OUTPUT, s] += y
             sector_row[S_VALUE_ADDED, s] += wages + surplus
-            sector_row[S_RESIDENT_WAGES, s] += resident_wages
+            sector_row[S_RESIDENT_WAGES, s] += wages * resident_share
             sector_row[S_DIRECT, s] += executed
             sector_row[S_INDIRECT, s] += y_indirect
             sector_row[S_INDUCED, s] += y_induced
