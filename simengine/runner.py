@@ -58,7 +58,7 @@ from .scenario.load import is_batch_file
 from .scenario.schema import MONETARY_SCALE, Scenario
 
 __all__ = [
-    "run_scenario", "run_scenarios", "run_agent_scenario", "run_batch", "load_or_run", "BatchOutcome",
+    "run_scenario", "run_scenarios", "run_agent_scenario", "calibrate_agents", "run_batch", "load_or_run", "BatchOutcome",
     "CIRCUIT_TO_RESULT_CHANNEL",
 ]
 
@@ -403,8 +403,8 @@ def run_agent_scenario(scenario: Scenario, context: RegionContext) -> xr.Dataset
     :func:`simengine.agents.generate_firms` with the budget's social-economy share and the
     scenario's seed.
     """
-    from .agents import AgentCircuit, generate_firms, simulate
-    from .agents.scenario import scenario_cells, scenario_levers, scenario_parameters, scenario_periods
+    from .agents import AgentCircuit, AgentParameters, generate_firms, simulate
+    from .agents.scenario import scenario_cells, scenario_levers, scenario_periods
 
     info = scenario.scenario
     table_scale = _table_scale(scenario, context)
@@ -413,7 +413,7 @@ def run_agent_scenario(scenario: Scenario, context: RegionContext) -> xr.Dataset
     )
     circuit = AgentCircuit.from_parameters(context.economy, _with_values(context.parameters, values))
     cells = scenario_cells(scenario.budget, to_table=MONETARY_SCALE[scenario.budget.monetary_unit] / table_scale)
-    parameters = scenario_parameters(scenario, table_scale=table_scale)
+    parameters = AgentParameters()
     levers = scenario_levers(scenario, table_scale=table_scale, parameters=parameters)
     firms = generate_firms(
         context.economy, cells, circuit, social_economy_share=scenario.budget.social_economy_share, seed=info.seed
@@ -429,6 +429,43 @@ def run_agent_scenario(scenario: Scenario, context: RegionContext) -> xr.Dataset
 
 def _levers_json(scenario: Scenario) -> str:
     return json.dumps([lever.model_dump(mode="json", exclude_defaults=True) | {"kind": lever.kind} for lever in scenario.lever])
+
+
+def calibrate_agents(
+    register: str | os.PathLike | None = None,
+    *,
+    region: str = "gwangmyeong",
+    draws: int = 2,
+    seed: int = 0,
+    max_evaluations: int = 60,
+):
+    """Calibrate the agent model of a shipped region to a contract register's local shares by method.
+
+    Parameters
+    ----------
+    register : path, optional
+        A register CSV in the canonical layout (:func:`simengine.procurement.read_register`);
+        default: the shipped SYNTHETIC Gwangmyeong register
+        (:data:`simengine.procurement.synthetic.SHIPPED_REGISTER`).
+    region : str
+        Shipped region whose economy and circuit parameters the model uses.
+    draws, seed, max_evaluations : int
+        Monte Carlo draws per evaluation, root seed, and the optimiser's evaluation budget.
+
+    Returns
+    -------
+    simengine.agents.calibrate.CalibrationResult
+        Fitted parameters and the fit report (target, simulated, difference by method).
+    """
+    from .agents import AgentCircuit
+    from .agents.calibrate import calibrate_to_register
+    from .procurement import read_register
+    from .procurement.synthetic import SHIPPED_REGISTER
+
+    context = region_context(region)
+    frame = read_register(SHIPPED_REGISTER if register is None else register)
+    circuit = AgentCircuit.from_parameters(context.economy, context.parameters)
+    return calibrate_to_register(frame, context.economy, circuit, draws=draws, seed=seed, max_evaluations=max_evaluations)
 
 
 def _as_scenario(item: Scenario | str | os.PathLike) -> Scenario:

@@ -187,8 +187,8 @@ def run_periods(key, periods, firm_float, firm_int, sector_start, local_purchase
                 n_lots, lot_value = 1, v
                 if cf[q][K.C_LOT_THRESHOLD] > 0 and v > cf[q][K.C_LOT_THRESHOLD]:
                     n_lots = min(math.ceil(v / cf[q][K.C_LOT_THRESHOLD]), K.MAX_LOTS)
-                    lot_value = v / n_lots * (1.0 + params[K.P_LOT_PENALTY])
-                    row[K.O_ADMIN] += n_lots * params[K.P_LOT_ADMIN]
+                    lot_value = v / n_lots * (1.0 + cf[q][K.C_LOT_PENALTY])
+                    row[K.O_ADMIN] += n_lots * cf[q][K.C_LOT_ADMIN]
                 for lot in range(n_lots):
                     set_aside = lot_value < cf[q][K.C_SET_ASIDE]
                     restrict = reserve_local or set_aside or (ci[q][K.CI_RESTRICTED] > 0 and lot_value < cf[q][K.C_RESTRICT_MAX])

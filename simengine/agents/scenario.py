@@ -11,7 +11,6 @@ firm behaviour (entry, bids, awards); share levers (``local_share_target``,
 from __future__ import annotations
 
 import math
-from dataclasses import replace
 
 import numpy as np
 
@@ -35,7 +34,7 @@ from .model import MONTHS_PER_YEAR, AgentParameters
 
 __all__ = [
     "SCENARIO_METHODS", "SIZE_CLASSES", "typical_contract_value", "scenario_cells", "scenario_levers",
-    "scenario_parameters", "scenario_periods",
+    "scenario_periods",
 ]
 
 #: Scenario-file method -> agent-model method.
@@ -129,7 +128,7 @@ def scenario_levers(scenario: Scenario, *, table_scale: float, parameters: Agent
     ``ramp_periods = 12 x ramp_years``; ``set_aside.max_contract_value`` -> ``threshold``,
     ``sme_only`` when every reserved group is an SME group (``local_sme``, ``sme``), and the
     reservation is always for local firms; ``contract_unbundling.lot_threshold`` ->
-    ``threshold`` (its cost parameters go to :func:`scenario_parameters`);
+    ``threshold``, ``admin_cost_per_lot`` -> ``admin_cost``, ``scale_cost_penalty`` -> ``scale_penalty``;
     ``eligibility_relaxation.requirement_reduction``, ``local_coexistence_plan.min_local_subcontract_share``,
     ``bid_price_preference.discount`` (and ``cap`` -> ``cap``) and
     ``social_economy_purchase_target.share`` -> ``value``;
@@ -160,7 +159,8 @@ def scenario_levers(scenario: Scenario, *, table_scale: float, parameters: Agent
                                 sme_only=sme_only, **scope))
         elif isinstance(lever, ContractUnbundling):
             levers.append(Lever("contract_unbundling", threshold=_money(lever.lot_threshold, currency, table_scale),
-                                **scope))
+                                admin_cost=_money(lever.admin_cost_per_lot, currency, table_scale),
+                                scale_penalty=lever.scale_cost_penalty, **scope))
         elif isinstance(lever, EligibilityRelaxation):
             levers.append(Lever("eligibility_relaxation", value=lever.requirement_reduction, **scope))
         elif isinstance(lever, LocalContributionScore):
@@ -175,30 +175,6 @@ def scenario_levers(scenario: Scenario, *, table_scale: float, parameters: Agent
         elif isinstance(lever, SocialEconomyPurchaseTarget):
             levers.append(Lever("social_economy_purchase_target", value=lever.share, **scope))
     return levers
-
-
-def scenario_parameters(
-    scenario: Scenario, *, table_scale: float, start: AgentParameters | None = None
-) -> AgentParameters:
-    """Behavioural parameters of a scenario: ``start`` (default :class:`AgentParameters`) with the
-    unbundling costs of its ``contract_unbundling`` lever (``scale_cost_penalty`` -> ``lot_scale_penalty``,
-    ``admin_cost_per_lot`` -> ``lot_admin_cost`` in the table's unit); the agent model has one value of
-    each, so several unbundling levers must agree."""
-    parameters = start or AgentParameters()
-    unbundling = {
-        (lever.scale_cost_penalty, _money(lever.admin_cost_per_lot, scenario.budget.currency, table_scale))
-        for lever in scenario.lever
-        if isinstance(lever, ContractUnbundling)
-    }
-    if len(unbundling) > 1:
-        raise ScenarioError(
-            f"scenario {scenario.scenario.id}: contract_unbundling levers with different costs {sorted(unbundling)}; "
-            "agent mode takes one scale_cost_penalty and admin_cost_per_lot"
-        )
-    if unbundling:
-        penalty, admin = unbundling.pop()
-        parameters = replace(parameters, lot_scale_penalty=penalty, lot_admin_cost=admin)
-    return parameters
 
 
 def scenario_periods(scenario: Scenario) -> int:

@@ -17,7 +17,7 @@ import numpy as np
 from numba import njit, prange
 
 from .layout import (
-    C_BASE_SHARE, C_COEXISTENCE, C_CREDENTIALS, C_LOCAL_WEIGHT, C_LOT_THRESHOLD, C_MEAN_VALUE,
+    C_BASE_SHARE, C_COEXISTENCE, C_CREDENTIALS, C_LOCAL_WEIGHT, C_LOT_ADMIN, C_LOT_PENALTY, C_LOT_THRESHOLD, C_MEAN_VALUE,
     C_PREFERENCE, C_PREFERENCE_CAP, C_RAMP, C_RATE, C_RELAXATION, C_RESTRICT_MAX, C_SET_ASIDE,
     C_SET_ASIDE_SME, C_SIGMA, C_SOCIAL_TARGET, C_TARGET, CI_RESTRICTED, CI_RULE, CI_SECTOR,
     E_CAPITAL_LOCAL, E_COMPENSATION, E_CONSUMPTION_LOCAL, E_DOMESTIC_INPUTS, E_IMPORTED,
@@ -31,7 +31,7 @@ from .layout import (
     O_HOUSEHOLD_INCOME, O_LEAK, O_LOCAL_AWARDS, O_PAYMENTS, O_REINVESTMENT, O_SME_AWARDS,
     O_SOCIAL_AWARDS, O_STOCK, O_TAX, P_BACKLOG_MONTHS, P_BID_NOISE, P_CAPACITY_LIMITS,
     P_CAPACITY_PER_INVESTMENT, P_CITY_RESPEND, P_CITY_TRANSFER, P_DEPRECIATION, P_ENTRY_BACKLOG, P_ENTRY_INTERCEPT,
-    P_ENTRY_PROFIT, P_FLOOR_RATIO, P_FLOOR_SPREAD, P_LOCALITY_BIAS, P_LOT_ADMIN, P_LOT_PENALTY,
+    P_ENTRY_PROFIT, P_FLOOR_RATIO, P_FLOOR_SPREAD, P_LOCALITY_BIAS,
     P_MARKUP, P_NATIONAL_PROFIT_TAX, P_NATIONAL_WAGE_TAX, P_POOL, P_PROFIT_TAX, P_SCORE_TEMPERATURE, P_W_LOCAL, P_W_PRICE, P_W_QUALITY,
     P_W_SOCIAL, P_WAGE_TAX, Q_AWARDED, Q_BIDDERS, Q_CONTRACTS, Q_LOCAL, R_BID, R_CANDIDATE,
     R_CHOICE, R_COUNT, R_ENTRY, R_SOCIAL, R_TARGET, R_VALUE_1, R_VALUE_2, RULE_FLOOR_LOTTERY,
@@ -321,8 +321,8 @@ def _run_periods(key, periods, firm_float, firm_int, sector_start, local_purchas
                 threshold = cells_float[q, C_LOT_THRESHOLD]
                 if threshold > 0.0 and v > threshold:
                     n_lots = min(int(math.ceil(v / threshold)), MAX_LOTS)
-                    lot_value = v / n_lots * (1.0 + params[P_LOT_PENALTY])
-                    row[O_ADMIN] += n_lots * params[P_LOT_ADMIN]
+                    lot_value = v / n_lots * (1.0 + cells_float[q, C_LOT_PENALTY])
+                    row[O_ADMIN] += n_lots * cells_float[q, C_LOT_ADMIN]
                 for lot in range(n_lots):
                     lot_item = item * MAX_LOTS + lot
                     set_aside = lot_value < cells_float[q, C_SET_ASIDE]
