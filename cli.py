@@ -377,7 +377,8 @@ def agents() -> None:
               help="Contract register CSV (canonical layout). Default: the shipped synthetic Gwangmyeong register.")
 @click.option("--draws", type=click.IntRange(min=1), default=2, show_default=True, help="Draws per evaluation.")
 @click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True, help="Root seed.")
-@click.option("--evaluations", type=click.IntRange(min=1), default=60, show_default=True, help="Largest number of model runs.")
+@click.option("--evaluations", type=click.IntRange(min=1), default=60, show_default=True,
+              help="Largest number of model runs.")
 def agents_calibrate(register_path, draws, seed, evaluations) -> None:
     """Fit entry and award parameters to a register's local award shares by method; print the fit."""
     from simengine.runner import calibrate_agents

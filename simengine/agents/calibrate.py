@@ -77,10 +77,11 @@ class CalibrationTargets:
         from .scenario import SCENARIO_METHODS
 
         if "method" not in analysis.dims:
-            raise DataError("calibration targets need a spend analysis by method; run spend_analysis(by=(..., 'method'))")
+            raise DataError("calibration targets need a spend analysis by method: spend_analysis(by=(..., 'method'))")
         totals = analysis.sel({dim: "all" for dim in analysis.dims if dim != "method"})
         shares = totals["local_share_value"].drop_sel(method="all").dropna("method")
-        return cls({SCENARIO_METHODS.get(str(m), str(m)): float(v) for m, v in zip(shares["method"].values, shares.values)})
+        methods = [SCENARIO_METHODS.get(str(m), str(m)) for m in shares["method"].values]
+        return cls({m: float(v) for m, v in zip(methods, shares.values, strict=True)})
 
 
 @dataclass(frozen=True)
