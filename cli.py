@@ -377,3 +377,24 @@ def batch(inputs, output, workers, monthly, report_path, overwrite) -> None:
     if outcome.failures:
         raise click.exceptions.Exit(1)
 
+
+
+@main.group()
+def agents() -> None:
+    """The agent model (firms bidding for city contracts)."""
+
+
+@agents.command("calibrate")
+@click.option("--register", "register_path", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Contract register CSV (canonical layout). Default: the shipped synthetic Gwangmyeong register.")
+@click.option("--draws", type=click.IntRange(min=1), default=2, show_default=True, help="Draws per evaluation.")
+@click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True, help="Root seed.")
+@click.option("--evaluations", type=click.IntRange(min=1), default=60, show_default=True,
+              help="Largest number of model runs.")
+def agents_calibrate(register_path, draws, seed, evaluations) -> None:
+    """Fit entry and award parameters to a register's local award shares by method; print the fit."""
+    from simengine.runner import calibrate_agents
+
+    result = calibrate_agents(register_path, draws=draws, seed=seed, max_evaluations=evaluations)
+    click.echo("Local award share by method (value-based): register target vs agent model; bidders not in the register")
+    click.echo(result.summary())

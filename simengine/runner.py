@@ -1,9 +1,10 @@
 """Run scenarios: budget and levers -> local awards -> the closed local circuit -> results.
 
-Propagation (analytic mode), year by year over the scenario's horizon:
+Propagation (analytic mode), period by period over the scenario's horizon:
 
 1. Levers (:func:`simengine.scenario.apply_levers`) give each budget cell its local share
-   (awards plus mandated local subcontracting) and cost premium in that year.
+   (awards plus mandated local subcontracting) and cost premium in that year; circuit
+   programmes add their annual cost.
 2. Analysis by parts: the cell's amount times its local share is spent on local output of
    the cell's sector; the rest is awarded to firms elsewhere (leak ``nonlocal_awards``) and
    becomes final demand for the other regions' output, split by their output shares.
@@ -11,15 +12,25 @@ Propagation (analytic mode), year by year over the scenario's horizon:
    local suppliers, resident wages, local owners, reinvestment and the city budget re-spend
    it until every won has leaked. Circuit levers (household local consumption,
    reinvestment programmes) and ``[circuit]`` overrides change the circuit's parameters.
+   Static form: each period's spending runs through the whole circuit within the period.
+   Dynamic form (``lags``): each account group re-spends after its lag
+   (:meth:`simengine.circuit.Circuit.time_path`).
 4. Output induced in other regions comes from the regional model's open inverse.
 
-All scenario-years that share circuit parameters are solved together as one matrix
+All scenario-periods that share circuit parameters are solved together as one matrix
 right-hand side on one factorisation, so a batch of thousands of lever draws costs one LU
 plus a matrix solve.
 
-Identities every result satisfies (tests check them): ``sum(leakage) = budget`` in each year
-(every won leaks eventually), ``local_awards + nonlocal_awards = budget``, and the first-round
-flow accounts split the local awards exactly.
+Identities every static analytic result satisfies (tests check them): ``sum(leakage) =
+budget`` in each period (every won leaks eventually), ``local_awards + nonlocal_awards =
+budget``, and the first-round flow accounts split the local awards exactly.
+
+A scenario with ``mode = "agents"`` runs through the agent model instead
+(:func:`simengine.agents.simulate`, monthly over the horizon, ``draws`` Monte Carlo draws from
+``seed``): the same region economy, its circuit parameters mapped by
+:meth:`simengine.agents.AgentCircuit.from_parameters`, and budget cells and levers mapped by
+:mod:`simengine.agents.scenario`. Its result carries the agent extras (realised local shares,
+bidders per contract, HHI, SME and social-economy shares) beside the result contract.
 """
 
 from __future__ import annotations
@@ -50,7 +61,16 @@ from .scenario.batch import expand_batch
 from .scenario.load import is_batch_file
 from .scenario.schema import MONETARY_SCALE, Scenario
 
-__all__ = ["run_scenario", "run_scenarios", "run_batch", "load_or_run", "BatchOutcome", "CIRCUIT_TO_RESULT_CHANNEL"]
+__all__ = [
+    "run_scenario",
+    "run_scenarios",
+    "run_agent_scenario",
+    "calibrate_agents",
+    "run_batch",
+    "load_or_run",
+    "BatchOutcome",
+    "CIRCUIT_TO_RESULT_CHANNEL",
+]
 
 #: How the circuit's leakage channels aggregate into the result contract's channels.
 CIRCUIT_TO_RESULT_CHANNEL = {
@@ -167,16 +187,27 @@ class _Prepared:
 PERIODS_PER_YEAR = {"year": 1, "month": 12}
 
 
-def _prepare(scenario: Scenario, context: RegionContext, time_unit: str = "year") -> _Prepared:
-    budget = scenario.budget
-    if budget.currency != "KRW":
+def _table_unit(scenario: Scenario, context: RegionContext) -> str:
+    """The monetary unit of the region's table (e.g. ``"million"``); the budget must be in its currency."""
+    if scenario.budget.currency != "KRW":
         raise ScenarioError(
-            f"scenario {scenario.scenario.id}: budget.currency is {budget.currency!r}, but the region "
+            f"scenario {scenario.scenario.id}: budget.currency is {scenario.budget.currency!r}, but the region "
             f"{context.name} is in {context.unit}; give amounts in KRW"
         )
-    table_unit = context.unit.split()[-1] if " " in context.unit else "one"
-    table_scale = MONETARY_SCALE[table_unit]
-    to_table = MONETARY_SCALE[budget.monetary_unit] / table_scale
+    return context.unit.split()[-1] if " " in context.unit else "one"
+
+
+def _base_circuit_values(scenario: Scenario, context: RegionContext) -> dict[str, object]:
+    """The region's circuit values with the scenario's ``[circuit]`` overrides."""
+    values = _circuit_values(context.parameters)
+    values.update({k: v for k, v in scenario.circuit.model_dump().items() if v is not None})
+    return values
+
+
+def _prepare(scenario: Scenario, context: RegionContext, time_unit: str = "year") -> _Prepared:
+    budget = scenario.budget
+    table_unit = _table_unit(scenario, context)
+    to_table = MONETARY_SCALE[budget.monetary_unit] / MONETARY_SCALE[table_unit]
     sectors = list(context.economy.sectors)
     cell_sector = np.array([sectors.index(cell.sector) for cell in budget.cell], dtype=np.int64)
     amounts = np.array([cell.amount for cell in budget.cell], dtype=np.float64) * to_table
@@ -185,8 +216,7 @@ def _prepare(scenario: Scenario, context: RegionContext, time_unit: str = "year"
     local = np.zeros((n, t))
     nonlocal_ = np.zeros((n, t))
     premium = np.zeros(t)
-    base_values = _circuit_values(context.parameters)
-    base_values.update({k: v for k, v in scenario.circuit.model_dump().items() if v is not None})
+    base_values = _base_circuit_values(scenario, context)
     circuit_values = []
     for k, year in enumerate(years):
         effect = apply_levers(budget, scenario.lever, year, start_year=scenario.scenario.start_year)
@@ -225,7 +255,9 @@ def _programme_cost(scenario: Scenario, year: int, monetary_unit: str) -> float:
 
 
 def _scenario_hash(scenario: Scenario) -> str:
-    return hashlib.sha256(scenario.model_dump_json().encode()).hexdigest()[:16]
+    """Hash of the scenario; agent-only keys (draws, seed) count only in agent mode."""
+    exclude = {"scenario": {"draws", "seed"}} if scenario.scenario.mode == "analytic" else None
+    return hashlib.sha256(scenario.model_dump_json(exclude=exclude).encode()).hexdigest()[:16]
 
 
 def _accounts(ds: xr.Dataset, n: int) -> dict[str, np.ndarray]:
@@ -380,37 +412,49 @@ def _result_dataset(p: _Prepared, context: RegionContext, *, path: dict[str, np.
         "output_effects": effects,
         "lm3": np.array(lm3),
     }
-    currency, monetary_unit = context.unit.split() if " " in context.unit else (context.unit, "one")
     money = context.unit
-    levers = _levers_json(s)
     variables = {}
     for name, (dims, kind, long_name) in RESULT_VARIABLES.items():
         units = {"money": money, "persons": "persons", "1": "1"}[kind]
         variables[name] = (dims, np.asarray(data[name])[None, ...], {"units": units, "long_name": long_name})
-    variables["scenario_title"] = ("scenario", [s.scenario.title])
-    variables["scenario_levers"] = ("scenario", [levers])
-    variables["scenario_hash"] = ("scenario", [_scenario_hash(s)])
+    variables.update(_scenario_variables(s))
     coords = _result_coordinates(tuple(p.period_years), tuple(economy.sectors))
     ds = xr.Dataset(
         variables,
         coords={**xr.Coordinates({"scenario": [s.scenario.id]}), **coords},
-        attrs={
-            "region": context.name,
-            "table": "korea-2014",
-            "data_version": context.data_version,
-            "simengine_version": __version__,
-            "currency": currency,
-            "monetary_unit": monetary_unit,
-            "price_year": s.budget.price_year,
-            "table_price_year": 2014,
-            "mode": s.scenario.mode,
-            "time_unit": p.time_unit,
-            "scenario_title": s.scenario.title,
-            "scenario_levers": levers,
-        },
+        attrs=_provenance_attrs(s, context, time_unit=p.time_unit),
     )
     check_result(ds)
     return ds
+
+
+def _provenance_attrs(s: Scenario, context: RegionContext, *, time_unit: str) -> dict[str, object]:
+    """Dataset attributes of a result: data provenance, money units, mode and scenario."""
+    currency, monetary_unit = context.unit.split() if " " in context.unit else (context.unit, "one")
+    return {
+        "region": context.name,
+        "table": "korea-2014",
+        "data_version": context.data_version,
+        "simengine_version": __version__,
+        "currency": currency,
+        "monetary_unit": monetary_unit,
+        "price_year": s.budget.price_year,
+        "table_price_year": 2014,
+        "mode": s.scenario.mode,
+        "time_unit": time_unit,
+        "scenario_title": s.scenario.title,
+        "scenario_levers": _levers_json(s),
+    }
+
+
+def _scenario_variables(s: Scenario) -> dict[str, tuple]:
+    """Per-scenario title, levers (JSON) and hash, as variables over ``scenario`` (they survive
+    concatenation into a batch, where differing attributes are dropped)."""
+    return {
+        "scenario_title": ("scenario", [s.scenario.title]),
+        "scenario_levers": ("scenario", [_levers_json(s)]),
+        "scenario_hash": ("scenario", [_scenario_hash(s)]),
+    }
 
 
 @functools.lru_cache(maxsize=64)
@@ -434,8 +478,88 @@ def _levers_json(scenario: Scenario) -> str:
     return json.dumps([lever.model_dump(mode="json", exclude_defaults=True) | {"kind": lever.kind} for lever in scenario.lever])
 
 
+def calibrate_agents(
+    register: str | os.PathLike | None = None,
+    *,
+    region: str = "gwangmyeong",
+    draws: int = 2,
+    seed: int = 0,
+    max_evaluations: int = 60,
+):
+    """Calibrate the agent model of a shipped region to a contract register's local shares by method.
+
+    Parameters
+    ----------
+    register : path, optional
+        A register CSV in the canonical layout (:func:`simengine.procurement.read_register`);
+        default: the shipped SYNTHETIC Gwangmyeong register
+        (:data:`simengine.procurement.synthetic.SHIPPED_REGISTER`).
+    region : str
+        Shipped region whose economy and circuit parameters the model uses.
+    draws, seed, max_evaluations : int
+        Monte Carlo draws per evaluation, root seed, and the optimiser's evaluation budget.
+
+    Returns
+    -------
+    simengine.agents.calibrate.CalibrationResult
+        Fitted parameters and the fit report (target, simulated, difference by method).
+    """
+    from .agents import AgentCircuit
+    from .agents.calibrate import calibrate_to_register
+    from .procurement import read_register
+    from .procurement.synthetic import SHIPPED_REGISTER
+
+    context = region_context(region)
+    frame = read_register(SHIPPED_REGISTER if register is None else register)
+    circuit = AgentCircuit.from_parameters(context.economy, context.parameters)
+    return calibrate_to_register(frame, context.economy, circuit, draws=draws, seed=seed, max_evaluations=max_evaluations)
+
+
 def _as_scenario(item: Scenario | str | os.PathLike) -> Scenario:
     return item if isinstance(item, Scenario) else load_scenario(item)
+
+
+def run_agent_scenario(scenario: Scenario, context: RegionContext) -> xr.Dataset:
+    """Run one ``mode = "agents"`` scenario through :func:`simengine.agents.simulate`.
+
+    The horizon runs month by month (``time`` in months, ``year`` beside it); circuit levers
+    (household local consumption, reinvestment programmes) and ``[circuit]`` overrides set the
+    circuit at its values of the scenario's last year; the firm population is
+    :func:`simengine.agents.generate_firms` with the budget's social-economy share and the
+    scenario's seed.
+    """
+    from .agents import AgentCircuit, AgentParameters, generate_firms, simulate
+    from .agents.scenario import scenario_cells, scenario_levers, scenario_periods
+
+    info = scenario.scenario
+    table_scale = MONETARY_SCALE[_table_unit(scenario, context)]
+    values = apply_circuit_levers(
+        _base_circuit_values(scenario, context), scenario.lever, info.years[-1], start_year=info.start_year
+    )
+    circuit = AgentCircuit.from_parameters(context.economy, _with_values(context.parameters, values))
+    cells = scenario_cells(scenario.budget, to_table=MONETARY_SCALE[scenario.budget.monetary_unit] / table_scale)
+    parameters = AgentParameters()
+    levers = scenario_levers(scenario, table_scale=table_scale, parameters=parameters)
+    firms = generate_firms(
+        context.economy, cells, circuit, social_economy_share=scenario.budget.social_economy_share, seed=info.seed
+    )
+    ds = simulate(
+        context.economy,
+        circuit,
+        cells,
+        levers,
+        periods=scenario_periods(scenario),
+        seed=info.seed,
+        draws=info.draws,
+        firms=firms,
+        parameters=parameters,
+        scenario=info.id,
+    )
+    ds = ds.assign_coords(year=("time", info.start_year + ds["time"].values // 12))
+    ds.attrs.update(_provenance_attrs(scenario, context, time_unit="month"))
+    ds = ds.assign(_scenario_variables(scenario))
+    check_result(ds)
+    return ds
 
 
 def run_scenarios(
@@ -444,7 +568,10 @@ def run_scenarios(
     time_unit: str = "year",
     lags: dict[str, int] | None = None,
 ) -> list[xr.Dataset]:
-    """Run scenarios (models or file paths) in analytic mode; one factorisation per region.
+    """Run scenarios (models or file paths); analytic ones share one factorisation per region.
+
+    Scenarios with ``mode = "agents"`` run one by one through :func:`run_agent_scenario`
+    (monthly, whatever ``time_unit``).
 
     Parameters
     ----------
@@ -461,19 +588,16 @@ def run_scenarios(
     list of xarray.Dataset
         One result per scenario, in order, each meeting :func:`simengine.results.check_result`.
     """
-    loaded = [_as_scenario(item) for item in scenarios]
-    agents = [s.scenario.id for s in loaded if s.scenario.mode != "analytic"]
-    if agents:
-        raise ScenarioError(
-            f"scenarios {agents} ask for mode = 'agents', which the runner does not connect yet; "
-            "use mode = 'analytic' (simengine.agents.simulate runs the agent model directly)"
-        )
-    by_region: dict[str, list[int]] = {}
-    for index, scenario in enumerate(loaded):
-        by_region.setdefault(scenario.scenario.region, []).append(index)
     if time_unit not in PERIODS_PER_YEAR:
         raise ScenarioError(f"time_unit must be one of {list(PERIODS_PER_YEAR)}, got {time_unit!r}")
+    loaded = [_as_scenario(item) for item in scenarios]
+    by_region: dict[str, list[int]] = {}
     results: list[xr.Dataset | None] = [None] * len(loaded)
+    for index, scenario in enumerate(loaded):
+        if scenario.scenario.mode == "agents":
+            results[index] = run_agent_scenario(scenario, region_context(scenario.scenario.region))
+        else:
+            by_region.setdefault(scenario.scenario.region, []).append(index)
     for region, indices in by_region.items():
         context = region_context(region)
         prepared = [_prepare(loaded[i], context, time_unit) for i in indices]

@@ -159,12 +159,16 @@ def run_periods(key, periods, firm_float, firm_int, sector_start, local_purchase
     consumption_local = sum(eco[K.E_CONSUMPTION_LOCAL])
     capital_local = sum(eco[K.E_CAPITAL_LOCAL])
     wage_tax, profit_tax = params[K.P_WAGE_TAX], params[K.P_PROFIT_TAX]
+    national_wage_tax, national_profit_tax = params[K.P_NATIONAL_WAGE_TAX], params[K.P_NATIONAL_PROFIT_TAX]
     leak = K.O_LEAK
     tax_pending = 0.0
     for t in range(periods):
         row, srow = out_period[t], out_sector[t]
-        scale = 1.0 + tax_pending / expected_budget if expected_budget > 0 else 1.0
-        tax_used, tax_pending = tax_pending, 0.0
+        tax_used = params[K.P_CITY_RESPEND] * tax_pending
+        transfers = params[K.P_CITY_TRANSFER] * tax_pending
+        row[leak + K.L_NOT_RESPENT] += tax_pending - tax_used - transfers
+        scale = 1.0 + tax_used / expected_budget if expected_budget > 0 else 1.0
+        tax_pending = 0.0
         item = 0
         for q in range(n_cells):
             sigma = cf[q][K.C_SIGMA]
@@ -183,8 +187,8 @@ def run_periods(key, periods, firm_float, firm_int, sector_start, local_purchase
                 n_lots, lot_value = 1, v
                 if cf[q][K.C_LOT_THRESHOLD] > 0 and v > cf[q][K.C_LOT_THRESHOLD]:
                     n_lots = min(math.ceil(v / cf[q][K.C_LOT_THRESHOLD]), K.MAX_LOTS)
-                    lot_value = v / n_lots * (1.0 + params[K.P_LOT_PENALTY])
-                    row[K.O_ADMIN] += n_lots * params[K.P_LOT_ADMIN]
+                    lot_value = v / n_lots * (1.0 + cf[q][K.C_LOT_PENALTY])
+                    row[K.O_ADMIN] += n_lots * cf[q][K.C_LOT_ADMIN]
                 for lot in range(n_lots):
                     set_aside = lot_value < cf[q][K.C_SET_ASIDE]
                     restrict = reserve_local or set_aside or (ci[q][K.CI_RESTRICTED] > 0 and lot_value < cf[q][K.C_RESTRICT_MAX])
@@ -213,7 +217,7 @@ def run_periods(key, periods, firm_float, firm_int, sector_start, local_purchase
                         srow[K.S_NONLOCAL_AWARDS][ci[q][K.CI_SECTOR]] += price
                 item += 1
         purchases_indirect, purchases_induced = [0.0] * n_sectors, [0.0] * n_sectors
-        income = investment = 0.0
+        income, investment = transfers, 0.0
         for s in range(n_sectors):
             if local_weight[s] <= 0:
                 row[leak + K.L_OTHER_REGIONS] += demand_indirect[s] + demand_induced[s]
@@ -250,13 +254,15 @@ def run_periods(key, periods, firm_float, firm_int, sector_start, local_purchase
             resident_share = ff[f][K.FF_RESIDENT_SHARE]
             row[K.O_TAX] += wage_tax * wages
             tax_pending += wage_tax * wages
-            resident_wages = (1.0 - wage_tax) * wages * resident_share
+            net_wages = (1.0 - wage_tax - national_wage_tax) * wages
+            resident_wages = net_wages * resident_share
             income += resident_wages
-            row[leak + K.L_COMMUTERS] += (1.0 - wage_tax) * wages - resident_wages
+            row[leak + K.L_COMMUTERS] += net_wages - resident_wages
             surplus = eco[K.E_SURPLUS][s] * y
             row[K.O_TAX] += profit_tax * surplus
             tax_pending += profit_tax * surplus
-            after_tax = (1.0 - profit_tax) * surplus
+            row[leak + K.L_TAXES_LEAVING] += national_wage_tax * wages + national_profit_tax * surplus
+            after_tax = (1.0 - profit_tax - national_profit_tax) * surplus
             owner = ff[f][K.FF_OWNER_LOCAL]
             reinvested = owner * after_tax * ff[f][K.FF_REINVEST_RATE]
             investment += reinvested
@@ -265,7 +271,7 @@ def run_periods(key, periods, firm_float, firm_int, sector_start, local_purchase
             row[leak + K.L_OUTSIDE_OWNERS] += (1.0 - owner) * after_tax
             srow[K.S_OUTPUT][s] += y
             srow[K.S_VALUE_ADDED][s] += wages + surplus
-            srow[K.S_RESIDENT_WAGES][s] += resident_wages
+            srow[K.S_RESIDENT_WAGES][s] += wages * resident_share
             srow[K.S_DIRECT][s] += executed
             srow[K.S_INDIRECT][s] += y_indirect
             srow[K.S_INDUCED][s] += y_induced
@@ -297,31 +303,3 @@ def run_periods(key, periods, firm_float, firm_int, sector_start, local_purchase
             out_hhi[s] = sum((a / total) ** 2 for a in awarded[sector_start[s]:sector_start[s + 1]])
     return out_period, out_sector, out_cell, out_flows, out_hhi
 
-
-def closed_circuit_output(economy, circuit, cells, local_share_by_category, monthly_budget):
-    """Steady-state monthly local output by sector of the closed circuit (the analytic model).
-
-    With award shares ``alpha_c`` by category, price equal to estimated value and every
-    channel lagged one month, the steady state solves ``y = M y + g (B + t'y)``: ``M`` holds
-    local inputs (``A_LL``), induced consumption and reinvestment per unit of output, ``g``
-    the local award vector per unit of budget, ``t`` local tax per unit of output.
-    """
-    import numpy as np
-
-    n = len(economy.sectors)
-    wage_tax, profit_tax = circuit.local_wage_tax_rate, circuit.local_profit_tax_rate
-    owner = circuit.local_ownership_share
-    resident_income = (1 - wage_tax) * economy.compensation * circuit.resident_wage_share
-    profits_local = (1 - profit_tax) * economy.operating_surplus * owner
-    reinvested = circuit.reinvestment_rate * profits_local
-    household_income = resident_income + profits_local - reinvested
-    consumption_local = circuit.consumption_mix * circuit.household_local_share
-    capital_local = circuit.capital_goods_mix * circuit.capital_local_share
-    M = (economy.local_inputs + np.outer(consumption_local, circuit.consumption_propensity * household_income)
-         + np.outer(capital_local, reinvested))
-    tax = wage_tax * economy.compensation + profit_tax * economy.operating_surplus
-    weights = cells.annual_amount.sum(axis=(1, 2)) / cells.annual_amount.sum()
-    g = np.zeros(n)
-    for c, code in enumerate(cells.category_sectors):
-        g[economy.sectors.index(code)] += weights[c] * local_share_by_category[c]
-    return np.linalg.solve(np.eye(n) - M - np.outer(g, tax), g * monthly_budget)

@@ -15,6 +15,7 @@ from simengine.agents import (
     load_firms, simulate, summarise,
 )
 from simengine.agents.model import pack_inputs
+from simengine.circuit import Circuit, CircuitParameters, SpendingPattern
 from simengine.agents.montecarlo import draw_keys, run_draws
 from simengine.errors import DataError, ScenarioError
 from simengine.kernels import layout
@@ -69,6 +70,9 @@ def _random_case(city, circuit, small_cells, seed):
     ]
     parameters = AgentParameters(pool_size=int(rng.integers(3, 30)), entry_intercept=float(rng.normal()),
                                  capacity_limits=bool(rng.integers(2)), backlog_months=float(rng.uniform(0.5, 4)))
+    # every circuit channel on: national taxes, city re-spend, transfers and unspent revenue
+    circuit = replace(circuit, national_wage_tax_rate=0.2, national_profit_tax_rate=0.06, city_respend_share=0.6,
+                      city_transfer_share=0.2)
     return pack_inputs(city, circuit, small_cells, levers, firms, Households.by_income_quintile(circuit), parameters)
 
 
@@ -109,7 +113,9 @@ def test_money_is_conserved_every_period(city, circuit, small_cells, small_firms
     """Every won paid is received in the circuit (stock) or leaks through a named channel."""
     levers = [Lever("bid_price_preference", value=preference), Lever("local_coexistence_plan", value=coexistence),
               Lever("contract_unbundling", threshold=300.0)]
-    inputs = pack_inputs(city, circuit, small_cells, levers, small_firms, Households.by_income_quintile(circuit),
+    taxed = replace(circuit, national_wage_tax_rate=0.2, national_profit_tax_rate=0.06, city_respend_share=0.6,
+                    city_transfer_share=0.2)
+    inputs = pack_inputs(city, taxed, small_cells, levers, small_firms, Households.by_income_quintile(taxed),
                          AgentParameters(capacity_limits=limits, pool_size=pool))
     period = run_draws(inputs, draw_keys(seed, 1), 24).period[0]
     stock_before = np.concatenate([[0.0], period[:-1, layout.O_STOCK]])
@@ -119,30 +125,56 @@ def test_money_is_conserved_every_period(city, circuit, small_cells, small_firms
     assert np.all(period[:, layout.O_LEAK:layout.O_LEAK + 8] >= -1e-9)
 
 
-def test_identical_firms_reproduce_the_closed_circuit(city, circuit):
-    """Identical firms, no capacity limits, award shares equal to the analytic ones: steady-state
-    local output, resident income and local tax per unit of outside funding equal the closed
-    form. The tolerance is the 0.5 % claim; the test also checks that its draws are enough,
-    i.e. four standard errors of the draw mean lie inside it."""
+def _consistency_case(city):
+    """Analytic circuit parameters with every channel switched on, and budget cells whose city
+    re-spend pattern the analytic ``city`` spending pattern reproduces (same sectors, same shares)."""
     share = 0.4
+    n = len(city.sectors)
+    amounts = {"F": 3600.0, "N": 2400.0, "G46": 1200.0}
     cells = BudgetCells(
-        categories=("construction", "services", "goods"), category_sectors=("F", "N", "G46"), size_classes=("all",),
-        methods=("open",), annual_amount=np.array([3600.0, 2400.0, 1200.0]).reshape(3, 1, 1),
+        categories=("construction", "services", "goods"), category_sectors=tuple(amounts), size_classes=("all",),
+        methods=("open",), annual_amount=np.array(list(amounts.values())).reshape(3, 1, 1),
         baseline_local_share=np.full((3, 1, 1), share), mean_contract_value=np.full((3, 1, 1), 1.0), size_sigma=0.3,
         credentials_multiple=0.0)
+    city_mix = np.zeros(n)
+    for code, amount in amounts.items():
+        city_mix[city.sectors.index(code)] = amount / sum(amounts.values())
+    rng = np.random.default_rng(5)
+    parameters = CircuitParameters(
+        sectors=city.sectors, resident_wage_share=rng.uniform(0.2, 0.6, n), local_income_tax_rate_on_wages=0.0065,
+        national_tax_rate_on_wages=0.2, local_tax_rate_on_surplus=0.01, national_tax_rate_on_surplus=0.06,
+        local_ownership_share=rng.uniform(0.2, 0.8, n), reinvestment_rate=rng.uniform(0.1, 0.5, n),
+        consumption_propensity=0.72,
+        households=SpendingPattern(rng.dirichlet(np.ones(n)), rng.uniform(0.1, 0.7, n), 0.12, 0.073),
+        city=SpendingPattern(city_mix, np.full(n, share)),
+        investment=SpendingPattern(rng.dirichlet(np.ones(n)), rng.uniform(0.0, 0.5, n), 0.131, 0.074),
+        city_respend_share=0.6, city_transfer_share=0.2)
+    local_spending = city_mix * share  # local awards per unit of outside funding
+    return cells, parameters, local_spending, share
+
+
+def test_identical_firms_reproduce_the_closed_circuit(city):
+    """Identical firms, no capacity limits, award shares equal to the analytic ones: steady-state
+    local output, resident compensation and local tax per unit of outside funding equal
+    :class:`simengine.circuit.Circuit` (the analytic model, same parameters mapped by
+    ``AgentCircuit.from_parameters``) within 0.5 %.
+
+    The tolerance is the claim; the test derives its power: four standard errors of the draw
+    mean (40 draws x 96 steady-state months) must lie inside it, else it fails as underpowered
+    rather than passing by luck."""
+    cells, parameters, local_spending, share = _consistency_case(city)
+    circuit = AgentCircuit.from_parameters(city, parameters)
     firms = identical_firms(city, circuit, firms_per_sector=100, local_share=share)
-    parameters = AgentParameters(capacity_limits=False, entry_backlog_slope=0.0, entry_intercept=5.0, floor_ratio=1.0, pool_size=5,
-                                 floor_spread=0.0, bid_markup=0.0, bid_noise=0.0, depreciation=0.0)
-    ds = simulate(city, circuit, cells, periods=120, seed=11, draws=40, firms=firms, parameters=parameters)
+    behaviour = AgentParameters(capacity_limits=False, entry_backlog_slope=0.0, entry_intercept=5.0, floor_ratio=1.0,
+                                pool_size=5, floor_spread=0.0, bid_markup=0.0, bid_noise=0.0, depreciation=0.0)
+    ds = simulate(city, circuit, cells, periods=120, seed=11, draws=40, firms=firms, parameters=behaviour)
     steady = ds.isel(time=slice(24, None))
     funding = steady["external_funding"].sum("time")
-    expected_output = reference.closed_circuit_output(city, circuit, cells, [share] * 3, monthly_budget=1.0)
-    wage_tax = circuit.local_wage_tax_rate
+    impact = Circuit(city, parameters).impact(local_spending)
     expected = {
-        "local_output": expected_output.sum(),
-        "local_income": ((1 - wage_tax) * city.compensation * circuit.resident_wage_share * expected_output).sum(),
-        "local_tax": ((wage_tax * city.compensation + circuit.local_profit_tax_rate * city.operating_surplus)
-                      * expected_output).sum(),
+        "local_output": float(impact["output"].sum()),
+        "local_income": float(impact["compensation"].sel(residence="resident").sum()),
+        "local_tax": float(impact["city_tax_revenue"]),
     }
     for name, value in expected.items():
         total = steady[name].sum([d for d in steady[name].dims if d in ("time", "sector")])

@@ -4,6 +4,11 @@ Moments: the value-weighted local award share by award method and the mean numbe
 per contract, as a spend analysis of a contract register measures them. The simulated
 moments use common random numbers (the same seed at every trial), so the objective is a
 smooth-enough function of the parameters for Nelder-Mead.
+
+:func:`calibrate_to_register` fits the model to a contract register read by
+:func:`simengine.procurement.read_register`: the register's cells become the budget and its
+local shares by method the targets. Korean registers (and the shipped synthetic one) do not
+record the number of bidders, so only the shares are fitted then.
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
+import xarray as xr
 from scipy.optimize import minimize
 
 from ..errors import DataError
@@ -20,12 +26,20 @@ from ..local_economy import LocalEconomy
 from .cells import METHODS, BudgetCells
 from .circuit import AgentCircuit
 from .model import AgentParameters, simulate
-from .populations import Firms
+from .populations import Firms, generate_firms
 
-__all__ = ["CalibrationTargets", "CalibrationResult", "calibrate", "FITTED_PARAMETERS"]
+__all__ = [
+    "CalibrationTargets", "CalibrationResult", "calibrate", "calibrate_to_register", "register_cells",
+    "FITTED_PARAMETERS", "REGISTER_CATEGORY_SECTORS",
+]
 
 #: Parameters the calibration moves, in this order.
 FITTED_PARAMETERS = ("entry_intercept", "locality_bias", "score_local_weight")
+
+#: Sector (korea-2014 WIOD code) that executes each procurement category of a Korean register:
+#: construction works -> F (construction), services -> N (administrative and support services),
+#: goods -> G46 (wholesale trade: goods are bought from distributors).
+REGISTER_CATEGORY_SECTORS = {"construction": "F", "services": "N", "goods": "G46"}
 
 
 @dataclass(frozen=True)
@@ -55,6 +69,21 @@ class CalibrationTargets:
         return cls({str(k): float(v) for k, v in shares.items()}, bidders)
 
 
+    @classmethod
+    def from_spend(cls, analysis: xr.Dataset) -> CalibrationTargets:
+        """Targets from a spend analysis with a ``method`` dim (:func:`simengine.procurement.spend_analysis`):
+        the value-based local share of every method with awards (``shopping_mall`` -> ``mall``).
+        Registers do not record bidders, so ``bidders_per_contract`` is None."""
+        from .scenario import SCENARIO_METHODS
+
+        if "method" not in analysis.dims:
+            raise DataError("calibration targets need a spend analysis by method: spend_analysis(by=(..., 'method'))")
+        totals = analysis.sel({dim: "all" for dim in analysis.dims if dim != "method"})
+        shares = totals["local_share_value"].drop_sel(method="all").dropna("method")
+        methods = [SCENARIO_METHODS.get(str(m), str(m)) for m in shares["method"].values]
+        return cls({m: float(v) for m, v in zip(methods, shares.values, strict=True)})
+
+
 @dataclass(frozen=True)
 class CalibrationResult:
     """Fitted parameters, the fit report (one row per moment) and the optimiser's outcome."""
@@ -63,6 +92,13 @@ class CalibrationResult:
     report: pd.DataFrame
     objective: float
     converged: bool
+
+    def summary(self) -> str:
+        """The fit report as text: targets against simulated moments, then the fitted parameters."""
+        lines = [self.report.to_string(float_format=lambda v: f"{v:.4f}"), ""]
+        lines += [f"{name} = {getattr(self.parameters, name):.4f}" for name in FITTED_PARAMETERS]
+        lines.append(f"objective = {self.objective:.6g} (sum of squared gaps), converged = {self.converged}")
+        return "\n".join(lines)
 
 
 def _moments(economy, circuit, cells, firms, parameters, targets, periods, draws, seed) -> dict[str, float]:
@@ -127,3 +163,77 @@ def calibrate(
     report = pd.DataFrame({"target": pd.Series(target), "simulated": pd.Series(simulated)})
     report["difference"] = report["simulated"] - report["target"]
     return CalibrationResult(fitted, report, float(outcome.fun), bool(outcome.success))
+
+
+def register_cells(
+    register: pd.DataFrame, *, category_sectors=REGISTER_CATEGORY_SECTORS, unit_scale: float = 1e6
+) -> BudgetCells:
+    """Budget cells with a register's value, contracts and local share per (category, size class, method).
+
+    Parameters
+    ----------
+    register : pandas.DataFrame
+        A register from :func:`simengine.procurement.read_register` (columns ``sector``,
+        ``size_class``, ``method``, ``value``, ``award_weight``, ``is_local``); its ``sector``
+        holds procurement categories.
+    category_sectors : mapping
+        Economy sector code executing each category (default :data:`REGISTER_CATEGORY_SECTORS`).
+    unit_scale : float
+        Currency units per model money unit (1e6: KRW million).
+
+    Returns
+    -------
+    BudgetCells
+        ``annual_amount`` = the register's value (one register = one year), mean contract value
+        = value / awards, baseline local share = the cell's value-based local share (0 where
+        no supplier location is known).
+    """
+    from ..procurement import spend_analysis
+    from .scenario import SCENARIO_METHODS, SIZE_CLASSES
+
+    unknown = sorted(set(register["sector"].astype(str)) - set(category_sectors))
+    if unknown:
+        raise DataError(f"register categories {unknown} have no sector; give category_sectors for them")
+    cube = spend_analysis(register, by=("sector", "size_class", "method")).drop_sel(
+        sector="all", size_class="all", method="all")
+    categories = tuple(str(c) for c in cube["sector"].values)
+    size_classes = tuple(c for c in SIZE_CLASSES if c in cube["size_class"].values)
+    methods = tuple(str(m) for m in cube["method"].values)
+    cube = cube.reindex({"sector": list(categories), "size_class": list(size_classes), "method": list(methods)})
+    value = np.nan_to_num(cube["value"].values) / unit_scale
+    contracts = np.nan_to_num(cube["contracts"].values)
+    return BudgetCells(
+        categories=categories,
+        category_sectors=tuple(category_sectors[c] for c in categories),
+        size_classes=size_classes,
+        methods=tuple(SCENARIO_METHODS.get(m, m) for m in methods),
+        annual_amount=value,
+        baseline_local_share=np.nan_to_num(cube["local_share_value"].values),
+        mean_contract_value=np.divide(value, contracts, out=np.zeros_like(value), where=contracts > 0),
+    )
+
+
+def calibrate_to_register(
+    register: pd.DataFrame,
+    economy: LocalEconomy,
+    circuit: AgentCircuit,
+    *,
+    periods: int = 24,
+    draws: int = 2,
+    seed: int = 0,
+    n_firms: int = 25_000,
+    max_evaluations: int = 60,
+) -> CalibrationResult:
+    """Fit :data:`FITTED_PARAMETERS` to a register's local award shares by method.
+
+    The budget is :func:`register_cells` of the register, the firms
+    :func:`~simengine.agents.generate_firms` (seed ``seed``), the targets
+    :meth:`CalibrationTargets.from_spend` (shares only: a register does not record bidders).
+    """
+    from ..procurement import spend_analysis
+
+    cells = register_cells(register)
+    targets = CalibrationTargets.from_spend(spend_analysis(register, by=("method",)))
+    firms = generate_firms(economy, cells, circuit, n_firms=n_firms, seed=seed)
+    return calibrate(economy, circuit, cells, targets, firms=firms, periods=periods, draws=draws, seed=seed,
+                     max_evaluations=max_evaluations)

@@ -32,7 +32,8 @@ METHODS: dict[str, tuple[int, bool]] = {
 LEVER_KINDS: dict[str, str] = {
     "local_share_target": "target share of award value to local firms, ramped over ramp_periods",
     "set_aside": "threshold: contracts (lots) below it are reserved for local firms (sme_only: local SMEs)",
-    "contract_unbundling": "threshold: contracts above it are split into lots of at most this value",
+    "contract_unbundling": "threshold: contracts above it are split into lots of at most this value; "
+    "admin_cost, scale_penalty: cost per lot (money) and price penalty per lot (default: AgentParameters)",
     "eligibility_relaxation": "value: fraction by which the required track record is lowered",
     "local_contribution_score": "value: extra scoring weight of the local-contribution item",
     "local_coexistence_plan": "value: minimum share of the contract bought from local suppliers",
@@ -167,6 +168,9 @@ class Lever:
         Periods over which ``local_share_target`` ramps from the baseline share.
     sme_only : bool
         ``set_aside`` reserved for local SMEs rather than all local firms.
+    admin_cost, scale_penalty : float, optional
+        ``contract_unbundling``: administrative cost per lot (money) and price penalty per lot
+        (fraction); None takes ``AgentParameters.lot_admin_cost`` / ``lot_scale_penalty``.
     category, size_class, method : str, optional
         Scope.
     """
@@ -177,6 +181,8 @@ class Lever:
     cap: float = math.inf
     ramp_periods: int = 1
     sme_only: bool = False
+    admin_cost: float | None = None
+    scale_penalty: float | None = None
     category: str | None = None
     size_class: str | None = None
     method: str | None = None
@@ -208,7 +214,8 @@ def _scope_mask(cells: BudgetCells, lever: Lever) -> np.ndarray:
 
 
 def lever_arrays(cells: BudgetCells, levers: Sequence[Lever]) -> dict[int, np.ndarray]:
-    """Per-cell lever values keyed by the kernel's cell column (``layout.C_*``)."""
+    """Per-cell lever values keyed by the kernel's cell column (``layout.C_*``); unbundling costs
+    are NaN where no lever sets them (``pack_inputs`` fills in the ``AgentParameters`` defaults)."""
     out = {
         layout.C_SET_ASIDE: np.zeros(cells.shape),
         layout.C_SET_ASIDE_SME: np.zeros(cells.shape),
@@ -221,6 +228,8 @@ def lever_arrays(cells: BudgetCells, levers: Sequence[Lever]) -> dict[int, np.nd
         layout.C_TARGET: np.zeros(cells.shape),
         layout.C_RAMP: np.ones(cells.shape),
         layout.C_SOCIAL_TARGET: np.zeros(cells.shape),
+        layout.C_LOT_ADMIN: np.full(cells.shape, np.nan),
+        layout.C_LOT_PENALTY: np.full(cells.shape, np.nan),
     }
     for lever in levers:
         mask = _scope_mask(cells, lever)
@@ -229,6 +238,9 @@ def lever_arrays(cells: BudgetCells, levers: Sequence[Lever]) -> dict[int, np.nd
             out[layout.C_SET_ASIDE_SME][mask] = float(lever.sme_only)
         elif lever.kind == "contract_unbundling":
             out[layout.C_LOT_THRESHOLD][mask] = lever.threshold
+            for column, value in ((layout.C_LOT_ADMIN, lever.admin_cost), (layout.C_LOT_PENALTY, lever.scale_penalty)):
+                if value is not None:
+                    out[column][mask] = value
         elif lever.kind == "bid_price_preference":
             out[layout.C_PREFERENCE][mask] = lever.value
             out[layout.C_PREFERENCE_CAP][mask] = lever.cap

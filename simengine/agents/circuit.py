@@ -1,8 +1,8 @@
 """Parameters of the local circuit as the agent model uses them.
 
 The names and meanings follow ``simengine.circuit.CircuitParameters`` (the analytic closure);
-:class:`AgentCircuit` is the minimal subset the agent loop needs, per sector where the
-analytic model allows it.
+:class:`AgentCircuit` is the subset the agent loop needs, per sector where the analytic model
+allows it. :meth:`AgentCircuit.from_parameters` maps the analytic parameters onto it.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..circuit import CircuitParameters
 from ..errors import ScenarioError
 from ..local_economy import LocalEconomy
 
@@ -48,13 +49,25 @@ class AgentCircuit:
         Local tax on operating surplus of firms located in the city. Default 0.02.
     local_ownership_share : ndarray (n,)
         Share of local firms' operating surplus owned by residents. Default 0.6.
-    reinvestment_rate : float
+    reinvestment_rate : ndarray (n,)
         Share of locally owned after-tax surplus reinvested (the rest is resident income).
         Default 0.3.
     capital_goods_mix : ndarray (n,)
         Investment spending by product sector, sums to 1. Default uniform.
     capital_local_share : ndarray (n,)
         Share of each capital good bought from local firms. Default 0.2.
+    national_wage_tax_rate, national_profit_tax_rate : float
+        National taxes and social contributions per unit of compensation / operating surplus
+        (leak ``taxes_leaving``). Default 0.
+    city_respend_share : float
+        Share of last month's local tax the city re-spends through procurement (it scales up
+        this month's contracts, so it follows the budget's cells and their award behaviour).
+        Default 1.
+    city_transfer_share : float
+        Share of last month's local tax paid to resident households as transfers; the rest,
+        ``1 - city_respend_share - city_transfer_share``, leaks as ``not_respent``. Default 0.
+    sectors : tuple of str
+        Sector codes the per-sector arrays follow.
     """
 
     resident_wage_share: np.ndarray
@@ -64,9 +77,13 @@ class AgentCircuit:
     local_wage_tax_rate: float
     local_profit_tax_rate: float
     local_ownership_share: np.ndarray
-    reinvestment_rate: float
+    reinvestment_rate: np.ndarray
     capital_goods_mix: np.ndarray
     capital_local_share: np.ndarray
+    national_wage_tax_rate: float = 0.0
+    national_profit_tax_rate: float = 0.0
+    city_respend_share: float = 1.0
+    city_transfer_share: float = 0.0
     sectors: tuple[str, ...] = field(default=())
 
     @classmethod
@@ -81,9 +98,13 @@ class AgentCircuit:
         local_wage_tax_rate: float = 0.01,
         local_profit_tax_rate: float = 0.02,
         local_ownership_share=0.6,
-        reinvestment_rate: float = 0.3,
+        reinvestment_rate=0.3,
         capital_goods_mix=None,
         capital_local_share=0.2,
+        national_wage_tax_rate: float = 0.0,
+        national_profit_tax_rate: float = 0.0,
+        city_respend_share: float = 1.0,
+        city_transfer_share: float = 0.0,
     ) -> AgentCircuit:
         """Circuit parameters for ``economy``'s sectors (scalars broadcast to every sector)."""
         n = len(economy.sectors)
@@ -96,18 +117,77 @@ class AgentCircuit:
             local_wage_tax_rate=float(local_wage_tax_rate),
             local_profit_tax_rate=float(local_profit_tax_rate),
             local_ownership_share=_per_sector("local_ownership_share", local_ownership_share, n),
-            reinvestment_rate=float(reinvestment_rate),
+            reinvestment_rate=_per_sector("reinvestment_rate", reinvestment_rate, n),
             capital_goods_mix=_per_sector("capital_goods_mix", uniform if capital_goods_mix is None else capital_goods_mix, n),
             capital_local_share=_per_sector("capital_local_share", capital_local_share, n),
+            national_wage_tax_rate=float(national_wage_tax_rate),
+            national_profit_tax_rate=float(national_profit_tax_rate),
+            city_respend_share=float(city_respend_share),
+            city_transfer_share=float(city_transfer_share),
             sectors=tuple(economy.sectors),
         )
         circuit.validate()
         return circuit
 
+    @classmethod
+    def from_parameters(cls, economy: LocalEconomy, parameters: CircuitParameters) -> AgentCircuit:
+        """The agent circuit equivalent to the analytic :class:`~simengine.circuit.CircuitParameters`.
+
+        Field mapping (analytic -> agent):
+
+        ==========================================  ==========================================
+        ``resident_wage_share``                     ``resident_wage_share``
+        ``local_income_tax_rate_on_wages``          ``local_wage_tax_rate``
+        ``national_tax_rate_on_wages``              ``national_wage_tax_rate``
+        ``local_tax_rate_on_surplus``               ``local_profit_tax_rate``
+        ``national_tax_rate_on_surplus``            ``national_profit_tax_rate``
+        ``local_ownership_share``                   ``local_ownership_share``
+        ``reinvestment_rate``                       ``reinvestment_rate``
+        ``consumption_propensity``                  ``consumption_propensity``
+        ``households.mix``                          ``consumption_mix``
+        ``households.local_share`` x domestic share ``household_local_share``
+        ``investment.mix``                          ``capital_goods_mix``
+        ``investment.local_share`` x domestic share ``capital_local_share``
+        ``city_respend_share``                      ``city_respend_share``
+        ``city_transfer_share``                     ``city_transfer_share``
+        ==========================================  ==========================================
+
+        The domestic share is ``1 - import_share - product_tax_share`` of the spending pattern,
+        so local purchases per unit spent are the same in both models; the import and
+        product-tax part of household and investment spending leaks in the agent model as
+        ``spending_outside`` / ``other_regions`` instead of ``imports_abroad`` /
+        ``taxes_leaving`` (the total leak is the same). Analytic only: ``city.mix``,
+        ``city.local_share`` and the city's import and tax shares, because the agent city
+        re-spends its tax through the scenario's own budget cells, whose local shares come
+        from award behaviour. Agent only: none of the circuit fields; behaviour lives in
+        :class:`~simengine.agents.AgentParameters` and the firm population.
+        """
+        if tuple(parameters.sectors) != tuple(economy.sectors):
+            raise ScenarioError("circuit parameters were built for different sectors than the economy")
+        households, investment = parameters.households, parameters.investment
+        return cls.for_economy(
+            economy,
+            resident_wage_share=parameters.resident_wage_share,
+            consumption_propensity=parameters.consumption_propensity,
+            consumption_mix=households.mix,
+            household_local_share=households.domestic_share() * households.local_share,
+            local_wage_tax_rate=parameters.local_income_tax_rate_on_wages,
+            local_profit_tax_rate=parameters.local_tax_rate_on_surplus,
+            local_ownership_share=parameters.local_ownership_share,
+            reinvestment_rate=parameters.reinvestment_rate,
+            capital_goods_mix=investment.mix,
+            capital_local_share=investment.domestic_share() * investment.local_share,
+            national_wage_tax_rate=parameters.national_tax_rate_on_wages,
+            national_profit_tax_rate=parameters.national_tax_rate_on_surplus,
+            city_respend_share=parameters.city_respend_share,
+            city_transfer_share=parameters.city_transfer_share,
+        )
+
     def validate(self) -> None:
         """Raise :class:`ScenarioError` unless every share lies in [0, 1] and the mixes sum to 1."""
         for name in ("resident_wage_share", "household_local_share", "local_ownership_share", "capital_local_share",
-                     "consumption_propensity", "local_wage_tax_rate", "local_profit_tax_rate", "reinvestment_rate"):
+                     "consumption_propensity", "local_wage_tax_rate", "local_profit_tax_rate", "reinvestment_rate",
+                     "national_wage_tax_rate", "national_profit_tax_rate", "city_respend_share", "city_transfer_share"):
             value = np.asarray(getattr(self, name))
             if np.any(value < 0) or np.any(value > 1) or not np.all(np.isfinite(value)):
                 raise ScenarioError(f"circuit parameter {name} must lie in [0, 1], got {value}")
@@ -115,3 +195,8 @@ class AgentCircuit:
             value = getattr(self, name)
             if np.any(value < 0) or abs(value.sum() - 1.0) > 1e-9:
                 raise ScenarioError(f"circuit parameter {name} must be non-negative and sum to 1, sums to {value.sum()}")
+        for first, second in (("local_wage_tax_rate", "national_wage_tax_rate"),
+                              ("local_profit_tax_rate", "national_profit_tax_rate"),
+                              ("city_respend_share", "city_transfer_share")):
+            if getattr(self, first) + getattr(self, second) > 1.0:
+                raise ScenarioError(f"circuit parameters {first} + {second} exceed 1")

@@ -6,7 +6,6 @@ label the results.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass, fields
 
@@ -54,7 +53,8 @@ class AgentParameters:
     backlog_months : float
         A firm may hold at most this many months of capacity as backlog.
     lot_admin_cost, lot_scale_penalty : float
-        Unbundling: administrative cost per lot (money) and price penalty per lot (fraction).
+        Unbundling: administrative cost per lot (money) and price penalty per lot (fraction),
+        where a ``contract_unbundling`` lever does not give its own.
     capacity_per_investment, depreciation : float
         Monthly capacity added per unit reinvested; monthly capacity depreciation rate.
     floor_ratio, floor_spread : float
@@ -95,10 +95,12 @@ class AgentParameters:
             layout.P_W_LOCAL: self.score_local_weight, layout.P_W_SOCIAL: self.score_social_weight,
             layout.P_SCORE_TEMPERATURE: self.score_temperature, layout.P_POOL: float(self.pool_size),
             layout.P_CAPACITY_LIMITS: float(self.capacity_limits), layout.P_BACKLOG_MONTHS: self.backlog_months,
-            layout.P_LOT_ADMIN: self.lot_admin_cost, layout.P_LOT_PENALTY: self.lot_scale_penalty,
             layout.P_CAPACITY_PER_INVESTMENT: self.capacity_per_investment, layout.P_DEPRECIATION: self.depreciation,
             layout.P_FLOOR_RATIO: self.floor_ratio, layout.P_FLOOR_SPREAD: self.floor_spread,
             layout.P_WAGE_TAX: circuit.local_wage_tax_rate, layout.P_PROFIT_TAX: circuit.local_profit_tax_rate,
+            layout.P_NATIONAL_WAGE_TAX: circuit.national_wage_tax_rate,
+            layout.P_NATIONAL_PROFIT_TAX: circuit.national_profit_tax_rate,
+            layout.P_CITY_RESPEND: circuit.city_respend_share, layout.P_CITY_TRANSFER: circuit.city_transfer_share,
         }
         params = np.zeros(layout.N_PARAMS)
         for index, value in values.items():
@@ -183,6 +185,9 @@ def pack_inputs(
     cells_float[..., layout.C_RESTRICT_MAX] = cells.restricted_max_value
     for column, values in lever_arrays(cells, levers).items():
         cells_float[..., column] = values
+    for column, default in ((layout.C_LOT_ADMIN, parameters.lot_admin_cost),
+                            (layout.C_LOT_PENALTY, parameters.lot_scale_penalty)):
+        cells_float[..., column] = np.where(np.isnan(cells_float[..., column]), default, cells_float[..., column])
     cells_int = np.zeros((*q_shape, layout.N_CELL_INT), dtype=np.int64)
     for category, code in enumerate(cells.category_sectors):
         if code not in economy.sectors:

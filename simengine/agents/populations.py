@@ -215,7 +215,7 @@ def generate_firms(
         owner_local_share=np.where(is_local, (rng.random(n_firms) < circuit.local_ownership_share[sector]).astype(float), 0.0),
         resident_worker_share=np.where(is_local, _beta_with_mean(rng, circuit.resident_wage_share[sector], 20.0), 0.0),
         local_input_share=np.where(is_local, _beta_with_mean(rng, sector_local_input_share[sector], 20.0), 0.0),
-        reinvestment_rate=_beta_with_mean(rng, np.full(n_firms, circuit.reinvestment_rate), 20.0),
+        reinvestment_rate=_beta_with_mean(rng, circuit.reinvestment_rate[sector], 20.0),
         social_economy=(is_local & (rng.random(n_firms) < social_economy_share)).astype(np.int64),
         sme=sme,
     )
@@ -250,7 +250,7 @@ def identical_firms(
         owner_local_share=np.where(is_local, circuit.local_ownership_share[sector], 0.0),
         resident_worker_share=np.where(is_local, circuit.resident_wage_share[sector], 0.0),
         local_input_share=np.where(is_local, sector_local_input_share[sector], 0.0),
-        reinvestment_rate=np.full(total, circuit.reinvestment_rate),
+        reinvestment_rate=circuit.reinvestment_rate[sector].copy(),
         social_economy=np.zeros(total, dtype=np.int64),
         sme=np.ones(total, dtype=np.int64),
     )

@@ -17,26 +17,130 @@ import numpy as np
 from numba import njit, prange
 
 from .layout import (
-    C_BASE_SHARE, C_COEXISTENCE, C_CREDENTIALS, C_LOCAL_WEIGHT, C_LOT_THRESHOLD, C_MEAN_VALUE,
-    C_PREFERENCE, C_PREFERENCE_CAP, C_RAMP, C_RATE, C_RELAXATION, C_RESTRICT_MAX, C_SET_ASIDE,
-    C_SET_ASIDE_SME, C_SIGMA, C_SOCIAL_TARGET, C_TARGET, CI_RESTRICTED, CI_RULE, CI_SECTOR,
-    E_CAPITAL_LOCAL, E_COMPENSATION, E_CONSUMPTION_LOCAL, E_DOMESTIC_INPUTS, E_IMPORTED,
-    E_LOCAL_INPUTS, E_OTHER_INPUTS, E_SURPLUS, F_COMMUTER_WAGES, F_IMPORTED_INPUTS,
-    F_LOCAL_INPUTS, F_LOCAL_PROFITS, F_OTHER_INPUTS, F_OTHER_REGION_INPUTS, F_OUTSIDE_PROFITS,
-    F_RESIDENT_WAGES, FF_CAPACITY, FF_CREDENTIALS, FF_LOCAL_INPUT_SHARE, FF_MARKET_WEIGHT,
-    FF_OWNER_LOCAL, FF_QUALITY, FF_REINVEST_RATE, FF_RESIDENT_SHARE, FF_UNIT_COST, FI_LOCATION,
-    FI_SECTOR, FI_SME, FI_SOCIAL, H_INCOME_SHARE, H_PROPENSITY, L_COMMUTERS, L_SPENDING_OUTSIDE,
-    L_IMPORTS, L_NONLOCAL_AWARDS, L_OTHER_REGIONS, L_OUTSIDE_OWNERS, L_NOT_RESPENT, L_TAXES_LEAVING,
-    MAX_LOTS, O_ADMIN, O_BIDDERS, O_CONSUMPTION, O_CONTRACTS, O_ESTIMATED, O_EXTERNAL,
-    O_HOUSEHOLD_INCOME, O_LEAK, O_LOCAL_AWARDS, O_PAYMENTS, O_REINVESTMENT, O_SME_AWARDS,
-    O_SOCIAL_AWARDS, O_STOCK, O_TAX, P_BACKLOG_MONTHS, P_BID_NOISE, P_CAPACITY_LIMITS,
-    P_CAPACITY_PER_INVESTMENT, P_DEPRECIATION, P_ENTRY_BACKLOG, P_ENTRY_INTERCEPT,
-    P_ENTRY_PROFIT, P_FLOOR_RATIO, P_FLOOR_SPREAD, P_LOCALITY_BIAS, P_LOT_ADMIN, P_LOT_PENALTY,
-    P_MARKUP, P_POOL, P_PROFIT_TAX, P_SCORE_TEMPERATURE, P_W_LOCAL, P_W_PRICE, P_W_QUALITY,
-    P_W_SOCIAL, P_WAGE_TAX, Q_AWARDED, Q_BIDDERS, Q_CONTRACTS, Q_LOCAL, R_BID, R_CANDIDATE,
-    R_CHOICE, R_COUNT, R_ENTRY, R_SOCIAL, R_TARGET, R_VALUE_1, R_VALUE_2, RULE_FLOOR_LOTTERY,
-    RULE_LOWEST_PRICE, RULE_SCORING, S_DIRECT, S_INDIRECT, S_INDUCED, S_NONLOCAL_AWARDS,
-    S_OUTPUT, S_RESIDENT_WAGES, S_VALUE_ADDED,
+    C_BASE_SHARE,
+    C_COEXISTENCE,
+    C_CREDENTIALS,
+    C_LOCAL_WEIGHT,
+    C_LOT_ADMIN,
+    C_LOT_PENALTY,
+    C_LOT_THRESHOLD,
+    C_MEAN_VALUE,
+    C_PREFERENCE,
+    C_PREFERENCE_CAP,
+    C_RAMP,
+    C_RATE,
+    C_RELAXATION,
+    C_RESTRICT_MAX,
+    C_SET_ASIDE,
+    C_SET_ASIDE_SME,
+    C_SIGMA,
+    C_SOCIAL_TARGET,
+    C_TARGET,
+    CI_RESTRICTED,
+    CI_RULE,
+    CI_SECTOR,
+    E_CAPITAL_LOCAL,
+    E_COMPENSATION,
+    E_CONSUMPTION_LOCAL,
+    E_DOMESTIC_INPUTS,
+    E_IMPORTED,
+    E_LOCAL_INPUTS,
+    E_OTHER_INPUTS,
+    E_SURPLUS,
+    F_COMMUTER_WAGES,
+    F_IMPORTED_INPUTS,
+    F_LOCAL_INPUTS,
+    F_LOCAL_PROFITS,
+    F_OTHER_INPUTS,
+    F_OTHER_REGION_INPUTS,
+    F_OUTSIDE_PROFITS,
+    F_RESIDENT_WAGES,
+    FF_CAPACITY,
+    FF_CREDENTIALS,
+    FF_LOCAL_INPUT_SHARE,
+    FF_MARKET_WEIGHT,
+    FF_OWNER_LOCAL,
+    FF_QUALITY,
+    FF_REINVEST_RATE,
+    FF_RESIDENT_SHARE,
+    FF_UNIT_COST,
+    FI_LOCATION,
+    FI_SECTOR,
+    FI_SME,
+    FI_SOCIAL,
+    H_INCOME_SHARE,
+    H_PROPENSITY,
+    L_COMMUTERS,
+    L_IMPORTS,
+    L_NONLOCAL_AWARDS,
+    L_NOT_RESPENT,
+    L_OTHER_REGIONS,
+    L_OUTSIDE_OWNERS,
+    L_SPENDING_OUTSIDE,
+    L_TAXES_LEAVING,
+    MAX_LOTS,
+    O_ADMIN,
+    O_BIDDERS,
+    O_CONSUMPTION,
+    O_CONTRACTS,
+    O_ESTIMATED,
+    O_EXTERNAL,
+    O_HOUSEHOLD_INCOME,
+    O_LEAK,
+    O_LOCAL_AWARDS,
+    O_PAYMENTS,
+    O_REINVESTMENT,
+    O_SME_AWARDS,
+    O_SOCIAL_AWARDS,
+    O_STOCK,
+    O_TAX,
+    P_BACKLOG_MONTHS,
+    P_BID_NOISE,
+    P_CAPACITY_LIMITS,
+    P_CAPACITY_PER_INVESTMENT,
+    P_CITY_RESPEND,
+    P_CITY_TRANSFER,
+    P_DEPRECIATION,
+    P_ENTRY_BACKLOG,
+    P_ENTRY_INTERCEPT,
+    P_ENTRY_PROFIT,
+    P_FLOOR_RATIO,
+    P_FLOOR_SPREAD,
+    P_LOCALITY_BIAS,
+    P_MARKUP,
+    P_NATIONAL_PROFIT_TAX,
+    P_NATIONAL_WAGE_TAX,
+    P_POOL,
+    P_PROFIT_TAX,
+    P_SCORE_TEMPERATURE,
+    P_W_LOCAL,
+    P_W_PRICE,
+    P_W_QUALITY,
+    P_W_SOCIAL,
+    P_WAGE_TAX,
+    Q_AWARDED,
+    Q_BIDDERS,
+    Q_CONTRACTS,
+    Q_LOCAL,
+    R_BID,
+    R_CANDIDATE,
+    R_CHOICE,
+    R_COUNT,
+    R_ENTRY,
+    R_SOCIAL,
+    R_TARGET,
+    R_VALUE_1,
+    R_VALUE_2,
+    RULE_FLOOR_LOTTERY,
+    RULE_LOWEST_PRICE,
+    RULE_SCORING,
+    S_DIRECT,
+    S_INDIRECT,
+    S_INDUCED,
+    S_NONLOCAL_AWARDS,
+    S_OUTPUT,
+    S_RESIDENT_WAGES,
+    S_VALUE_ADDED,
 )
 
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
@@ -283,13 +387,18 @@ def _run_periods(key, periods, firm_float, firm_int, sector_start, local_purchas
     capital_local_total = economy[E_CAPITAL_LOCAL].sum()
     wage_tax = params[P_WAGE_TAX]
     profit_tax = params[P_PROFIT_TAX]
+    net_wage_rate = 1.0 - wage_tax - params[P_NATIONAL_WAGE_TAX]
+    net_surplus_rate = 1.0 - profit_tax - params[P_NATIONAL_PROFIT_TAX]
     tax_pending = 0.0
     n_contracts_total = 0
     for t in range(periods):
         row = out_period[t]
         sector_row = out_sector[t]
-        scale = 1.0 + tax_pending / expected_budget if expected_budget > 0.0 else 1.0
-        tax_used = tax_pending
+        # last period's local tax: re-spent through procurement, paid out as transfers, or kept
+        tax_used = params[P_CITY_RESPEND] * tax_pending
+        transfers = params[P_CITY_TRANSFER] * tax_pending
+        row[O_LEAK + L_NOT_RESPENT] += tax_pending - tax_used - transfers
+        scale = 1.0 + tax_used / expected_budget if expected_budget > 0.0 else 1.0
         tax_pending = 0.0
         item = 0
         # 1. contracts: draw, reserve, unbundle, award
@@ -316,8 +425,8 @@ def _run_periods(key, periods, firm_float, firm_int, sector_start, local_purchas
                 threshold = cells_float[q, C_LOT_THRESHOLD]
                 if threshold > 0.0 and v > threshold:
                     n_lots = min(int(math.ceil(v / threshold)), MAX_LOTS)
-                    lot_value = v / n_lots * (1.0 + params[P_LOT_PENALTY])
-                    row[O_ADMIN] += n_lots * params[P_LOT_ADMIN]
+                    lot_value = v / n_lots * (1.0 + cells_float[q, C_LOT_PENALTY])
+                    row[O_ADMIN] += n_lots * cells_float[q, C_LOT_ADMIN]
                 for lot in range(n_lots):
                     lot_item = item * MAX_LOTS + lot
                     set_aside = lot_value < cells_float[q, C_SET_ASIDE]
@@ -354,7 +463,7 @@ def _run_periods(key, periods, firm_float, firm_int, sector_start, local_purchas
         # 2. execution by local firms: backlog (direct) and market demand (indirect, induced)
         purchases_indirect[:] = 0.0
         purchases_induced[:] = 0.0
-        household_income = 0.0
+        household_income = transfers
         investment = 0.0
         for s in range(n_sectors):
             if sector_local_weight[s] <= 0.0:
@@ -393,15 +502,18 @@ def _run_periods(key, periods, firm_float, firm_int, sector_start, local_purchas
             row[O_LEAK + L_TAXES_LEAVING] += economy[E_OTHER_INPUTS, s] * y
             wages = economy[E_COMPENSATION, s] * y
             resident_share = firm_float[f, FF_RESIDENT_SHARE]
+            # local wage tax at the workplace on all wages, national taxes leave, then the split
             row[O_TAX] += wage_tax * wages
             tax_pending += wage_tax * wages
-            resident_wages = (1.0 - wage_tax) * wages * resident_share
+            net_wages = net_wage_rate * wages
+            resident_wages = net_wages * resident_share
             household_income += resident_wages
-            row[O_LEAK + L_COMMUTERS] += (1.0 - wage_tax) * wages - resident_wages
+            row[O_LEAK + L_COMMUTERS] += net_wages - resident_wages
             surplus = economy[E_SURPLUS, s] * y
             row[O_TAX] += profit_tax * surplus
             tax_pending += profit_tax * surplus
-            after_tax = (1.0 - profit_tax) * surplus
+            row[O_LEAK + L_TAXES_LEAVING] += params[P_NATIONAL_WAGE_TAX] * wages + params[P_NATIONAL_PROFIT_TAX] * surplus
+            after_tax = net_surplus_rate * surplus
             owner_share = firm_float[f, FF_OWNER_LOCAL]
             reinvested = owner_share * after_tax * firm_float[f, FF_REINVEST_RATE]
             investment += reinvested
@@ -410,7 +522,7 @@ def _run_periods(key, periods, firm_float, firm_int, sector_start, local_purchas
             row[O_LEAK + L_OUTSIDE_OWNERS] += (1.0 - owner_share) * after_tax
             sector_row[S_OUTPUT, s] += y
             sector_row[S_VALUE_ADDED, s] += wages + surplus
-            sector_row[S_RESIDENT_WAGES, s] += resident_wages
+            sector_row[S_RESIDENT_WAGES, s] += wages * resident_share
             sector_row[S_DIRECT, s] += executed
             sector_row[S_INDIRECT, s] += y_indirect
             sector_row[S_INDUCED, s] += y_induced

@@ -109,6 +109,19 @@ class ScenarioInfo(_Table):
     )
     start_year: Year = Field(description="First simulated year; levers start here unless they say otherwise.")
     horizon: int = Field(default=1, ge=1, le=100, description="Number of simulated years.")
+    draws: int = Field(
+        default=20,
+        ge=1,
+        le=100_000,
+        description="Agent mode: Monte Carlo draws (results gain a `draw` dimension when above 1). "
+        "Default 20; ignored in analytic mode.",
+    )
+    seed: int = Field(
+        default=0,
+        ge=0,
+        le=2**63 - 1,
+        description="Agent mode: root seed of the firm population and of the draws. Default 0; ignored in analytic mode.",
+    )
 
     @property
     def years(self) -> range:
