@@ -54,11 +54,11 @@ SCENARIO_COLOURS = ("#264653", "#e76f51", "#2a9d8f", "#f4a261", "#6d597a", "#e9c
 #: Horizontal positions of the flow diagram's columns (fractions of the panel width): budget,
 #: awards, first-round accounts, destinations. The steps leave room for the labels that sit to
 #: the right of the awards, accounts and destinations (and to the left of the budget).
-SANKEY_COLUMNS = (0.09, 0.26, 0.49, 0.75)
+SANKEY_COLUMNS = (0.13, 0.245, 0.455, 0.725)
 #: Width of a node bar (fraction of the panel width) and gap between stacked nodes (share of budget).
 SANKEY_NODE, SANKEY_GAP = 0.012, 0.03
 #: Font size of the flow labels and the height of a two-line label with its padding (points).
-SANKEY_FONT_PT, SANKEY_LABEL_PT = 8, 22.0
+SANKEY_FONT_PT, SANKEY_LABEL_PT = 10, 27.0
 #: Sectors shown by name in the sector chart; the rest are summed into one bar.
 TOP_SECTORS = 12
 
@@ -238,7 +238,7 @@ def _sankey(ax, flows: dict[str, float], labels: Labels, title: str) -> None:
     ax.set_xlim(0, 1)
     ax.set_ylim(-0.01 * span, 1.01 * span)
     ax.set_axis_off()
-    ax.set_title(title, fontsize=10)
+    ax.set_title(title, fontsize=11)
 
 
 def flow_figure(data: ReportData, scenario: str, labels: Labels) -> Figure:
@@ -247,7 +247,7 @@ def flow_figure(data: ReportData, scenario: str, labels: Labels) -> Figure:
     flows = _mean_over_draws(data.results["flows"])
     with _style():
         figure = Figure(figsize=(6.4 * len(shown), 5.0))
-        figure.subplots_adjust(left=0.01, right=0.99, top=0.93, bottom=0.02, wspace=0.04)
+        figure.subplots_adjust(left=0.005, right=0.995, top=0.93, bottom=0.02, wspace=0.03)
         for ax, name in zip(figure.subplots(1, len(shown), squeeze=False)[0], shown, strict=True):
             values = {
                 str(a): float(v) for a, v in zip(flows["account"].values, flows.sel(scenario=name).values, strict=True)

@@ -147,23 +147,26 @@ def _setting_words(key: str, value, labels: Labels) -> str:
     if key == "sector":
         return labels.sector(value)
     if isinstance(value, Mapping) and {"amount", "unit"} <= set(value):
-        return f"{float(value['amount']):,g} {value['unit']}"
+        return f"{float(value['amount']):,.12g} {value['unit']}"
     if isinstance(value, list | tuple):
         return ", ".join(str(item) for item in value)
     if isinstance(value, float):
-        return f"{value:g}"
+        return f"{value:,.12g}"
     if isinstance(value, int) and not isinstance(value, bool):
         return f"{value:,}"
     return str(value)
 
 
 def _lever_words(lever: Mapping, labels: Labels) -> str:
+    """``Kind (its label): setting value, ...``; the scenario file's own ``label`` leads."""
     settings = [
         f"{labels('lever_settings', key)} {_setting_words(key, value, labels)}"
         for key, value in lever.items()
-        if key != "kind"
+        if key not in ("kind", "label")
     ]
     words = labels("levers", lever["kind"])
+    if lever.get("label"):
+        words = f"{words} ({lever['label']})"
     return f"{words}: {', '.join(settings)}" if settings else words
 
 
