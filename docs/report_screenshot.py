@@ -1,7 +1,9 @@
-"""Rebuild docs/report_screenshot.png: the report of a synthetic three-scenario comparison.
+"""Rebuild docs/report_screenshot.png from the README's main job (the real Gwangmyeong batch).
 
-Run from the repository root: ``python docs/report_screenshot.py`` (needs chromium). The
-numbers are synthetic (tests/factories.py); the README's main-job command writes the real one.
+Run from the repository root: ``python docs/report_screenshot.py`` (needs chromium). It runs
+``simengine batch scenarios/batch_gwangmyeong.toml ... --report``, hides every part of the page
+except the title, the headline table and the first pair of flow diagrams (a crop of the real
+report), screenshots it at the README's width (about 900 px) and trims the blank margin below.
 """
 
 from __future__ import annotations
@@ -11,45 +13,35 @@ import sys
 import tempfile
 from pathlib import Path
 
-import xarray as xr
+from PIL import Image, ImageChops
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
-
-from factories import synthetic_result  # noqa: E402
-
-from simengine.report import write_report  # noqa: E402
-
-LEVERS = {
-    "construction-local60": {
-        "title": "Construction: local award share 40% -> 60%",
-        "levers": [{"kind": "local_share_target", "sector": "F", "target": 0.6, "ramp_years": 2}],
-    },
-    "set-aside": {
-        "title": "Small construction lots reserved for local firms",
-        "levers": [
-            {"kind": "set_aside", "sector": "F", "max_contract_value": 200_000_000, "reserved_for": ["local_sme"]}
-        ],
-    },
-}
+OUTPUT = ROOT / "docs" / "report_screenshot.png"
+#: Parts of the page left out of the crop.
+HIDDEN = (
+    "#summary > h3:nth-of-type(1), ul.scenarios, #summary > h3:nth-of-type(3), dl.provenance, "
+    "#flows figure.chart ~ figure.chart, #sectors, #comparison, #time-paths"
+)
 
 if __name__ == "__main__":
-    settings = dict(periods=12, time_unit="month", draws=20)
-    batch = xr.concat(
-        [
-            synthetic_result("baseline", **settings),
-            synthetic_result("construction-local60", seed=1, local_share=0.7, cost_premium=10.0, **settings),
-            synthetic_result("set-aside", seed=2, local_share=0.65, cost_premium=5.0, **settings),
-        ],
-        dim="scenario",
-    )
     with tempfile.TemporaryDirectory() as folder:
         page = Path(folder) / "report.html"
-        write_report(batch, page, descriptions=LEVERS)
         subprocess.run(
-            ["chromium", "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--no-first-run",
-             f"--user-data-dir={folder}/profile", "--window-size=1200,1900",
-             f"--screenshot={ROOT / 'docs' / 'report_screenshot.png'}", page.as_uri()],
+            [sys.executable, "-c", "from cli import main; main()", "batch", "scenarios/batch_gwangmyeong.toml",
+             "-o", f"{folder}/gwangmyeong.nc", "--report", str(page)],
+            check=True, capture_output=True, cwd=ROOT,
+        )  # fmt: skip
+        html = page.read_text(encoding="utf-8")
+        page.write_text(html.replace("</style>", f"{HIDDEN} {{ display: none; }}</style>", 1), encoding="utf-8")
+        shot = Path(folder) / "shot.png"
+        subprocess.run(
+            ["chromium", "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+             "--disable-background-networking", "--disable-component-update", "--disable-sync",
+             "--hide-scrollbars", f"--user-data-dir={folder}/profile", "--window-size=960,2400", "--force-device-scale-factor=2",
+             f"--screenshot={shot}", page.as_uri()],
             check=True, capture_output=True,
         )  # fmt: skip
-    print(f"wrote {ROOT / 'docs' / 'report_screenshot.png'}")
+        image = Image.open(shot).convert("RGB")
+        content = ImageChops.difference(image, Image.new("RGB", image.size, "white")).getbbox()
+        image.crop((0, 0, image.width, min(image.height, content[3] + 48))).save(OUTPUT, optimize=True)
+    print(f"wrote {OUTPUT}")

@@ -10,6 +10,7 @@ Dataset attributes ``scenario_title`` and ``scenario_levers`` (JSON list).
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -19,7 +20,7 @@ import xarray as xr
 from ..errors import DataError
 from ..results import check_result, compare
 
-__all__ = ["ReportData", "report_data"]
+__all__ = ["ReportData", "ScenarioGroup", "lever_settings", "report_data", "scenario_groups", "shown_scenarios"]
 
 #: Percentiles of the Monte Carlo uncertainty bands (percent).
 BAND_PERCENTILES = (5.0, 95.0)
@@ -150,3 +151,102 @@ def report_data(
     if unknown:
         raise DataError(f"scenario descriptions name scenarios {unknown} that are not in the results {scenarios}")
     return ReportData(combined, table, _uncertainty_bands(combined, table.attrs["baseline"]), found)
+
+
+#: Scenario ids of sweep variants: ``<base id>-sweepNNNN`` (as written by the batch runner).
+SWEEP_ID = re.compile(r"^(?P<base>.+)-sweep\d+$")
+#: Scenarios besides the baseline whose flows and sectors are drawn when there are many.
+SHOWN_SCENARIOS = 3
+
+
+def _flat_settings(lever: Mapping, prefix: str) -> dict[str, object]:
+    """``{"lever[i].key": value}`` of one lever, nested tables flattened with dots (lists kept whole)."""
+    flat: dict[str, object] = {}
+    for key, value in lever.items():
+        path = f"{prefix}.{key}"
+        if isinstance(value, Mapping):
+            flat.update(_flat_settings(value, path))
+        else:
+            flat[path] = value
+    return flat
+
+
+def lever_settings(levers: Sequence[Mapping]) -> dict[str, object]:
+    """Every setting of a scenario's levers by path, e.g. ``{"lever[0].target": 0.6, ...}``."""
+    flat: dict[str, object] = {}
+    for position, lever in enumerate(levers):
+        flat.update(_flat_settings(lever, f"lever[{position}]"))
+    return flat
+
+
+@dataclass(frozen=True)
+class ScenarioGroup:
+    """A named scenario and its variants (levers that differ from it only in values).
+
+    Attributes
+    ----------
+    base : str
+        The named scenario, described in full.
+    variants : tuple of str
+        Scenarios ``<base>-sweepNNNN``, or with the base's title, whose levers have the same
+        kinds and settings as the base's and differ only in values.
+    differing : tuple of str
+        Setting paths (``lever[i].key``) whose values differ within the group, in lever order.
+    """
+
+    base: str
+    variants: tuple[str, ...] = ()
+    differing: tuple[str, ...] = ()
+
+
+def scenario_groups(data: ReportData) -> list[ScenarioGroup]:
+    """The scenarios in batch order, sweep variants grouped under their base scenario.
+
+    A scenario is a variant of an earlier scenario ``B`` if its levers have the same kinds and
+    setting paths as ``B``'s and either its id is ``B-sweepNNNN`` or its title equals ``B``'s.
+    The baseline is never a variant.
+    """
+    groups: dict[str, list[str]] = {}
+    settings = {s: lever_settings(data.descriptions.get(s, {}).get("levers", [])) for s in data.scenarios}
+    titles = {s: data.descriptions.get(s, {}).get("title", "") for s in data.scenarios}
+    for scenario in data.scenarios:
+        match = SWEEP_ID.match(scenario)
+        base = next(
+            (
+                b
+                for b in groups
+                if b != data.baseline
+                and scenario != data.baseline
+                and settings[b].keys() == settings[scenario].keys()
+                and ((match is not None and match["base"] == b) or (titles[b] and titles[b] == titles[scenario]))
+            ),
+            None,
+        )
+        if base is None:
+            groups[scenario] = []
+        else:
+            groups[base].append(scenario)
+    result = []
+    for base, variants in groups.items():
+        members = [base, *variants]
+        differing = tuple(
+            path for path in settings[base] if len({json.dumps(settings[m][path], sort_keys=True) for m in members}) > 1
+        )
+        result.append(ScenarioGroup(base, tuple(variants), differing))
+    return result
+
+
+def shown_scenarios(data: ReportData, limit: int = SHOWN_SCENARIOS) -> list[str]:
+    """The scenarios drawn in the flow and sector charts: the baseline, then at most ``limit``
+    others, best rank first, one per :func:`scenario_groups` group (its best-ranked member)."""
+    group_of = {member: group.base for group in scenario_groups(data) for member in (group.base, *group.variants)}
+    ranked = sorted(
+        (s for s in data.scenarios if s != data.baseline), key=lambda s: int(data.table["rank"].sel(scenario=s))
+    )
+    shown: list[str] = []
+    for scenario in ranked:
+        if len(shown) == limit:
+            break
+        if all(group_of[other] != group_of[scenario] for other in shown):
+            shown.append(scenario)
+    return [data.baseline, *shown]

@@ -20,7 +20,7 @@ from matplotlib.patches import PathPatch, Rectangle
 from matplotlib.path import Path as MplPath
 
 from ..io import atomic_path
-from .content import ReportData
+from .content import ReportData, shown_scenarios
 from .fonts import matplotlib_font_family
 from .labels import Labels
 
@@ -51,9 +51,14 @@ LEAK_COLOURS = {
 }
 EFFECT_COLOURS = {"direct": "#264653", "indirect": "#2a9d8f", "induced": "#e9c46a"}
 SCENARIO_COLOURS = ("#264653", "#e76f51", "#2a9d8f", "#f4a261", "#6d597a", "#e9c46a", "#8d99ae", "#b5838d")
-#: Horizontal positions of the flow diagram's columns: budget, awards, accounts, destinations
-#: (the wider last step leaves room for the accounts' labels).
-SANKEY_COLUMNS = (0.0, 1.0, 2.0, 4.0)
+#: Horizontal positions of the flow diagram's columns (fractions of the panel width): budget,
+#: awards, first-round accounts, destinations. The steps leave room for the labels that sit to
+#: the right of the awards, accounts and destinations (and to the left of the budget).
+SANKEY_COLUMNS = (0.13, 0.245, 0.455, 0.725)
+#: Width of a node bar (fraction of the panel width) and gap between stacked nodes (share of budget).
+SANKEY_NODE, SANKEY_GAP = 0.012, 0.03
+#: Font size of the flow labels and the height of a two-line label with its padding (points).
+SANKEY_FONT_PT, SANKEY_LABEL_PT = 10, 27.0
 #: Sectors shown by name in the sector chart; the rest are summed into one bar.
 TOP_SECTORS = 12
 
@@ -110,91 +115,130 @@ def _band(ax, x0, y0, x1, y1, height, colour):
     ax.add_patch(PathPatch(MplPath(vertices, codes), facecolor=colour, edgecolor="none", alpha=0.45))
 
 
-def _sankey(ax, flows: dict[str, float], labels: Labels, title: str) -> None:
-    """Draw the first-round flow of one won of procurement on ``ax``."""
-    gap, width = 0.045, 0.05
-    top = 1 + gap * (len(FLOW_DESTINATIONS) - 1)
-    destination_value: dict[str, float] = {"local_circuit": 0.0}
-    for account, destination in FLOW_DESTINATIONS.items():
-        destination_value[destination] = destination_value.get(destination, 0.0) + flows[account]
-    destination_value["nonlocal_awards"] = flows["nonlocal_awards"]
-    columns = [
+def _spread(centres: list[float], spacing: float, low: float, high: float) -> list[float]:
+    """Label centres (top to bottom) moved apart to at least ``spacing``, kept within [low, high]
+    where they fit; each moves as little as a top-down then bottom-up pass allows."""
+    placed = []
+    for centre in centres:
+        placed.append(min(centre, high) if not placed else min(centre, placed[-1] - spacing))
+    for position in range(len(placed) - 1, -1, -1):
+        floor = low if position == len(placed) - 1 else placed[position + 1] + spacing
+        placed[position] = max(placed[position], floor)
+    return placed
+
+
+def _sankey_columns(flows: dict[str, float], labels: Labels) -> list[list[tuple[str, float, str, str]]]:
+    """Nodes ``(key, value, label, colour)`` of the four columns, top to bottom; a label of ""
+    marks the non-local awards passing through the accounts' column (drawn as a band only)."""
+    destinations = list(dict.fromkeys(FLOW_DESTINATIONS.values()))
+    accounts = sorted(FLOW_DESTINATIONS, key=lambda account: destinations.index(FLOW_DESTINATIONS[account]))
+    totals = {name: sum(flows[a] for a in accounts if FLOW_DESTINATIONS[a] == name) for name in destinations}
+    totals["nonlocal_awards"] = flows["nonlocal_awards"]
+
+    def colour(destination: str) -> str:
+        return LOCAL_COLOUR if destination == "local_circuit" else LEAK_COLOURS[destination]
+
+    return [
         [("budget", 1.0, labels.ui("budget"), "#264653")],
         [
             ("local_awards", flows["local_awards"], labels.ui("local_awards"), LOCAL_COLOUR),
-            (
-                "nonlocal_awards",
-                flows["nonlocal_awards"],
-                labels.ui("nonlocal_awards"),
-                LEAK_COLOURS["nonlocal_awards"],
-            ),
+            ("nonlocal_awards", flows["nonlocal_awards"], labels.ui("nonlocal_awards"), colour("nonlocal_awards")),
         ],
         [
-            (
-                account,
-                flows[account],
-                labels("accounts", account),
-                LOCAL_COLOUR if destination == "local_circuit" else LEAK_COLOURS[destination],
-            )
-            for account, destination in sorted(FLOW_DESTINATIONS.items(), key=lambda item: item[1] != "local_circuit")
+            *((a, flows[a], labels("accounts", a), colour(FLOW_DESTINATIONS[a])) for a in accounts),
+            ("via:nonlocal_awards", flows["nonlocal_awards"], "", colour("nonlocal_awards")),
         ],
         [
             (
                 f"to:{name}",
                 value,
                 labels.ui(name) if name == "local_circuit" else labels("channels", name),
-                LOCAL_COLOUR if name == "local_circuit" else LEAK_COLOURS[name],
+                colour(name),
             )
-            for name, value in destination_value.items()
+            for name, value in totals.items()
         ],
     ]
+
+
+def _sankey(ax, flows: dict[str, float], labels: Labels, title: str) -> None:
+    """Draw the first round of one won of procurement on ``ax``, read left to right: budget,
+    local and non-local awards, first-round accounts, then the local circuit or a leakage channel.
+
+    Node heights are shares of the budget on one scale for all columns; each column is stacked
+    with :data:`SANKEY_GAP` between nodes and centred, so nodes never overlap. Labels (name and
+    share on two lines) sit beside their node and are moved apart, with a leader line, where
+    small nodes lie closer than a label's height.
+    """
+    columns = _sankey_columns(flows, labels)
+    shown_columns = [[node for node in column if node[1] > 0] for column in columns]
+    heights = [sum(node[1] for node in column) + SANKEY_GAP * (len(column) - 1) for column in shown_columns]
+    span = max(heights)
+    figure_height_pt = ax.figure.get_figheight() * 72
+    label_height = SANKEY_LABEL_PT / (ax.get_position().height * figure_height_pt) * span
     tops: dict[str, float] = {}
-    for x, column in zip(SANKEY_COLUMNS, columns, strict=True):
-        shown = [node for node in column if node[1] > 0]
-        spare = top - (sum(node[1] for node in shown) + gap * (len(shown) - 1))
-        y = top - spare / 2
-        for key, value, text, colour in shown:
-            ax.add_patch(Rectangle((x - width / 2, y - value), width, value, facecolor=colour, edgecolor="none"))
+    for column_index, (x, column, height) in enumerate(zip(SANKEY_COLUMNS, shown_columns, heights, strict=True)):
+        y = span - (span - height) / 2
+        centres, texts = [], []
+        for key, value, text, colour in column:
             tops[key] = y
-            anchor = "right" if x == 0 else "left"
+            if text:
+                ax.add_patch(
+                    Rectangle((x - SANKEY_NODE / 2, y - value), SANKEY_NODE, value, facecolor=colour, edgecolor="none")
+                )
+                centres.append(y - value / 2)
+                texts.append(f"{text}\n{value:.1%}")
+            y -= value + SANKEY_GAP
+        side = -1 if column_index == 0 else 1
+        label_x = x + side * (SANKEY_NODE / 2 + 0.012)
+        placed = _spread(centres, label_height, label_height / 2, span - label_height / 2)
+        for centre, at, text in zip(centres, placed, texts, strict=True):
+            if abs(at - centre) > 1e-9:
+                ax.plot([x + side * SANKEY_NODE / 2, label_x], [centre, at], color="#51606b", linewidth=0.6)
             ax.text(
-                x + (-1 if x == 0 else 1) * (width / 2 + 0.02),
-                y - value / 2,
-                f"{text} {value:.1%}",
-                ha=anchor,
+                label_x,
+                at,
+                text,
+                ha="right" if side < 0 else "left",
                 va="center",
-                fontsize=8,
-                bbox={"facecolor": "white", "alpha": 0.7, "edgecolor": "none", "pad": 0.5},
+                fontsize=SANKEY_FONT_PT,
+                linespacing=1.05,
+                bbox={"facecolor": "white", "alpha": 0.8, "edgecolor": "none", "pad": 0.3},
             )
-            y -= value + gap
     out_offset = dict.fromkeys(tops, 0.0)
     in_offset = dict.fromkeys(tops, 0.0)
     links = [
-        ("budget", "local_awards", flows["local_awards"], LOCAL_COLOUR, 0, 1),
-        ("budget", "nonlocal_awards", flows["nonlocal_awards"], LEAK_COLOURS["nonlocal_awards"], 0, 1),
-        ("nonlocal_awards", "to:nonlocal_awards", flows["nonlocal_awards"], LEAK_COLOURS["nonlocal_awards"], 1, 3),
+        ("budget", "local_awards", 0),
+        ("budget", "nonlocal_awards", 0),
+        *(("local_awards", key, 1) for key in FLOW_DESTINATIONS),
+        ("nonlocal_awards", "via:nonlocal_awards", 1),
+        *((key, f"to:{destination}", 2) for key, destination in FLOW_DESTINATIONS.items()),
+        ("via:nonlocal_awards", "to:nonlocal_awards", 2),
     ]
-    for key, _, _, colour in columns[2]:
-        links.append(("local_awards", key, flows[key], colour, 1, 2))
-        links.append((key, f"to:{FLOW_DESTINATIONS[key]}", flows[key], colour, 2, 3))
-    for source, target, value, colour, x0, x1 in links:
+    values = {key: (value, colour) for column in columns for key, value, _, colour in column}
+    order = {key: position for column in columns for position, (key, *_rest) in enumerate(column)}
+    links.sort(key=lambda link: (link[2], order[link[1]], order[link[0]]))
+    for source, target, column_index in links:
+        value = values[target][0] if column_index < 2 else values[source][0]
+        colour = values[target][1] if column_index < 2 else values[source][1]
         if value <= 0:
             continue
+        through = 0.0 if target == "via:nonlocal_awards" else SANKEY_NODE / 2
+        start = 0.0 if source == "via:nonlocal_awards" else SANKEY_NODE / 2
         _band(
             ax,
-            SANKEY_COLUMNS[x0] + width / 2,
+            SANKEY_COLUMNS[column_index] + start,
             tops[source] - out_offset[source],
-            SANKEY_COLUMNS[x1] - width / 2,
+            SANKEY_COLUMNS[column_index + 1] - through,
             tops[target] - in_offset[target],
             value,
             colour,
         )
         out_offset[source] += value
         in_offset[target] += value
-    ax.set_xlim(-0.9, SANKEY_COLUMNS[-1] + 1.8)
-    ax.set_ylim(-0.02, top + 0.02)
+    ax.set_xlim(0, 1)
+    ax.set_ylim(-0.01 * span, 1.01 * span)
     ax.set_axis_off()
-    ax.set_title(title, fontsize=10)
+    ax.set_title(title, fontsize=11)
 
 
 def flow_figure(data: ReportData, scenario: str, labels: Labels) -> Figure:
@@ -202,7 +246,8 @@ def flow_figure(data: ReportData, scenario: str, labels: Labels) -> Figure:
     shown = [data.baseline] if scenario == data.baseline else [data.baseline, scenario]
     flows = _mean_over_draws(data.results["flows"])
     with _style():
-        figure = Figure(figsize=(6.2 * len(shown), 4.8), layout="constrained")
+        figure = Figure(figsize=(6.4 * len(shown), 5.0))
+        figure.subplots_adjust(left=0.005, right=0.995, top=0.93, bottom=0.02, wspace=0.03)
         for ax, name in zip(figure.subplots(1, len(shown), squeeze=False)[0], shown, strict=True):
             values = {
                 str(a): float(v) for a, v in zip(flows["account"].values, flows.sel(scenario=name).values, strict=True)
@@ -212,20 +257,22 @@ def flow_figure(data: ReportData, scenario: str, labels: Labels) -> Figure:
 
 
 def sector_figure(data: ReportData, labels: Labels) -> Figure:
-    """Local output by sector, stacked direct / indirect / induced, one panel per scenario."""
-    effects = _mean_over_draws(data.results["output_effects"]).sel(effect=list(EFFECT_COLOURS))
+    """Local output by sector, stacked direct / indirect / induced, one panel per scenario of
+    :func:`~simengine.report.content.shown_scenarios` (the baseline and the best-ranked others)."""
+    scenarios = shown_scenarios(data)
+    effects = _mean_over_draws(data.results["output_effects"]).sel(effect=list(EFFECT_COLOURS), scenario=scenarios)
     order = effects.sum("effect").max("scenario").to_series().sort_values(ascending=False).index
     top, rest = list(order[:TOP_SECTORS]), list(order[TOP_SECTORS:])
     names = [labels.sector(code) for code in top]
     if rest:
         names.append(f"+{len(rest)}")
-    n = len(data.scenarios)
-    ncols = min(n, 3)
+    n = len(scenarios)
+    ncols = min(n, 2 if n == 4 else 3)
     nrows = -(-n // ncols)
     with _style():
         figure = Figure(figsize=(4.2 * ncols + 1.5, (0.32 * len(names) + 1.1) * nrows), layout="constrained")
         axes = figure.subplots(nrows, ncols, squeeze=False, sharey=True, sharex=True)
-        for ax, scenario in zip(axes.flat, data.scenarios, strict=False):
+        for ax, scenario in zip(axes.flat, scenarios, strict=False):
             left = np.zeros(len(names))
             for effect, colour in EFFECT_COLOURS.items():
                 row = effects.sel(scenario=scenario, effect=effect)
@@ -234,7 +281,7 @@ def sector_figure(data: ReportData, labels: Labels) -> Figure:
                     values = np.append(values, float(row.sel(sector=rest).sum()))
                 ax.barh(names, values, left=left, color=colour, label=labels.ui(effect))
                 left += values
-            ax.set_title(scenario, fontsize=10)
+            ax.set_title(data.display_name(scenario, labels.ui("baseline")), fontsize=10)
             ax.set_xlabel(_money_unit(data.results))
         for ax in axes.flat[n:]:
             ax.set_axis_off()
@@ -335,9 +382,10 @@ def time_figure(data: ReportData, labels: Labels) -> Figure | None:
 
 
 def report_figures(data: ReportData, labels: Labels) -> dict[str, Figure]:
-    """Every chart of the report by file stem: ``flows_<scenario>``, ``sectors``, ``regions``,
+    """Every chart of the report by file stem: ``flows_<scenario>`` (the baseline beside each
+    scenario of :func:`~simengine.report.content.shown_scenarios`), ``sectors``, ``regions``,
     ``ranking`` (several scenarios) and ``time_paths`` (several periods)."""
-    others = [s for s in data.scenarios if s != data.baseline] or [data.baseline]
+    others = shown_scenarios(data)[1:] or [data.baseline]
     figures = {f"flows_{scenario}": flow_figure(data, scenario, labels) for scenario in others}
     figures["sectors"] = sector_figure(data, labels)
     figures["regions"] = region_figure(data, labels)

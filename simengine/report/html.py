@@ -18,7 +18,7 @@ from pathlib import Path
 import xarray as xr
 
 from ..io import atomic_path
-from .content import ReportData, report_data
+from .content import ReportData, ScenarioGroup, lever_settings, report_data, scenario_groups, shown_scenarios
 from .figures import figure_svg, report_figures, save_figures
 from .fonts import FONT_FAMILY, font_face_css
 from .labels import Labels, load_labels
@@ -39,6 +39,9 @@ HEADLINE_FIGURES = (
     ("value_added_per_budget", "ratio"),
     ("lm3", "ratio"),
 )
+
+#: With more scenarios than this, the headline table lists scenarios as rows (figures as columns).
+TRANSPOSE_AFTER = 5
 
 #: Columns of the comparison table after rank, scenario and title.
 COMPARISON_FIGURES = (
@@ -70,8 +73,17 @@ figcaption { color: #51606b; font-size: 0.85rem; }
 dl.provenance { display: grid; grid-template-columns: max-content auto; gap: 0.2rem 1rem; }
 dl.provenance dt { font-weight: bold; } dl.provenance dd { margin: 0; }
 ul.scenarios > li { margin-bottom: 0.5rem; }
+.table-scroll { overflow-x: auto; max-width: 100%; }
+table.wide thead th { vertical-align: bottom; font-size: 0.85rem; }
+table.wide tbody th { white-space: nowrap; }
+.unit, code.path { color: #51606b; font-weight: normal; font-size: 0.8rem; }
+.variants { margin: 0.3rem 0 0.6rem; } table.variants-table { margin: 0.2rem 0; }
+table.variants-table td { text-align: right; }
 @media print { body { max-width: none; font-size: 11pt; padding: 0; } section { break-before: page; }
-  section#summary { break-before: auto; } figure.chart, table { break-inside: avoid; } }
+  section#summary { break-before: auto; } figure.chart, table { break-inside: avoid; }
+  .table-scroll { overflow: visible; } table.wide, table.variants-table { font-size: 8pt; width: 100%; }
+  table.wide th, table.wide td { padding: 0.15rem 0.3rem; white-space: normal; }
+  table.wide tbody th { white-space: normal; } }
 """.replace("@FONT@", FONT_FAMILY)
 
 _SORT_SCRIPT = """
@@ -130,56 +142,130 @@ def _number_cell(data: ReportData, scenario: str, figure: str, kind: str, labels
     )
 
 
+def _setting_words(key: str, value, labels: Labels) -> str:
+    """One lever setting's value in words (sector names, amounts with units, lists, numbers)."""
+    if key == "sector":
+        return labels.sector(value)
+    if isinstance(value, Mapping) and {"amount", "unit"} <= set(value):
+        return f"{float(value['amount']):,.12g} {value['unit']}"
+    if isinstance(value, list | tuple):
+        return ", ".join(str(item) for item in value)
+    if isinstance(value, float):
+        return f"{value:,.12g}"
+    if isinstance(value, int) and not isinstance(value, bool):
+        return f"{value:,}"
+    return str(value)
+
+
 def _lever_words(lever: Mapping, labels: Labels) -> str:
-    settings = []
-    for key, value in lever.items():
-        if key == "kind":
-            continue
-        if key == "sector":
-            shown = labels.sector(value)
-        elif isinstance(value, Mapping) and {"amount", "unit"} <= set(value):
-            shown = f"{float(value['amount']):,g} {value['unit']}"
-        elif isinstance(value, list | tuple):
-            shown = ", ".join(str(item) for item in value)
-        elif isinstance(value, float):
-            shown = f"{value:g}"
-        elif isinstance(value, int):
-            shown = f"{value:,}"
-        else:
-            shown = str(value)
-        settings.append(f"{labels('lever_settings', key)} {shown}")
+    """``Kind (its label): setting value, ...``; the scenario file's own ``label`` leads."""
+    settings = [
+        f"{labels('lever_settings', key)} {_setting_words(key, value, labels)}"
+        for key, value in lever.items()
+        if key not in ("kind", "label")
+    ]
     words = labels("levers", lever["kind"])
+    if lever.get("label"):
+        words = f"{words} ({lever['label']})"
     return f"{words}: {', '.join(settings)}" if settings else words
 
 
-def _summary(data: ReportData, labels: Labels) -> str:
-    items = []
-    for scenario in data.scenarios:
-        description = data.descriptions.get(scenario, {"title": "", "levers": []})
-        title = (
-            f" — {escape(description['title'])}" if description["title"] and description["title"] != scenario else ""
-        )
-        levers = "".join(f"<li>{escape(_lever_words(lever, labels))}</li>" for lever in description["levers"])
-        lever_list = f"<ul>{levers}</ul>" if levers else f'<div class="note">{escape(labels.ui("no_levers"))}</div>'
-        name = escape(data.display_name(scenario, labels.ui("baseline")))
-        items.append(
-            f'<li data-scenario="{escape(scenario)}"><strong>{name}</strong>{title}'
-            f"<div>{escape(labels.ui('levers'))}:</div>{lever_list}</li>"
-        )
-    header = "".join(f"<th>{escape(s)}</th>" for s in data.scenarios)
+def _scenario_item(data: ReportData, scenario: str, labels: Labels, variants: str = "") -> str:
+    description = data.descriptions.get(scenario, {"title": "", "levers": []})
+    title = f" — {escape(description['title'])}" if description["title"] and description["title"] != scenario else ""
+    levers = "".join(f"<li>{escape(_lever_words(lever, labels))}</li>" for lever in description["levers"])
+    lever_list = f"<ul>{levers}</ul>" if levers else f'<div class="note">{escape(labels.ui("no_levers"))}</div>'
+    name = escape(data.display_name(scenario, labels.ui("baseline")))
+    return (
+        f'<li data-scenario="{escape(scenario)}"><strong>{name}</strong>{title}'
+        f"<div>{escape(labels.ui('levers'))}:</div>{lever_list}{variants}</li>"
+    )
+
+
+def _variants_table(data: ReportData, group: ScenarioGroup, labels: Labels) -> str:
+    """The values that differ between a scenario and its variants: one row per member, one
+    column per differing setting (``lever[i].key``)."""
+    levers = data.descriptions[group.base]["levers"]
+    header = []
+    for path in group.differing:
+        position, key = path.removeprefix("lever[").split("].", 1)
+        words = f"{labels('levers', levers[int(position)]['kind'])}: {labels('lever_settings', key)}"
+        header.append(f'<th>{escape(words)}<br><code class="path">{escape(path)}</code></th>')
     rows = []
-    for figure, kind in HEADLINE_FIGURES:
-        cells = "".join(_number_cell(data, s, figure, kind, labels) for s in data.scenarios)
-        rows.append(
-            f"<tr><th>{escape(labels('figures', figure))}</th><td>{escape(_unit(kind, data, labels))}</td>{cells}</tr>"
+    for member in (group.base, *group.variants):
+        settings = lever_settings(data.descriptions[member]["levers"])
+        cells = "".join(
+            f"<td>{escape(_setting_words(path.rsplit('.', 1)[-1], settings[path], labels))}</td>"
+            for path in group.differing
         )
+        rows.append(f'<tr data-scenario="{escape(member)}"><th>{escape(member)}</th>{cells}</tr>')
+    note = labels.ui("variants_note").format(count=len(group.variants), base=group.base)
+    return (
+        f'<div class="variants"><div class="note">{escape(note)}</div><div class="table-scroll">'
+        f'<table class="variants-table" data-base="{escape(group.base)}"><thead><tr>'
+        f"<th>{escape(labels.ui('scenario'))}</th>{''.join(header)}</tr></thead>"
+        f"<tbody>{''.join(rows)}</tbody></table></div></div>"
+    )
+
+
+def _headline_table(data: ReportData, labels: Labels) -> str:
+    """Headline figures: figures as rows and scenarios as columns, or transposed (scenarios as
+    rows) when there are more than :data:`TRANSPOSE_AFTER` scenarios so the table fits the page."""
+    if len(data.scenarios) <= TRANSPOSE_AFTER:
+        header = "".join(f"<th>{escape(s)}</th>" for s in data.scenarios)
+        rows = []
+        for figure, kind in HEADLINE_FIGURES:
+            cells = "".join(_number_cell(data, s, figure, kind, labels) for s in data.scenarios)
+            rows.append(
+                f"<tr><th>{escape(labels('figures', figure))}</th><td>{escape(_unit(kind, data, labels))}</td>"
+                f"{cells}</tr>"
+            )
+        head = f"<th>{escape(labels.ui('figure'))}</th><th>{escape(labels.ui('unit'))}</th>{header}"
+        layout = "figures-as-rows"
+    else:
+        columns = []
+        for figure, kind in HEADLINE_FIGURES:
+            unit = _unit(kind, data, labels)
+            unit_html = f'<br><span class="unit">{escape(unit)}</span>' if unit else ""
+            columns.append(f"<th>{escape(labels('figures', figure))}{unit_html}</th>")
+        head = f"<th>{escape(labels.ui('scenario'))}</th>{''.join(columns)}"
+        rows = [
+            f"<tr><th>{escape(data.display_name(s, labels.ui('baseline')))}</th>"
+            + "".join(_number_cell(data, s, figure, kind, labels) for figure, kind in HEADLINE_FIGURES)
+            + "</tr>"
+            for s in data.scenarios
+        ]
+        layout = "scenarios-as-rows"
+    return (
+        f'<div class="table-scroll"><table id="headline-table" class="wide" data-layout="{layout}"><thead><tr>'
+        f"{head}</tr></thead><tbody>{''.join(rows)}</tbody></table></div>"
+    )
+
+
+def _summary(data: ReportData, labels: Labels) -> str:
+    items = [
+        _scenario_item(data, group.base, labels, _variants_table(data, group, labels) if group.variants else "")
+        for group in scenario_groups(data)
+    ]
     return (
         f'<section id="summary"><h2>1. {escape(labels.ui("summary"))}</h2>'
         f'<h3>{escape(labels.ui("scenarios"))}</h3><ul class="scenarios">{"".join(items)}</ul>'
-        f'<h3>{escape(labels.ui("headline"))}</h3><table id="headline-table"><thead><tr>'
-        f"<th>{escape(labels.ui('figure'))}</th><th>{escape(labels.ui('unit'))}</th>{header}</tr></thead>"
-        f"<tbody>{''.join(rows)}</tbody></table>{_provenance(data, labels)}</section>"
+        f'<h3>{escape(labels.ui("headline"))}</h3>{_headline_table(data, labels)}'
+        f"{_provenance(data, labels)}</section>"
     )
+
+
+def _shown_note(data: ReportData, labels: Labels) -> str:
+    """Which scenarios the flow and sector charts show, and why (only when some are left out)."""
+    shown = shown_scenarios(data)
+    if len(shown) == len(data.scenarios):
+        return ""
+    note = labels.ui("shown_note").format(
+        count=len(shown) - 1,
+        names=", ".join(shown[1:]),
+        hidden=len(data.scenarios) - len(shown),
+    )
+    return f'<p class="note shown-note">{escape(note)}</p>'
 
 
 def _provenance(data: ReportData, labels: Labels) -> str:
@@ -255,9 +341,9 @@ def render_html(data: ReportData, labels: Labels, svgs: dict[str, str]) -> str:
         f"{escape(str(attrs['table']))} · {escape(labels.ui('generated_by'))} {escape(str(attrs['simengine_version']))}"
         f"</p></header>{_summary(data, labels)}"
         f'<section id="flows"><h2>2. {escape(labels.ui("flows"))}</h2><p class="note">{escape(labels.ui("flows_note"))}'
-        f"</p>{flows}</section>"
+        f"</p>{_shown_note(data, labels)}{flows}</section>"
         f'<section id="sectors"><h2>3. {escape(labels.ui("sectors"))}</h2><p class="note">'
-        f"{escape(labels.ui('sectors_note'))}</p>{_chart('sectors', svgs['sectors'])}"
+        f"{escape(labels.ui('sectors_note'))}</p>{_shown_note(data, labels)}{_chart('sectors', svgs['sectors'])}"
         f"<h3>{escape(labels.ui('region_split'))}</h3>{_chart('regions', svgs['regions'])}</section>"
         f"{_comparison(data, labels, svgs)}"
         f'<section id="time-paths"><h2>5. {escape(labels.ui("time_paths"))}</h2><p class="note">'
