@@ -81,7 +81,9 @@ def info() -> None:
 @click.option("--type", "mtype", default="I", show_default=True, type=click.Choice(["simple", "I", "total", "II"]))
 @click.option("--sort", is_flag=True, help="Sort sectors by the first multiplier, largest first.")
 @click.option("--top", type=click.IntRange(min=1), default=None, help="Show only the first N rows.")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write .csv or .nc instead of printing.")
+@click.option(
+    "-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write .csv or .nc instead of printing."
+)
 @click.option("--overwrite", is_flag=True, help="Replace an existing output file.")
 @click.option(
     "--region",
@@ -378,19 +380,23 @@ def batch(inputs, output, workers, monthly, report_path, overwrite) -> None:
         raise click.exceptions.Exit(1)
 
 
-
 @main.group()
 def agents() -> None:
     """The agent model (firms bidding for city contracts)."""
 
 
 @agents.command("calibrate")
-@click.option("--register", "register_path", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="Contract register CSV (canonical layout). Default: the shipped synthetic Gwangmyeong register.")
+@click.option(
+    "--register",
+    "register_path",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Contract register CSV (canonical layout). Default: the shipped synthetic Gwangmyeong register.",
+)
 @click.option("--draws", type=click.IntRange(min=1), default=2, show_default=True, help="Draws per evaluation.")
 @click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True, help="Root seed.")
-@click.option("--evaluations", type=click.IntRange(min=1), default=60, show_default=True,
-              help="Largest number of model runs.")
+@click.option(
+    "--evaluations", type=click.IntRange(min=1), default=60, show_default=True, help="Largest number of model runs."
+)
 def agents_calibrate(register_path, draws, seed, evaluations) -> None:
     """Fit entry and award parameters to a register's local award shares by method; print the fit."""
     from simengine.runner import calibrate_agents

@@ -89,19 +89,31 @@ def main(argv: list[str] | None = None) -> dict:
     boario = None if args.no_boario else _boario_step_seconds(len(economy.sectors), 24)
 
     result = {
-        "firms": len(firms), "contracts_per_run": contracts, "periods": periods, "sectors": len(economy.sectors),
-        "run_seconds_median": statistics.median(single), "run_seconds_min": min(single), "run_seconds_max": max(single),
+        "firms": len(firms),
+        "contracts_per_run": contracts,
+        "periods": periods,
+        "sectors": len(economy.sectors),
+        "run_seconds_median": statistics.median(single),
+        "run_seconds_min": min(single),
+        "run_seconds_max": max(single),
         "per_period_seconds": statistics.median(single) / periods,
-        "twin_seconds_extrapolated": twin_full, "twin_ratio": twin_full / statistics.median(single),
-        "twin_measured_contracts": twin_contracts, "draws": args.draws,
-        "monte_carlo_seconds_1_thread": mc1, "monte_carlo_seconds_2_threads": mc2, "speedup_2_threads": mc1 / mc2,
-        "peak_rss_mb": peak_mb, "boario_step_seconds": boario,
+        "twin_seconds_extrapolated": twin_full,
+        "twin_ratio": twin_full / statistics.median(single),
+        "twin_measured_contracts": twin_contracts,
+        "draws": args.draws,
+        "monte_carlo_seconds_1_thread": mc1,
+        "monte_carlo_seconds_2_threads": mc2,
+        "speedup_2_threads": mc1 / mc2,
+        "peak_rss_mb": peak_mb,
+        "boario_step_seconds": boario,
         "boario_ratio": None if boario is None else boario / (statistics.median(single) / periods),
         "per_contract_period_seconds": per_contract_period,
     }
     print(f"{'measure':52s} {'value':>14s}")
-    print(f"{'one run, 1 core, median [min-max] (s)':52s} {result['run_seconds_median']:8.3f} "
-          f"[{result['run_seconds_min']:.3f}-{result['run_seconds_max']:.3f}]")
+    print(
+        f"{'one run, 1 core, median [min-max] (s)':52s} {result['run_seconds_median']:8.3f} "
+        f"[{result['run_seconds_min']:.3f}-{result['run_seconds_max']:.3f}]"
+    )
     print(f"{'per monthly period (ms)':52s} {1e3 * result['per_period_seconds']:14.2f}")
     print(f"{'pure-Python twin, extrapolated per contract (s)':52s} {twin_full:14.1f}")
     print(f"{'  speed ratio numba / twin':52s} {result['twin_ratio']:13.0f}x")
@@ -109,8 +121,10 @@ def main(argv: list[str] | None = None) -> dict:
     print(f"{f'{args.draws} draws, 2 threads (s)':52s} {mc2:14.2f}  speedup {mc1 / mc2:.2f}")
     print(f"{'peak resident memory (MB)':52s} {peak_mb:14.0f}")
     if boario is not None:
-        print(f"{'BoARIO ARIOPsiModel per step, same sectors x 2 regions (ms)':52s} {1e3 * boario:14.2f}"
-              f"  ratio {result['boario_ratio']:.1f}x")
+        print(
+            f"{'BoARIO ARIOPsiModel per step, same sectors x 2 regions (ms)':52s} {1e3 * boario:14.2f}"
+            f"  ratio {result['boario_ratio']:.1f}x"
+        )
     print(json.dumps(result))
     return result
 

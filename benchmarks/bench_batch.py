@@ -125,8 +125,14 @@ def pymrio_gross_output(coefficients, accounts: list[str], spending: np.ndarray,
 
 
 def _row(method: str, draws: int, seconds: float, years: int, **extra) -> dict:
-    return {"method": method, "draws": draws, "seconds": seconds, "scenarios_per_second": draws / seconds,
-            "columns_per_second": draws * years / seconds, **extra}
+    return {
+        "method": method,
+        "draws": draws,
+        "seconds": seconds,
+        "scenarios_per_second": draws / seconds,
+        "columns_per_second": draws * years / seconds,
+        **extra,
+    }
 
 
 def measure(
@@ -144,8 +150,15 @@ def measure(
 
     run_scenarios(scenarios[: min(draws, 20)])
     user_times = timed(lambda: run_scenarios(scenarios), repeats)
-    rows.append(_row("run_scenarios (full user path)", draws, min(user_times), len(years),
-                     median_seconds=statistics.median(user_times)))
+    rows.append(
+        _row(
+            "run_scenarios (full user path)",
+            draws,
+            min(user_times),
+            len(years),
+            median_seconds=statistics.median(user_times),
+        )
+    )
     prepare_seconds = best_of(lambda: circuit_inputs(scenarios), repeats)
     rows.append(_row("  of which levers -> spending", draws, prepare_seconds, len(years)))
     core_seconds = best_of(lambda: Circuit(context.economy, parameters[0]).impact(spending), repeats)
@@ -171,10 +184,12 @@ def measure(
         for k, ds in zip(sample, results, strict=True):
             x = pymrio_gross_output(circuit.coefficients.values, accounts, spending_by_draw[k], years)
             ours = circuit.impact(spending_by_draw[k].sum(axis=1))
-            expected = np.concatenate([
-                ds["local_output"].sum("time").values.ravel(),
-                [float(ours[name]) for name in ("household_income", "city_tax_revenue", "reinvestment")],
-            ])
+            expected = np.concatenate(
+                [
+                    ds["local_output"].sum("time").values.ravel(),
+                    [float(ours[name]) for name in ("household_income", "city_tax_revenue", "reinvestment")],
+                ]
+            )
             np.testing.assert_allclose(x, expected, rtol=PYMRIO_RTOL)
 
         def pymrio_sample_run():
@@ -182,21 +197,33 @@ def measure(
                 pymrio_gross_output(circuit.coefficients.values, accounts, spending_by_draw[k], years)
 
         pymrio_seconds = best_of(pymrio_sample_run, repeats) / len(sample) * draws
-        rows.append(_row(f"pymrio calc_all per scenario (sample {len(sample)}, extrapolated)", draws,
-                         pymrio_seconds, len(years)))
+        rows.append(
+            _row(
+                f"pymrio calc_all per scenario (sample {len(sample)}, extrapolated)", draws, pymrio_seconds, len(years)
+            )
+        )
 
     changing = coefficient_draws(base, coefficient_sample, seed=seed)
     changing_parameters, changing_spending = circuit_inputs(changing)
     run_scenarios(changing[:2])
-    rows.append(_row("coefficient draws: run_scenarios (1 LU each)", coefficient_sample,
-                     min(timed(lambda: run_scenarios(changing), repeats)), len(years)))
+    rows.append(
+        _row(
+            "coefficient draws: run_scenarios (1 LU each)",
+            coefficient_sample,
+            min(timed(lambda: run_scenarios(changing), repeats)),
+            len(years),
+        )
+    )
 
     def changing_core():
         for p, s in zip(changing_parameters, changing_spending, strict=True):
             Circuit(context.economy, p).impact(s)
 
-    rows.append(_row("coefficient draws: core Circuit + impact", coefficient_sample,
-                     best_of(changing_core, repeats), len(years)))
+    rows.append(
+        _row(
+            "coefficient draws: core Circuit + impact", coefficient_sample, best_of(changing_core, repeats), len(years)
+        )
+    )
 
     gemm_rate = draws * len(years) / gemm_seconds
     pymrio_rate = None if pymrio_seconds is None else draws / pymrio_seconds
@@ -204,10 +231,15 @@ def measure(
         row["ratio_vs_gemm"] = row["columns_per_second"] / gemm_rate
         row["ratio_vs_pymrio"] = None if pymrio_rate is None else row["scenarios_per_second"] / pymrio_rate
     return {
-        "draws": draws, "years": len(years), "accounts": len(circuit.accounts), "repeats": repeats,
-        "rhs_columns": int(spending.shape[1]), "rows": rows,
-        "goal_1000x_pymrio": {r["method"]: r["ratio_vs_pymrio"] is not None and r["ratio_vs_pymrio"] >= 1000
-                              for r in rows[:3]},
+        "draws": draws,
+        "years": len(years),
+        "accounts": len(circuit.accounts),
+        "repeats": repeats,
+        "rhs_columns": int(spending.shape[1]),
+        "rows": rows,
+        "goal_1000x_pymrio": {
+            r["method"]: r["ratio_vs_pymrio"] is not None and r["ratio_vs_pymrio"] >= 1000 for r in rows[:3]
+        },
         "goal_30pct_gemm": {r["method"]: r["ratio_vs_gemm"] >= 0.3 for r in rows[:3]},
     }
 
@@ -217,8 +249,10 @@ def format_table(result: dict) -> str:
     lines = [f"{'method':62s} {'draws':>6s} {'seconds':>9s} {'scen/s':>11s} {'vs pymrio':>10s} {'vs GEMM':>8s}"]
     for r in result["rows"]:
         vs_pymrio = "-" if r["ratio_vs_pymrio"] is None else f"{r['ratio_vs_pymrio']:.0f}x"
-        lines.append(f"{r['method']:62s} {r['draws']:6d} {r['seconds']:9.4f} {r['scenarios_per_second']:11.0f} "
-                     f"{vs_pymrio:>10s} {r['ratio_vs_gemm']:8.4f}")
+        lines.append(
+            f"{r['method']:62s} {r['draws']:6d} {r['seconds']:9.4f} {r['scenarios_per_second']:11.0f} "
+            f"{vs_pymrio:>10s} {r['ratio_vs_gemm']:8.4f}"
+        )
     return "\n".join(lines)
 
 
@@ -232,11 +266,18 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--json", type=Path, help="also write the result as JSON to this new file")
     args = parser.parse_args(argv)
     start = time.perf_counter()
-    result = measure(draws=args.draws, repeats=args.repeats, pymrio_sample=args.pymrio_sample,
-                     coefficient_sample=args.coefficient_draws, seed=args.seed)
+    result = measure(
+        draws=args.draws,
+        repeats=args.repeats,
+        pymrio_sample=args.pymrio_sample,
+        coefficient_sample=args.coefficient_draws,
+        seed=args.seed,
+    )
     result["wall_seconds"] = time.perf_counter() - start
-    print(f"{args.draws} final-demand draws x {result['years']} years = {result['rhs_columns']} right-hand sides, "
-          f"{result['accounts']} circuit accounts; minimum of {args.repeats} warm runs")
+    print(
+        f"{args.draws} final-demand draws x {result['years']} years = {result['rhs_columns']} right-hand sides, "
+        f"{result['accounts']} circuit accounts; minimum of {args.repeats} warm runs"
+    )
     print(format_table(result))
     print(json.dumps(result))
     if args.json is not None:

@@ -37,7 +37,8 @@ if __name__ == "__main__":
         subprocess.run(
             ["chromium", "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
              "--disable-background-networking", "--disable-component-update", "--disable-sync",
-             "--hide-scrollbars", f"--user-data-dir={folder}/profile", "--window-size=960,2400", "--force-device-scale-factor=2",
+             "--hide-scrollbars", f"--user-data-dir={folder}/profile", "--window-size=960,2400",
+             "--force-device-scale-factor=2",
              f"--screenshot={shot}", page.as_uri()],
             check=True, capture_output=True,
         )  # fmt: skip

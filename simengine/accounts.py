@@ -104,8 +104,7 @@ class LeontiefSystem:
         identity_minus_a = np.eye(self.size) - A
         if not all_finite(identity_minus_a):
             raise DataError(
-                "coefficient matrix has NaN or infinite entries; "
-                "check the table for missing values or zero outputs"
+                "coefficient matrix has NaN or infinite entries; check the table for missing values or zero outputs"
             )
         self._lu = scipy.linalg.lu_factor(identity_minus_a, overwrite_a=True, check_finite=False)
         diagonal = np.abs(np.diag(self._lu[0]))

@@ -184,9 +184,7 @@ def find_issues(
     zero = gross_output == 0
     if zero.any():
         names = ", ".join(labels[i] for i in np.flatnonzero(zero))
-        findings.append(
-            Finding("zero_output", f"industries with zero gross output (coefficients set to 0): {names}")
-        )
+        findings.append(Finding("zero_output", f"industries with zero gross output (coefficients set to 0): {names}"))
     scale = np.maximum(np.abs(gross_output), 1.0)
     row_gap = np.abs(gross_output - intermediate.sum(axis=1) - final_demand_total) / scale
     if np.any(row_gap > BALANCE_RTOL):
@@ -203,8 +201,7 @@ def find_issues(
             findings.append(
                 Finding(
                     "column_balance",
-                    "gross output differs from the sum of all inputs (relative gap) in "
-                    f"{_name_worst(labels, col_gap)}",
+                    f"gross output differs from the sum of all inputs (relative gap) in {_name_worst(labels, col_gap)}",
                 )
             )
     column_sums = technical_coefficients.sum(axis=0)

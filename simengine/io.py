@@ -60,7 +60,9 @@ def _frame_to_dataset(frame: pd.DataFrame, source_name: str, metadata: dict) -> 
 
     frame.columns = [str(c).strip() for c in frame.columns]
     if "code" not in frame.columns:
-        raise DataError(f"{source_name}: the first header must include a 'code' column; found {list(frame.columns)[:6]}")
+        raise DataError(
+            f"{source_name}: the first header must include a 'code' column; found {list(frame.columns)[:6]}"
+        )
     frame = frame.dropna(how="all")
     codes = frame["code"].astype(str).str.strip()
     frame = frame.set_index(codes)
@@ -119,7 +121,7 @@ def _frame_to_dataset(frame: pd.DataFrame, source_name: str, metadata: dict) -> 
         imported_inputs=row("imports"),
         other_inputs=row("other_inputs"),
         sectors=sector_rows,
-        sector_names=[n or s for n, s in zip(names, sector_rows)] if names else None,
+        sector_names=[n or s for n, s in zip(names, sector_rows, strict=False)] if names else None,
         fd_categories=[c[3:] for c in fd_columns] if fd_columns else None,
         name=source_name,
         **meta,
@@ -156,7 +158,9 @@ def read_table_excel(path: str | os.PathLike, *, sheet: str | int = 0, **metadat
 def write_table_csv(ds: xr.Dataset, path: str | os.PathLike, *, overwrite: bool = False) -> Path:
     """Write a single-region table Dataset in the CSV layout (atomically)."""
     sectors = [str(s) for s in ds["sector"].values]
-    frame = pd.DataFrame(ds["intermediate"].transpose("sector_from", "sector_to").values, index=sectors, columns=sectors)
+    frame = pd.DataFrame(
+        ds["intermediate"].transpose("sector_from", "sector_to").values, index=sectors, columns=sectors
+    )
     for category in ds["fd_category"].values:
         frame[f"fd:{category}"] = ds["final_demand"].sel(fd_category=category).values
     frame["total_output"] = ds["gross_output"].values

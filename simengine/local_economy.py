@@ -63,7 +63,14 @@ class LocalEconomy:
         n = len(self.sectors)
         if self.local_inputs.shape != (n, n):
             raise DataError(f"local_inputs has shape {self.local_inputs.shape}; expected ({n}, {n})")
-        for name in ("other_region_inputs", "imported_inputs", "other_inputs", "compensation", "operating_surplus", "employment"):
+        for name in (
+            "other_region_inputs",
+            "imported_inputs",
+            "other_inputs",
+            "compensation",
+            "operating_surplus",
+            "employment",
+        ):
             if getattr(self, name).shape != (n,):
                 raise DataError(f"{name} has shape {getattr(self, name).shape}; expected ({n},)")
         gap = np.abs(self.column_totals() - 1.0)

@@ -57,7 +57,11 @@ RESULT_VARIABLES: dict[str, tuple[tuple[str, ...], str, str]] = {
     "local_output": (("scenario", "time", "sector"), "money", "output of local industries"),
     "local_value_added": (("scenario", "time", "sector"), "money", "value added of local industries"),
     "local_income": (("scenario", "time", "sector"), "money", "labour income paid to resident workers"),
-    "local_employment": (("scenario", "time", "sector"), "persons", "persons employed in local industries during the period"),
+    "local_employment": (
+        ("scenario", "time", "sector"),
+        "persons",
+        "persons employed in local industries during the period",
+    ),
     "local_tax": (("scenario", "time"), "money", "local tax revenue returning to the city budget"),
     "nonlocal_output": (("scenario", "time", "sector"), "money", "output induced in other regions"),
     "leakage": (("scenario", "time", "channel"), "money", "money leaving the local economy, by channel"),
@@ -238,7 +242,9 @@ def compare(results: Sequence[xr.Dataset], *, baseline: str | None = None) -> xr
     extra_cost = table["delta_cost_premium"].values
     gain = table["delta_local_value_added"].values
     with np.errstate(divide="ignore", invalid="ignore"):
-        ratio = np.where(extra_cost > 0, gain / np.where(extra_cost > 0, extra_cost, 1.0), np.where(gain > 0, np.inf, 0.0))
+        ratio = np.where(
+            extra_cost > 0, gain / np.where(extra_cost > 0, extra_cost, 1.0), np.where(gain > 0, np.inf, 0.0)
+        )
     table["net_value_added_per_cost"] = (
         ("scenario",),
         ratio,

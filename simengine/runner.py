@@ -341,9 +341,7 @@ def _evaluate(
     return results
 
 
-def _nonlocal_output(
-    local_spending: np.ndarray, nonlocal_spending: np.ndarray, context: RegionContext
-) -> np.ndarray:
+def _nonlocal_output(local_spending: np.ndarray, nonlocal_spending: np.ndarray, context: RegionContext) -> np.ndarray:
     """Output in other regions (summed over them) induced by local and non-local awards.
 
     Spending is (n, k) money by sector for ``k`` scenario-periods, solved as one matrix
@@ -475,7 +473,9 @@ def _result_coordinates(period_years: tuple[int, ...], sectors: tuple[str, ...])
 
 
 def _levers_json(scenario: Scenario) -> str:
-    return json.dumps([lever.model_dump(mode="json", exclude_defaults=True) | {"kind": lever.kind} for lever in scenario.lever])
+    return json.dumps(
+        [lever.model_dump(mode="json", exclude_defaults=True) | {"kind": lever.kind} for lever in scenario.lever]
+    )
 
 
 def calibrate_agents(
@@ -512,7 +512,9 @@ def calibrate_agents(
     context = region_context(region)
     frame = read_register(SHIPPED_REGISTER if register is None else register)
     circuit = AgentCircuit.from_parameters(context.economy, context.parameters)
-    return calibrate_to_register(frame, context.economy, circuit, draws=draws, seed=seed, max_evaluations=max_evaluations)
+    return calibrate_to_register(
+        frame, context.economy, circuit, draws=draws, seed=seed, max_evaluations=max_evaluations
+    )
 
 
 def _as_scenario(item: Scenario | str | os.PathLike) -> Scenario:

@@ -299,7 +299,11 @@ class IOTable:
         for key, value in extra.items():
             ds[key] = (("sector",), value, _attrs(key, unit))
         if employment is not None:
-            ds["employment"] = (("sector",), _as_float_array(employment, "employment", (n,)), _attrs("employment", "persons"))
+            ds["employment"] = (
+                ("sector",),
+                _as_float_array(employment, "employment", (n,)),
+                _attrs("employment", "persons"),
+            )
         if household_consumption is not None:
             hc = _as_float_array(household_consumption, "household_consumption", (n,))
             ds["household_consumption"] = (("sector",), hc, _attrs("household_consumption", unit))
@@ -402,7 +406,9 @@ class IOTable:
             return input_coefficients(self._component("compensation"), self._x)
         if kind == "employment":
             if "employment" not in self.dataset:
-                raise DataError(f"{self.name}: the table has no employment; pass employment= or add an 'employment' row")
+                raise DataError(
+                    f"{self.name}: the table has no employment; pass employment= or add an 'employment' row"
+                )
             return input_coefficients(to_vector(self.dataset["employment"]), self._x)
         raise DataError(f"unknown multiplier kind {kind!r}; choose one of {', '.join(MULTIPLIER_KINDS)}")
 
@@ -443,7 +449,10 @@ class IOTable:
             dims=("sector_from", "sector_to"),
             coords={"sector_from": labels, "sector_to": labels},
             name=name,
-            attrs={"units": f"{self.dataset.attrs['currency']}/{self.dataset.attrs['currency']}", "long_name": long_name},
+            attrs={
+                "units": f"{self.dataset.attrs['currency']}/{self.dataset.attrs['currency']}",
+                "long_name": long_name,
+            },
         )
 
     def check(self, *, strict="all") -> None:
@@ -571,7 +580,11 @@ class IOTable:
             except DataError:
                 continue
             units = "persons" if kind == "employment" else self.unit
-            result[kind] = (dims, stacked * coefficient[None, :, None], {"units": units, "long_name": f"{kind.replace('_', ' ')} effect"})
+            result[kind] = (
+                dims,
+                stacked * coefficient[None, :, None],
+                {"units": units, "long_name": f"{kind.replace('_', ' ')} effect"},
+            )
         result.attrs["currency"] = currency
         if extra_dim == "_vector":
             result = result.squeeze("_vector", drop=True)
@@ -606,7 +619,9 @@ class IOTable:
             {k: self._sector_array(v, k, "1", long) for k, (v, long) in data.items()},
         )
 
-    def extraction(self, sector: str | Sequence[str], *, kind: Literal["complete", "backward", "forward"] = "complete") -> xr.Dataset:
+    def extraction(
+        self, sector: str | Sequence[str], *, kind: Literal["complete", "backward", "forward"] = "complete"
+    ) -> xr.Dataset:
         """Hypothetical extraction of one sector or a block of sectors.
 
         Parameters
@@ -682,7 +697,11 @@ class IOTable:
         return xr.DataArray(
             shares,
             dims=("channel", "sector"),
-            coords={"channel": list(channels), "sector": self.dataset["sector"], "sector_name": self.dataset["sector_name"]},
+            coords={
+                "channel": list(channels),
+                "sector": self.dataset["sector"],
+                "sector_name": self.dataset["sector_name"],
+            },
             name="leakage",
             attrs={"units": "1", "long_name": "destination of a unit of final demand"},
         )

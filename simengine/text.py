@@ -200,7 +200,8 @@ def environment_info() -> str:
         f"numpy     {numpy.__version__}",
         f"scipy     {scipy.__version__}",
         f"xarray    {xarray.__version__}",
-        f"numba     {numba.__version__} ({numba.config.NUMBA_NUM_THREADS} threads, layer {numba.config.THREADING_LAYER})",
+        f"numba     {numba.__version__} "
+        f"({numba.config.NUMBA_NUM_THREADS} threads, layer {numba.config.THREADING_LAYER})",
         f"cpus      {os.cpu_count()}",
         f"datasets  {', '.join(DATASETS)}",
     ]
@@ -257,15 +258,19 @@ def scenario_summary(result) -> str:
         row = table.sel(scenario=scenario)
         years = result["year"].values if "year" in result.coords else result["time"].values
         budget = float(row["budget"])
+        title = str(result["scenario_title"].sel(scenario=scenario).values) if "scenario_title" in result else ""
+        attrs = result.attrs
+        cost = float(row["cost_premium"])
         lines = [
-            f"{scenario}: {str(result['scenario_title'].sel(scenario=scenario).values) if 'scenario_title' in result else ''}",
-            f"  region {result.attrs['region']}, {result.attrs['mode']} mode, {len(years)} {result.attrs['time_unit']}(s) "
-            f"from {years[0]}; money in {money} (budget price year {result.attrs.get('price_year', '?')})",
+            f"{scenario}: {title}",
+            f"  region {attrs['region']}, {attrs['mode']} mode, {len(years)} {attrs['time_unit']}(s) from {years[0]}; "
+            f"money in {money} (budget price year {attrs.get('price_year', '?')})",
             f"  procurement budget          {budget:14,.0f}",
             f"  local award share           {float(row['local_award_share']):14.1%}",
-            f"  cost premium                {float(row['cost_premium']):14,.0f}  ({float(row['cost_premium']) / budget:.2%} of budget)",
+            f"  cost of the levers          {cost:14,.0f}  ({cost / budget:.2%} of budget)",
             f"  local output                {float(row['local_output']):14,.0f}",
-            f"  local value added           {float(row['local_value_added']):14,.0f}  ({float(row['value_added_per_budget']):.3f} per won of budget)",
+            f"  local value added           {float(row['local_value_added']):14,.0f}  "
+            f"({float(row['value_added_per_budget']):.3f} per won of budget)",
             f"  resident labour income      {float(row['local_income']):14,.0f}",
             f"  local jobs (person-years)   {float(row['local_employment']):14,.0f}",
             f"  local tax to the city       {float(row['local_tax']):14,.0f}",
@@ -274,7 +279,9 @@ def scenario_summary(result) -> str:
             "  leakage by channel (share of budget):",
         ]
         shares = leakage.sel(scenario=scenario) / budget
-        lines += [f"    {str(c):28s}{float(v):8.1%}" for c, v in zip(shares["channel"].values, shares.values, strict=True)]
+        lines += [
+            f"    {str(c):28s}{float(v):8.1%}" for c, v in zip(shares["channel"].values, shares.values, strict=True)
+        ]
         blocks.append("\n".join(lines))
     return "\n\n".join(blocks)
 

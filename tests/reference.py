@@ -31,12 +31,30 @@ def erfinv(x: float) -> float:
     w = -math.log((1.0 - x) * (1.0 + x))
     if w < 5.0:
         w -= 2.5
-        coefficients = (2.81022636e-08, 3.43273939e-07, -3.5233877e-06, -4.39150654e-06, 0.00021858087,
-                        -0.00125372503, -0.00417768164, 0.246640727, 1.50140941)
+        coefficients = (
+            2.81022636e-08,
+            3.43273939e-07,
+            -3.5233877e-06,
+            -4.39150654e-06,
+            0.00021858087,
+            -0.00125372503,
+            -0.00417768164,
+            0.246640727,
+            1.50140941,
+        )
     else:
         w = math.sqrt(w) - 3.0
-        coefficients = (-0.000200214257, 0.000100950558, 0.00134934322, -0.00367342844, 0.00573950773,
-                        -0.0076224613, 0.00943887047, 1.00167406, 2.83297682)
+        coefficients = (
+            -0.000200214257,
+            0.000100950558,
+            0.00134934322,
+            -0.00367342844,
+            0.00573950773,
+            -0.0076224613,
+            0.00943887047,
+            1.00167406,
+            2.83297682,
+        )
     p = coefficients[0]
     for c in coefficients[1:]:
         p = c + p * w
@@ -58,7 +76,9 @@ def poisson(rate: float, u: float) -> int:
     return k
 
 
-def allocate_contract(key, t, item, v, q, restrict_local, sme_only, social_only, ff, fi, sector_start, backlog, cf, ci, params):
+def allocate_contract(
+    key, t, item, v, q, restrict_local, sme_only, social_only, ff, fi, sector_start, backlog, cf, ci, params
+):
     """Winner, price per unit of estimated value and number of bidders of one contract."""
     s, rule = ci[q][K.CI_SECTOR], ci[q][K.CI_RULE]
     lo, hi = sector_start[s], sector_start[s + 1]
@@ -81,18 +101,29 @@ def allocate_contract(key, t, item, v, q, restrict_local, sme_only, social_only,
         bidders, best, best_utility = [], -1, -math.inf
         for f in candidates:
             is_local = fi[f][K.FI_LOCATION] == 0
-            if level == 0 and ((restrict_local and not is_local) or (sme_only and fi[f][K.FI_SME] == 0)
-                               or (social_only and fi[f][K.FI_SOCIAL] == 0)):
+            if level == 0 and (
+                (restrict_local and not is_local)
+                or (sme_only and fi[f][K.FI_SME] == 0)
+                or (social_only and fi[f][K.FI_SOCIAL] == 0)
+            ):
                 continue
-            if level <= 1 and (ff[f][K.FF_CREDENTIALS] < required or (
-                    params[K.P_CAPACITY_LIMITS] > 0 and backlog[f] + v > ff[f][K.FF_CAPACITY] * params[K.P_BACKLOG_MONTHS])):
+            if level <= 1 and (
+                ff[f][K.FF_CREDENTIALS] < required
+                or (
+                    params[K.P_CAPACITY_LIMITS] > 0
+                    and backlog[f] + v > ff[f][K.FF_CAPACITY] * params[K.P_BACKLOG_MONTHS]
+                )
+            ):
                 continue
             cost = ff[f][K.FF_UNIT_COST]
             margin = ((floor_ratio if rule == K.RULE_FLOOR_LOTTERY else 1.0) - cost) / cost
             if not is_local and rule != K.RULE_FLOOR_LOTTERY:
                 margin -= preference
-            utility = (params[K.P_ENTRY_INTERCEPT] + params[K.P_ENTRY_PROFIT] * margin
-                       - params[K.P_ENTRY_BACKLOG] * backlog[f] / ff[f][K.FF_CAPACITY])
+            utility = (
+                params[K.P_ENTRY_INTERCEPT]
+                + params[K.P_ENTRY_PROFIT] * margin
+                - params[K.P_ENTRY_BACKLOG] * backlog[f] / ff[f][K.FF_CAPACITY]
+            )
             if utility > best_utility:
                 best, best_utility = f, utility
             if uniform(key, t, item, f, K.R_ENTRY) * (1.0 + math.exp(-utility)) < 1.0:
@@ -105,7 +136,9 @@ def allocate_contract(key, t, item, v, q, restrict_local, sme_only, social_only,
         return -1, 1.0, 0
     bids, evaluated = [], []
     for f in bidders:
-        bid = ff[f][K.FF_UNIT_COST] * (1.0 + params[K.P_MARKUP] + params[K.P_BID_NOISE] * uniform(key, t, item, f, K.R_BID))
+        bid = ff[f][K.FF_UNIT_COST] * (
+            1.0 + params[K.P_MARKUP] + params[K.P_BID_NOISE] * uniform(key, t, item, f, K.R_BID)
+        )
         bids.append(bid)
         discount = min(preference * bid, cap / v) if fi[f][K.FI_LOCATION] == 0 and preference > 0 else 0.0
         evaluated.append(bid - discount)
@@ -125,9 +158,12 @@ def allocate_contract(key, t, item, v, q, restrict_local, sme_only, social_only,
         gumbel = -math.log(-math.log(uniform(key, t, item, f, K.R_CHOICE)))
         if rule == K.RULE_SCORING:
             contribution = 0.5 * local + 0.25 * local * (ff[f][K.FF_RESIDENT_SHARE] + ff[f][K.FF_LOCAL_INPUT_SHARE])
-            score = (params[K.P_W_PRICE] * lowest / evaluated[j] + params[K.P_W_QUALITY] * ff[f][K.FF_QUALITY]
-                     + (params[K.P_W_LOCAL] + cf[q][K.C_LOCAL_WEIGHT]) * contribution
-                     + params[K.P_W_SOCIAL] * fi[f][K.FI_SOCIAL])
+            score = (
+                params[K.P_W_PRICE] * lowest / evaluated[j]
+                + params[K.P_W_QUALITY] * ff[f][K.FF_QUALITY]
+                + (params[K.P_W_LOCAL] + cf[q][K.C_LOCAL_WEIGHT]) * contribution
+                + params[K.P_W_SOCIAL] * fi[f][K.FI_SOCIAL]
+            )
             scores.append(score / params[K.P_SCORE_TEMPERATURE] + gumbel)
         else:
             scores.append(params[K.P_LOCALITY_BIAS] * local + gumbel)
@@ -135,8 +171,19 @@ def allocate_contract(key, t, item, v, q, restrict_local, sme_only, social_only,
     return bidders[winner], bids[winner], len(bidders)
 
 
-def run_periods(key, periods, firm_float, firm_int, sector_start, local_purchase_mix, economy, household,
-                cells_float, cells_int, params):
+def run_periods(
+    key,
+    periods,
+    firm_float,
+    firm_int,
+    sector_start,
+    local_purchase_mix,
+    economy,
+    household,
+    cells_float,
+    cells_int,
+    params,
+):
     """One draw of the monthly loop; returns ``(out_period, out_sector, out_cell, out_flows, out_hhi)`` as lists."""
     ff, fi = firm_float.tolist(), firm_int.tolist()
     cf, ci, params = cells_float.tolist(), cells_int.tolist(), params.tolist()
@@ -191,11 +238,29 @@ def run_periods(key, periods, firm_float, firm_int, sector_start, local_purchase
                     row[K.O_ADMIN] += n_lots * cf[q][K.C_LOT_ADMIN]
                 for lot in range(n_lots):
                     set_aside = lot_value < cf[q][K.C_SET_ASIDE]
-                    restrict = reserve_local or set_aside or (ci[q][K.CI_RESTRICTED] > 0 and lot_value < cf[q][K.C_RESTRICT_MAX])
+                    restrict = (
+                        reserve_local
+                        or set_aside
+                        or (ci[q][K.CI_RESTRICTED] > 0 and lot_value < cf[q][K.C_RESTRICT_MAX])
+                    )
                     sme_only = set_aside and cf[q][K.C_SET_ASIDE_SME] > 0
                     winner, ratio, n_bidders = allocate_contract(
-                        key, t, item * K.MAX_LOTS + lot, lot_value, q, restrict, sme_only, social_only, ff, fi,
-                        sector_start, backlog, cf, ci, params)
+                        key,
+                        t,
+                        item * K.MAX_LOTS + lot,
+                        lot_value,
+                        q,
+                        restrict,
+                        sme_only,
+                        social_only,
+                        ff,
+                        fi,
+                        sector_start,
+                        backlog,
+                        cf,
+                        ci,
+                        params,
+                    )
                     price = lot_value * ratio
                     row[K.O_PAYMENTS] += price
                     row[K.O_CONTRACTS] += 1.0
@@ -291,15 +356,21 @@ def run_periods(key, periods, firm_float, firm_int, sector_start, local_purchase
         row[leak + K.L_OTHER_REGIONS] += investment * (1.0 - capital_local)
         for i in range(n_sectors):
             demand_indirect[i] = sum(mixes[i][s] * purchases_indirect[s] for s in range(n_sectors))
-            demand_induced[i] = (consumption * eco[K.E_CONSUMPTION_LOCAL][i] + investment * eco[K.E_CAPITAL_LOCAL][i]
-                                 + sum(mixes[i][s] * purchases_induced[s] for s in range(n_sectors)))
-        row[K.O_STOCK] = (tax_pending + sum(backlog[f] for f in range(n_firms) if fi[f][K.FI_LOCATION] == 0)
-                          + sum(demand_indirect) + sum(demand_induced))
+            demand_induced[i] = (
+                consumption * eco[K.E_CONSUMPTION_LOCAL][i]
+                + investment * eco[K.E_CAPITAL_LOCAL][i]
+                + sum(mixes[i][s] * purchases_induced[s] for s in range(n_sectors))
+            )
+        row[K.O_STOCK] = (
+            tax_pending
+            + sum(backlog[f] for f in range(n_firms) if fi[f][K.FI_LOCATION] == 0)
+            + sum(demand_indirect)
+            + sum(demand_induced)
+        )
         row[K.O_EXTERNAL] = row[K.O_PAYMENTS] - tax_used
     out_hhi = [0.0] * n_sectors
     for s in range(n_sectors):
-        total = sum(awarded[sector_start[s]:sector_start[s + 1]])
+        total = sum(awarded[sector_start[s] : sector_start[s + 1]])
         if total > 0:
-            out_hhi[s] = sum((a / total) ** 2 for a in awarded[sector_start[s]:sector_start[s + 1]])
+            out_hhi[s] = sum((a / total) ** 2 for a in awarded[sector_start[s] : sector_start[s + 1]])
     return out_period, out_sector, out_cell, out_flows, out_hhi
-

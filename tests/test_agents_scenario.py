@@ -43,10 +43,12 @@ def _as_agents(scenario, **changes):
 def test_circuit_mapping_keeps_local_purchases_and_taxes(context):
     parameters = context.parameters
     circuit = AgentCircuit.from_parameters(context.economy, parameters)
-    np.testing.assert_allclose(circuit.consumption_mix * circuit.household_local_share,
-                               parameters.households.local_purchases(), rtol=1e-12)
-    np.testing.assert_allclose(circuit.capital_goods_mix * circuit.capital_local_share,
-                               parameters.investment.local_purchases(), rtol=1e-12)
+    np.testing.assert_allclose(
+        circuit.consumption_mix * circuit.household_local_share, parameters.households.local_purchases(), rtol=1e-12
+    )
+    np.testing.assert_allclose(
+        circuit.capital_goods_mix * circuit.capital_local_share, parameters.investment.local_purchases(), rtol=1e-12
+    )
     np.testing.assert_array_equal(circuit.resident_wage_share, parameters.resident_wage_share)
     np.testing.assert_array_equal(circuit.reinvestment_rate, parameters.reinvestment_rate)
     assert circuit.local_wage_tax_rate == parameters.local_income_tax_rate_on_wages
@@ -54,7 +56,9 @@ def test_circuit_mapping_keeps_local_purchases_and_taxes(context):
     assert circuit.local_profit_tax_rate == parameters.local_tax_rate_on_surplus
     assert circuit.national_profit_tax_rate == parameters.national_tax_rate_on_surplus
     assert (circuit.city_respend_share, circuit.city_transfer_share) == (
-        parameters.city_respend_share, parameters.city_transfer_share)
+        parameters.city_respend_share,
+        parameters.city_transfer_share,
+    )
     assert circuit.sectors == context.economy.sectors
     from dataclasses import replace
 
@@ -71,10 +75,15 @@ def test_budget_cells_follow_the_scenario_budget():
     assert cells.annual_amount.sum() == pytest.approx(sum(c.amount for c in scenario.budget.cell))
     for cell in scenario.budget.cell:
         method = "mall" if cell.method == "shopping_mall" else cell.method
-        index = (cells.categories.index(cell.sector), cells.size_classes.index(cell.size_class),
-                 cells.methods.index(method))
+        index = (
+            cells.categories.index(cell.sector),
+            cells.size_classes.index(cell.size_class),
+            cells.methods.index(method),
+        )
         assert cells.baseline_local_share[index] == cell.local_share
-        expected = cell.amount / cell.contracts if cell.contracts else typical_contract_value(scenario.budget, cell.size_class)
+        expected = (
+            cell.amount / cell.contracts if cell.contracts else typical_contract_value(scenario.budget, cell.size_class)
+        )
         assert cells.mean_contract_value[index] == pytest.approx(expected)
     assert typical_contract_value(scenario.budget, "medium") == pytest.approx(math.sqrt(200 * 10_000))
     assert scenario_periods(scenario) == 12 * scenario.scenario.horizon
@@ -84,10 +93,20 @@ def test_levers_map_to_agent_levers():
     scenario = load_scenario(SCENARIOS / "combined_package.toml")
     levers = scenario_levers(scenario, table_scale=1e6, parameters=AgentParameters())
     by_kind = {lever.kind: lever for lever in levers}
-    assert set(by_kind) == {"local_share_target", "contract_unbundling", "set_aside", "local_contribution_score",
-                            "local_coexistence_plan"}  # circuit levers act on the circuit
-    assert by_kind["local_share_target"] == Lever("local_share_target", value=0.6, category="F", size_class="large",
-                                                  ramp_periods=max(1, 12 * scenario.lever[0].ramp_years))
+    assert set(by_kind) == {
+        "local_share_target",
+        "contract_unbundling",
+        "set_aside",
+        "local_contribution_score",
+        "local_coexistence_plan",
+    }  # circuit levers act on the circuit
+    assert by_kind["local_share_target"] == Lever(
+        "local_share_target",
+        value=0.6,
+        category="F",
+        size_class="large",
+        ramp_periods=max(1, 12 * scenario.lever[0].ramp_years),
+    )
     assert by_kind["contract_unbundling"].threshold == 10_000 and by_kind["contract_unbundling"].category == "F"
     assert by_kind["set_aside"].threshold == 200 and by_kind["set_aside"].sme_only
     assert by_kind["local_contribution_score"].value == pytest.approx(0.1 / 0.9 * 2.0)
@@ -146,8 +165,9 @@ def test_every_example_scenario_also_runs_in_agent_mode(path):
 def test_register_cells_and_targets_follow_the_spend_analysis():
     register = read_register(SHIPPED_REGISTER)
     cells = register_cells(register)
-    assert cells.category_sectors == tuple({"construction": "F", "goods": "G46", "services": "N"}[c]
-                                           for c in cells.categories)
+    assert cells.category_sectors == tuple(
+        {"construction": "F", "goods": "G46", "services": "N"}[c] for c in cells.categories
+    )
     assert cells.annual_amount.sum() == pytest.approx(register["value"].sum() / 1e6)
     assert cells.contracts_per_year().sum() == pytest.approx(len(register))
     analysis = spend_analysis(register, by=("method",))
@@ -155,7 +175,8 @@ def test_register_cells_and_targets_follow_the_spend_analysis():
     assert targets.bidders_per_contract is None
     assert targets.local_share_by_method["mall"] == pytest.approx(0.374, abs=1e-8)  # the register's calibration value
     assert targets.local_share_by_method["negotiated"] == pytest.approx(
-        float(analysis["local_share_value"].sel({"method": "negotiated"})))
+        float(analysis["local_share_value"].sel({"method": "negotiated"}))
+    )
 
 
 def test_cli_agents_calibrate_prints_the_fit():

@@ -21,8 +21,9 @@ def test_batch_benchmark_runs_smallest_size_without_pymrio(tmp_path, capsys):
     import bench_batch
 
     out = tmp_path / "batch.json"
-    result = bench_batch.main(["--draws", "4", "--repeats", "1", "--pymrio-sample", "0",
-                               "--coefficient-draws", "2", "--json", str(out)])
+    result = bench_batch.main(
+        ["--draws", "4", "--repeats", "1", "--pymrio-sample", "0", "--coefficient-draws", "2", "--json", str(out)]
+    )
     _check_rows(result, pymrio_rows=0)
     assert all(row["ratio_vs_pymrio"] is None for row in result["rows"])
     assert out.exists() and "GEMM" in capsys.readouterr().out

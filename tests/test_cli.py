@@ -15,7 +15,9 @@ def runner():
 
 
 def test_multipliers_prints_a_sorted_table(runner):
-    result = runner.invoke(main, ["multipliers", "--kind", "output", "--kind", "employment", "--type", "I", "--sort", "--top", "5"])
+    result = runner.invoke(
+        main, ["multipliers", "--kind", "output", "--kind", "employment", "--type", "I", "--sort", "--top", "5"]
+    )
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
     assert "korea-2014" in lines[0]

@@ -27,7 +27,11 @@ def test_csv_layout_reads_the_textbook_table(tmp_path):
     assert table.sectors == ["S1", "S2"]
     assert table.unit == "KRW million"
     np.testing.assert_allclose(table.leontief_inverse(), [[1.254125, 0.330033], [0.264026, 1.122112]], atol=5e-7)
-    np.testing.assert_allclose(table.multipliers("income", "simple"), [300 / 1000 * 1.254125 + 500 / 2000 * 0.264026, 300 / 1000 * 0.330033 + 500 / 2000 * 1.122112], atol=1e-6)
+    np.testing.assert_allclose(
+        table.multipliers("income", "simple"),
+        [300 / 1000 * 1.254125 + 500 / 2000 * 0.264026, 300 / 1000 * 0.330033 + 500 / 2000 * 1.122112],
+        atol=1e-6,
+    )
     assert list(table.dataset["fd_category"].values) == ["household_consumption", "exports"]
 
 
@@ -37,7 +41,9 @@ def test_csv_netcdf_excel_round_trips(tmp_path, korea):
     from_csv = load_table(csv_path)
     from_nc = load_table(nc_path)
     for other in (from_csv, from_nc):
-        np.testing.assert_allclose(other.multipliers("employment", "II"), korea.multipliers("employment", "II"), rtol=1e-12)
+        np.testing.assert_allclose(
+            other.multipliers("employment", "II"), korea.multipliers("employment", "II"), rtol=1e-12
+        )
     import pandas as pd
 
     frame = pd.read_csv(csv_path, comment="#")

@@ -48,9 +48,7 @@ def row(cid="C1", value="1000", sector="goods", method="open", supplier=CITY, si
 
 
 def test_reads_the_canonical_layout(tmp_path):
-    path = write_csv(
-        tmp_path, row(), row("C2", "5e9", "construction", "negotiated", '"Seoul, Seoul"', "large", "yes")
-    )
+    path = write_csv(tmp_path, row(), row("C2", "5e9", "construction", "negotiated", '"Seoul, Seoul"', "large", "yes"))
     register = read_register(path)
     assert list(register["contract_id"]) == ["C1", "C2"]
     assert list(register["is_local"]) == [True, False]
@@ -145,9 +143,7 @@ def test_other_register_errors(tmp_path):
     two = write_csv(tmp_path, row(), row("C2").replace(",KRW,", ",USD,"))
     with pytest.raises(DataError, match="several currencies"):
         read_register(two)
-    no_buyer = write_csv(
-        tmp_path, "C1,1,goods,open,Anyang", header="contract_id,value,sector,method,supplier_location"
-    )
+    no_buyer = write_csv(tmp_path, "C1,1,goods,open,Anyang", header="contract_id,value,sector,method,supplier_location")
     with pytest.raises(DataError, match="no buyer location"):
         read_register(no_buyer, mapping={"currency": "KRW"})
     with pytest.raises(DataError, match="no currency"):

@@ -48,7 +48,7 @@ def test_compare_ranks_by_value_added_per_unit_of_cost():
     table = compare([base, cheap, dear])
     assert table.attrs["baseline"] == "baseline"
     np.testing.assert_allclose(table["delta_local_output"].sel(scenario="baseline"), 0.0)
-    ranks = dict(zip(table["scenario"].values, table["rank"].values))
+    ranks = dict(zip(table["scenario"].values, table["rank"].values, strict=False))
     assert ranks["cheap"] < ranks["dear"] < ranks["baseline"]
 
 

@@ -47,9 +47,7 @@ def test_every_example_scenario_runs_and_meets_the_contract(path):
         # Every won of the budget leaves the local economy eventually, through a named channel.
         np.testing.assert_allclose(leaked.values, result["budget"].values, rtol=1e-9)
     flows = result["flows"].isel(scenario=0)
-    np.testing.assert_allclose(
-        (flows.sel(account="local_awards") + flows.sel(account="nonlocal_awards")).values, 1.0
-    )
+    np.testing.assert_allclose((flows.sel(account="local_awards") + flows.sel(account="nonlocal_awards")).values, 1.0)
     assert result.attrs["region"] == load_scenario(path).scenario.region
 
 
@@ -140,7 +138,9 @@ def test_cli_run_batch_compare_and_report(tmp_path):
     result = runner.invoke(main, ["run", str(BASELINE), "-o", str(tmp_path / "base.nc")])
     assert result.exit_code == 0, result.output
     assert "local award share" in result.output and "60.1%" in result.output
-    result = runner.invoke(main, ["run", str(ROOT / "scenarios" / "combined_package.toml"), "-o", str(tmp_path / "pkg.nc")])
+    result = runner.invoke(
+        main, ["run", str(ROOT / "scenarios" / "combined_package.toml"), "-o", str(tmp_path / "pkg.nc")]
+    )
     assert result.exit_code == 0, result.output
     result = runner.invoke(
         main, ["compare", str(tmp_path / "base.nc"), str(tmp_path / "pkg.nc"), "--report", str(tmp_path / "c.html")]

@@ -8,6 +8,19 @@ from .montecarlo import summarise
 from .populations import Firms, Households, generate_firms, identical_firms, load_firms
 
 __all__ = [
-    "AgentCircuit", "AgentParameters", "BudgetCells", "Lever", "LEVER_KINDS", "METHODS", "Firms", "Households",
-    "generate_firms", "identical_firms", "load_firms", "simulate", "summarise", "CalibrationTargets", "calibrate",
+    "AgentCircuit",
+    "AgentParameters",
+    "BudgetCells",
+    "Lever",
+    "LEVER_KINDS",
+    "METHODS",
+    "Firms",
+    "Households",
+    "generate_firms",
+    "identical_firms",
+    "load_firms",
+    "simulate",
+    "summarise",
+    "CalibrationTargets",
+    "calibrate",
 ]

@@ -29,8 +29,13 @@ from .model import AgentParameters, simulate
 from .populations import Firms, generate_firms
 
 __all__ = [
-    "CalibrationTargets", "CalibrationResult", "calibrate", "calibrate_to_register", "register_cells",
-    "FITTED_PARAMETERS", "REGISTER_CATEGORY_SECTORS",
+    "CalibrationTargets",
+    "CalibrationResult",
+    "calibrate",
+    "calibrate_to_register",
+    "register_cells",
+    "FITTED_PARAMETERS",
+    "REGISTER_CATEGORY_SECTORS",
 ]
 
 #: Parameters the calibration moves, in this order.
@@ -67,7 +72,6 @@ class CalibrationTargets:
         shares = (local_value.groupby(register["method"]).sum() / register.groupby("method")["value"].sum()).to_dict()
         bidders = float(register["bidders"].mean()) if "bidders" in register.columns else None
         return cls({str(k): float(v) for k, v in shares.items()}, bidders)
-
 
     @classmethod
     def from_spend(cls, analysis: xr.Dataset) -> CalibrationTargets:
@@ -156,8 +160,12 @@ def calibrate(
     x0 = np.array([getattr(start, name) for name in FITTED_PARAMETERS])
     # unit steps: with common random numbers the objective is piecewise constant at small scales
     simplex = np.vstack([x0, x0 + np.eye(len(x0))])
-    outcome = minimize(loss, x0, method="Nelder-Mead",
-                       options={"maxfev": max_evaluations, "xatol": 1e-2, "fatol": 1e-6, "initial_simplex": simplex})
+    outcome = minimize(
+        loss,
+        x0,
+        method="Nelder-Mead",
+        options={"maxfev": max_evaluations, "xatol": 1e-2, "fatol": 1e-6, "initial_simplex": simplex},
+    )
     fitted = with_values(outcome.x)
     simulated = _moments(economy, circuit, cells, firms, fitted, targets, periods, draws, seed)
     report = pd.DataFrame({"target": pd.Series(target), "simulated": pd.Series(simulated)})
@@ -195,7 +203,8 @@ def register_cells(
     if unknown:
         raise DataError(f"register categories {unknown} have no sector; give category_sectors for them")
     cube = spend_analysis(register, by=("sector", "size_class", "method")).drop_sel(
-        sector="all", size_class="all", method="all")
+        sector="all", size_class="all", method="all"
+    )
     categories = tuple(str(c) for c in cube["sector"].values)
     size_classes = tuple(c for c in SIZE_CLASSES if c in cube["size_class"].values)
     methods = tuple(str(m) for m in cube["method"].values)
@@ -235,5 +244,14 @@ def calibrate_to_register(
     cells = register_cells(register)
     targets = CalibrationTargets.from_spend(spend_analysis(register, by=("method",)))
     firms = generate_firms(economy, cells, circuit, n_firms=n_firms, seed=seed)
-    return calibrate(economy, circuit, cells, targets, firms=firms, periods=periods, draws=draws, seed=seed,
-                     max_evaluations=max_evaluations)
+    return calibrate(
+        economy,
+        circuit,
+        cells,
+        targets,
+        firms=firms,
+        periods=periods,
+        draws=draws,
+        seed=seed,
+        max_evaluations=max_evaluations,
+    )

@@ -104,8 +104,9 @@ class BudgetCells:
 
     def contracts_per_year(self) -> np.ndarray:
         """Expected number of contracts per year by cell."""
-        return np.divide(self.annual_amount, self.mean_contract_value,
-                         out=np.zeros(self.shape), where=self.mean_contract_value > 0)
+        return np.divide(
+            self.annual_amount, self.mean_contract_value, out=np.zeros(self.shape), where=self.mean_contract_value > 0
+        )
 
     def scaled(self, factor: float) -> BudgetCells:
         """The same cells with every annual amount multiplied by ``factor``."""
@@ -200,8 +201,11 @@ class Lever:
 def _scope_mask(cells: BudgetCells, lever: Lever) -> np.ndarray:
     mask = np.ones(cells.shape, dtype=bool)
     for axis, (labels, chosen, name) in enumerate(
-        ((cells.categories, lever.category, "category"), (cells.size_classes, lever.size_class, "size_class"),
-         (cells.methods, lever.method, "method"))
+        (
+            (cells.categories, lever.category, "category"),
+            (cells.size_classes, lever.size_class, "size_class"),
+            (cells.methods, lever.method, "method"),
+        )
     ):
         if chosen is None:
             continue

@@ -19,7 +19,11 @@ __all__ = ["AgentCircuit"]
 
 
 def _per_sector(name: str, value, n: int) -> np.ndarray:
-    array = np.broadcast_to(np.asarray(value, dtype=np.float64), (n,)).copy() if np.ndim(value) == 0 else np.asarray(value, dtype=np.float64)
+    array = (
+        np.broadcast_to(np.asarray(value, dtype=np.float64), (n,)).copy()
+        if np.ndim(value) == 0
+        else np.asarray(value, dtype=np.float64)
+    )
     if array.shape != (n,):
         raise ScenarioError(f"circuit parameter {name} has shape {array.shape}; expected a scalar or ({n},)")
     return array
@@ -118,7 +122,9 @@ class AgentCircuit:
             local_profit_tax_rate=float(local_profit_tax_rate),
             local_ownership_share=_per_sector("local_ownership_share", local_ownership_share, n),
             reinvestment_rate=_per_sector("reinvestment_rate", reinvestment_rate, n),
-            capital_goods_mix=_per_sector("capital_goods_mix", uniform if capital_goods_mix is None else capital_goods_mix, n),
+            capital_goods_mix=_per_sector(
+                "capital_goods_mix", uniform if capital_goods_mix is None else capital_goods_mix, n
+            ),
             capital_local_share=_per_sector("capital_local_share", capital_local_share, n),
             national_wage_tax_rate=float(national_wage_tax_rate),
             national_profit_tax_rate=float(national_profit_tax_rate),
@@ -185,18 +191,33 @@ class AgentCircuit:
 
     def validate(self) -> None:
         """Raise :class:`ScenarioError` unless every share lies in [0, 1] and the mixes sum to 1."""
-        for name in ("resident_wage_share", "household_local_share", "local_ownership_share", "capital_local_share",
-                     "consumption_propensity", "local_wage_tax_rate", "local_profit_tax_rate", "reinvestment_rate",
-                     "national_wage_tax_rate", "national_profit_tax_rate", "city_respend_share", "city_transfer_share"):
+        for name in (
+            "resident_wage_share",
+            "household_local_share",
+            "local_ownership_share",
+            "capital_local_share",
+            "consumption_propensity",
+            "local_wage_tax_rate",
+            "local_profit_tax_rate",
+            "reinvestment_rate",
+            "national_wage_tax_rate",
+            "national_profit_tax_rate",
+            "city_respend_share",
+            "city_transfer_share",
+        ):
             value = np.asarray(getattr(self, name))
             if np.any(value < 0) or np.any(value > 1) or not np.all(np.isfinite(value)):
                 raise ScenarioError(f"circuit parameter {name} must lie in [0, 1], got {value}")
         for name in ("consumption_mix", "capital_goods_mix"):
             value = getattr(self, name)
             if np.any(value < 0) or abs(value.sum() - 1.0) > 1e-9:
-                raise ScenarioError(f"circuit parameter {name} must be non-negative and sum to 1, sums to {value.sum()}")
-        for first, second in (("local_wage_tax_rate", "national_wage_tax_rate"),
-                              ("local_profit_tax_rate", "national_profit_tax_rate"),
-                              ("city_respend_share", "city_transfer_share")):
+                raise ScenarioError(
+                    f"circuit parameter {name} must be non-negative and sum to 1, sums to {value.sum()}"
+                )
+        for first, second in (
+            ("local_wage_tax_rate", "national_wage_tax_rate"),
+            ("local_profit_tax_rate", "national_profit_tax_rate"),
+            ("city_respend_share", "city_transfer_share"),
+        ):
             if getattr(self, first) + getattr(self, second) > 1.0:
                 raise ScenarioError(f"circuit parameters {first} + {second} exceed 1")

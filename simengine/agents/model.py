@@ -86,21 +86,34 @@ class AgentParameters:
     def to_array(self, circuit: AgentCircuit) -> np.ndarray:
         """Pack into the kernel's ``params`` array (``layout.P_*`` order)."""
         if self.pool_size < 1 or self.score_temperature <= 0 or self.backlog_months <= 0:
-            raise ScenarioError("agent parameters: pool_size >= 1, score_temperature > 0 and backlog_months > 0 required")
+            raise ScenarioError(
+                "agent parameters: pool_size >= 1, score_temperature > 0 and backlog_months > 0 required"
+            )
         values = {
-            layout.P_ENTRY_INTERCEPT: self.entry_intercept, layout.P_ENTRY_PROFIT: self.entry_profit_slope,
-            layout.P_ENTRY_BACKLOG: self.entry_backlog_slope, layout.P_MARKUP: self.bid_markup,
-            layout.P_BID_NOISE: self.bid_noise, layout.P_LOCALITY_BIAS: self.locality_bias,
-            layout.P_W_PRICE: self.score_price_weight, layout.P_W_QUALITY: self.score_quality_weight,
-            layout.P_W_LOCAL: self.score_local_weight, layout.P_W_SOCIAL: self.score_social_weight,
-            layout.P_SCORE_TEMPERATURE: self.score_temperature, layout.P_POOL: float(self.pool_size),
-            layout.P_CAPACITY_LIMITS: float(self.capacity_limits), layout.P_BACKLOG_MONTHS: self.backlog_months,
-            layout.P_CAPACITY_PER_INVESTMENT: self.capacity_per_investment, layout.P_DEPRECIATION: self.depreciation,
-            layout.P_FLOOR_RATIO: self.floor_ratio, layout.P_FLOOR_SPREAD: self.floor_spread,
-            layout.P_WAGE_TAX: circuit.local_wage_tax_rate, layout.P_PROFIT_TAX: circuit.local_profit_tax_rate,
+            layout.P_ENTRY_INTERCEPT: self.entry_intercept,
+            layout.P_ENTRY_PROFIT: self.entry_profit_slope,
+            layout.P_ENTRY_BACKLOG: self.entry_backlog_slope,
+            layout.P_MARKUP: self.bid_markup,
+            layout.P_BID_NOISE: self.bid_noise,
+            layout.P_LOCALITY_BIAS: self.locality_bias,
+            layout.P_W_PRICE: self.score_price_weight,
+            layout.P_W_QUALITY: self.score_quality_weight,
+            layout.P_W_LOCAL: self.score_local_weight,
+            layout.P_W_SOCIAL: self.score_social_weight,
+            layout.P_SCORE_TEMPERATURE: self.score_temperature,
+            layout.P_POOL: float(self.pool_size),
+            layout.P_CAPACITY_LIMITS: float(self.capacity_limits),
+            layout.P_BACKLOG_MONTHS: self.backlog_months,
+            layout.P_CAPACITY_PER_INVESTMENT: self.capacity_per_investment,
+            layout.P_DEPRECIATION: self.depreciation,
+            layout.P_FLOOR_RATIO: self.floor_ratio,
+            layout.P_FLOOR_SPREAD: self.floor_spread,
+            layout.P_WAGE_TAX: circuit.local_wage_tax_rate,
+            layout.P_PROFIT_TAX: circuit.local_profit_tax_rate,
             layout.P_NATIONAL_WAGE_TAX: circuit.national_wage_tax_rate,
             layout.P_NATIONAL_PROFIT_TAX: circuit.national_profit_tax_rate,
-            layout.P_CITY_RESPEND: circuit.city_respend_share, layout.P_CITY_TRANSFER: circuit.city_transfer_share,
+            layout.P_CITY_RESPEND: circuit.city_respend_share,
+            layout.P_CITY_TRANSFER: circuit.city_transfer_share,
         }
         params = np.zeros(layout.N_PARAMS)
         for index, value in values.items():
@@ -143,12 +156,16 @@ def pack_inputs(
         raise ScenarioError(f"firms refer to sector indices beyond the economy's {n} sectors")
     order = np.argsort(firms.sector, kind="stable")
     firm_float = np.zeros((len(firms), layout.N_FIRM_FLOAT))
-    for column, name in ((layout.FF_CAPACITY, "capacity"), (layout.FF_UNIT_COST, "unit_cost"),
-                         (layout.FF_QUALITY, "quality"), (layout.FF_CREDENTIALS, "credentials"),
-                         (layout.FF_OWNER_LOCAL, "owner_local_share"),
-                         (layout.FF_RESIDENT_SHARE, "resident_worker_share"),
-                         (layout.FF_LOCAL_INPUT_SHARE, "local_input_share"),
-                         (layout.FF_REINVEST_RATE, "reinvestment_rate")):
+    for column, name in (
+        (layout.FF_CAPACITY, "capacity"),
+        (layout.FF_UNIT_COST, "unit_cost"),
+        (layout.FF_QUALITY, "quality"),
+        (layout.FF_CREDENTIALS, "credentials"),
+        (layout.FF_OWNER_LOCAL, "owner_local_share"),
+        (layout.FF_RESIDENT_SHARE, "resident_worker_share"),
+        (layout.FF_LOCAL_INPUT_SHARE, "local_input_share"),
+        (layout.FF_REINVEST_RATE, "reinvestment_rate"),
+    ):
         firm_float[:, column] = getattr(firms, name)[order]
     firm_int = np.zeros((len(firms), layout.N_FIRM_INT), dtype=np.int64)
     firm_int[:, layout.FI_SECTOR] = firms.sector[order]
@@ -158,8 +175,11 @@ def pack_inputs(
     local_capacity = np.where(firm_int[:, layout.FI_LOCATION] == 0, firm_float[:, layout.FF_CAPACITY], 0.0)
     sector_total = np.bincount(firm_int[:, layout.FI_SECTOR], weights=local_capacity, minlength=n)
     firm_float[:, layout.FF_MARKET_WEIGHT] = np.divide(
-        local_capacity, sector_total[firm_int[:, layout.FI_SECTOR]], out=np.zeros(len(firms)),
-        where=sector_total[firm_int[:, layout.FI_SECTOR]] > 0)
+        local_capacity,
+        sector_total[firm_int[:, layout.FI_SECTOR]],
+        out=np.zeros(len(firms)),
+        where=sector_total[firm_int[:, layout.FI_SECTOR]] > 0,
+    )
     sector_start = np.searchsorted(firm_int[:, layout.FI_SECTOR], np.arange(n + 1)).astype(np.int64)
 
     local_total = economy.local_inputs.sum(axis=0)
@@ -185,13 +205,17 @@ def pack_inputs(
     cells_float[..., layout.C_RESTRICT_MAX] = cells.restricted_max_value
     for column, values in lever_arrays(cells, levers).items():
         cells_float[..., column] = values
-    for column, default in ((layout.C_LOT_ADMIN, parameters.lot_admin_cost),
-                            (layout.C_LOT_PENALTY, parameters.lot_scale_penalty)):
+    for column, default in (
+        (layout.C_LOT_ADMIN, parameters.lot_admin_cost),
+        (layout.C_LOT_PENALTY, parameters.lot_scale_penalty),
+    ):
         cells_float[..., column] = np.where(np.isnan(cells_float[..., column]), default, cells_float[..., column])
     cells_int = np.zeros((*q_shape, layout.N_CELL_INT), dtype=np.int64)
     for category, code in enumerate(cells.category_sectors):
         if code not in economy.sectors:
-            raise ScenarioError(f"budget cells: category {cells.categories[category]!r} maps to unknown sector {code!r}")
+            raise ScenarioError(
+                f"budget cells: category {cells.categories[category]!r} maps to unknown sector {code!r}"
+            )
         cells_int[category, ..., layout.CI_SECTOR] = economy.sectors.index(code)
     for m, method in enumerate(cells.methods):
         cells_int[:, :, m, layout.CI_RULE], cells_int[:, :, m, layout.CI_RESTRICTED] = METHODS[method]
@@ -280,10 +304,17 @@ def simulate(
         base_inputs = pack_inputs(economy, circuit, cells, (), firms, households, parameters)
         base = run_draws(base_inputs, keys, periods, workers=workers, progress=progress)
         base_estimated = base.period[:, :, layout.O_ESTIMATED]
-        base_index = np.divide(base.period[:, :, layout.O_PAYMENTS], base_estimated, out=np.ones_like(base_estimated),
-                               where=base_estimated > 0)
-        premium = (raw.period[:, :, layout.O_PAYMENTS] - raw.period[:, :, layout.O_ESTIMATED] * base_index
-                   + raw.period[:, :, layout.O_ADMIN])
+        base_index = np.divide(
+            base.period[:, :, layout.O_PAYMENTS],
+            base_estimated,
+            out=np.ones_like(base_estimated),
+            where=base_estimated > 0,
+        )
+        premium = (
+            raw.period[:, :, layout.O_PAYMENTS]
+            - raw.period[:, :, layout.O_ESTIMATED] * base_index
+            + raw.period[:, :, layout.O_ADMIN]
+        )
     else:
         premium = np.zeros((draws, periods))
     return _label(raw, premium, economy, cells, scenario=scenario, draws=draws)
@@ -296,7 +327,9 @@ def _label(raw, premium, economy: LocalEconomy, cells: BudgetCells, *, scenario:
     sector = raw.sector
     payments = period[:, :, layout.O_PAYMENTS]
     with np.errstate(invalid="ignore", divide="ignore"):
-        local_share = np.where(payments > 0, period[:, :, layout.O_LOCAL_AWARDS] / np.where(payments > 0, payments, 1), 0.0)
+        local_share = np.where(
+            payments > 0, period[:, :, layout.O_LOCAL_AWARDS] / np.where(payments > 0, payments, 1), 0.0
+        )
         executed = raw.flows.sum(axis=1, keepdims=True)
         share_local = raw.period[:, :, layout.O_LOCAL_AWARDS].sum(1, keepdims=True) / payments.sum(1, keepdims=True)
         split = np.where(executed > 0, raw.flows / np.where(executed > 0, executed, 1.0), 0.0) * share_local
@@ -304,14 +337,23 @@ def _label(raw, premium, economy: LocalEconomy, cells: BudgetCells, *, scenario:
         cell = raw.cell.reshape(draws, *cells.shape, layout.N_OUT_CELL)
         realised = cell[..., layout.Q_LOCAL] / cell[..., layout.Q_AWARDED]
         contracts = period[:, :, layout.O_CONTRACTS]
-        bidders = np.where(contracts > 0, period[:, :, layout.O_BIDDERS] / np.where(contracts > 0, contracts, 1), np.nan)
+        bidders = np.where(
+            contracts > 0, period[:, :, layout.O_BIDDERS] / np.where(contracts > 0, contracts, 1), np.nan
+        )
         price_index = period[:, :, layout.O_PAYMENTS] / period[:, :, layout.O_ESTIMATED]
         sme = period[:, :, layout.O_SME_AWARDS] / payments
         social = period[:, :, layout.O_SOCIAL_AWARDS] / payments
     lm3 = 1.0 + flows[:, 0] + flows[:, 2 + layout.F_LOCAL_INPUTS] + flows[:, 2 + layout.F_RESIDENT_WAGES]
     employment = sector[:, :, layout.S_OUTPUT] * economy.employment * MONTHS_PER_YEAR
-    effects = np.stack([sector[:, :, layout.S_DIRECT].sum(1), sector[:, :, layout.S_INDIRECT].sum(1),
-                        sector[:, :, layout.S_INDUCED].sum(1), sector[:, :, layout.S_OUTPUT].sum(1)], axis=1)
+    effects = np.stack(
+        [
+            sector[:, :, layout.S_DIRECT].sum(1),
+            sector[:, :, layout.S_INDIRECT].sum(1),
+            sector[:, :, layout.S_INDUCED].sum(1),
+            sector[:, :, layout.S_OUTPUT].sum(1),
+        ],
+        axis=1,
+    )
     category_sector = [economy.sectors.index(code) for code in cells.category_sectors]
     TS = ("draw", "scenario", "time")
     TSS = (*TS, "sector")
@@ -321,46 +363,116 @@ def _label(raw, premium, economy: LocalEconomy, cells: BudgetCells, *, scenario:
 
     variables = {
         "budget": (TS, add_scenario(payments), money, "procurement budget spent"),
-        "local_awards": (TS, add_scenario(period[:, :, layout.O_LOCAL_AWARDS]), money, "value of contracts awarded to local firms"),
+        "local_awards": (
+            TS,
+            add_scenario(period[:, :, layout.O_LOCAL_AWARDS]),
+            money,
+            "value of contracts awarded to local firms",
+        ),
         "local_award_share": (TS, add_scenario(local_share), "1", "share of awarded value won by local firms"),
         "cost_premium": (TS, add_scenario(premium), money, "extra procurement cost caused by the levers"),
         "local_output": (TSS, add_scenario(sector[:, :, layout.S_OUTPUT]), money, "output of local industries"),
-        "local_value_added": (TSS, add_scenario(sector[:, :, layout.S_VALUE_ADDED]), money, "value added of local industries"),
-        "local_income": (TSS, add_scenario(sector[:, :, layout.S_RESIDENT_WAGES]), money, "labour income paid to resident workers"),
+        "local_value_added": (
+            TSS,
+            add_scenario(sector[:, :, layout.S_VALUE_ADDED]),
+            money,
+            "value added of local industries",
+        ),
+        "local_income": (
+            TSS,
+            add_scenario(sector[:, :, layout.S_RESIDENT_WAGES]),
+            money,
+            "labour income paid to resident workers",
+        ),
         "local_employment": (TSS, add_scenario(employment), "persons", "employment in local industries"),
-        "local_tax": (TS, add_scenario(period[:, :, layout.O_TAX]), money, "local tax revenue returning to the city budget"),
-        "nonlocal_output": (TSS, add_scenario(sector[:, :, layout.S_NONLOCAL_AWARDS]), money,
-                            "output of non-local winners of city contracts"),
-        "leakage": ((*TS, "channel"), add_scenario(period[:, :, layout.O_LEAK:layout.O_LEAK + 8]), money,
-                    "money leaving the local economy, by channel"),
-        "flows": (("draw", "scenario", "account"), add_scenario(flows), "1", "first-round destination of a won of procurement"),
-        "output_effects": (("draw", "scenario", "effect", "sector"), add_scenario(effects), money, "local output by effect"),
+        "local_tax": (
+            TS,
+            add_scenario(period[:, :, layout.O_TAX]),
+            money,
+            "local tax revenue returning to the city budget",
+        ),
+        "nonlocal_output": (
+            TSS,
+            add_scenario(sector[:, :, layout.S_NONLOCAL_AWARDS]),
+            money,
+            "output of non-local winners of city contracts",
+        ),
+        "leakage": (
+            (*TS, "channel"),
+            add_scenario(period[:, :, layout.O_LEAK : layout.O_LEAK + 8]),
+            money,
+            "money leaving the local economy, by channel",
+        ),
+        "flows": (
+            ("draw", "scenario", "account"),
+            add_scenario(flows),
+            "1",
+            "first-round destination of a won of procurement",
+        ),
+        "output_effects": (
+            ("draw", "scenario", "effect", "sector"),
+            add_scenario(effects),
+            money,
+            "local output by effect",
+        ),
         "lm3": (("draw", "scenario"), add_scenario(lm3), "1", "Local Multiplier 3 (first three rounds / round one)"),
-        "realised_local_share": (("draw", "scenario", "category", "size_class", "award_method"), add_scenario(realised), "1",
-                                 "realised local award share by budget cell"),
+        "realised_local_share": (
+            ("draw", "scenario", "category", "size_class", "award_method"),
+            add_scenario(realised),
+            "1",
+            "realised local award share by budget cell",
+        ),
         "bidders_per_contract": (TS, add_scenario(bidders), "1", "mean bidders per contract"),
         "price_index": (TS, add_scenario(price_index), "1", "price paid per unit of estimated contract value"),
         "sme_share": (TS, add_scenario(sme), "1", "share of awarded value won by SMEs"),
         "social_economy_share": (TS, add_scenario(social), "1", "share of awarded value won by social-economy firms"),
-        "external_funding": (TS, add_scenario(period[:, :, layout.O_EXTERNAL]), money,
-                             "procurement paid from outside the circuit (budget less recycled local tax)"),
-        "circuit_stock": (TS, add_scenario(period[:, :, layout.O_STOCK]), money,
-                          "money held in the circuit at period end (backlog, next-period demand and tax)"),
-        "hhi": (("draw", "scenario", "category"), add_scenario(raw.hhi[:, category_sector]), "1",
-                "Herfindahl-Hirschman index of award value among firms of each category's sector"),
+        "external_funding": (
+            TS,
+            add_scenario(period[:, :, layout.O_EXTERNAL]),
+            money,
+            "procurement paid from outside the circuit (budget less recycled local tax)",
+        ),
+        "circuit_stock": (
+            TS,
+            add_scenario(period[:, :, layout.O_STOCK]),
+            money,
+            "money held in the circuit at period end (backlog, next-period demand and tax)",
+        ),
+        "hhi": (
+            ("draw", "scenario", "category"),
+            add_scenario(raw.hhi[:, category_sector]),
+            "1",
+            "Herfindahl-Hirschman index of award value among firms of each category's sector",
+        ),
     }
     ds = xr.Dataset(
-        {name: (dims, values, {"units": units, "long_name": long_name}) for name, (dims, values, units, long_name) in variables.items()},
+        {
+            name: (dims, values, {"units": units, "long_name": long_name})
+            for name, (dims, values, units, long_name) in variables.items()
+        },
         coords={
-            "draw": np.arange(draws), "scenario": [scenario], "time": np.arange(period.shape[1]),
-            "sector": list(economy.sectors), "channel": list(LEAKAGE_CHANNELS), "account": list(FLOW_ACCOUNTS),
-            "effect": ["direct", "indirect", "induced", "total"], "category": list(cells.categories),
-            "size_class": list(cells.size_classes), "award_method": list(cells.methods),
+            "draw": np.arange(draws),
+            "scenario": [scenario],
+            "time": np.arange(period.shape[1]),
+            "sector": list(economy.sectors),
+            "channel": list(LEAKAGE_CHANNELS),
+            "account": list(FLOW_ACCOUNTS),
+            "effect": ["direct", "indirect", "induced", "total"],
+            "category": list(cells.categories),
+            "size_class": list(cells.size_classes),
+            "award_method": list(cells.methods),
         },
         attrs={
-            "region": "city", "table": "", "data_version": "", "simengine_version": __version__,
-            "currency": currency, "monetary_unit": monetary_unit, "price_year": "", "mode": "agents",
-            "time_unit": "month", "draws": draws,
+            "region": "city",
+            "table": "",
+            "data_version": "",
+            "simengine_version": __version__,
+            "currency": currency,
+            "monetary_unit": monetary_unit,
+            "price_year": "",
+            "mode": "agents",
+            "time_unit": "month",
+            "draws": draws,
         },
     )
     return ds if draws > 1 else ds.isel(draw=0, drop=True)

@@ -52,8 +52,9 @@ def _threads(workers: int | None):
         numba.set_num_threads(previous)
 
 
-def run_draws(inputs, keys: np.ndarray, periods: int, *, workers: int | None = None, progress: bool = False,
-              chunk: int = 64) -> RawDraws:
+def run_draws(
+    inputs, keys: np.ndarray, periods: int, *, workers: int | None = None, progress: bool = False, chunk: int = 64
+) -> RawDraws:
     """Run the kernel for every key; chunks of ``chunk`` draws feed the progress bar."""
     draws = len(keys)
     n = inputs.economy.shape[1]
@@ -67,8 +68,16 @@ def run_draws(inputs, keys: np.ndarray, periods: int, *, workers: int | None = N
     with _threads(workers), tqdm(total=draws, disable=not progress, unit="draw") as bar:
         for start in range(0, draws, chunk):
             stop = min(start + chunk, draws)
-            contracts += _run_draws(keys[start:stop], periods, *inputs.arrays(), period[start:stop],
-                                    sector[start:stop], cell[start:stop], flows[start:stop], hhi[start:stop])
+            contracts += _run_draws(
+                keys[start:stop],
+                periods,
+                *inputs.arrays(),
+                period[start:stop],
+                sector[start:stop],
+                cell[start:stop],
+                flows[start:stop],
+                hhi[start:stop],
+            )
             bar.update(stop - start)
     return RawDraws(period, sector, cell, flows, hhi, int(contracts))
 

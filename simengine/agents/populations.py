@@ -23,8 +23,19 @@ __all__ = ["Firms", "Households", "generate_firms", "identical_firms", "load_fir
 LOCATIONS = ("L", "P", "N")
 #: Columns of a firm register CSV (see :func:`load_firms`).
 REGISTER_COLUMNS = (
-    "sector", "location", "size_class", "capacity", "unit_cost", "quality", "credentials", "owner_local_share",
-    "resident_worker_share", "local_input_share", "reinvestment_rate", "social_economy", "sme",
+    "sector",
+    "location",
+    "size_class",
+    "capacity",
+    "unit_cost",
+    "quality",
+    "credentials",
+    "owner_local_share",
+    "resident_worker_share",
+    "local_input_share",
+    "reinvestment_rate",
+    "social_economy",
+    "sme",
 )
 
 
@@ -180,19 +191,27 @@ def generate_firms(
     n = len(economy.sectors)
     procurement_sectors = sorted({economy.sectors.index(code) for code in cells.category_sectors})
     n_bidders = int(round(n_firms * procurement_firm_share))
-    sector = np.concatenate([
-        np.array(procurement_sectors)[np.arange(n_bidders) % len(procurement_sectors)],
-        np.arange(n_firms - n_bidders) % n,
-    ]).astype(np.int64)
-    location = np.concatenate([
-        rng.choice(3, size=n_bidders, p=np.asarray(location_shares) / np.sum(location_shares)),
-        np.zeros(n_firms - n_bidders, dtype=np.int64),
-    ]).astype(np.int64)
-    sector_mean_value = np.full(n, float(np.average(cells.mean_contract_value, weights=cells.contracts_per_year() + 1e-12)))
+    sector = np.concatenate(
+        [
+            np.array(procurement_sectors)[np.arange(n_bidders) % len(procurement_sectors)],
+            np.arange(n_firms - n_bidders) % n,
+        ]
+    ).astype(np.int64)
+    location = np.concatenate(
+        [
+            rng.choice(3, size=n_bidders, p=np.asarray(location_shares) / np.sum(location_shares)),
+            np.zeros(n_firms - n_bidders, dtype=np.int64),
+        ]
+    ).astype(np.int64)
+    sector_mean_value = np.full(
+        n, float(np.average(cells.mean_contract_value, weights=cells.contracts_per_year() + 1e-12))
+    )
     for category, code in zip(range(len(cells.categories)), cells.category_sectors, strict=True):
         counts = cells.contracts_per_year()[category]
         if counts.sum() > 0:
-            sector_mean_value[economy.sectors.index(code)] = np.average(cells.mean_contract_value[category], weights=counts)
+            sector_mean_value[economy.sectors.index(code)] = np.average(
+                cells.mean_contract_value[category], weights=counts
+            )
     capacity = sector_mean_value[sector] * rng.lognormal(0.0, 1.0, n_firms)
     size_class = np.zeros(n_firms, dtype=np.int64)
     sme = np.ones(n_firms, dtype=np.int64)
@@ -203,7 +222,9 @@ def generate_firms(
         sme[members] = (capacity[members] < top).astype(np.int64)
     is_local = location == 0
     domestic = economy.local_inputs.sum(axis=0) + economy.other_region_inputs
-    sector_local_input_share = np.divide(economy.local_inputs.sum(axis=0), domestic, out=np.zeros(n), where=domestic > 0)
+    sector_local_input_share = np.divide(
+        economy.local_inputs.sum(axis=0), domestic, out=np.zeros(n), where=domestic > 0
+    )
     return Firms(
         sector=sector,
         location=location,
@@ -212,7 +233,9 @@ def generate_firms(
         unit_cost=0.85 * rng.lognormal(0.0, 0.05, n_firms),
         quality=rng.beta(2.0, 2.0, n_firms),
         credentials=12.0 * capacity,
-        owner_local_share=np.where(is_local, (rng.random(n_firms) < circuit.local_ownership_share[sector]).astype(float), 0.0),
+        owner_local_share=np.where(
+            is_local, (rng.random(n_firms) < circuit.local_ownership_share[sector]).astype(float), 0.0
+        ),
         resident_worker_share=np.where(is_local, _beta_with_mean(rng, circuit.resident_wage_share[sector], 20.0), 0.0),
         local_input_share=np.where(is_local, _beta_with_mean(rng, sector_local_input_share[sector], 20.0), 0.0),
         reinvestment_rate=_beta_with_mean(rng, circuit.reinvestment_rate[sector], 20.0),
@@ -234,10 +257,14 @@ def identical_firms(
     shares = np.broadcast_to(np.asarray(local_share, dtype=float), (n,))
     sector = np.repeat(np.arange(n, dtype=np.int64), firms_per_sector)
     n_local = np.rint(shares * firms_per_sector).astype(np.int64)
-    location = np.concatenate([np.where(np.arange(firms_per_sector) < n_local[s], 0, 2) for s in range(n)]).astype(np.int64)
+    location = np.concatenate([np.where(np.arange(firms_per_sector) < n_local[s], 0, 2) for s in range(n)]).astype(
+        np.int64
+    )
     is_local = location == 0
     domestic = economy.local_inputs.sum(axis=0) + economy.other_region_inputs
-    sector_local_input_share = np.divide(economy.local_inputs.sum(axis=0), domestic, out=np.zeros(n), where=domestic > 0)
+    sector_local_input_share = np.divide(
+        economy.local_inputs.sum(axis=0), domestic, out=np.zeros(n), where=domestic > 0
+    )
     total = n * firms_per_sector
     return Firms(
         sector=sector,

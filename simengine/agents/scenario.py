@@ -33,7 +33,11 @@ from .cells import BudgetCells, Lever
 from .model import MONTHS_PER_YEAR, AgentParameters
 
 __all__ = [
-    "SCENARIO_METHODS", "SIZE_CLASSES", "typical_contract_value", "scenario_cells", "scenario_levers",
+    "SCENARIO_METHODS",
+    "SIZE_CLASSES",
+    "typical_contract_value",
+    "scenario_cells",
+    "scenario_levers",
     "scenario_periods",
 ]
 
@@ -151,22 +155,45 @@ def scenario_levers(scenario: Scenario, *, table_scale: float, parameters: Agent
             )
         scope = _scope(lever)
         if isinstance(lever, LocalShareTarget):
-            levers.append(Lever("local_share_target", value=lever.target,
-                                ramp_periods=max(1, MONTHS_PER_YEAR * lever.ramp_years), **scope))
+            levers.append(
+                Lever(
+                    "local_share_target",
+                    value=lever.target,
+                    ramp_periods=max(1, MONTHS_PER_YEAR * lever.ramp_years),
+                    **scope,
+                )
+            )
         elif isinstance(lever, SetAside):
             sme_only = all(group in ("local_sme", "sme") for group in lever.reserved_for)
-            levers.append(Lever("set_aside", threshold=_money(lever.max_contract_value, currency, table_scale),
-                                sme_only=sme_only, **scope))
+            levers.append(
+                Lever(
+                    "set_aside",
+                    threshold=_money(lever.max_contract_value, currency, table_scale),
+                    sme_only=sme_only,
+                    **scope,
+                )
+            )
         elif isinstance(lever, ContractUnbundling):
-            levers.append(Lever("contract_unbundling", threshold=_money(lever.lot_threshold, currency, table_scale),
-                                admin_cost=_money(lever.admin_cost_per_lot, currency, table_scale),
-                                scale_penalty=lever.scale_cost_penalty, **scope))
+            levers.append(
+                Lever(
+                    "contract_unbundling",
+                    threshold=_money(lever.lot_threshold, currency, table_scale),
+                    admin_cost=_money(lever.admin_cost_per_lot, currency, table_scale),
+                    scale_penalty=lever.scale_cost_penalty,
+                    **scope,
+                )
+            )
         elif isinstance(lever, EligibilityRelaxation):
             levers.append(Lever("eligibility_relaxation", value=lever.requirement_reduction, **scope))
         elif isinstance(lever, LocalContributionScore):
             base = parameters.score_price_weight + parameters.score_quality_weight
-            levers.append(Lever("local_contribution_score", value=lever.weight / (1.0 - lever.weight) * base
-                                if lever.weight < 1.0 else math.inf, **scope))
+            levers.append(
+                Lever(
+                    "local_contribution_score",
+                    value=lever.weight / (1.0 - lever.weight) * base if lever.weight < 1.0 else math.inf,
+                    **scope,
+                )
+            )
         elif isinstance(lever, LocalCoexistencePlan):
             levers.append(Lever("local_coexistence_plan", value=lever.min_local_subcontract_share, **scope))
         elif isinstance(lever, BidPricePreference):
@@ -180,4 +207,3 @@ def scenario_levers(scenario: Scenario, *, table_scale: float, parameters: Agent
 def scenario_periods(scenario: Scenario) -> int:
     """Months simulated: 12 per year of the scenario's horizon."""
     return MONTHS_PER_YEAR * scenario.scenario.horizon
-

@@ -88,11 +88,13 @@ def build(raw: Path = RAW) -> IOTable:
     to_krw = 1.0 / usd_per_krw
     output = domestic["GO"].to_numpy() * to_krw
     keep = output > 0
-    dropped = [c for c, k in zip(industries, keep) if not k]
-    all_flows = np.abs(domestic[industries].to_numpy()).sum(axis=0) + np.abs(domestic[industries].to_numpy()).sum(axis=1)
+    dropped = [c for c, k in zip(industries, keep, strict=False) if not k]
+    all_flows = np.abs(domestic[industries].to_numpy()).sum(axis=0) + np.abs(domestic[industries].to_numpy()).sum(
+        axis=1
+    )
     if np.any(all_flows[~keep] > 0):
         raise DataError(f"korea-2014 recipe: zero-output industries {dropped} have non-zero flows")
-    sectors = [c for c, k in zip(industries, keep) if k]
+    sectors = [c for c, k in zip(industries, keep, strict=False) if k]
 
     def block(frame: pd.DataFrame, columns: list[str]) -> np.ndarray:
         return frame.loc[sectors, columns].to_numpy(dtype=np.float64) * to_krw

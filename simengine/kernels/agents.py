@@ -218,8 +218,26 @@ def _erfinv(x):
 
 
 @njit(cache=True)
-def _allocate_contract(key, t, item, v, q, restrict_local, sme_only, social_only, firm_float, firm_int,
-                       sector_start, backlog, cells_float, cells_int, params, stamp, pool, bids):
+def _allocate_contract(
+    key,
+    t,
+    item,
+    v,
+    q,
+    restrict_local,
+    sme_only,
+    social_only,
+    firm_float,
+    firm_int,
+    sector_start,
+    backlog,
+    cells_float,
+    cells_int,
+    params,
+    stamp,
+    pool,
+    bids,
+):
     """Choose the winner of one contract (or lot).
 
     Returns ``(winner, price_ratio, bidders)``; ``winner = -1`` when the sector has no firm.
@@ -297,7 +315,9 @@ def _allocate_contract(key, t, item, v, q, restrict_local, sme_only, social_only
     lowest_evaluated = np.inf
     for j in range(n_bidders):
         f = pool[n_candidates + j]
-        bid = firm_float[f, FF_UNIT_COST] * (1.0 + params[P_MARKUP] + params[P_BID_NOISE] * _uniform(key, t, item, f, R_BID))
+        bid = firm_float[f, FF_UNIT_COST] * (
+            1.0 + params[P_MARKUP] + params[P_BID_NOISE] * _uniform(key, t, item, f, R_BID)
+        )
         bids[j] = bid
         evaluated = bid
         if firm_int[f, FI_LOCATION] == 0 and preference > 0.0:
@@ -337,11 +357,14 @@ def _allocate_contract(key, t, item, v, q, restrict_local, sme_only, social_only
         gumbel = -math.log(-math.log(_uniform(key, t, item, f, R_CHOICE)))
         if rule == RULE_SCORING:
             contribution = 0.5 * is_local + 0.25 * is_local * (
-                firm_float[f, FF_RESIDENT_SHARE] + firm_float[f, FF_LOCAL_INPUT_SHARE])
-            score = (params[P_W_PRICE] * lowest_evaluated / bids[n_bidders + j]
-                     + params[P_W_QUALITY] * firm_float[f, FF_QUALITY]
-                     + (params[P_W_LOCAL] + cells_float[q, C_LOCAL_WEIGHT]) * contribution
-                     + params[P_W_SOCIAL] * firm_int[f, FI_SOCIAL])
+                firm_float[f, FF_RESIDENT_SHARE] + firm_float[f, FF_LOCAL_INPUT_SHARE]
+            )
+            score = (
+                params[P_W_PRICE] * lowest_evaluated / bids[n_bidders + j]
+                + params[P_W_QUALITY] * firm_float[f, FF_QUALITY]
+                + (params[P_W_LOCAL] + cells_float[q, C_LOCAL_WEIGHT]) * contribution
+                + params[P_W_SOCIAL] * firm_int[f, FI_SOCIAL]
+            )
             score = score / params[P_SCORE_TEMPERATURE] + gumbel
         else:
             score = params[P_LOCALITY_BIAS] * is_local + gumbel
@@ -352,8 +375,24 @@ def _allocate_contract(key, t, item, v, q, restrict_local, sme_only, social_only
 
 
 @njit(cache=True)
-def _run_periods(key, periods, firm_float, firm_int, sector_start, local_purchase_mix, economy, household,
-                 cells_float, cells_int, params, out_period, out_sector, out_cell, out_flows, out_hhi):
+def _run_periods(
+    key,
+    periods,
+    firm_float,
+    firm_int,
+    sector_start,
+    local_purchase_mix,
+    economy,
+    household,
+    cells_float,
+    cells_int,
+    params,
+    out_period,
+    out_sector,
+    out_cell,
+    out_flows,
+    out_hhi,
+):
     """Run one draw of the monthly loop; fill the ``out_*`` arrays; return the number of contracts."""
     n_firms = firm_float.shape[0]
     n_sectors = economy.shape[1]
@@ -430,12 +469,32 @@ def _run_periods(key, periods, firm_float, firm_int, sector_start, local_purchas
                 for lot in range(n_lots):
                     lot_item = item * MAX_LOTS + lot
                     set_aside = lot_value < cells_float[q, C_SET_ASIDE]
-                    restrict_local = (reserve_local or set_aside or (
-                        cells_int[q, CI_RESTRICTED] > 0 and lot_value < cells_float[q, C_RESTRICT_MAX]))
+                    restrict_local = (
+                        reserve_local
+                        or set_aside
+                        or (cells_int[q, CI_RESTRICTED] > 0 and lot_value < cells_float[q, C_RESTRICT_MAX])
+                    )
                     sme_only = set_aside and cells_float[q, C_SET_ASIDE_SME] > 0.0
                     winner, price_ratio, n_bidders = _allocate_contract(
-                        key, t, lot_item, lot_value, q, restrict_local, sme_only, social_only, firm_float,
-                        firm_int, sector_start, backlog, cells_float, cells_int, params, stamp, pool, bids)
+                        key,
+                        t,
+                        lot_item,
+                        lot_value,
+                        q,
+                        restrict_local,
+                        sme_only,
+                        social_only,
+                        firm_float,
+                        firm_int,
+                        sector_start,
+                        backlog,
+                        cells_float,
+                        cells_int,
+                        params,
+                        stamp,
+                        pool,
+                        bids,
+                    )
                     price = lot_value * price_ratio
                     row[O_PAYMENTS] += price
                     row[O_CONTRACTS] += 1.0
@@ -491,7 +550,9 @@ def _run_periods(key, periods, firm_float, firm_int, sector_start, local_purchas
                 continue
             domestic = economy[E_DOMESTIC_INPUTS, s]
             local_input_share = firm_float[f, FF_LOCAL_INPUT_SHARE] if economy[E_LOCAL_INPUTS, s] > 0.0 else 0.0
-            local_direct = max(local_input_share * domestic * executed, plan if economy[E_LOCAL_INPUTS, s] > 0.0 else 0.0)
+            local_direct = max(
+                local_input_share * domestic * executed, plan if economy[E_LOCAL_INPUTS, s] > 0.0 else 0.0
+            )
             local_direct = min(local_direct, domestic * executed)
             local_indirect = local_direct + local_input_share * domestic * y_indirect
             local_induced = local_input_share * domestic * y_induced
@@ -512,7 +573,9 @@ def _run_periods(key, periods, firm_float, firm_int, sector_start, local_purchas
             surplus = economy[E_SURPLUS, s] * y
             row[O_TAX] += profit_tax * surplus
             tax_pending += profit_tax * surplus
-            row[O_LEAK + L_TAXES_LEAVING] += params[P_NATIONAL_WAGE_TAX] * wages + params[P_NATIONAL_PROFIT_TAX] * surplus
+            row[O_LEAK + L_TAXES_LEAVING] += (
+                params[P_NATIONAL_WAGE_TAX] * wages + params[P_NATIONAL_PROFIT_TAX] * surplus
+            )
             after_tax = net_surplus_rate * surplus
             owner_share = firm_float[f, FF_OWNER_LOCAL]
             reinvested = owner_share * after_tax * firm_float[f, FF_REINVEST_RATE]
@@ -573,14 +636,45 @@ def _run_periods(key, periods, firm_float, firm_int, sector_start, local_purchas
 
 
 @njit(cache=True, parallel=True)
-def _run_draws(keys, periods, firm_float, firm_int, sector_start, local_purchase_mix, economy, household,
-               cells_float, cells_int, params, out_period, out_sector, out_cell, out_flows, out_hhi):
+def _run_draws(
+    keys,
+    periods,
+    firm_float,
+    firm_int,
+    sector_start,
+    local_purchase_mix,
+    economy,
+    household,
+    cells_float,
+    cells_int,
+    params,
+    out_period,
+    out_sector,
+    out_cell,
+    out_flows,
+    out_hhi,
+):
     """Run independent draws in parallel; draw ``d`` writes only ``out_*[d]``. Returns contracts run."""
     counts = np.zeros(keys.shape[0], dtype=np.int64)
     for d in prange(keys.shape[0]):
-        counts[d] = _run_periods(keys[d], periods, firm_float, firm_int, sector_start, local_purchase_mix, economy,
-                                 household, cells_float, cells_int, params, out_period[d], out_sector[d],
-                                 out_cell[d], out_flows[d], out_hhi[d])
+        counts[d] = _run_periods(
+            keys[d],
+            periods,
+            firm_float,
+            firm_int,
+            sector_start,
+            local_purchase_mix,
+            economy,
+            household,
+            cells_float,
+            cells_int,
+            params,
+            out_period[d],
+            out_sector[d],
+            out_cell[d],
+            out_flows[d],
+            out_hhi[d],
+        )
     total = 0
     for d in range(keys.shape[0]):
         total += counts[d]

@@ -1,9 +1,9 @@
 """A SYNTHETIC Gwangmyeong-format contract register, calibrated to published local award shares.
 
 No public Gwangmyeong register with supplier locations and values exists (see
-``simengine/datasets/raw/gwangmyeong-register-synthetic/SOURCE.md``), so the shipped example register is generated here. Its local
-award shares by value equal, by construction, the published Busan figures quoted in
-MODEL.md section 6, used as a stand-in for Gwangmyeong:
+``simengine/datasets/raw/gwangmyeong-register-synthetic/SOURCE.md``), so the shipped example
+register is generated here. Its local award shares by value equal, by construction, the
+published Busan figures quoted in MODEL.md section 6, used as a stand-in for Gwangmyeong:
 
 =====================  =======
 cell                   local share of awarded value

@@ -250,7 +250,7 @@ def _summary(data: ReportData, labels: Labels) -> str:
     return (
         f'<section id="summary"><h2>1. {escape(labels.ui("summary"))}</h2>'
         f'<h3>{escape(labels.ui("scenarios"))}</h3><ul class="scenarios">{"".join(items)}</ul>'
-        f'<h3>{escape(labels.ui("headline"))}</h3>{_headline_table(data, labels)}'
+        f"<h3>{escape(labels.ui('headline'))}</h3>{_headline_table(data, labels)}"
         f"{_provenance(data, labels)}</section>"
     )
 

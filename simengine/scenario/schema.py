@@ -120,7 +120,9 @@ class ScenarioInfo(_Table):
         default=0,
         ge=0,
         le=2**63 - 1,
-        description="Agent mode: root seed of the firm population and of the draws. Default 0; ignored in analytic mode.",
+        description=(
+            "Agent mode: root seed of the firm population and of the draws. Default 0; ignored in analytic mode."
+        ),
     )
 
     @property
