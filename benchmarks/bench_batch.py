@@ -8,6 +8,10 @@ Rows of the table:
 
 - ``run_scenarios``: the full user path, lever draws (pydantic models, built before timing) to
   one result Dataset per scenario;
+- ``headline: Circuit + multiplier rows x F``: the same draws' headline totals (output, value
+  added, resident compensation, employment, household income, city tax, reinvestment, leakage
+  by channel) as the circuit's multiplier rows (one transposed solve) times the spending matrix;
+  lighter than ``L @ F`` because it keeps only the totals, not per-sector arrays.
 - ``core: Circuit + impact``: the prepared local-spending matrix, ``n x (draws * years)``,
   through one :class:`~simengine.circuit.Circuit` factorisation and ``impact`` (one matrix solve);
 - ``pymrio calc_all``: per scenario, an ``IOSystem`` with the circuit's closed coefficients as
@@ -163,6 +167,15 @@ def measure(
     rows.append(_row("  of which levers -> spending", draws, prepare_seconds, len(years)))
     core_seconds = best_of(lambda: Circuit(context.economy, parameters[0]).impact(spending), repeats)
     rows.append(_row("core: Circuit + impact (1 LU, 1 solve)", draws, core_seconds, len(years)))
+    headline_seconds = best_of(lambda: Circuit(context.economy, parameters[0]).headline(spending), repeats)
+    rows.append(
+        _row(
+            "headline: Circuit + multiplier rows x F (1 LU, 1 small matrix product)",
+            draws,
+            headline_seconds,
+            len(years),
+        )
+    )
 
     injection = np.vstack([spending, np.zeros((3, spending.shape[1]))])
     inverse = circuit._system.inverse()
@@ -238,9 +251,9 @@ def measure(
         "rhs_columns": int(spending.shape[1]),
         "rows": rows,
         "goal_1000x_pymrio": {
-            r["method"]: r["ratio_vs_pymrio"] is not None and r["ratio_vs_pymrio"] >= 1000 for r in rows[:3]
+            r["method"]: r["ratio_vs_pymrio"] is not None and r["ratio_vs_pymrio"] >= 1000 for r in rows[:4]
         },
-        "goal_30pct_gemm": {r["method"]: r["ratio_vs_gemm"] >= 0.3 for r in rows[:3]},
+        "goal_30pct_gemm": {r["method"]: r["ratio_vs_gemm"] >= 0.3 for r in rows[:4]},
     }
 
 

@@ -425,3 +425,25 @@ def test_time_path_sums_to_the_closed_form_and_conserves_money():
     np.testing.assert_allclose(path["leakage"].sum("channel").cumsum("period") + path["in_transit"], cumulative)
     with pytest.raises(DataError, match="lags"):
         circuit.time_path(spending, lags={"city": 0})
+
+
+@given(circuits())
+def test_headline_equals_the_totals_of_impact(case):
+    """Multiplier rows times the demand matrix give the same totals as the per-sector accounts."""
+    circuit, spending = case
+    demand = np.column_stack([spending, 2.0 * spending + 1.0])
+    impact = circuit.impact(demand)
+    headline = circuit.headline(demand)
+    totals = {
+        "output": impact["output"].sum("sector"),
+        "value_added": impact["value_added"].sum("sector"),
+        "resident_compensation": impact["compensation"].sel(residence="resident").sum("sector"),
+        "employment": impact["employment"].sum("sector"),
+        "household_income": impact["household_income"],
+        "city_tax_revenue": impact["city_tax_revenue"],
+        "reinvestment": impact["reinvestment"],
+    }
+    for name, expected in totals.items():
+        np.testing.assert_allclose(headline.sel(indicator=name), expected, rtol=1e-9, atol=1e-9)
+    leakage = headline.sel(indicator=[f"leakage:{c}" for c in impact["channel"].values])
+    np.testing.assert_allclose(leakage.values, impact["leakage"].transpose("channel", ...).values, rtol=1e-9, atol=1e-9)
