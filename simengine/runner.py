@@ -654,6 +654,7 @@ def run_batch(
     progress: bool | Callable = False,
     time_unit: str = "year",
     lags: dict[str, int] | None = None,
+    sink: Callable[[list[xr.Dataset]], None] | None = None,
 ) -> BatchOutcome:
     """Run a batch file, or a list of scenarios, into one Dataset along ``scenario``.
 
@@ -671,6 +672,10 @@ def run_batch(
         across chunk sizes they agree to rounding (BLAS blocks columns differently).
     progress : bool or callable
         Show a tqdm progress bar over chunks (or pass a tqdm-like callable).
+    sink : callable, optional
+        Receives each chunk's results (a list of single-scenario Datasets) as soon as the
+        chunk completes, in chunk order, e.g. to append them to a Zarr or NetCDF store; the
+        results are then not kept in memory and ``BatchOutcome.results`` is None.
     time_unit, lags
         As in :func:`run_scenarios`.
 
@@ -706,15 +711,22 @@ def run_batch(
 
         bar = progress if callable(progress) else tqdm
         iterator = bar(iterator, total=len(chunks), desc="scenarios", unit="chunk")
+    seen: set[str] = set()
     for results, failed in iterator:
-        outcomes.extend(results)
         failures.update(failed)
+        ids = [str(ds["scenario"].values[0]) for ds in results]
+        duplicated = sorted({i for i in ids if i in seen or ids.count(i) > 1})
+        if duplicated:
+            raise ScenarioError(
+                f"batch has duplicate scenario ids {duplicated}; give each scenario a unique [scenario].id"
+            )
+        seen.update(ids)
+        if sink is not None:
+            sink(results)
+        else:
+            outcomes.extend(results)
     if not outcomes:
         return BatchOutcome(None, failures)
-    ids = [str(ds["scenario"].values[0]) for ds in outcomes]
-    duplicated = sorted({i for i in ids if ids.count(i) > 1})
-    if duplicated:
-        raise ScenarioError(f"batch has duplicate scenario ids {duplicated}; give each scenario a unique [scenario].id")
     combined = xr.concat(outcomes, dim="scenario", combine_attrs="drop_conflicts")
     return BatchOutcome(combined, failures)
 

@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cli import main
-from simengine import DataError
+from simengine import DataError, ScenarioError
 from simengine.circuit import DEFAULT_LAGS
 from simengine.results import check_result, compare, headline
 from simengine.runner import run_batch, run_scenario, run_scenarios
@@ -201,3 +201,18 @@ def test_programme_costs_count_from_their_start_year():
     start = programmes[0].start_year or scenario.scenario.start_year
     expected = [programmes[0].annual_cost.in_unit("million") if y >= start else 0.0 for y in with_cost["year"].values]
     np.testing.assert_allclose(extra, expected)
+
+
+def test_batch_streams_chunks_to_a_sink_in_order():
+    """A sink (e.g. a Zarr store later) receives every chunk as it completes; nothing is kept."""
+    received = []
+    outcome = run_batch(BATCH, chunk_size=5, sink=received.append)
+    assert outcome.results is None and outcome.failures == {}
+    assert [len(chunk) for chunk in received] == [5, 5, 2]
+    streamed = xr.concat([ds for chunk in received for ds in chunk], dim="scenario", combine_attrs="drop_conflicts")
+    xr.testing.assert_identical(streamed, run_batch(BATCH, chunk_size=5).results)
+
+
+def test_batch_rejects_duplicate_ids():
+    with pytest.raises(ScenarioError, match="duplicate scenario ids"):
+        run_batch([BASELINE, BASELINE])
