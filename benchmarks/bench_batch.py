@@ -104,7 +104,7 @@ def circuit_inputs(scenarios: list[Scenario]) -> tuple[list[Circuit | None], lis
     """Per scenario: the circuit parameters of its first year and its local spending (n, years)."""
     context = region_context(scenarios[0].scenario.region)
     prepared = [_prepare(s, context) for s in scenarios]
-    parameters = [_with_values(context.parameters, p.circuit_values[0]) for p in prepared]
+    parameters = [_with_values(context, p.circuit_values[0]) for p in prepared]
     return parameters, [p.local_spending for p in prepared]
 
 

@@ -63,7 +63,11 @@ RESULT_VARIABLES: dict[str, tuple[tuple[str, ...], str, str]] = {
         "persons employed in local industries during the period",
     ),
     "local_tax": (("scenario", "time"), "money", "local tax revenue returning to the city budget"),
-    "nonlocal_output": (("scenario", "time", "sector"), "money", "output induced in other regions"),
+    "nonlocal_output": (
+        ("scenario", "time", "sector"),
+        "money",
+        "output induced in other regions through supply chains (open interregional model)",
+    ),
     "leakage": (("scenario", "time", "channel"), "money", "money leaving the local economy, by channel"),
     "flows": (("scenario", "account"), "1", "first-round destination of a won of procurement"),
     "output_effects": (("scenario", "effect", "sector"), "money", "local output by effect"),
@@ -214,8 +218,9 @@ def compare(results: Sequence[xr.Dataset], *, baseline: str | None = None) -> xr
     -------
     xarray.Dataset
         The headline figures per scenario, their differences to the baseline
-        (``delta_<name>``), ``net_value_added_per_cost``: the change in local value added
-        per unit of extra procurement cost (inf where the cost does not rise), and
+        (``delta_<name>``), ``net_value_added`` (change in local value added less the extra
+        cost of the levers), ``net_value_added_per_cost``: the change in local value added
+        per unit of extra cost (inf where the cost does not rise), and
         ``rank`` (1 = best by that ratio; the baseline is ranked last).
     """
     if not results:
@@ -239,6 +244,10 @@ def compare(results: Sequence[xr.Dataset], *, baseline: str | None = None) -> xr
         table[f"delta_{name}"] = (table[name] - reference[name]).assign_attrs(
             units=table[name].attrs.get("units", ""), long_name=f"change in {name.replace('_', ' ')} vs {base}"
         )
+    table["net_value_added"] = (table["delta_local_value_added"] - table["delta_cost_premium"]).assign_attrs(
+        units=table["local_value_added"].attrs.get("units", ""),
+        long_name=f"change in local value added less the extra cost of the levers, vs {base}",
+    )
     extra_cost = table["delta_cost_premium"].values
     gain = table["delta_local_value_added"].values
     with np.errstate(divide="ignore", invalid="ignore"):

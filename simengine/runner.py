@@ -56,7 +56,7 @@ from .errors import ScenarioError, SimEngineError
 from .local_economy import LocalEconomy
 from .regional import RegionalModel
 from .results import FLOW_ACCOUNTS, LEAKAGE_CHANNELS, RESULT_VARIABLES, check_result
-from .scenario import apply_circuit_levers, apply_levers, load_batch, load_scenario
+from .scenario import apply_circuit_levers, apply_levers, load_batch, load_scenario, ramp_fraction
 from .scenario.batch import expand_batch
 from .scenario.load import is_batch_file
 from .scenario.schema import MONETARY_SCALE, Scenario
@@ -107,6 +107,7 @@ class RegionContext:
     open_local: LeontiefSystem
     unit: str
     data_version: str
+    price_year: int
 
 
 @functools.cache
@@ -125,37 +126,72 @@ def region_context(name: str) -> RegionContext:
         open_local=LeontiefSystem(economy.local_inputs),
         unit=economy.unit,
         data_version=f"{name}:{digest}",
+        price_year=int(table.dataset.attrs["price_year"]),
     )
 
 
-def _circuit_values(parameters: CircuitParameters) -> dict[str, object]:
-    """The circuit parameters a scenario can change, under their scenario names.
+#: Per-sector circuit parameters a scenario sets as one number, with the sector weights that
+#: define that number (a weighted mean): what households buy, what industries pay in wages,
+#: what they earn as surplus.
+_VECTOR_KEYS = {
+    "household_local_consumption_share": lambda p, e: p.households.mix,
+    "reinvestment_rate": lambda p, e: e.operating_surplus,
+    "resident_worker_share": lambda p, e: e.compensation,
+    "local_ownership_share": lambda p, e: e.operating_surplus,
+}
+_PARAMETER_FIELDS = {
+    "household_local_consumption_share": lambda p: p.households.local_share,
+    "reinvestment_rate": lambda p: p.reinvestment_rate,
+    "resident_worker_share": lambda p: p.resident_wage_share,
+    "local_ownership_share": lambda p: p.local_ownership_share,
+}
 
+
+def _weighted_mean(vector: np.ndarray, weights: np.ndarray) -> float:
+    weights = np.clip(weights, 0.0, None)
+    total = weights.sum()
+    return float(weights @ vector / total) if total > 0 else float(np.mean(vector))
+
+
+def move_mean_to(vector: np.ndarray, weights: np.ndarray, target: float) -> np.ndarray:
+    """Per-sector shares whose weighted mean is ``target``, keeping the sectors' pattern.
+
+    Raising the mean closes each sector's gap to 1 in the same proportion; lowering it
+    scales every share down in the same proportion. Shares stay in [0, 1].
+    """
+    mean = _weighted_mean(vector, weights)
+    if target >= mean:
+        return vector if mean >= 1.0 else vector + (target - mean) / (1.0 - mean) * (1.0 - vector)
+    return vector * (target / mean)
+
+
+def _circuit_values(context: RegionContext) -> dict[str, object]:
+    """The circuit parameters a scenario can change, as the numbers a scenario states.
+
+    Per-sector parameters appear as their weighted means (see :data:`_VECTOR_KEYS`);
     ``local_tax_rate`` is None unless a scenario sets it (it then replaces both local rates).
     """
-    return {
-        "household_local_consumption_share": parameters.households.local_share,
-        "reinvestment_rate": parameters.reinvestment_rate,
-        "resident_worker_share": parameters.resident_wage_share,
-        "local_ownership_share": parameters.local_ownership_share,
-        "local_tax_rate": None,
+    p, e = context.parameters, context.economy
+    values: dict[str, object] = {
+        key: _weighted_mean(_PARAMETER_FIELDS[key](p), weights(p, e)) for key, weights in _VECTOR_KEYS.items()
     }
+    values["local_tax_rate"] = None
+    return values
 
 
-def _with_values(parameters: CircuitParameters, values: dict[str, object]) -> CircuitParameters:
-    n = len(parameters.sectors)
-
-    def vector(value) -> np.ndarray:
-        return np.broadcast_to(np.asarray(value, dtype=np.float64), (n,)).copy()
-
+def _with_values(context: RegionContext, values: dict[str, object]) -> CircuitParameters:
+    """The region's circuit parameters with the scenario's numbers applied (sector pattern kept)."""
+    p, e = context.parameters, context.economy
+    vectors = {
+        key: move_mean_to(_PARAMETER_FIELDS[key](p), weights(p, e), float(values[key]))
+        for key, weights in _VECTOR_KEYS.items()
+    }
     changed = dataclasses.replace(
-        parameters,
-        households=dataclasses.replace(
-            parameters.households, local_share=vector(values["household_local_consumption_share"])
-        ),
-        reinvestment_rate=vector(values["reinvestment_rate"]),
-        resident_wage_share=vector(values["resident_worker_share"]),
-        local_ownership_share=vector(values["local_ownership_share"]),
+        p,
+        households=dataclasses.replace(p.households, local_share=vectors["household_local_consumption_share"]),
+        reinvestment_rate=vectors["reinvestment_rate"],
+        resident_wage_share=vectors["resident_worker_share"],
+        local_ownership_share=vectors["local_ownership_share"],
     )
     if values["local_tax_rate"] is None:
         return changed
@@ -178,6 +214,7 @@ class _Prepared:
     period_years: list[int]  # calendar year of each period
     time_unit: str  # "year" or "month"
     budget: np.ndarray  # (T,)
+    deflator: float  # price level of the budget's price year relative to the table's
     local_spending: np.ndarray  # (n, T)
     nonlocal_spending: np.ndarray  # (n, T)
     cost_premium: np.ndarray  # (T,)
@@ -199,9 +236,23 @@ def _table_unit(scenario: Scenario, context: RegionContext) -> str:
 
 def _base_circuit_values(scenario: Scenario, context: RegionContext) -> dict[str, object]:
     """The region's circuit values with the scenario's ``[circuit]`` overrides."""
-    values = _circuit_values(context.parameters)
+    values = _circuit_values(context)
     values.update({k: v for k, v in scenario.circuit.model_dump().items() if v is not None})
     return values
+
+
+def _deflator(scenario: Scenario, context: RegionContext) -> float:
+    """Price level of the budget's price year relative to the table's (1 when they are the same)."""
+    budget = scenario.budget
+    if budget.deflator is not None:
+        return float(budget.deflator)
+    if budget.price_year != context.price_year:
+        raise ScenarioError(
+            f"scenario {scenario.scenario.id}: budget.price_year is {budget.price_year} but the region's table "
+            f"is in {context.price_year} prices; give budget.deflator, the price level of {budget.price_year} "
+            f"relative to {context.price_year} (e.g. a GDP deflator ratio), or 1.0 to apply none"
+        )
+    return 1.0
 
 
 def _prepare(scenario: Scenario, context: RegionContext, time_unit: str = "year") -> _Prepared:
@@ -237,6 +288,7 @@ def _prepare(scenario: Scenario, context: RegionContext, time_unit: str = "year"
         period_years=list(np.repeat(years, per_year).tolist()),
         time_unit=time_unit,
         budget=spread(np.full(t, amounts.sum())),
+        deflator=_deflator(scenario, context),
         local_spending=spread(local),
         nonlocal_spending=spread(nonlocal_),
         cost_premium=spread(premium),
@@ -245,12 +297,13 @@ def _prepare(scenario: Scenario, context: RegionContext, time_unit: str = "year"
 
 
 def _programme_cost(scenario: Scenario, year: int, monetary_unit: str) -> float:
-    """Annual cost of the circuit programmes in force in ``year`` (from their start year on)."""
+    """Annual cost of the circuit programmes in ``year``, ramped like their effect."""
     total = 0.0
     for lever in scenario.lever:
         cost = getattr(lever, "annual_cost", None)
-        if cost is not None and year >= (lever.start_year or scenario.scenario.start_year):
-            total += cost.in_unit(monetary_unit)
+        if cost is not None:
+            start = lever.start_year or scenario.scenario.start_year
+            total += cost.in_unit(monetary_unit) * ramp_fraction(year, start_year=start, ramp_years=lever.ramp_years)
     return total
 
 
@@ -302,7 +355,7 @@ def _evaluate(
         key = _signature(prepared[i].circuit_values[k])
         groups.setdefault(key, []).append(c)
         if key not in circuits:
-            circuits[key] = Circuit(economy, _with_values(context.parameters, prepared[i].circuit_values[k]))
+            circuits[key] = Circuit(economy, _with_values(context, prepared[i].circuit_values[k]))
     closed = {}
     second_round = np.zeros(len(columns))
     for key, cols in groups.items():
@@ -402,7 +455,8 @@ def _result_dataset(p: _Prepared, context: RegionContext, *, path: dict[str, np.
         "local_value_added": path["value_added"].T,
         "local_income": path["resident_income"].T,
         # persons employed during the period: coefficients are persons per unit of annual output
-        "local_employment": path["employment"].T * PERIODS_PER_YEAR[p.time_unit],
+        # at table prices, so budget-price money is deflated first
+        "local_employment": path["employment"].T * PERIODS_PER_YEAR[p.time_unit] / p.deflator,
         "local_tax": path["city_tax"],
         "nonlocal_output": arrays["nonlocal_output"].T,
         "leakage": leakage.T,
@@ -437,7 +491,8 @@ def _provenance_attrs(s: Scenario, context: RegionContext, *, time_unit: str) ->
         "currency": currency,
         "monetary_unit": monetary_unit,
         "price_year": s.budget.price_year,
-        "table_price_year": 2014,
+        "table_price_year": context.price_year,
+        "deflator": _deflator(s, context),
         "mode": s.scenario.mode,
         "time_unit": time_unit,
         "scenario_title": s.scenario.title,
@@ -538,7 +593,7 @@ def run_agent_scenario(scenario: Scenario, context: RegionContext) -> xr.Dataset
     values = apply_circuit_levers(
         _base_circuit_values(scenario, context), scenario.lever, info.years[-1], start_year=info.start_year
     )
-    circuit = AgentCircuit.from_parameters(context.economy, _with_values(context.parameters, values))
+    circuit = AgentCircuit.from_parameters(context.economy, _with_values(context, values))
     cells = scenario_cells(scenario.budget, to_table=MONETARY_SCALE[scenario.budget.monetary_unit] / table_scale)
     parameters = AgentParameters()
     levers = scenario_levers(scenario, table_scale=table_scale, parameters=parameters)
@@ -592,6 +647,11 @@ def run_scenarios(
     """
     if time_unit not in PERIODS_PER_YEAR:
         raise ScenarioError(f"time_unit must be one of {list(PERIODS_PER_YEAR)}, got {time_unit!r}")
+    if lags is not None and time_unit != "month":
+        raise ScenarioError(
+            f"lags are in months (simengine.circuit.DEFAULT_LAGS) but time_unit is {time_unit!r}; "
+            "use time_unit='month' for the dynamic form"
+        )
     loaded = [_as_scenario(item) for item in scenarios]
     by_region: dict[str, list[int]] = {}
     results: list[xr.Dataset | None] = [None] * len(loaded)

@@ -291,9 +291,10 @@ def comparison_text(table) -> str:
     columns = {
         "local_award_share": "award share",
         "delta_local_value_added": "Δ local VA",
-        "delta_local_employment": "Δ jobs",
+        "delta_local_employment": "Δ person-years",
         "delta_local_tax": "Δ local tax",
         "delta_cost_premium": "Δ cost",
+        "net_value_added": "ΔVA − Δcost",
         "net_value_added_per_cost": "ΔVA / Δcost",
         "lm3": "LM3",
         "rank": "rank",

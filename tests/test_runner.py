@@ -17,7 +17,7 @@ from simengine import DataError, ScenarioError
 from simengine.circuit import DEFAULT_LAGS
 from simengine.results import check_result, compare, headline
 from simengine.runner import run_batch, run_scenario, run_scenarios
-from simengine.scenario import load_scenario
+from simengine.scenario import load_scenario, ramp_fraction
 
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIOS = sorted(p for p in (ROOT / "scenarios").glob("*.toml") if not p.name.startswith("batch"))
@@ -189,7 +189,8 @@ def test_cli_monthly_run(tmp_path):
 
 
 def test_programme_costs_count_from_their_start_year():
-    """A household local-consumption programme's annual_cost is part of the levers' cost."""
+    """A household local-consumption programme's annual_cost is part of the levers' cost,
+    ramped like the programme's effect."""
     scenario = load_scenario(ROOT / "scenarios" / "combined_package.toml")
     programmes = [lever for lever in scenario.lever if getattr(lever, "annual_cost", None) is not None]
     assert programmes
@@ -199,7 +200,11 @@ def test_programme_costs_count_from_their_start_year():
     with_cost, without_cost = run_scenarios([scenario, without])
     extra = (with_cost["cost_premium"] - without_cost["cost_premium"]).isel(scenario=0).values
     start = programmes[0].start_year or scenario.scenario.start_year
-    expected = [programmes[0].annual_cost.in_unit("million") if y >= start else 0.0 for y in with_cost["year"].values]
+    ramp = programmes[0].ramp_years
+    expected = [
+        programmes[0].annual_cost.in_unit("million") * ramp_fraction(y, start_year=start, ramp_years=ramp)
+        for y in with_cost["year"].values
+    ]
     np.testing.assert_allclose(extra, expected)
 
 
@@ -216,3 +221,53 @@ def test_batch_streams_chunks_to_a_sink_in_order():
 def test_batch_rejects_duplicate_ids():
     with pytest.raises(ScenarioError, match="duplicate scenario ids"):
         run_batch([BASELINE, BASELINE])
+
+
+def test_lags_need_monthly_periods():
+    with pytest.raises(ScenarioError, match="lags are in months"):
+        run_scenario(BASELINE, lags=DEFAULT_LAGS)
+
+
+@given(st.floats(0.0, 1.0))
+@settings(max_examples=25, deadline=None)
+def test_a_scenario_share_moves_the_weighted_mean_and_keeps_the_sector_pattern(target):
+    """[circuit] household_local_consumption_share sets the mix-weighted mean of the region's
+    per-sector shares; sectors keep their order (housing stays more local than electricity)."""
+    from simengine.runner import _with_values, region_context
+
+    context = region_context("gwangmyeong")
+    base = context.parameters.households
+    values = {
+        k: v for k, v in __import__("simengine.runner", fromlist=["_circuit_values"])._circuit_values(context).items()
+    }
+    values["household_local_consumption_share"] = target
+    shares = _with_values(context, values).households.local_share
+    np.testing.assert_allclose(base.mix @ shares / base.mix.sum(), target, atol=1e-12)
+    assert np.all((shares >= 0) & (shares <= 1))
+    order = np.argsort(base.local_share, kind="stable")
+    assert np.all(np.diff(shares[order]) >= -1e-12)
+
+
+def test_unchanged_circuit_values_reproduce_the_region_parameters():
+    from simengine.runner import _circuit_values, _with_values, region_context
+
+    context = region_context("gwangmyeong")
+    rebuilt = _with_values(context, _circuit_values(context))
+    np.testing.assert_allclose(rebuilt.households.local_share, context.parameters.households.local_share, atol=1e-12)
+    np.testing.assert_allclose(rebuilt.reinvestment_rate, context.parameters.reinvestment_rate, atol=1e-12)
+
+
+def test_deflator_scales_employment_only(baseline):
+    scenario = load_scenario(BASELINE)
+    doubled = scenario.model_copy(update={"budget": scenario.budget.model_copy(update={"deflator": 2 * 1.086})})
+    result = run_scenario(doubled)
+    np.testing.assert_allclose(result["local_employment"], baseline["local_employment"] / 2, rtol=1e-12)
+    np.testing.assert_allclose(result["local_value_added"], baseline["local_value_added"], rtol=1e-12)
+    assert result.attrs["deflator"] == 2 * 1.086
+
+
+def test_a_budget_in_other_prices_must_state_its_deflator():
+    scenario = load_scenario(BASELINE)
+    unstated = scenario.model_copy(update={"budget": scenario.budget.model_copy(update={"deflator": None})})
+    with pytest.raises(ScenarioError, match="budget.deflator"):
+        run_scenario(unstated)

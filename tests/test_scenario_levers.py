@@ -120,10 +120,40 @@ def test_set_aside_covers_spending_under_the_limit():
         }
     )
     effect = apply_levers(budget(), [lever], 2026, start_year=2026)
-    covered_medium = (5100 - 200) / (10_000 - 200)
+    # contract values uniform within the class: spending share below L is (L^2 - low^2) / (high^2 - low^2)
+    covered_medium = (5100**2 - 200**2) / (10_000**2 - 200**2)
     assert effect.local_share[0] == pytest.approx(0.9 + 0.9 * 0.1)
     assert effect.local_share[1] == pytest.approx(0.8 + covered_medium * 0.9 * 0.2)
     assert effect.local_share[2] == 0.4  # large contracts are above the limit
+
+
+def test_set_aside_above_the_medium_bound_reaches_large_contracts():
+    """A limit above every contract covers the large class too (mean contract from 'contracts')."""
+    [lever] = levers(
+        {
+            "kind": "set_aside",
+            "sector": "F",
+            "max_contract_value": {"amount": 1e9, "unit": KRW_M},
+            "reserved_for": ["local"],
+        }
+    )
+    effect = apply_levers(budget(), [lever], 2026, start_year=2026)
+    assert effect.local_share[2] == pytest.approx(0.4 + 0.9 * 0.6)
+
+
+def test_set_aside_into_large_cells_without_contract_counts_is_an_error():
+    [lever] = levers(
+        {
+            "kind": "set_aside",
+            "sector": "F",
+            "max_contract_value": {"amount": 20_000, "unit": KRW_M},
+            "reserved_for": ["local"],
+        }
+    )
+    cells = budget()
+    cells = cells.model_copy(update={"cell": [c.model_copy(update={"contracts": None}) for c in cells.cell]})
+    with pytest.raises(ScenarioError, match="contracts"):
+        apply_levers(cells, [lever], 2026, start_year=2026)
 
 
 def test_unbundling_moves_large_spending_toward_the_lot_share_at_a_cost():

@@ -12,7 +12,8 @@ With ``s`` a cell's local share before the lever and ``r`` the lever's ramp frac
 
 - local_share_target: ``s + r (target - s)``;
 - set_aside: ``s + r c g max(0, p - s)`` with ``c`` the cell's spending under the value limit
-  (contract values uniform within a size class), ``g`` the gap closed and ``p`` the reserved
+  (contract values uniform within a size class, so ``c = (L^2 - low^2) / (high^2 - low^2)``;
+  the open ``large`` class ends at ``2 x mean contract - low``), ``g`` the gap closed and ``p`` the reserved
   pool's local fraction; premium ``r c cost_premium``;
 - contract_unbundling: ``s + r u a max(0, s_lot - s)`` with ``a`` the spending above the lot
   threshold, ``u`` the uptake and ``s_lot`` the amount-weighted baseline local share of the
@@ -101,12 +102,32 @@ def _selected(budget: Budget, lever) -> np.ndarray:
     )
 
 
-def _coverage_below(budget: Budget, limit: float) -> np.ndarray:
-    """Fraction of each cell's spending in contracts of value at most ``limit`` (uniform within a class)."""
+def _coverage_below(budget: Budget, limit: float, lever) -> np.ndarray:
+    """Share of each cell's spending in contracts worth at most ``limit``.
+
+    Contract values are taken as uniform within the cell's size class, so the spending share
+    below ``L`` in ``[low, high]`` is ``(L^2 - low^2) / (high^2 - low^2)``. The open-ended
+    ``large`` class uses the cell's mean contract (``amount / contracts``): values uniform on
+    ``[low, 2 mean - low]``.
+    """
     coverage = np.empty(len(budget.cell))
     for i, cell in enumerate(budget.cell):
         low, high = budget.size_class_upper.bounds(cell.size_class)
-        coverage[i] = 0.0 if np.isinf(high) else float(np.clip((limit - low) / (high - low), 0.0, 1.0))
+        if limit <= low:
+            coverage[i] = 0.0
+            continue
+        if np.isinf(high):
+            if cell.contracts is None:
+                raise ScenarioError(
+                    f"lever {lever.kind} reaches into the 'large' class of cell {cell.sector}/{cell.method} "
+                    f"(limit {limit:g} above the medium bound {low:g}); give the cell's 'contracts' so that "
+                    "its contract sizes are known"
+                )
+            high = max(2.0 * cell.amount / cell.contracts - low, low)
+        if limit >= high:
+            coverage[i] = 1.0
+            continue
+        coverage[i] = (limit**2 - low**2) / (high**2 - low**2)
     return coverage
 
 
@@ -152,12 +173,12 @@ def apply_levers(budget: Budget, levers: Sequence, year: int, *, start_year: int
             pool = response.pool_local_fraction
             if pool is None:
                 pool = min(POOL_LOCAL_FRACTION[group] for group in lever.reserved_for)
-            covered = chosen * _coverage_below(budget, lever.max_contract_value.in_unit(unit))
+            covered = chosen * _coverage_below(budget, lever.max_contract_value.in_unit(unit), lever)
             share = share + covered * response.gap_closed * np.maximum(pool - share, 0.0)
             premium += covered * response.cost_premium
         elif isinstance(lever, ContractUnbundling):
             threshold = lever.lot_threshold.in_unit(unit)
-            below = _coverage_below(budget, threshold)
+            below = _coverage_below(budget, threshold, lever)
             in_sector = _selected(budget, lever)
             weights = amount * below * in_sector
             if weights.sum() > 0:

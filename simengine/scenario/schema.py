@@ -173,6 +173,14 @@ class Budget(_Table):
     social_economy_share: Share = Field(
         default=0.0, description="Baseline share of purchases from social enterprises and cooperatives."
     )
+    deflator: Annotated[float, Field(gt=0.0, le=100.0, allow_inf_nan=False)] | None = Field(
+        default=None,
+        description=(
+            "Price level of `price_year` relative to the price year of the region's table (e.g. a GDP "
+            "deflator ratio): employment coefficients, persons per unit of output at table prices, are "
+            "divided by it. Required when `price_year` differs from the table's; 1.0 applies none."
+        ),
+    )
     cell_file: str | None = Field(
         default=None,
         description="CSV with columns sector,size_class,method,amount,local_share[,contracts] "
