@@ -6,6 +6,7 @@ exit code 1; ``simengine --debug ...`` shows the traceback instead.
 
 from __future__ import annotations
 
+import signal
 import warnings
 from pathlib import Path
 
@@ -29,6 +30,11 @@ class _Group(click.Group):
             ctx.exit(1)
 
 
+def _exit_on_sigterm(signum, frame) -> None:
+    """Turn SIGTERM into SystemExit so that temporary output files are removed on the way out."""
+    raise SystemExit(128 + signum)
+
+
 def _one_line_warnings(message, category, filename, lineno, file=None, line=None):
     click.echo(f"warning: {message}", err=True)
 
@@ -40,6 +46,7 @@ def _one_line_warnings(message, category, filename, lineno, file=None, line=None
 def main(ctx: click.Context, debug: bool) -> None:
     """simengine: regional input-output and agent-based simulation of local public spending."""
     ctx.ensure_object(dict)["debug"] = debug
+    signal.signal(signal.SIGTERM, _exit_on_sigterm)
     if not debug:
         warnings.showwarning = _one_line_warnings
 
@@ -91,7 +98,8 @@ def info() -> None:
     default=None,
     help="Regional model (see 'simengine region list') or .nc file: in-region and out-of-region columns.",
 )
-def multipliers(table_name, kinds, mtype, sort, top, output, overwrite, region_name) -> None:
+@click.option("--strict", is_flag=True, help="Treat every data-quality finding (unbalanced rows, ...) as an error.")
+def multipliers(table_name, kinds, mtype, sort, top, output, overwrite, region_name, strict) -> None:
     """Multipliers per unit of final demand, by sector."""
     from simengine.datasets import load_region, load_table
 
@@ -100,7 +108,7 @@ def multipliers(table_name, kinds, mtype, sort, top, output, overwrite, region_n
         frame = text.regional_multiplier_frame(model, kinds, mtype, sort=sort, top=top)
         title = f"{model.name}: type {mtype} multipliers for final demand in {model.regions[0]}"
     else:
-        table = load_table(table_name)
+        table = load_table(table_name, strict="all" if strict else ())
         frame = text.multiplier_frame(table, kinds, mtype, sort=sort, top=top)
         title = f"{table.name}: type {mtype} multipliers"
     if output is None:
@@ -304,6 +312,19 @@ def _time_options(monthly: bool) -> dict:
     return {"time_unit": "month", "lags": DEFAULT_LAGS} if monthly else {}
 
 
+def _check_outputs(output, report_path, overwrite) -> None:
+    """Check every output path before computing anything (no partial outputs on failure)."""
+    from simengine.errors import DataError
+    from simengine.io import check_output_path
+
+    if output is not None:
+        check_output_path(output, overwrite=overwrite, suffixes=(".nc", ".nc4"))
+    if report_path is not None:
+        check_output_path(report_path, overwrite=overwrite, suffixes=(".html", ".htm"))
+    if output is not None and report_path is not None and Path(output).resolve() == Path(report_path).resolve():
+        raise DataError(f"-o and --report name the same file {output}; give two different files")
+
+
 def _write_outputs(result, output, report_path, overwrite) -> None:
     from simengine.report import write_report
     from simengine.results import save_result
@@ -325,6 +346,7 @@ def run(scenario, output, monthly, report_path, overwrite) -> None:
     """Run one scenario file and print its headline figures."""
     from simengine.runner import run_scenario
 
+    _check_outputs(output, report_path, overwrite)
     result = run_scenario(scenario, **_time_options(monthly))
     click.echo(text.scenario_summary(result))
     _write_outputs(result, output, report_path, overwrite)
@@ -342,6 +364,7 @@ def compare(inputs, baseline, output, report_path, overwrite) -> None:
     from simengine.results import compare as compare_results
     from simengine.runner import load_or_run
 
+    _check_outputs(None, report_path, overwrite)
     results = load_or_run(inputs)
     table = compare_results(results, baseline=baseline)
     click.echo(text.comparison_text(table))
@@ -367,6 +390,7 @@ def batch(inputs, output, workers, monthly, report_path, overwrite) -> None:
     from simengine.results import compare as compare_results
     from simengine.runner import run_batch
 
+    _check_outputs(output, report_path, overwrite)
     with ProcessPoolExecutor(workers) if workers > 1 else nullcontext() as executor:
         members = inputs[0] if len(inputs) == 1 else inputs
         outcome = run_batch(members, executor=executor, progress=True, **_time_options(monthly))

@@ -29,15 +29,24 @@ from __future__ import annotations
 
 import os
 import tempfile
+import warnings
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import xarray as xr
 
-from .errors import DataError
+from .errors import DataError, DataQualityWarning
 
-__all__ = ["read_table_csv", "read_table_excel", "write_table_csv", "read_netcdf", "write_netcdf", "atomic_path"]
+__all__ = [
+    "read_table_csv",
+    "read_table_excel",
+    "write_table_csv",
+    "read_netcdf",
+    "write_netcdf",
+    "atomic_path",
+    "check_output_path",
+]
 
 SPECIAL_ROWS = ("imports", "other_inputs", "employment")
 METADATA_KEYS = ("currency", "monetary_unit", "price_year", "source")
@@ -111,21 +120,24 @@ def _frame_to_dataset(frame: pd.DataFrame, source_name: str, metadata: dict) -> 
     meta = {k: metadata[k] for k in METADATA_KEYS if k in metadata}
     if "price_year" in meta and str(meta["price_year"]).isdigit():
         meta["price_year"] = int(meta["price_year"])
-    table = IOTable.from_arrays(
-        Z,
-        f,
-        x=x,
-        value_added=value_added,
-        compensation=compensation,
-        employment=row("employment"),
-        imported_inputs=row("imports"),
-        other_inputs=row("other_inputs"),
-        sectors=sector_rows,
-        sector_names=[n or s for n, s in zip(names, sector_rows, strict=False)] if names else None,
-        fd_categories=[c[3:] for c in fd_columns] if fd_columns else None,
-        name=source_name,
-        **meta,
-    )
+    with warnings.catch_warnings():
+        # the caller's IOTable(dataset) runs the same data-quality checks again, once
+        warnings.simplefilter("ignore", DataQualityWarning)
+        table = IOTable.from_arrays(
+            Z,
+            f,
+            x=x,
+            value_added=value_added,
+            compensation=compensation,
+            employment=row("employment"),
+            imported_inputs=row("imports"),
+            other_inputs=row("other_inputs"),
+            sectors=sector_rows,
+            sector_names=[n or s for n, s in zip(names, sector_rows, strict=False)] if names else None,
+            fd_categories=[c[3:] for c in fd_columns] if fd_columns else None,
+            name=source_name,
+            **meta,
+        )
     ds = table.dataset
     ds.attrs["history"] = f"read from {source_name}"
     return ds
@@ -192,6 +204,26 @@ def read_netcdf(path: str | os.PathLike) -> xr.Dataset:
         raise DataError(f"{path}: cannot read as NetCDF-4 ({exc})") from None
 
 
+def check_output_path(path: str | os.PathLike, *, overwrite: bool = False, suffixes: tuple[str, ...] = ()) -> Path:
+    """Check, before any work, that ``path`` can be written; return it as a Path.
+
+    Raises :class:`DataError` when the file exists (unless ``overwrite``), exists but is not a
+    regular file (a device or folder is never replaced), its folder does not exist, or its
+    suffix is not one of ``suffixes`` (when given).
+    """
+    path = Path(path)
+    if suffixes and path.suffix.lower() not in suffixes:
+        raise DataError(f"{path}: the file name must end in {' or '.join(suffixes)}")
+    if path.exists() or path.is_symlink():
+        if not path.is_file():
+            raise DataError(f"{path} exists and is not a regular file; choose a file name")
+        if not overwrite:
+            raise DataError(f"{path} exists; choose another name or pass --overwrite (overwrite=True)")
+    if not path.parent.is_dir():
+        raise DataError(f"cannot write {path}: folder {path.parent} does not exist")
+    return path
+
+
 class atomic_path:
     """Context manager yielding a temporary path that is renamed to ``path`` on success.
 
@@ -200,14 +232,13 @@ class atomic_path:
     """
 
     def __init__(self, path: str | os.PathLike, *, overwrite: bool = False):
-        self.path = Path(path)
-        if self.path.exists() and not overwrite:
-            raise DataError(f"{self.path} exists; choose another name or pass --overwrite (overwrite=True)")
-        if not self.path.parent.is_dir():
-            raise DataError(f"cannot write {self.path}: folder {self.path.parent} does not exist")
+        self.path = check_output_path(path, overwrite=overwrite)
 
     def __enter__(self) -> Path:
-        handle, name = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".tmp", dir=self.path.parent)
+        try:
+            handle, name = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".tmp", dir=self.path.parent)
+        except OSError as exc:
+            raise DataError(f"cannot write {self.path}: {exc.strerror} in folder {self.path.parent}") from None
         os.close(handle)
         self.tmp = Path(name)
         return self.tmp

@@ -30,7 +30,7 @@ import numpy as np
 import xarray as xr
 
 from .errors import DataError
-from .io import read_netcdf, write_netcdf
+from .io import check_output_path, read_netcdf, write_netcdf
 
 __all__ = [
     "RESULT_VARIABLES",
@@ -38,6 +38,8 @@ __all__ = [
     "FLOW_ACCOUNTS",
     "REQUIRED_ATTRS",
     "check_result",
+    "check_compatible",
+    "concat_results",
     "compare",
     "save_result",
     "load_result",
@@ -204,6 +206,32 @@ def headline(ds: xr.Dataset) -> xr.Dataset:
     return out
 
 
+#: Attributes that must agree between results that are concatenated or compared.
+COMPATIBLE_ATTRS = ("region", "time_unit", "mode", "currency", "monetary_unit")
+
+
+def check_compatible(results: Sequence[xr.Dataset]) -> None:
+    """Raise :class:`DataError` unless the results can be put side by side.
+
+    They must share region, time unit, mode and money unit: differences between regions
+    are not policy effects, and yearly, monthly or agent-mode results do not sum alike.
+    """
+    for attr in COMPATIBLE_ATTRS:
+        values = {str(ds.attrs.get(attr)): [str(v) for v in ds["scenario"].values] for ds in results}
+        if len(values) > 1:
+            listing = "; ".join(f"{value}: {', '.join(ids)}" for value, ids in values.items())
+            raise DataError(
+                f"results differ in {attr} ({listing}); compare only results of one region, time unit and "
+                "mode, each with its own baseline"
+            )
+
+
+def concat_results(results: Sequence[xr.Dataset]) -> xr.Dataset:
+    """Results side by side along ``scenario`` (checked compatible, attributes kept)."""
+    check_compatible(results)
+    return xr.concat(list(results), dim="scenario", combine_attrs="drop_conflicts")
+
+
 def compare(results: Sequence[xr.Dataset], *, baseline: str | None = None) -> xr.Dataset:
     """Concatenate results on ``scenario`` and add differences to the baseline.
 
@@ -225,13 +253,7 @@ def compare(results: Sequence[xr.Dataset], *, baseline: str | None = None) -> xr
     """
     if not results:
         raise DataError("compare needs at least one result")
-    regions = sorted({str(ds.attrs.get("region")) for ds in results})
-    if len(regions) > 1:
-        raise DataError(
-            f"compare needs results of one region, got {regions}: differences between regions are not "
-            "policy effects; compare each region's scenarios with its own baseline"
-        )
-    combined = xr.concat(list(results), dim="scenario", combine_attrs="drop_conflicts")
+    combined = concat_results(results)
     labels = [str(s) for s in combined["scenario"].values]
     if len(set(labels)) != len(labels):
         raise DataError(f"duplicate scenario labels in comparison: {labels}")
@@ -268,7 +290,8 @@ def compare(results: Sequence[xr.Dataset], *, baseline: str | None = None) -> xr
 
 
 def save_result(ds: xr.Dataset, path: str | os.PathLike, *, overwrite: bool = False) -> Path:
-    """Check and write a result as NetCDF-4, atomically (never a half-written file)."""
+    """Check and write a result as NetCDF-4 (``.nc``), atomically (never a half-written file)."""
+    check_output_path(path, overwrite=overwrite, suffixes=(".nc", ".nc4"))
     check_result(ds)
     return write_netcdf(ds, path, overwrite=overwrite)
 

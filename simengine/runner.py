@@ -55,7 +55,7 @@ from .datasets import load_region, load_table, region_path
 from .errors import ScenarioError, SimEngineError
 from .local_economy import LocalEconomy
 from .regional import RegionalModel
-from .results import FLOW_ACCOUNTS, LEAKAGE_CHANNELS, RESULT_VARIABLES, check_result
+from .results import FLOW_ACCOUNTS, LEAKAGE_CHANNELS, RESULT_VARIABLES, check_result, concat_results
 from .scenario import apply_circuit_levers, apply_levers, load_batch, load_scenario, ramp_fraction
 from .scenario.batch import expand_batch
 from .scenario.load import is_batch_file
@@ -787,7 +787,7 @@ def run_batch(
             outcomes.extend(results)
     if not outcomes:
         return BatchOutcome(None, failures)
-    combined = xr.concat(outcomes, dim="scenario", combine_attrs="drop_conflicts")
+    combined = concat_results(outcomes)
     return BatchOutcome(combined, failures)
 
 

@@ -18,7 +18,7 @@ import numpy as np
 import xarray as xr
 
 from ..errors import DataError
-from ..results import check_result, compare
+from ..results import check_result, compare, concat_results
 
 __all__ = ["ReportData", "ScenarioGroup", "lever_settings", "report_data", "scenario_groups", "shown_scenarios"]
 
@@ -138,7 +138,7 @@ def report_data(
     found: dict[str, dict] = {}
     for part in parts:
         found.update(_descriptions_in(part))
-    combined = parts[0] if len(parts) == 1 else xr.concat(parts, dim="scenario", combine_attrs="drop_conflicts")
+    combined = parts[0] if len(parts) == 1 else concat_results(parts)
     check_result(combined)
     table = compare([combined], baseline=baseline)
     for scenario, description in (descriptions or {}).items():
