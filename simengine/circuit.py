@@ -314,8 +314,10 @@ class CircuitParameters:
                 document = tomllib.load(handle)
         except FileNotFoundError:
             raise DataError(f"circuit parameter file {path} does not exist") from None
-        except tomllib.TOMLDecodeError as exc:
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
             raise DataError(f"{path}: not valid TOML ({exc})") from None
+        except IsADirectoryError:
+            raise DataError(f"circuit parameter file {path} is a folder, not a file") from None
         reader = _TomlReader(path, tuple(sectors), table)
         return reader.parameters(document)
 

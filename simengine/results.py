@@ -129,8 +129,9 @@ def _money_unit(ds: xr.Dataset) -> str:
 def check_result(ds: xr.Dataset) -> None:
     """Raise :class:`DataError` unless ``ds`` follows the result contract.
 
-    Checks the variables, their dims (``draw`` allowed in addition), units, the
-    provenance attributes, shares in [0, 1] and the flow-account identities.
+    Checks the variables, their dims (``draw`` allowed in addition), units, finite values,
+    a positive budget, the provenance attributes, shares in [0, 1] and the flow-account
+    identities.
     """
     missing_attrs = [a for a in REQUIRED_ATTRS if a not in ds.attrs]
     if missing_attrs:
@@ -151,6 +152,11 @@ def check_result(ds: xr.Dataset) -> None:
                 f"result variable {name!r} needs units {expected_units!r} and a long_name, "
                 f"got {variable.attrs.get('units')!r}"
             )
+    for name in RESULT_VARIABLES:
+        if not np.all(np.isfinite(np.asarray(ds.variables[name].values, dtype=np.float64))):
+            raise DataError(f"result variable {name!r} has NaN or infinite values")
+    if bool((ds.variables["budget"].values <= 0).any()):
+        raise DataError("result budget must be positive in every period")
     share = ds.variables["local_award_share"].values
     if bool(((share < 0) | (share > 1)).any()):
         raise DataError("local_award_share outside [0, 1]")

@@ -222,6 +222,8 @@ class _Prepared:
 
 
 PERIODS_PER_YEAR = {"year": 1, "month": 12}
+#: Longest horizon (years) accepted in agent mode; see :func:`run_agent_scenario`.
+MAX_AGENT_HORIZON = 10
 
 
 def _table_unit(scenario: Scenario, context: RegionContext) -> str:
@@ -274,6 +276,12 @@ def _prepare(scenario: Scenario, context: RegionContext, time_unit: str = "year"
         np.add.at(local[:, k], cell_sector, amounts * effect.local_share)
         np.add.at(nonlocal_[:, k], cell_sector, amounts * (1.0 - effect.local_share))
         premium[k] = effect.premium_amount(amounts) + _programme_cost(scenario, year, table_unit)
+        if premium[k] > amounts.sum():
+            raise ScenarioError(
+                f"scenario {scenario.scenario.id}: the levers cost {premium[k]:,.0f} in {year}, more than the whole "
+                f"budget ({amounts.sum():,.0f} {context.unit}); check the units of lever amounts (annual_cost, "
+                "lot_threshold, admin_cost_per_lot)"
+            )
         circuit_values.append(
             apply_circuit_levers(base_values, scenario.lever, year, start_year=scenario.scenario.start_year)
         )
@@ -589,6 +597,11 @@ def run_agent_scenario(scenario: Scenario, context: RegionContext) -> xr.Dataset
     from .agents.scenario import scenario_cells, scenario_levers, scenario_periods
 
     info = scenario.scenario
+    if info.horizon > MAX_AGENT_HORIZON:
+        raise ScenarioError(
+            f"scenario {info.id}: agent mode is limited to {MAX_AGENT_HORIZON} years (horizon = {info.horizon}): "
+            "over longer runs money accumulates in the agents' circuit stock (a known issue); use analytic mode"
+        )
     table_scale = MONETARY_SCALE[_table_unit(scenario, context)]
     values = apply_circuit_levers(
         _base_circuit_values(scenario, context), scenario.lever, info.years[-1], start_year=info.start_year

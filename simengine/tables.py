@@ -94,7 +94,13 @@ def demand_matrix(delta, sectors: Sequence[str]) -> tuple[np.ndarray, str, objec
     extra_coord : sequence
         Labels of the columns.
     """
-    sectors = list(sectors)
+    matrix, extra_dim, extra_coord = _demand_columns(delta, list(sectors))
+    if not np.all(np.isfinite(matrix)):
+        raise DataError("final demand (spending) has NaN or infinite values; give finite amounts")
+    return matrix, extra_dim, extra_coord
+
+
+def _demand_columns(delta, sectors: list[str]) -> tuple[np.ndarray, str, object]:
     n = len(sectors)
     if isinstance(delta, Mapping):
         vector = np.zeros(n)

@@ -311,6 +311,8 @@ def read_register(
     except (pd.errors.ParserError, UnicodeDecodeError, pd.errors.EmptyDataError) as exc:
         raise DataError(f"{path}: cannot parse as CSV ({exc})") from None
     raw.columns = [str(c).strip() for c in raw.columns]
+    if raw.empty:
+        raise DataError(f"{path}: the register has a header but no contract rows; add one row per award")
     names = {name: spec.get("columns", {}).get(name, name) for name in (*REQUIRED_COLUMNS, *OPTIONAL_COLUMNS)}
     missing = [f"{name} (column {names[name]!r})" for name in REQUIRED_COLUMNS if names[name] not in raw.columns]
     if missing:

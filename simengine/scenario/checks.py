@@ -16,6 +16,23 @@ from ..datasets import REGIONS as _REGION_MODELS
 REGIONS = tuple(_REGION_MODELS)
 
 
+#: Levers that act on budget cells (the others act on the local circuit).
+CELL_LEVER_KINDS = (
+    "local_share_target",
+    "set_aside",
+    "contract_unbundling",
+    "eligibility_relaxation",
+    "local_contribution_score",
+    "local_coexistence_plan",
+    "bid_price_preference",
+    "social_economy_purchase_target",
+)
+
+
+def _selects(lever, cell) -> bool:
+    return all(getattr(lever, key, None) in (None, getattr(cell, key)) for key in ("sector", "method", "size_class"))
+
+
 @functools.cache
 def default_sectors() -> tuple[str, ...]:
     """Sector codes of the shipped ``korea-2014`` table (WIOD codes, e.g. ``F`` = construction)."""
@@ -69,3 +86,21 @@ def check_labels(
         threshold = getattr(lever, "lot_threshold", None)
         if threshold is not None and threshold.amount <= 0:
             raise scenario_error(file, f"lever[{i}].lot_threshold.amount", "must be positive", got=threshold.amount)
+        start = lever.start_year
+        last = scenario.scenario.start_year + scenario.scenario.horizon - 1
+        if start is not None and start > last:
+            raise scenario_error(
+                file,
+                f"lever[{i}].start_year",
+                f"starts after the horizon ends in {last}, so it would do nothing",
+                got=start,
+            )
+        if lever.kind in CELL_LEVER_KINDS and not any(_selects(lever, cell) for cell in scenario.budget.cell):
+            raise scenario_error(
+                file,
+                f"lever[{i}]",
+                "selects no budget cell (check its sector, method and size_class), so it would do nothing",
+                got=lever.kind,
+            )
+    if sum(cell.amount for cell in scenario.budget.cell) <= 0:
+        raise scenario_error(file, "budget.cell", "the budget's amounts sum to zero; give positive amounts", got=0)

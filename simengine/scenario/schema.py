@@ -56,6 +56,8 @@ SCHEMA_VERSION = 1
 
 #: Multiplier from a monetary unit to one currency unit.
 MONETARY_SCALE = {"one": 1.0, "thousand": 1e3, "million": 1e6, "billion": 1e9}
+#: Largest number of variants one sweep may expand to (each is a validated scenario in memory).
+MAX_SWEEP = 100_000
 #: Largest amount accepted anywhere (in the stated unit); larger values are typos.
 MAX_AMOUNT = 1e18
 
@@ -514,7 +516,7 @@ class Sweep(_Table):
 
     base: str = Field(description="Scenario file the variants start from, relative to the batch file.")
     method: Literal["grid", "random"] = Field(description="grid: every combination of `values`; random: `draws` draws.")
-    draws: int | None = Field(default=None, ge=1, le=1_000_000, description="Number of random draws.")
+    draws: int | None = Field(default=None, ge=1, le=MAX_SWEEP, description="Number of random draws.")
     seed: int = Field(default=0, ge=0, le=2**63 - 1, description="Seed of the random draws.")
     parameter: list[SweepParameter] = Field(min_length=1, max_length=100, description="Varied keys.")
 
@@ -530,8 +532,8 @@ class Sweep(_Table):
             size = 1
             for p in self.parameter:
                 size *= len(p.values)
-            if size > 1_000_000:
-                raise ValueError(f"the grid has {size} points; the limit is 1000000")
+            if size > MAX_SWEEP:
+                raise ValueError(f"the grid has {size} points; the limit is {MAX_SWEEP} (split the sweep)")
         return self
 
 
