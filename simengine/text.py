@@ -142,6 +142,10 @@ def _read_labelled_csv(path: str | os.PathLike, what: str) -> pd.DataFrame:
         raise DataError(f"{path}: cannot parse {what} as CSV ({exc})") from None
     frame.index = frame.index.astype(str)
     frame.columns = frame.columns.astype(str)
+    for axis, labels in (("row", frame.index), ("column", frame.columns)):
+        repeated = sorted(set(labels[labels.duplicated()]))
+        if repeated:
+            raise DataError(f"{path}: {what} repeats the {axis} labels {repeated}; give each label once")
     return frame
 
 

@@ -83,3 +83,16 @@ def test_empty_register_and_binary_circuit_file(tmp_path):
 def test_non_finite_spending_is_an_error():
     result = CliRunner().invoke(main, ["circuit", "--amount", "inf"])
     assert result.exit_code == 1 and "NaN or infinite" in result.output
+
+
+def test_balance_inputs_with_repeated_labels_are_an_error(tmp_path):
+    matrix = tmp_path / "m.csv"
+    matrix.write_text("label,a,b\na,1,2\nb,3,4\n")
+    rows = tmp_path / "r.csv"
+    rows.write_text("label,total\na,3\na,7\n")
+    cols = tmp_path / "c.csv"
+    cols.write_text("label,total\na,4\nb,6\n")
+    result = CliRunner().invoke(
+        main, ["balance", str(matrix), "--rows", str(rows), "--cols", str(cols), "-o", str(tmp_path / "o.csv")]
+    )
+    assert result.exit_code == 1 and "repeats the row labels ['a']" in result.output

@@ -175,7 +175,7 @@ class Budget(_Table):
     social_economy_share: Share = Field(
         default=0.0, description="Baseline share of purchases from social enterprises and cooperatives."
     )
-    deflator: Annotated[float, Field(gt=0.0, le=100.0, allow_inf_nan=False)] | None = Field(
+    deflator: Annotated[float, Field(ge=0.01, le=100.0, allow_inf_nan=False)] | None = Field(
         default=None,
         description=(
             "Price level of `price_year` relative to the price year of the region's table (e.g. a GDP "
