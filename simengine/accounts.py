@@ -16,9 +16,12 @@ symbol      meaning (units)
 ``c``       household consumption coefficients (per unit household income)
 ==========  ==========================================================
 
-Linear algebra is never hand written: :class:`LeontiefSystem` factorises ``I - A`` once
-with LAPACK (``scipy.linalg.lu_factor``) and solves any number of right-hand sides with
-``lu_solve``. The explicit inverse is formed only by :meth:`LeontiefSystem.inverse`.
+:class:`LeontiefSystem` factorises ``I - A`` once with LAPACK (``scipy.linalg.lu_factor``)
+and solves any number of right-hand sides on those factors with a column-independent
+substitution kernel (:mod:`simengine.kernels.linalg`): each solution column depends only on
+its own right-hand side, so a scenario solved alone and inside a batch of any size gives the
+same bits. :func:`column_product` is the matching matrix product. The explicit inverse is
+formed only by :meth:`LeontiefSystem.inverse` (LAPACK ``getrs``).
 The labelled, user-facing layer is :class:`simengine.tables.IOTable`.
 """
 
@@ -29,9 +32,11 @@ import scipy.linalg
 
 from .checks import all_finite
 from .errors import DataError
+from .kernels.linalg import _column_product, _lu_solve_columns
 
 __all__ = [
     "LeontiefSystem",
+    "column_product",
     "technical_coefficients",
     "input_coefficients",
     "household_closure",
@@ -107,6 +112,8 @@ class LeontiefSystem:
                 "coefficient matrix has NaN or infinite entries; check the table for missing values or zero outputs"
             )
         self._lu = scipy.linalg.lu_factor(identity_minus_a, overwrite_a=True, check_finite=False)
+        self._factors = np.ascontiguousarray(self._lu[0])
+        self._pivots = self._lu[1].astype(np.int64)
         diagonal = np.abs(np.diag(self._lu[0]))
         if diagonal.min() <= np.finfo(np.float64).eps * max(diagonal.max(), 1.0) * self.size:
             raise DataError(
@@ -114,17 +121,53 @@ class LeontiefSystem:
                 "(some group of industries needs at least one unit of its own output per unit)"
             )
 
+    def _solve(self, rhs: np.ndarray, transposed: bool) -> np.ndarray:
+        rhs = np.asarray(rhs, dtype=np.float64)
+        if rhs.shape[:1] != (self.size,) or rhs.ndim > 2:
+            raise DataError(f"right-hand side has shape {rhs.shape}; expected ({self.size},) or ({self.size}, k)")
+        columns = np.array(rhs.reshape(self.size, -1), dtype=np.float64, order="C")
+        _lu_solve_columns(self._factors, self._pivots, columns, transposed)
+        return columns.reshape(rhs.shape)
+
     def solve(self, rhs: np.ndarray) -> np.ndarray:
-        """Return ``L @ rhs`` for a vector or a matrix of right-hand sides."""
-        return scipy.linalg.lu_solve(self._lu, rhs, check_finite=False)
+        """Return ``L @ rhs`` for a vector or a matrix of right-hand sides.
+
+        Each column of the result depends only on the same column of ``rhs`` (bitwise,
+        whatever the number of columns).
+        """
+        return self._solve(rhs, False)
 
     def solve_transposed(self, rhs: np.ndarray) -> np.ndarray:
         """Return ``L.T @ rhs``; for a coefficient row ``c`` this is ``(c' L)'``."""
-        return scipy.linalg.lu_solve(self._lu, rhs, trans=1, check_finite=False)
+        return self._solve(rhs, True)
 
     def inverse(self) -> np.ndarray:
         """Return the explicit Leontief inverse ``L = (I - A)^-1``, shape (n, n)."""
-        return self.solve(np.eye(self.size))
+        return scipy.linalg.lu_solve(self._lu, np.eye(self.size), check_finite=False)
+
+
+def column_product(matrix: np.ndarray, columns: np.ndarray) -> np.ndarray:
+    """``matrix @ columns`` in a fixed summation order, column by column.
+
+    Parameters
+    ----------
+    matrix : ndarray, shape (p, n)
+    columns : ndarray, shape (n,) or (n, k)
+
+    Returns
+    -------
+    ndarray, shape (p,) or (p, k)
+        Column ``j`` depends only on ``columns[:, j]`` (bitwise, for any ``k``), unlike a
+        BLAS product whose kernel and blocking depend on the whole shape.
+    """
+    matrix = np.ascontiguousarray(matrix, dtype=np.float64)
+    columns = np.asarray(columns, dtype=np.float64)
+    if matrix.ndim != 2 or columns.shape[:1] != matrix.shape[1:] or columns.ndim > 2:
+        raise DataError(f"cannot multiply shapes {matrix.shape} and {columns.shape}")
+    block = np.ascontiguousarray(columns.reshape(matrix.shape[1], -1))
+    out = np.empty((matrix.shape[0], block.shape[1]))
+    _column_product(matrix, block, out)
+    return out.reshape((matrix.shape[0], *columns.shape[1:]))
 
 
 def household_closure(

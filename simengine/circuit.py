@@ -81,7 +81,7 @@ from pathlib import Path
 import numpy as np
 import xarray as xr
 
-from .accounts import LeontiefSystem
+from .accounts import LeontiefSystem, column_product
 from .errors import ConvergenceError, DataError
 from .local_economy import LocalEconomy
 from .tables import IOTable, demand_matrix
@@ -660,7 +660,7 @@ class Circuit:
             "reinvestment": ((), totals[n + 2], unit, "locally owned surplus reinvested"),
             "leakage": (
                 ("channel",),
-                self.leakage_coefficients.values @ totals,
+                column_product(self.leakage_coefficients.values, totals),
                 unit,
                 "money leaving the circuit, by channel",
             ),
@@ -722,7 +722,7 @@ class Circuit:
             per-sector accounts. For thousands of spending vectors this is the fast path.
         """
         spending, extra_dim, extra_coord = demand_matrix(local_spending, self.economy.sectors)
-        totals = self.headline_multipliers.values @ spending
+        totals = column_product(self.headline_multipliers.values, spending)
         result = xr.DataArray(
             totals,
             dims=("indicator", extra_dim),
@@ -780,7 +780,7 @@ class Circuit:
         for t in range(periods):
             for columns, lag in groups:
                 if t >= lag:
-                    receipts[:, t] += matrix[:, columns] @ receipts[columns, t - lag]
+                    receipts[:, t] += column_product(matrix[:, columns], receipts[columns, t - lag])
         injection = np.vstack([spending, np.zeros((len(INSTITUTIONS), periods))])
         ds = self._accounts_dataset(receipts, injection, "period", np.arange(periods), {"form": "time_path"})
         ds["in_transit"] = (
@@ -869,7 +869,7 @@ class Circuit:
         receipts, leaks = [], []
         while True:
             receipts.append(np.vstack([current[:n].sum(axis=0), current[n:]]))
-            leaks.append(leakage @ current)
+            leaks.append(column_product(leakage, current))
             if n_rounds is not None and len(receipts) == n_rounds:
                 break
             if n_rounds is None and np.all(np.abs(current).sum(axis=0) <= tolerance * first_size):
@@ -879,7 +879,7 @@ class Circuit:
                     f"the circuit rounds did not fall below {tolerance} of round 1 within {max_rounds} rounds; "
                     "raise max_rounds or give n_rounds"
                 )
-            current = matrix @ current
+            current = column_product(matrix, current)
         receipts_array = np.stack(receipts)
         unit = self.economy.unit
         variables = {

@@ -741,8 +741,10 @@ def run_batch(
         ``ProcessPoolExecutor`` or a Dask ``Client.get_executor()``.
     chunk_size : int
         Scenarios per task; each chunk is one factorisation per region and one matrix solve.
-        Results are bit-identical for any executor and worker count at a given chunk size;
-        across chunk sizes they agree to rounding (BLAS blocks columns differently).
+        Results are bit-identical for any executor, worker count and chunk size on one
+        machine: every solve and product is column-independent
+        (:func:`simengine.accounts.column_product`), so a scenario's numbers do not depend
+        on which other scenarios share its chunk.
     progress : bool or callable
         Show a tqdm progress bar over chunks (or pass a tqdm-like callable).
     sink : callable, optional
