@@ -1,7 +1,7 @@
 """The local circuit: production -> household consumption, city budget, reinvestment -> production.
 
 A one-off award to local firms becomes a circuit once three institutions of the region are
-closed into the model (MODEL.md section 4): resident households (wages of residents, owners'
+closed into the model: resident households (wages of residents, owners'
 income), the city government (local taxes) and local reinvestment (locally owned surplus that
 is reinvested). Each institution re-spends part of what it receives on local output; every
 other use of money is a named leakage channel.

@@ -1,6 +1,6 @@
 """The canonical input-output table: an :class:`xarray.Dataset` behind :class:`IOTable`.
 
-Dataset layout (DESIGN.md section 3). Dimension names are fixed:
+Dataset layout. Dimension names are fixed:
 
 ======================  ================================  ==========================
 variable                dims                              units

@@ -38,7 +38,7 @@ class AgentCircuit:
     resident_wage_share : ndarray (n,)
         Share of compensation paid by local firms to workers who live in the city (the rest
         goes to commuters and leaks). Default 0.35: Gwangmyeong's major employers reported
-        34 % resident employees in 2020 (city figures, /work/notes/regional_facts.md).
+        34 % resident employees in 2020 (city figures).
     consumption_propensity : float
         Share of resident household income (after local tax) spent on consumption; the rest
         is saved (a leak). Default 0.7.

@@ -3,7 +3,7 @@
 This is the "outflow diagnosis" of a city's procurement (the spend analysis of the
 CLES / Preston method): how much of the awarded value, and how many awards, went to local
 suppliers, per cell of the procurement budget. Its local shares are the baseline local
-award shares of a scenario (MODEL.md section 5).
+award shares of a scenario.
 """
 
 from __future__ import annotations

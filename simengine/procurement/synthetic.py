@@ -3,7 +3,7 @@
 No public Gwangmyeong register with supplier locations and values exists (see
 ``simengine/datasets/raw/gwangmyeong-register-synthetic/SOURCE.md``), so the shipped example
 register is generated here. Its local award shares by value equal, by construction, the
-published Busan figures quoted in MODEL.md section 6, used as a stand-in for Gwangmyeong:
+Busan's reported figures (primary publication not yet identified), used as a stand-in for Gwangmyeong:
 
 =====================  =======
 cell                   local share of awarded value
@@ -41,7 +41,7 @@ from ..io import atomic_path
 
 __all__ = ["synthetic_register", "write_synthetic_register", "BUSAN_LOCAL_SHARES", "SHIPPED_REGISTER", "SHIPPED_SEED"]
 
-#: Published local award shares by value (Busan), MODEL.md section 6: overall, by sector,
+#: Reported local award shares by value (Busan; primary publication not yet identified): overall, by sector,
 #: and for the central shopping mall method.
 BUSAN_LOCAL_SHARES = {
     "all": 0.618,

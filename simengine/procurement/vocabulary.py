@@ -4,7 +4,7 @@ from __future__ import annotations
 
 __all__ = ["METHODS", "METHOD_DESCRIPTIONS", "SIZE_CLASSES"]
 
-#: Contract methods of Korean local-government contracting (지방계약법), MODEL.md section 5.
+#: Contract methods of Korean local-government contracting (지방계약법).
 METHOD_DESCRIPTIONS = {
     "negotiated": "small negotiated contract (수의계약)",
     "restricted": "regionally restricted competition (지역제한경쟁)",

@@ -1,7 +1,6 @@
 """Multi-region input-output models built from a national table.
 
-A :class:`RegionalModel` holds an :class:`xarray.Dataset` in the canonical layout of
-DESIGN.md section 3:
+A :class:`RegionalModel` holds an :class:`xarray.Dataset` in the package's canonical layout:
 
 =============================  ===============================================  =============
 variable                       dims                                             units
