@@ -74,6 +74,48 @@ def info() -> None:
     click.echo(text.environment_info())
 
 
+def _household_options(command):
+    """--income-base, --net-income-share and --propensity-to-consume (the household closure)."""
+    from simengine.households import INCOME_BASES, KOREA_2014_DISPOSABLE
+
+    options = [
+        click.option(
+            "--income-base",
+            default="compensation",
+            show_default=True,
+            type=click.Choice(INCOME_BASES),
+            help="Household closure of types total and II: income = compensation, or disposable income.",
+        ),
+        click.option(
+            "--net-income-share",
+            type=click.FloatRange(0, 1, min_open=True),
+            default=KOREA_2014_DISPOSABLE["net_income_share"],
+            show_default=True,
+            help="Disposable base: share of compensation households keep after tax (Korea 2014, OECD).",
+        ),
+        click.option(
+            "--propensity-to-consume",
+            type=click.FloatRange(0, 1.5, min_open=True),
+            default=KOREA_2014_DISPOSABLE["propensity_to_consume"],
+            show_default=True,
+            help="Disposable base: consumption per unit of disposable income (Korea 2014, BOK).",
+        ),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+def _household_closure(table, income_base: str, net_income_share: float, propensity_to_consume: float):
+    from simengine.households import HouseholdClosure
+
+    if income_base == "compensation":
+        return HouseholdClosure.compensation(table)
+    return HouseholdClosure.disposable(
+        table, net_income_share=net_income_share, propensity_to_consume=propensity_to_consume
+    )
+
+
 @main.command()
 @_table_option
 @click.option(
@@ -99,18 +141,49 @@ def info() -> None:
     help="Regional model (see 'simengine region list') or .nc file: in-region and out-of-region columns.",
 )
 @click.option("--strict", is_flag=True, help="Treat every data-quality finding (unbalanced rows, ...) as an error.")
-def multipliers(table_name, kinds, mtype, sort, top, output, overwrite, region_name, strict) -> None:
-    """Multipliers per unit of final demand, by sector."""
-    from simengine.datasets import load_region, load_table
+@_household_options
+def multipliers(
+    table_name,
+    kinds,
+    mtype,
+    sort,
+    top,
+    output,
+    overwrite,
+    region_name,
+    strict,
+    income_base,
+    net_income_share,
+    propensity_to_consume,
+) -> None:
+    """Multipliers per unit of final demand, by sector.
 
+    With --region, types total and II close the regional model with one household sector
+    per region (its income: the compensation its industries pay; its purchases: the
+    national pattern, sourced by the region's own purchase shares). The national pattern
+    comes from the region's source table.
+    """
+    from simengine.datasets import load_region, load_table
+    from simengine.io import check_output_path
+
+    if output is not None:
+        check_output_path(output, overwrite=overwrite, suffixes=text.FRAME_SUFFIXES)
+    closed = mtype in ("total", "II")
     if region_name is not None:
         model = load_region(region_name)
-        frame = text.regional_multiplier_frame(model, kinds, mtype, sort=sort, top=top)
+        households = None
+        if closed:
+            table = load_table(model.dataset.attrs.get("table", table_name), strict="all" if strict else ())
+            households = _household_closure(table, income_base, net_income_share, propensity_to_consume)
+        frame = text.regional_multiplier_frame(model, kinds, mtype, sort=sort, top=top, households=households)
         title = f"{model.name}: type {mtype} multipliers for final demand in {model.regions[0]}"
     else:
         table = load_table(table_name, strict="all" if strict else ())
-        frame = text.multiplier_frame(table, kinds, mtype, sort=sort, top=top)
+        households = _household_closure(table, income_base, net_income_share, propensity_to_consume) if closed else None
+        frame = text.multiplier_frame(table, kinds, mtype, sort=sort, top=top, households=households)
         title = f"{table.name}: type {mtype} multipliers"
+    if closed:
+        title += f" ({households.describe()})"
     if output is None:
         click.echo(text.frame_text(frame, title=title))
     else:
