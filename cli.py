@@ -334,19 +334,42 @@ def report(results, output, lang, figures_dir, overwrite) -> None:
 @click.option("--params", "params_file", type=click.Path(dir_okay=False, path_type=Path), help="Circuit TOML file.")
 @click.option("--sector", default="F", show_default=True, help="Sector code receiving the local spending.")
 @click.option("--amount", default=1000.0, show_default=True, help="Money spent on local output (table's unit).")
-def circuit(table_name, params_file, sector, amount) -> None:
-    """Leakage account, closed circuit and LM3 of spending on local output."""
+@click.option(
+    "--region",
+    "region_name",
+    default=None,
+    help="Regional model (see 'simengine region list') or .nc file: the circuit of its first region's economy.",
+)
+def circuit(table_name, params_file, sector, amount, region_name) -> None:
+    """Leakage account, closed circuit and LM3 of spending on local output.
+
+    Without --region the local economy is the whole table (a one-region economy); with
+    --region it is the model's first region: its own input coefficients, inputs bought from
+    the other regions (a leak), imports, wages and surplus. Spending mixes of the circuit
+    parameters come from the region's source table.
+    """
     from simengine.circuit import Circuit, CircuitParameters
-    from simengine.datasets import load_table
+    from simengine.datasets import load_region, load_table
     from simengine.local_economy import LocalEconomy
 
-    table = load_table(table_name)
-    economy = LocalEconomy.from_table(table)
+    if region_name is None:
+        table = load_table(table_name)
+        economy = LocalEconomy.from_table(table)
+        place = table.name
+    else:
+        model = load_region(region_name)
+        table = load_table(model.dataset.attrs.get("table", table_name))
+        economy = model.local_economy()
+        place = f"{model.name} ({model.regions[0]})"
+    if sector not in economy.sectors:
+        from simengine.errors import DataError
+
+        raise DataError(f"unknown sector {sector!r} for --sector; valid sectors: {', '.join(economy.sectors)}")
     if params_file is None:
         parameters = CircuitParameters.default_for(economy.sectors, table=table)
     else:
         parameters = CircuitParameters.from_toml(params_file, economy.sectors, table=table)
-    title = f"{table.name}, parameters {Path(parameters.source).name}: {amount:g} {table.unit} to local {sector}"
+    title = f"{place}, parameters {Path(parameters.source).name}: {amount:g} {table.unit} to local {sector}"
     click.echo(text.circuit_report(Circuit(economy, parameters), {sector: amount}, title=title))
 
 
