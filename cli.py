@@ -373,6 +373,64 @@ def circuit(table_name, params_file, sector, amount, region_name) -> None:
     click.echo(text.circuit_report(Circuit(economy, parameters), {sector: amount}, title=title))
 
 
+@main.command()
+@_table_option
+@click.option(
+    "--region",
+    "region_name",
+    default=None,
+    help="Regional model or .nc file instead of --table; sectors are then region:sector (e.g. gwangmyeong:F).",
+)
+@click.option("--from", "source", required=True, help="Final-demand sector (code) the paths start from.")
+@click.option("--to", "target", default=None, help="Output sector the paths end at [default: every sector].")
+@click.option(
+    "--kind",
+    default="output",
+    show_default=True,
+    type=click.Choice(["output", "value_added", "income", "employment"]),
+    help="What a path's value counts at its last sector.",
+)
+@click.option("--top", type=click.IntRange(min=1), default=20, show_default=True, help="Number of paths.")
+@click.option(
+    "--threshold",
+    type=click.FloatRange(0, 1),
+    default=0.0,
+    show_default=True,
+    help="Ignore paths worth less than this share of the multiplier.",
+)
+@click.option("--max-length", type=click.IntRange(min=0), default=None, help="Longest path, in links.")
+@click.option(
+    "-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write .csv or .nc instead of printing."
+)
+@click.option("--overwrite", is_flag=True, help="Replace an existing output file.")
+def paths(table_name, region_name, source, target, kind, top, threshold, max_length, output, overwrite) -> None:
+    """Structural path analysis: the largest supply-chain paths from final demand for one sector.
+
+    Each path's value is the product of the input coefficients along it (times the last
+    sector's intensity for --kind other than output); all paths together sum to the
+    multiplier, and the remainder not shown is printed.
+    """
+    from simengine.datasets import load_region, load_table
+    from simengine.io import check_output_path
+    from simengine.structural_paths import structural_paths
+
+    if output is not None:
+        check_output_path(output, overwrite=overwrite, suffixes=text.FRAME_SUFFIXES)
+    model = load_table(table_name) if region_name is None else load_region(region_name)
+    analysis = structural_paths(
+        model, source, target, kind=kind, max_paths=top, threshold=threshold, max_length=max_length
+    )
+    frame = analysis.to_frame()
+    if output is not None:
+        click.echo(f"wrote {text.write_frame(frame, output, overwrite=overwrite)}")
+        return
+    title = (
+        f"{model.name}: largest paths from final demand for {source} to {target or 'every sector'} ({kind}); "
+        f"multiplier {analysis.total:.6g}, shown {analysis.explained:.6g}, rest {analysis.unexplored:.3g}"
+    )
+    click.echo(text.frame_text(frame, title=title, name_width=200))
+
+
 _input_csv = click.Path(exists=True, dir_okay=False, path_type=Path)
 
 
