@@ -350,6 +350,19 @@ class IOTable:
 
         return write_table_csv(self.dataset, path, overwrite=overwrite)
 
+    def to_pymrio(self, *, region: str = "nation"):
+        """The table as a one-region ``pymrio.IOSystem`` (needs pymrio; see :mod:`simengine.pymrio_interop`)."""
+        from .pymrio_interop import table_to_pymrio
+
+        return table_to_pymrio(self, region=region)
+
+    @classmethod
+    def from_pymrio(cls, system, *, name: str | None = None, sector_names=None, strict=()) -> IOTable:
+        """A one-region ``pymrio.IOSystem`` as a table (see :func:`simengine.pymrio_interop.table_from_pymrio`)."""
+        from .pymrio_interop import table_from_pymrio
+
+        return table_from_pymrio(system, name=name, sector_names=sector_names, strict=strict)
+
     # ------------------------------------------------------------------ labels and units
     @property
     def sectors(self) -> list[str]:

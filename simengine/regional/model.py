@@ -248,6 +248,12 @@ class RegionalModel:
         ds = read_netcdf(path)
         return cls(ds, name=name or ds.attrs.get("name", os.fspath(path)))
 
+    def to_pymrio(self):
+        """The model as a multi-region ``pymrio.IOSystem`` (needs pymrio; see :mod:`simengine.pymrio_interop`)."""
+        from ..pymrio_interop import regional_model_to_pymrio
+
+        return regional_model_to_pymrio(self)
+
     # ------------------------------------------------------------------ accessors
     @property
     def regions(self) -> list[str]:
