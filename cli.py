@@ -210,8 +210,11 @@ def multipliers(
 @click.option("--overwrite", is_flag=True, help="Replace an existing output file.")
 def spend(register, mapping, locality, buyer_location, by, output, overwrite) -> None:
     """Spend analysis: local award shares (by value and count) of a contract register."""
+    from simengine.io import check_output_path
     from simengine.procurement import read_register, spend_analysis, spend_table, write_spend
 
+    if output is not None:
+        check_output_path(output, overwrite=overwrite, suffixes=text.FRAME_SUFFIXES)
     awards = read_register(register, mapping=mapping, locality=locality, buyer_location=buyer_location)
     analysis = spend_analysis(awards, by=by)
     if output is None:
@@ -243,8 +246,11 @@ def validate_command(files) -> None:
 @click.option("--overwrite", is_flag=True, help="Replace an existing output file.")
 def schema_command(kind, output, overwrite) -> None:
     """JSON Schema of scenario (or batch) files, for editors."""
+    from simengine.io import check_output_path
     from simengine.scenario.docs import write_json_schema
 
+    if output is not None:
+        check_output_path(output, overwrite=overwrite, suffixes=(".json",))
     text_out = write_json_schema(kind, output, overwrite=overwrite)
     click.echo(text_out if output is None else f"wrote {output}")
 
@@ -280,8 +286,11 @@ def region_list() -> None:
 def region_build(table_name, employment_path, method, delta, region_label, select_region, output, overwrite) -> None:
     """Build a two-region model (region / rest of the country) from a national table."""
     from simengine.datasets import load_table
+    from simengine.io import check_output_path
     from simengine.regional import build_region_model, read_employment_csv
 
+    if output is not None:
+        check_output_path(output, overwrite=overwrite, suffixes=(".nc", ".nc4"))
     table = load_table(table_name)
     national = table.dataset["employment"].values
     employment = read_employment_csv(employment_path, table.sectors, national_employment=national, region=select_region)
@@ -321,9 +330,11 @@ def region_calibrate(region_name, worst) -> None:
 @click.option("--overwrite", is_flag=True, help="Replace existing output files.")
 def report(results, output, lang, figures_dir, overwrite) -> None:
     """Write the planner report of RESULTS (.nc result files, compared on scenario) as one HTML file."""
+    from simengine.io import check_output_path
     from simengine.report import write_report
     from simengine.results import load_result
 
+    check_output_path(output, overwrite=overwrite, suffixes=(".html", ".htm"))
     batch = [load_result(path) for path in results]
     write_report(batch, output, overwrite=overwrite, figures_dir=figures_dir, lang=lang)
     click.echo(f"wrote {output}" + (f" and charts in {figures_dir}" if figures_dir else ""))
@@ -443,6 +454,9 @@ _input_csv = click.Path(exists=True, dir_okay=False, path_type=Path)
 @click.option("--overwrite", is_flag=True, help="Replace an existing output file.")
 def balance(matrix, row_totals, column_totals, method, output, overwrite) -> None:
     """Scale MATRIX.csv (labels in first column and header) to given row and column totals."""
+    from simengine.io import check_output_path
+
+    check_output_path(output, overwrite=overwrite, suffixes=text.FRAME_SUFFIXES)
     frame, result = text.balance_csv(matrix, row_totals, column_totals, method=method)
     path = text.write_frame(frame, output, overwrite=overwrite)
     click.echo(
@@ -514,11 +528,14 @@ def run(scenario, output, monthly, report_path, overwrite) -> None:
 @_overwrite_option
 def compare(inputs, baseline, output, report_path, overwrite) -> None:
     """Compare results (.nc) or scenario files (.toml) with the baseline, ranked by value added per cost."""
+    from simengine.io import check_output_path
     from simengine.report import write_report
     from simengine.results import compare as compare_results
     from simengine.runner import load_or_run
 
     _check_outputs(None, report_path, overwrite)
+    if output is not None:
+        check_output_path(output, overwrite=overwrite, suffixes=text.FRAME_SUFFIXES)
     results = load_or_run(inputs)
     table = compare_results(results, baseline=baseline)
     click.echo(text.comparison_text(table))
