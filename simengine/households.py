@@ -25,7 +25,8 @@ Two bases are offered:
     ``C / compensation``.
 
 Both bases give a Type II / Type I income ratio that is the same for every sector
-(Miller & Blair 2009, Appendix 6.2): ``1 / (1 - h' L c)``.
+(Miller & Blair 2009, Appendix 6.2): ``1 / (1 - a_hh - h' L c)``, with ``a_hh`` the
+households' own purchases of labour (usually 0).
 """
 
 from __future__ import annotations
@@ -70,6 +71,9 @@ class HouseholdClosure:
         income (money / money).
     sectors : tuple of str
         Sector codes of ``consumption``.
+    self_coefficient : float
+        Households' purchases of labour from households per unit of income (domestic
+        staff; ``a_hh`` of Miller & Blair 2009, section 2.5), 0 unless the table records them.
 
     Notes
     -----
@@ -83,9 +87,14 @@ class HouseholdClosure:
     income_share: float
     consumption: np.ndarray = field(repr=False)
     sectors: tuple[str, ...] = field(repr=False)
+    self_coefficient: float = 0.0
+
+    def __post_init__(self):
+        if not (np.isfinite(self.self_coefficient) and 0.0 <= self.self_coefficient < 1.0):
+            raise DataError(f"self_coefficient must be in [0, 1), got {self.self_coefficient!r}")
 
     @classmethod
-    def compensation(cls, table: IOTable) -> HouseholdClosure:
+    def compensation(cls, table: IOTable, *, self_coefficient: float = 0.0) -> HouseholdClosure:
         """The textbook closure: income = compensation, consumption per unit of total household income.
 
         Total household income is the table's ``household_income`` attribute when set
@@ -94,10 +103,14 @@ class HouseholdClosure:
         income = float(table.dataset.attrs.get("household_income", table._component("compensation").sum()))
         if not income > 0:
             raise DataError(f"{table.name}: total household income must be positive, got {income}")
-        return cls("compensation", 1.0, _domestic_consumption(table) / income, tuple(table.sectors))
+        return cls(
+            "compensation", 1.0, _domestic_consumption(table) / income, tuple(table.sectors), float(self_coefficient)
+        )
 
     @classmethod
-    def disposable(cls, table: IOTable, *, net_income_share: float, propensity_to_consume: float) -> HouseholdClosure:
+    def disposable(
+        cls, table: IOTable, *, net_income_share: float, propensity_to_consume: float, self_coefficient: float = 0.0
+    ) -> HouseholdClosure:
         """The closure on disposable income (module docstring).
 
         Parameters
@@ -111,6 +124,8 @@ class HouseholdClosure:
         propensity_to_consume : float
             Household consumption per unit of disposable income, in (0, 1.5]: one minus
             the household saving ratio.
+        self_coefficient : float
+            Households' purchases of labour from households per unit of income.
         """
         for name, value, upper in (
             ("net_income_share", net_income_share, 1.0),
@@ -123,11 +138,16 @@ class HouseholdClosure:
         if not everything > 0:
             raise DataError(f"{table.name}: household consumption must be positive for the disposable-income closure")
         consumption = propensity_to_consume * domestic / everything
-        return cls("disposable", float(net_income_share), consumption, tuple(table.sectors))
+        return cls("disposable", float(net_income_share), consumption, tuple(table.sectors), float(self_coefficient))
 
     def income_coefficients(self, compensation_coefficients: np.ndarray) -> np.ndarray:
         """The household income row: ``income_share * compensation / x`` (money / money)."""
         return self.income_share * np.asarray(compensation_coefficients, dtype=np.float64)
+
+    @property
+    def key(self) -> tuple:
+        """A hashable identity of the closure (for caching factorisations)."""
+        return (self.base, self.income_share, self.self_coefficient, self.consumption.tobytes())
 
     def describe(self) -> str:
         """One line for titles and attributes."""

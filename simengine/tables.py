@@ -434,11 +434,11 @@ class IOTable:
     def _closed_system(self, households: HouseholdClosure | None = None) -> LeontiefSystem:
         """The factorised household-closed system (cached per closure)."""
         closure = households if households is not None else HouseholdClosure.compensation(self)
-        key = (closure.base, closure.income_share, closure.consumption.tobytes())
+        key = closure.key
         cache = self.__dict__.setdefault("_closed_systems", {})
         if key not in cache:
             labour = closure.income_coefficients(self._coefficients("income"))
-            closed = household_closure(self._A, labour, closure.consumption)
+            closed = household_closure(self._A, labour, closure.consumption, closure.self_coefficient)
             system = LeontiefSystem(closed)
             checks.check_productive(closed, [*self.sectors, "households"], lambda: system.solve(np.ones(system.size)))
             cache[key] = system

@@ -23,20 +23,23 @@ KINDS = ("output", "value_added", "income", "employment")
 def closures(table, share=0.8, propensity=0.9):
     return [
         HouseholdClosure.compensation(table),
-        HouseholdClosure.disposable(table, net_income_share=share, propensity_to_consume=propensity),
+        HouseholdClosure.disposable(
+            table, net_income_share=share, propensity_to_consume=propensity, self_coefficient=0.05
+        ),
     ]
 
 
 @given(productive_tables(min_sectors=2, max_sectors=8), st.floats(0.3, 1.0), st.floats(0.3, 1.0))
 def test_type_ii_over_type_i_income_is_one_constant_for_both_bases(table, share, propensity):
     """Miller & Blair (2009), Appendix 6.2: Type II / Type I income is the same for every
-    sector, 1 / (1 - h' L c) with the closure's income row h and consumption column c."""
+    sector, 1 / (1 - a_hh - h' L c) with the closure's income row h, consumption column c
+    and households' purchases from households a_hh."""
     type_i = table.multipliers("income", "I").values
     h = table._coefficients("income")
     for closure in closures(table, share, propensity):
         ratio = table.multipliers("income", "II", households=closure).values / type_i
         loop = closure.income_coefficients(h) @ table._system.solve(closure.consumption)
-        np.testing.assert_allclose(ratio, 1.0 / (1.0 - loop), rtol=IDENTITY_RTOL)
+        np.testing.assert_allclose(ratio, 1.0 / (1.0 - closure.self_coefficient - loop), rtol=IDENTITY_RTOL)
 
 
 def test_korea_2014_ratios_of_both_bases(korea):

@@ -342,7 +342,7 @@ class RegionalModel:
                 f"{self.name}: the household closure has sectors {list(households.sectors)[:3]}...; "
                 f"the model has {self.sectors[:3]}...; build the closure from the model's national table"
             )
-        key = (households.base, households.income_share, households.consumption.tobytes())
+        key = households.key
         cache = self.__dict__.setdefault("_closed_systems", {})
         if key not in cache:
             n_regions, n = len(self.regions), len(self.sectors)
@@ -354,6 +354,7 @@ class RegionalModel:
             for s in range(n_regions):
                 closed[size + s, s * n : (s + 1) * n] = households.income_coefficients(compensation[s])
                 closed[:size, size + s] = (sourcing[:, :, s] * households.consumption[None, :]).reshape(size)
+                closed[size + s, size + s] = households.self_coefficient
             cache[key] = LeontiefSystem(closed)
         return cache[key]
 
@@ -396,7 +397,12 @@ class RegionalModel:
         system = self._system if households is None else self._closed_system(households)
         masks = np.zeros((system.size, n_regions))
         for r in range(n_regions):
-            masks[r * n : (r + 1) * n, r] = direct[r * n : (r + 1) * n]
+            if households is not None and kind == "income":
+                # the region's household row, in compensation (as IOTable.multipliers): it
+                # also counts labour households buy from households (self_coefficient)
+                masks[size + r, r] = 1.0 / households.income_share
+            else:
+                masks[r * n : (r + 1) * n, r] = direct[r * n : (r + 1) * n]
         effects = system.solve_transposed(masks)[:size].reshape(n_regions, n, n_regions)
         own = np.stack([effects[s, :, s] for s in range(n_regions)])
         total = effects.sum(axis=2)
