@@ -163,7 +163,33 @@ def largest_paths(
         raise DataError("structural path analysis needs non-negative coefficients and intensities")
     bound = LeontiefSystem(A).solve_transposed(c)  # (c' L)_k: all paths starting at k
     total = float(bound[source])
-    cutoff = threshold * total
+    floor = threshold * total
+    intensities = c.tolist()
+    children: dict[int, tuple[list[int], list[float], list[float]]] = {}
+
+    def suppliers(node: int) -> tuple[list[int], list[float], list[float]]:
+        """Suppliers of ``node`` with a_mk and a_mk (c' L)_m, largest second entry first."""
+        if node not in children:
+            carried = A[:, node] * bound
+            nonzero = np.flatnonzero(carried > 0)
+            ranked = nonzero[np.argsort(-carried[nonzero], kind="stable")]
+            children[node] = (ranked.tolist(), A[ranked, node].tolist(), carried[ranked].tolist())
+        return children[node]
+
+    # Once max_paths complete paths are known, the smallest of them bounds the answer from
+    # below: anything worth less cannot enter the list and is not queued.
+    largest_known: list[float] = []
+
+    def admit(value: float) -> None:
+        nonlocal floor
+        if max_paths is None:
+            return
+        heapq.heappush(largest_known, value)
+        if len(largest_known) > max_paths:
+            heapq.heappop(largest_known)
+        if len(largest_known) == max_paths:
+            floor = max(floor, largest_known[0])
+
     order = itertools.count()
     # heap items: (-priority, tie-break, complete?, node, value, path)
     heap: list[tuple[float, int, bool, int, float, tuple[int, ...]]] = []
@@ -173,21 +199,23 @@ def largest_paths(
     expansions = 0
     while heap and (max_paths is None or len(found) < max_paths) and expansions < max_expansions:
         priority, _, complete, node, value, path = heapq.heappop(heap)
-        if -priority < cutoff or -priority <= 0.0:
+        if -priority < floor or -priority <= 0.0:
             break
         if complete:
             found.append((path, value))
             continue
         expansions += 1
-        if c[node] > 0 and value * c[node] >= cutoff:
-            heapq.heappush(heap, (-value * c[node], next(order), True, node, value * c[node], path))
+        end_value = value * intensities[node]
+        if end_value > 0 and end_value >= floor:
+            heapq.heappush(heap, (-end_value, next(order), True, node, end_value, path))
+            admit(end_value)
         if max_length is not None and len(path) > max_length:
             continue
-        for supplier in np.flatnonzero(A[:, node]):
-            extended = value * A[supplier, node]
-            carried = extended * bound[supplier]
-            if carried > 0 and carried >= cutoff:
-                heapq.heappush(heap, (-carried, next(order), False, int(supplier), extended, (*path, int(supplier))))
+        for supplier, coefficient, weight in zip(*suppliers(node), strict=True):
+            carried = value * weight
+            if carried < floor:
+                break
+            heapq.heappush(heap, (-carried, next(order), False, supplier, value * coefficient, (*path, supplier)))
     explained = float(sum(value for _, value in found))
     return found, total, total - explained
 

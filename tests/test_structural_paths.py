@@ -154,3 +154,16 @@ def test_bad_sectors_and_negative_coefficients_are_clear_errors(korea):
         structural_paths(korea, "F", "gwangmyeong:F")
     with pytest.raises(DataError, match="non-negative"):
         largest_paths(np.array([[-0.1]]), 0, np.ones(1))
+
+
+@given(productive_tables(min_sectors=1, max_sectors=5), st.integers(1, 40), st.integers(0, 5), st.data())
+def test_the_k_largest_are_those_of_the_full_enumeration(table, k, links, data):
+    """Best-first with a count limit (and its pruning below the k-th value found) returns the
+    k largest values of the complete enumeration of paths up to the same length."""
+    j = data.draw(st.integers(0, len(table.sectors) - 1))
+    A = table.technical_coefficients().values
+    c = table._coefficients("value_added")
+    everything, _, _ = largest_paths(A, j, c, max_paths=None, max_length=links)
+    largest, _, _ = largest_paths(A, j, c, max_paths=k, max_length=links)
+    expected = sorted((v for _, v in everything), reverse=True)[:k]
+    np.testing.assert_allclose([v for _, v in largest], expected, rtol=1e-12, atol=0.0)
