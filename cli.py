@@ -410,16 +410,33 @@ def circuit(table_name, params_file, sector, amount, region_name) -> None:
     help="Ignore paths worth less than this share of the multiplier.",
 )
 @click.option("--max-length", type=click.IntRange(min=0), default=None, help="Longest path, in links.")
+@click.option("--closed", is_flag=True, help="Close the model with respect to households (paths through them).")
+@_household_options
 @click.option(
     "-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write .csv or .nc instead of printing."
 )
 @click.option("--overwrite", is_flag=True, help="Replace an existing output file.")
-def paths(table_name, region_name, source, target, kind, top, threshold, max_length, output, overwrite) -> None:
+def paths(
+    table_name,
+    region_name,
+    source,
+    target,
+    kind,
+    top,
+    threshold,
+    max_length,
+    closed,
+    income_base,
+    net_income_share,
+    propensity_to_consume,
+    output,
+    overwrite,
+) -> None:
     """Structural path analysis: the largest supply-chain paths from final demand for one sector.
 
     Each path's value is the product of the input coefficients along it (times the last
     sector's intensity for --kind other than output); all paths together sum to the
-    multiplier, and the remainder not shown is printed.
+    multiplier (the Type II one with --closed), and the remainder not shown is printed.
     """
     from simengine.datasets import load_region, load_table
     from simengine.io import check_output_path
@@ -428,8 +445,19 @@ def paths(table_name, region_name, source, target, kind, top, threshold, max_len
     if output is not None:
         check_output_path(output, overwrite=overwrite, suffixes=text.FRAME_SUFFIXES)
     model = load_table(table_name) if region_name is None else load_region(region_name)
+    households = None
+    if closed:
+        table = model if region_name is None else load_table(model.dataset.attrs.get("table", table_name))
+        households = _household_closure(table, income_base, net_income_share, propensity_to_consume)
     analysis = structural_paths(
-        model, source, target, kind=kind, max_paths=top, threshold=threshold, max_length=max_length
+        model,
+        source,
+        target,
+        kind=kind,
+        households=households,
+        max_paths=top,
+        threshold=threshold,
+        max_length=max_length,
     )
     frame = analysis.to_frame()
     if output is not None:
@@ -439,6 +467,8 @@ def paths(table_name, region_name, source, target, kind, top, threshold, max_len
         f"{model.name}: largest paths from final demand for {source} to {target or 'every sector'} ({kind}); "
         f"multiplier {analysis.total:.6g}, shown {analysis.explained:.6g}, rest {analysis.unexplored:.3g}"
     )
+    if households is not None:
+        title += f"; {households.describe()}"
     click.echo(text.frame_text(frame, title=title, name_width=200))
 
 

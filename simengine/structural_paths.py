@@ -32,6 +32,7 @@ import pandas as pd
 
 from .accounts import LeontiefSystem
 from .errors import DataError
+from .households import HouseholdClosure
 
 __all__ = ["StructuralPath", "PathAnalysis", "largest_paths", "structural_paths"]
 
@@ -220,17 +221,24 @@ def largest_paths(
     return found, total, total - explained
 
 
-def _labelled_system(model) -> tuple[np.ndarray, list[str], object]:
-    """Coefficients, industry labels and the direct-coefficient function of a table or regional model."""
+def _labelled_system(model, households) -> tuple[np.ndarray, list[str], object]:
+    """Coefficients, labels and the direct-coefficient function of a table or regional model,
+    closed with respect to households when ``households`` is given (households last, intensity 0)."""
     from .regional import RegionalModel
     from .tables import IOTable, to_matrix
 
     if isinstance(model, IOTable):
-        return model._A, model.sectors, model._coefficients
-    if isinstance(model, RegionalModel):
-        labels = [f"{r}:{s}" for r in model.regions for s in model.sectors]
-        return to_matrix(model.dataset["coefficients"]), labels, model._direct
-    raise DataError(f"structural paths need an IOTable or a RegionalModel, got {type(model).__name__}")
+        labels, extra = model.sectors, ["households"]
+        A = model._A if households is None else model._closed_coefficients(households)
+    elif isinstance(model, RegionalModel):
+        labels, extra = model.industry_labels, [f"{r}:households" for r in model.regions]
+        A = to_matrix(model.dataset["coefficients"]) if households is None else model._closed_coefficients(households)
+    else:
+        raise DataError(f"structural paths need an IOTable or a RegionalModel, got {type(model).__name__}")
+    direct = model._coefficients if isinstance(model, IOTable) else model._direct
+    if households is None:
+        return A, labels, direct
+    return A, [*labels, *extra], lambda kind: np.concatenate([direct(kind), np.zeros(len(extra))])
 
 
 def structural_paths(
@@ -239,6 +247,7 @@ def structural_paths(
     target: str | None = None,
     *,
     kind: str = "output",
+    households: HouseholdClosure | None = None,
     max_paths: int | None = 20,
     threshold: float = 0.0,
     max_length: int | None = None,
@@ -257,6 +266,11 @@ def structural_paths(
     kind : {"output", "value_added", "income", "employment"}
         What a path's value measures: output of the last sector (money per money), or its
         value added, compensation or jobs (persons per monetary unit).
+    households : HouseholdClosure, optional
+        Close the model with respect to households (:mod:`simengine.households`): paths
+        then run through ``households`` (a regional model: ``region:households``), whose
+        own intensity is 0, and sum to the ``total`` (Type II) multiplier; for ``income``
+        this holds when households buy no labour from households (``self_coefficient`` 0).
     max_paths, threshold, max_length
         See :func:`largest_paths`.
 
@@ -273,7 +287,7 @@ def structural_paths(
     >>> [str(p) for p in paths.paths][0]
     'F -> C24'
     """
-    A, labels, direct = _labelled_system(model)
+    A, labels, direct = _labelled_system(model, households)
     index = {label: i for i, label in enumerate(labels)}
     for name, label in (("source", source), ("target", target)):
         if label is not None and label not in index:

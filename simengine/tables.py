@@ -431,14 +431,18 @@ class IOTable:
             return input_coefficients(to_vector(self.dataset["employment"]), self._x)
         raise DataError(f"unknown multiplier kind {kind!r}; choose one of {', '.join(MULTIPLIER_KINDS)}")
 
+    def _closed_coefficients(self, closure: HouseholdClosure) -> np.ndarray:
+        """Coefficients of the household-closed model, ``[[A, c], [h', a_hh]]`` (n + 1, n + 1)."""
+        labour = closure.income_coefficients(self._coefficients("income"))
+        return household_closure(self._A, labour, closure.consumption, closure.self_coefficient)
+
     def _closed_system(self, households: HouseholdClosure | None = None) -> LeontiefSystem:
         """The factorised household-closed system (cached per closure)."""
         closure = households if households is not None else HouseholdClosure.compensation(self)
         key = closure.key
         cache = self.__dict__.setdefault("_closed_systems", {})
         if key not in cache:
-            labour = closure.income_coefficients(self._coefficients("income"))
-            closed = household_closure(self._A, labour, closure.consumption, closure.self_coefficient)
+            closed = self._closed_coefficients(closure)
             system = LeontiefSystem(closed)
             checks.check_productive(closed, [*self.sectors, "households"], lambda: system.solve(np.ones(system.size)))
             cache[key] = system

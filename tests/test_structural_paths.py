@@ -167,3 +167,34 @@ def test_the_k_largest_are_those_of_the_full_enumeration(table, k, links, data):
     largest, _, _ = largest_paths(A, j, c, max_paths=k, max_length=links)
     expected = sorted((v for _, v in everything), reverse=True)[:k]
     np.testing.assert_allclose([v for _, v in largest], expected, rtol=1e-12, atol=0.0)
+
+
+@given(productive_tables(min_sectors=1, max_sectors=5), st.data())
+def test_closed_paths_sum_to_the_type_ii_multiplier(table, data):
+    """Through households the paths decompose the household-closed (total) multipliers."""
+    from simengine.households import HouseholdClosure
+
+    source = data.draw(st.sampled_from(table.sectors))
+    kind = data.draw(st.sampled_from(["output", "value_added", "income", "employment"]))
+    closure = HouseholdClosure.disposable(table, net_income_share=0.8, propensity_to_consume=0.9)
+    analysis = structural_paths(table, source, kind=kind, households=closure, max_paths=25)
+    expected = table.multipliers(kind, "total", households=closure).sel(sector=source).item()
+    assert analysis.total == pytest.approx(expected, rel=IDENTITY_RTOL, abs=IDENTITY_ATOL)
+    assert analysis.explained + analysis.unexplored == pytest.approx(analysis.total, rel=1e-12, abs=1e-15)
+
+
+def test_closed_regional_paths_and_the_command(korea):
+    from click.testing import CliRunner
+
+    from cli import main
+    from simengine.households import HouseholdClosure
+
+    model = load_region("gwangmyeong")
+    closure = HouseholdClosure.compensation(korea)
+    analysis = structural_paths(model, "gwangmyeong:F", kind="value_added", households=closure, max_paths=30)
+    expected = model.multipliers("value_added", households=closure)["total"].sel(region="gwangmyeong", sector="F")
+    assert analysis.total == pytest.approx(float(expected), rel=1e-12)
+    assert any("gwangmyeong:households" in path.sectors for path in analysis.paths)
+    result = CliRunner().invoke(main, ["paths", "--region", "gwangmyeong", "--from", "gwangmyeong:F", "--closed"])
+    assert result.exit_code == 0, result.output
+    assert "households closed on compensation" in result.output.splitlines()[0]

@@ -39,6 +39,7 @@ from functools import cached_property
 import numpy as np
 import xarray as xr
 
+from .. import checks
 from ..accounts import LeontiefSystem, input_coefficients
 from ..errors import DataError
 from ..households import HouseholdClosure
@@ -266,6 +267,11 @@ class RegionalModel:
         return [str(s) for s in self.dataset["sector"].values]
 
     @property
+    def industry_labels(self) -> list[str]:
+        """``region:sector`` for every industry, in the order of the flat (region-major) system."""
+        return [f"{r}:{s}" for r in self.regions for s in self.sectors]
+
+    @property
     def _blocks(self) -> np.ndarray:
         """Coefficients as an array (region_from, sector_from, region_to, sector_to)."""
         return self.dataset["coefficients"].transpose("region_from", "sector_from", "region_to", "sector_to").values
@@ -335,27 +341,35 @@ class RegionalModel:
         fallback = np.repeat(output_share[:, :, None], len(self.regions), axis=2)
         return np.where(totals > 0, purchases / np.where(totals > 0, totals, 1.0), fallback)
 
-    def _closed_system(self, households: HouseholdClosure) -> LeontiefSystem:
-        """``I - A`` closed with one household sector per region (cached per closure)."""
+    def _closed_coefficients(self, households: HouseholdClosure) -> np.ndarray:
+        """Coefficients with one household sector per region, after the industries (module order)."""
         if tuple(households.sectors) != tuple(self.sectors):
             raise DataError(
                 f"{self.name}: the household closure has sectors {list(households.sectors)[:3]}...; "
                 f"the model has {self.sectors[:3]}...; build the closure from the model's national table"
             )
+        n_regions, n = len(self.regions), len(self.sectors)
+        size = n_regions * n
+        closed = np.zeros((size + n_regions, size + n_regions))
+        closed[:size, :size] = to_matrix(self.dataset["coefficients"])
+        compensation = self.dataset["compensation_coefficient"].transpose("region", "sector").values
+        sourcing = self.household_sourcing()
+        for s in range(n_regions):
+            closed[size + s, s * n : (s + 1) * n] = households.income_coefficients(compensation[s])
+            closed[:size, size + s] = (sourcing[:, :, s] * households.consumption[None, :]).reshape(size)
+            closed[size + s, size + s] = households.self_coefficient
+        return closed
+
+    def _closed_system(self, households: HouseholdClosure) -> LeontiefSystem:
+        """``I - A`` closed with one household sector per region (cached per closure)."""
         key = households.key
         cache = self.__dict__.setdefault("_closed_systems", {})
         if key not in cache:
-            n_regions, n = len(self.regions), len(self.sectors)
-            size = n_regions * n
-            closed = np.zeros((size + n_regions, size + n_regions))
-            closed[:size, :size] = to_matrix(self.dataset["coefficients"])
-            compensation = self.dataset["compensation_coefficient"].transpose("region", "sector").values
-            sourcing = self.household_sourcing()
-            for s in range(n_regions):
-                closed[size + s, s * n : (s + 1) * n] = households.income_coefficients(compensation[s])
-                closed[:size, size + s] = (sourcing[:, :, s] * households.consumption[None, :]).reshape(size)
-                closed[size + s, size + s] = households.self_coefficient
-            cache[key] = LeontiefSystem(closed)
+            closed = self._closed_coefficients(households)
+            labels = [*self.industry_labels, *(f"{r}:households" for r in self.regions)]
+            system = LeontiefSystem(closed)
+            checks.check_productive(closed, labels, lambda: system.solve(np.ones(system.size)))
+            cache[key] = system
         return cache[key]
 
     # ------------------------------------------------------------------ results
