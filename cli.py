@@ -74,6 +74,48 @@ def info() -> None:
     click.echo(text.environment_info())
 
 
+def _household_options(command):
+    """--income-base, --net-income-share and --propensity-to-consume (the household closure)."""
+    from simengine.households import INCOME_BASES, KOREA_2014_DISPOSABLE
+
+    options = [
+        click.option(
+            "--income-base",
+            default="compensation",
+            show_default=True,
+            type=click.Choice(INCOME_BASES),
+            help="Household closure of types total and II: income = compensation, or disposable income.",
+        ),
+        click.option(
+            "--net-income-share",
+            type=click.FloatRange(0, 1, min_open=True),
+            default=KOREA_2014_DISPOSABLE["net_income_share"],
+            show_default=True,
+            help="Disposable base: share of compensation households keep after tax (Korea 2014, OECD).",
+        ),
+        click.option(
+            "--propensity-to-consume",
+            type=click.FloatRange(0, 1.5, min_open=True),
+            default=KOREA_2014_DISPOSABLE["propensity_to_consume"],
+            show_default=True,
+            help="Disposable base: consumption per unit of disposable income (Korea 2014, BOK).",
+        ),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+def _household_closure(table, income_base: str, net_income_share: float, propensity_to_consume: float):
+    from simengine.households import HouseholdClosure
+
+    if income_base == "compensation":
+        return HouseholdClosure.compensation(table)
+    return HouseholdClosure.disposable(
+        table, net_income_share=net_income_share, propensity_to_consume=propensity_to_consume
+    )
+
+
 @main.command()
 @_table_option
 @click.option(
@@ -99,18 +141,49 @@ def info() -> None:
     help="Regional model (see 'simengine region list') or .nc file: in-region and out-of-region columns.",
 )
 @click.option("--strict", is_flag=True, help="Treat every data-quality finding (unbalanced rows, ...) as an error.")
-def multipliers(table_name, kinds, mtype, sort, top, output, overwrite, region_name, strict) -> None:
-    """Multipliers per unit of final demand, by sector."""
-    from simengine.datasets import load_region, load_table
+@_household_options
+def multipliers(
+    table_name,
+    kinds,
+    mtype,
+    sort,
+    top,
+    output,
+    overwrite,
+    region_name,
+    strict,
+    income_base,
+    net_income_share,
+    propensity_to_consume,
+) -> None:
+    """Multipliers per unit of final demand, by sector.
 
+    With --region, types total and II close the regional model with one household sector
+    per region (its income: the compensation its industries pay; its purchases: the
+    national pattern, sourced by the region's own purchase shares). The national pattern
+    comes from the region's source table.
+    """
+    from simengine.datasets import load_region, load_table
+    from simengine.io import check_output_path
+
+    if output is not None:
+        check_output_path(output, overwrite=overwrite, suffixes=text.FRAME_SUFFIXES)
+    closed = mtype in ("total", "II")
     if region_name is not None:
         model = load_region(region_name)
-        frame = text.regional_multiplier_frame(model, kinds, mtype, sort=sort, top=top)
+        households = None
+        if closed:
+            table = load_table(model.dataset.attrs.get("table", table_name), strict="all" if strict else ())
+            households = _household_closure(table, income_base, net_income_share, propensity_to_consume)
+        frame = text.regional_multiplier_frame(model, kinds, mtype, sort=sort, top=top, households=households)
         title = f"{model.name}: type {mtype} multipliers for final demand in {model.regions[0]}"
     else:
         table = load_table(table_name, strict="all" if strict else ())
-        frame = text.multiplier_frame(table, kinds, mtype, sort=sort, top=top)
+        households = _household_closure(table, income_base, net_income_share, propensity_to_consume) if closed else None
+        frame = text.multiplier_frame(table, kinds, mtype, sort=sort, top=top, households=households)
         title = f"{table.name}: type {mtype} multipliers"
+    if closed:
+        title += f" ({households.describe()})"
     if output is None:
         click.echo(text.frame_text(frame, title=title))
     else:
@@ -137,8 +210,11 @@ def multipliers(table_name, kinds, mtype, sort, top, output, overwrite, region_n
 @click.option("--overwrite", is_flag=True, help="Replace an existing output file.")
 def spend(register, mapping, locality, buyer_location, by, output, overwrite) -> None:
     """Spend analysis: local award shares (by value and count) of a contract register."""
+    from simengine.io import check_output_path
     from simengine.procurement import read_register, spend_analysis, spend_table, write_spend
 
+    if output is not None:
+        check_output_path(output, overwrite=overwrite, suffixes=text.FRAME_SUFFIXES)
     awards = read_register(register, mapping=mapping, locality=locality, buyer_location=buyer_location)
     analysis = spend_analysis(awards, by=by)
     if output is None:
@@ -170,8 +246,11 @@ def validate_command(files) -> None:
 @click.option("--overwrite", is_flag=True, help="Replace an existing output file.")
 def schema_command(kind, output, overwrite) -> None:
     """JSON Schema of scenario (or batch) files, for editors."""
+    from simengine.io import check_output_path
     from simengine.scenario.docs import write_json_schema
 
+    if output is not None:
+        check_output_path(output, overwrite=overwrite, suffixes=(".json",))
     text_out = write_json_schema(kind, output, overwrite=overwrite)
     click.echo(text_out if output is None else f"wrote {output}")
 
@@ -207,8 +286,11 @@ def region_list() -> None:
 def region_build(table_name, employment_path, method, delta, region_label, select_region, output, overwrite) -> None:
     """Build a two-region model (region / rest of the country) from a national table."""
     from simengine.datasets import load_table
+    from simengine.io import check_output_path
     from simengine.regional import build_region_model, read_employment_csv
 
+    if output is not None:
+        check_output_path(output, overwrite=overwrite, suffixes=(".nc", ".nc4"))
     table = load_table(table_name)
     national = table.dataset["employment"].values
     employment = read_employment_csv(employment_path, table.sectors, national_employment=national, region=select_region)
@@ -248,9 +330,11 @@ def region_calibrate(region_name, worst) -> None:
 @click.option("--overwrite", is_flag=True, help="Replace existing output files.")
 def report(results, output, lang, figures_dir, overwrite) -> None:
     """Write the planner report of RESULTS (.nc result files, compared on scenario) as one HTML file."""
+    from simengine.io import check_output_path
     from simengine.report import write_report
     from simengine.results import load_result
 
+    check_output_path(output, overwrite=overwrite, suffixes=(".html", ".htm"))
     batch = [load_result(path) for path in results]
     write_report(batch, output, overwrite=overwrite, figures_dir=figures_dir, lang=lang)
     click.echo(f"wrote {output}" + (f" and charts in {figures_dir}" if figures_dir else ""))
@@ -261,20 +345,131 @@ def report(results, output, lang, figures_dir, overwrite) -> None:
 @click.option("--params", "params_file", type=click.Path(dir_okay=False, path_type=Path), help="Circuit TOML file.")
 @click.option("--sector", default="F", show_default=True, help="Sector code receiving the local spending.")
 @click.option("--amount", default=1000.0, show_default=True, help="Money spent on local output (table's unit).")
-def circuit(table_name, params_file, sector, amount) -> None:
-    """Leakage account, closed circuit and LM3 of spending on local output."""
+@click.option(
+    "--region",
+    "region_name",
+    default=None,
+    help="Regional model (see 'simengine region list') or .nc file: the circuit of its first region's economy.",
+)
+def circuit(table_name, params_file, sector, amount, region_name) -> None:
+    """Leakage account, closed circuit and LM3 of spending on local output.
+
+    Without --region the local economy is the whole table (a one-region economy); with
+    --region it is the model's first region: its own input coefficients, inputs bought from
+    the other regions (a leak), imports, wages and surplus. Spending mixes of the circuit
+    parameters come from the region's source table.
+    """
     from simengine.circuit import Circuit, CircuitParameters
-    from simengine.datasets import load_table
+    from simengine.datasets import load_region, load_table
     from simengine.local_economy import LocalEconomy
 
-    table = load_table(table_name)
-    economy = LocalEconomy.from_table(table)
+    if region_name is None:
+        table = load_table(table_name)
+        economy = LocalEconomy.from_table(table)
+        place = table.name
+    else:
+        model = load_region(region_name)
+        table = load_table(model.dataset.attrs.get("table", table_name))
+        economy = model.local_economy()
+        place = f"{model.name} ({model.regions[0]})"
+    if sector not in economy.sectors:
+        from simengine.errors import DataError
+
+        raise DataError(f"unknown sector {sector!r} for --sector; valid sectors: {', '.join(economy.sectors)}")
     if params_file is None:
         parameters = CircuitParameters.default_for(economy.sectors, table=table)
     else:
         parameters = CircuitParameters.from_toml(params_file, economy.sectors, table=table)
-    title = f"{table.name}, parameters {Path(parameters.source).name}: {amount:g} {table.unit} to local {sector}"
+    title = f"{place}, parameters {Path(parameters.source).name}: {amount:g} {table.unit} to local {sector}"
     click.echo(text.circuit_report(Circuit(economy, parameters), {sector: amount}, title=title))
+
+
+@main.command()
+@_table_option
+@click.option(
+    "--region",
+    "region_name",
+    default=None,
+    help="Regional model or .nc file instead of --table; sectors are then region:sector (e.g. gwangmyeong:F).",
+)
+@click.option("--from", "source", required=True, help="Final-demand sector (code) the paths start from.")
+@click.option("--to", "target", default=None, help="Output sector the paths end at [default: every sector].")
+@click.option(
+    "--kind",
+    default="output",
+    show_default=True,
+    type=click.Choice(["output", "value_added", "income", "employment"]),
+    help="What a path's value counts at its last sector.",
+)
+@click.option("--top", type=click.IntRange(min=1), default=20, show_default=True, help="Number of paths.")
+@click.option(
+    "--threshold",
+    type=click.FloatRange(0, 1),
+    default=0.0,
+    show_default=True,
+    help="Ignore paths worth less than this share of the multiplier.",
+)
+@click.option("--max-length", type=click.IntRange(min=0), default=None, help="Longest path, in links.")
+@click.option("--closed", is_flag=True, help="Close the model with respect to households (paths through them).")
+@_household_options
+@click.option(
+    "-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write .csv or .nc instead of printing."
+)
+@click.option("--overwrite", is_flag=True, help="Replace an existing output file.")
+def paths(
+    table_name,
+    region_name,
+    source,
+    target,
+    kind,
+    top,
+    threshold,
+    max_length,
+    closed,
+    income_base,
+    net_income_share,
+    propensity_to_consume,
+    output,
+    overwrite,
+) -> None:
+    """Structural path analysis: the largest supply-chain paths from final demand for one sector.
+
+    Each path's value is the product of the input coefficients along it (times the last
+    sector's intensity for --kind other than output); all paths together sum to the
+    multiplier (the Type II one with --closed), and the remainder not shown is printed.
+    """
+    from simengine.datasets import load_region, load_table
+    from simengine.io import check_output_path
+    from simengine.structural_paths import structural_paths
+
+    if output is not None:
+        check_output_path(output, overwrite=overwrite, suffixes=text.FRAME_SUFFIXES)
+    model = load_table(table_name) if region_name is None else load_region(region_name)
+    households = None
+    if closed:
+        table = model if region_name is None else load_table(model.dataset.attrs.get("table", table_name))
+        households = _household_closure(table, income_base, net_income_share, propensity_to_consume)
+    analysis = structural_paths(
+        model,
+        source,
+        target,
+        kind=kind,
+        households=households,
+        max_paths=top,
+        threshold=threshold,
+        max_length=max_length,
+    )
+    frame = analysis.to_frame()
+    if output is not None:
+        click.echo(f"wrote {text.write_frame(frame, output, overwrite=overwrite)}")
+        return
+    title = (
+        f"{model.name}: largest paths from final demand for {source} to {target or 'every sector'} ({kind}); "
+        f"multiplier {analysis.total:.6g}, shown {analysis.explained:.6g}, rest {analysis.unexplored:.3g}"
+    )
+    if households is not None:
+        title += f"; {households.describe()}"
+    click.echo(text.frame_text(frame, title=title, name_width=200))
 
 
 _input_csv = click.Path(exists=True, dir_okay=False, path_type=Path)
@@ -289,6 +484,9 @@ _input_csv = click.Path(exists=True, dir_okay=False, path_type=Path)
 @click.option("--overwrite", is_flag=True, help="Replace an existing output file.")
 def balance(matrix, row_totals, column_totals, method, output, overwrite) -> None:
     """Scale MATRIX.csv (labels in first column and header) to given row and column totals."""
+    from simengine.io import check_output_path
+
+    check_output_path(output, overwrite=overwrite, suffixes=text.FRAME_SUFFIXES)
     frame, result = text.balance_csv(matrix, row_totals, column_totals, method=method)
     path = text.write_frame(frame, output, overwrite=overwrite)
     click.echo(
@@ -360,11 +558,14 @@ def run(scenario, output, monthly, report_path, overwrite) -> None:
 @_overwrite_option
 def compare(inputs, baseline, output, report_path, overwrite) -> None:
     """Compare results (.nc) or scenario files (.toml) with the baseline, ranked by value added per cost."""
+    from simengine.io import check_output_path
     from simengine.report import write_report
     from simengine.results import compare as compare_results
     from simengine.runner import load_or_run
 
     _check_outputs(None, report_path, overwrite)
+    if output is not None:
+        check_output_path(output, overwrite=overwrite, suffixes=text.FRAME_SUFFIXES)
     results = load_or_run(inputs)
     table = compare_results(results, baseline=baseline)
     click.echo(text.comparison_text(table))

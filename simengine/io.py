@@ -46,6 +46,7 @@ __all__ = [
     "write_netcdf",
     "atomic_path",
     "check_output_path",
+    "output_format",
 ]
 
 SPECIAL_ROWS = ("imports", "other_inputs", "employment")
@@ -204,6 +205,27 @@ def read_netcdf(path: str | os.PathLike) -> xr.Dataset:
         raise DataError(f"{path}: cannot read as NetCDF-4 ({exc})") from None
 
 
+def output_format(path: str | os.PathLike, formats: dict[str, str]) -> str:
+    """The format a file name asks for: its suffix decides, and any other suffix is refused.
+
+    Parameters
+    ----------
+    path : path-like
+        The output file.
+    formats : dict
+        Lower-case suffix (with the dot) to format name, e.g. ``{".csv": "csv", ".nc": "netcdf"}``.
+
+    Raises
+    ------
+    DataError
+        When the suffix is not a key of ``formats``; the message lists the valid ones.
+    """
+    suffix = Path(path).suffix.lower()
+    if suffix not in formats:
+        raise DataError(f"{path}: the file name must end in {' or '.join(formats)} (got {suffix or 'no suffix'!r})")
+    return formats[suffix]
+
+
 def check_output_path(path: str | os.PathLike, *, overwrite: bool = False, suffixes: tuple[str, ...] = ()) -> Path:
     """Check, before any work, that ``path`` can be written; return it as a Path.
 
@@ -212,8 +234,8 @@ def check_output_path(path: str | os.PathLike, *, overwrite: bool = False, suffi
     suffix is not one of ``suffixes`` (when given).
     """
     path = Path(path)
-    if suffixes and path.suffix.lower() not in suffixes:
-        raise DataError(f"{path}: the file name must end in {' or '.join(suffixes)}")
+    if suffixes:
+        output_format(path, dict.fromkeys(suffixes, ""))
     if path.exists() or path.is_symlink():
         if not path.is_file():
             raise DataError(f"{path} exists and is not a regular file; choose a file name")

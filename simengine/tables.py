@@ -38,12 +38,12 @@ import xarray as xr
 from . import checks
 from .accounts import LeontiefSystem, household_closure, input_coefficients, technical_coefficients
 from .errors import DataError
+from .households import HouseholdClosure
 
 __all__ = ["IOTable", "to_matrix", "to_vector", "demand_matrix", "MULTIPLIER_KINDS", "MULTIPLIER_TYPES"]
 
 MULTIPLIER_KINDS = ("output", "value_added", "income", "employment")
 MULTIPLIER_TYPES = ("simple", "I", "total", "II")
-HOUSEHOLD_CATEGORY = "household_consumption"
 
 _LONG_NAMES = {
     "intermediate": "domestic intermediate flows (seller rows, buyer columns)",
@@ -350,6 +350,19 @@ class IOTable:
 
         return write_table_csv(self.dataset, path, overwrite=overwrite)
 
+    def to_pymrio(self, *, region: str = "nation"):
+        """The table as a one-region ``pymrio.IOSystem`` (needs pymrio; see :mod:`simengine.pymrio_interop`)."""
+        from .pymrio_interop import table_to_pymrio
+
+        return table_to_pymrio(self, region=region)
+
+    @classmethod
+    def from_pymrio(cls, system, *, name: str | None = None, sector_names=None, strict=()) -> IOTable:
+        """A one-region ``pymrio.IOSystem`` as a table (see :func:`simengine.pymrio_interop.table_from_pymrio`)."""
+        from .pymrio_interop import table_from_pymrio
+
+        return table_from_pymrio(system, name=name, sector_names=sector_names, strict=strict)
+
     # ------------------------------------------------------------------ labels and units
     @property
     def sectors(self) -> list[str]:
@@ -418,25 +431,22 @@ class IOTable:
             return input_coefficients(to_vector(self.dataset["employment"]), self._x)
         raise DataError(f"unknown multiplier kind {kind!r}; choose one of {', '.join(MULTIPLIER_KINDS)}")
 
-    @cached_property
-    def _closed_system(self) -> LeontiefSystem:
-        labour = self._coefficients("income")
-        if "household_consumption" in self.dataset:
-            consumption = to_vector(self.dataset["household_consumption"])
-        elif HOUSEHOLD_CATEGORY in self.dataset["fd_category"].values:
-            consumption = to_vector(self.dataset["final_demand"].sel(fd_category=HOUSEHOLD_CATEGORY))
-        else:
-            raise DataError(
-                f"{self.name}: the household-closed model needs household consumption; pass "
-                f"household_consumption= or name a final-demand column {HOUSEHOLD_CATEGORY!r}"
-            )
-        income = float(self.dataset.attrs.get("household_income", self._component("compensation").sum()))
-        if income <= 0:
-            raise DataError(f"{self.name}: total household income must be positive, got {income}")
-        closed = household_closure(self._A, labour, consumption / income)
-        system = LeontiefSystem(closed)
-        checks.check_productive(closed, [*self.sectors, "households"], lambda: system.solve(np.ones(system.size)))
-        return system
+    def _closed_coefficients(self, closure: HouseholdClosure) -> np.ndarray:
+        """Coefficients of the household-closed model, ``[[A, c], [h', a_hh]]`` (n + 1, n + 1)."""
+        labour = closure.income_coefficients(self._coefficients("income"))
+        return household_closure(self._A, labour, closure.consumption, closure.self_coefficient)
+
+    def _closed_system(self, households: HouseholdClosure | None = None) -> LeontiefSystem:
+        """The factorised household-closed system (cached per closure)."""
+        closure = households if households is not None else HouseholdClosure.compensation(self)
+        key = closure.key
+        cache = self.__dict__.setdefault("_closed_systems", {})
+        if key not in cache:
+            closed = self._closed_coefficients(closure)
+            system = LeontiefSystem(closed)
+            checks.check_productive(closed, [*self.sectors, "households"], lambda: system.solve(np.ones(system.size)))
+            cache[key] = system
+        return cache[key]
 
     # ------------------------------------------------------------------ labelled outputs
     def _sector_array(self, values: np.ndarray, name: str, units: str, long_name: str) -> xr.DataArray:
@@ -486,7 +496,13 @@ class IOTable:
         G[np.ix_(positive, positive)] = (L[np.ix_(positive, positive)] * x[positive][None, :]) / x[positive][:, None]
         return self._square_array(G, "ghosh_inverse", "Ghosh inverse G = (I - B)^-1")
 
-    def multipliers(self, kind: str = "output", type: str = "simple") -> xr.DataArray:  # noqa: A002
+    def multipliers(
+        self,
+        kind: str = "output",
+        type: str = "simple",  # noqa: A002
+        *,
+        households: HouseholdClosure | None = None,
+    ) -> xr.DataArray:
         """Multipliers per unit of final demand for each sector (Miller & Blair ch. 6).
 
         Parameters
@@ -499,6 +515,9 @@ class IOTable:
             ``I``: Type I ratio, simple effect / direct coefficient ``c_j``.
             ``total``: effect per unit of final demand in the household-closed model
             (industry rows only). ``II``: Type II ratio, total effect / ``c_j``.
+        households : HouseholdClosure, optional
+            The closure of the ``total`` and ``II`` types
+            (:class:`simengine.households.HouseholdClosure`); default: compensation base.
 
         Returns
         -------
@@ -519,14 +538,16 @@ class IOTable:
         if type in ("simple", "I"):
             effect = self._system.solve_transposed(direct)
         else:
-            # Income: the household row of the closed inverse (M&B 2009, eq. 6.13); other
+            # Income: the household row of the closed inverse (M&B 2009, eq. 6.13), in
+            # compensation (the row counts household income: divide by its share); other
             # kinds weight the industry rows of the closed inverse by their coefficients.
+            closure = households if households is not None else HouseholdClosure.compensation(self)
             weights = np.zeros(len(direct) + 1)
             if kind == "income":
-                weights[-1] = 1.0
+                weights[-1] = 1.0 / closure.income_share
             else:
                 weights[:-1] = direct
-            effect = self._closed_system.solve_transposed(weights)[:-1]
+            effect = self._closed_system(closure).solve_transposed(weights)[:-1]
         if type in ("I", "II"):
             with np.errstate(divide="ignore", invalid="ignore"):
                 values = np.where(direct != 0, effect / np.where(direct != 0, direct, 1.0), np.nan)
@@ -536,14 +557,19 @@ class IOTable:
             currency = self.dataset.attrs["currency"]
             units = f"persons per {self.unit}" if kind == "employment" else f"{currency}/{currency}"
         model = "open" if type in ("simple", "I") else "household-closed"
-        return self._sector_array(
+        result = self._sector_array(
             values,
             f"{kind}_multiplier_{type}",
             units,
             f"{kind.replace('_', ' ')} multiplier, type {type} ({model} model)",
         )
+        if type in ("total", "II"):
+            result.attrs["household_closure"] = closure.describe()
+        return result
 
-    def impact(self, delta_final_demand, *, closed: bool = False) -> xr.Dataset:
+    def impact(
+        self, delta_final_demand, *, closed: bool = False, households: HouseholdClosure | None = None
+    ) -> xr.Dataset:
         """Direct, indirect, induced and total effects of a change in final demand.
 
         Parameters
@@ -554,6 +580,8 @@ class IOTable:
             demand vectors at once, solved as one matrix right-hand side.
         closed : bool
             Add induced effects from the household-closed model.
+        households : HouseholdClosure, optional
+            The closure of the induced effects; default: compensation base.
 
         Returns
         -------
@@ -568,7 +596,7 @@ class IOTable:
         if closed:
             n = len(self._x)
             padded = np.vstack([delta, np.zeros((1, delta.shape[1]))])
-            effects["induced"] = self._closed_system.solve(padded)[:n] - open_output
+            effects["induced"] = self._closed_system(households).solve(padded)[:n] - open_output
         effects["total"] = sum(effects.values())
         stacked = np.stack(list(effects.values()))
         dims = ("effect", "sector", extra_dim)

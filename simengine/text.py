@@ -13,7 +13,8 @@ import xarray as xr
 
 from .balance import BalanceResult, gras, ras
 from .errors import DataError
-from .io import atomic_path, write_netcdf
+from .households import HouseholdClosure
+from .io import atomic_path, output_format, write_netcdf
 from .tables import IOTable
 
 __all__ = [
@@ -28,20 +29,33 @@ __all__ = [
     "datasets_listing",
     "environment_info",
     "balance_csv",
+    "FRAME_FORMATS",
+    "FRAME_SUFFIXES",
 ]
+
+#: Output formats of :func:`write_frame`, by file suffix.
+FRAME_FORMATS = {".csv": "csv", ".nc": "netcdf", ".nc4": "netcdf"}
+FRAME_SUFFIXES = tuple(FRAME_FORMATS)
 
 
 def multiplier_frame(
-    table: IOTable, kinds: Sequence[str], multiplier_type: str, *, sort: bool = False, top: int | None = None
+    table: IOTable,
+    kinds: Sequence[str],
+    multiplier_type: str,
+    *,
+    sort: bool = False,
+    top: int | None = None,
+    households=None,
 ) -> pd.DataFrame:
     """Multipliers of several kinds side by side, one row per sector.
 
     Columns are named ``"<kind> (<units>)"``; the index is the sector code, with the
-    sector name as the first column.
+    sector name as the first column. ``households`` (a
+    :class:`~simengine.households.HouseholdClosure`) closes the ``total`` and ``II`` types.
     """
     columns = {"name": [str(n) for n in table.dataset["sector_name"].values]}
     for kind in kinds:
-        values = table.multipliers(kind, multiplier_type)
+        values = table.multipliers(kind, multiplier_type, households=households)
         units = "ratio" if values.attrs["units"] == "1" else values.attrs["units"]
         columns[f"{kind} ({units})"] = values.values
     frame = pd.DataFrame(columns, index=pd.Index(table.sectors, name="sector"))
@@ -50,27 +64,38 @@ def multiplier_frame(
     if top is not None:
         frame = frame.head(top)
     frame.attrs.update(table=table.name, type=multiplier_type, unit=table.unit)
+    if multiplier_type in ("total", "II"):
+        frame.attrs["household_closure"] = (households or HouseholdClosure.compensation(table)).describe()
     return frame
 
 
 def regional_multiplier_frame(
-    model, kinds: Sequence[str], multiplier_type: str, *, sort: bool = False, top: int | None = None
+    model,
+    kinds: Sequence[str],
+    multiplier_type: str,
+    *,
+    sort: bool = False,
+    top: int | None = None,
+    households=None,
 ) -> pd.DataFrame:
     """In-region, out-of-region and total multipliers side by side for final demand in
     the model's first region (the city or province it is named after).
 
     ``multiplier_type`` ``simple`` gives effects per unit of final demand; ``I`` divides
-    by the region's own direct coefficient (identical for output). The household-closed
-    types are not available for regional models.
+    by the region's own direct coefficient (identical for output). ``total`` and ``II``
+    are the same in the model closed with one household sector per region, which needs
+    ``households`` (a :class:`~simengine.households.HouseholdClosure`).
     """
-    if multiplier_type not in ("simple", "I"):
-        raise DataError(f"regional multipliers are open-model only: use --type simple or I (got {multiplier_type!r})")
+    closed = multiplier_type in ("total", "II")
+    if closed and households is None:
+        raise DataError(f"type {multiplier_type} regional multipliers need a household closure (households=...)")
     region = model.regions[0]
     columns = {"name": [str(n) for n in model.dataset["sector_name"].values]}
     for kind in kinds:
-        values = model.multipliers(kind).sel(region=region)
-        direct = model._direct(kind)[: len(model.sectors)] if multiplier_type == "I" else 1.0
-        units = "ratio" if multiplier_type == "I" and kind != "output" else values["total"].attrs["units"]
+        values = model.multipliers(kind, households=households if closed else None).sel(region=region)
+        ratio = multiplier_type in ("I", "II")
+        direct = model._direct(kind)[: len(model.sectors)] if ratio else 1.0
+        units = "ratio" if ratio and kind != "output" else values["total"].attrs["units"]
         for part in ("in_region", "out_of_region", "total"):
             with np.errstate(divide="ignore", invalid="ignore"):
                 columns[f"{kind} {part.replace('_', '-')} ({units})"] = values[part].values / direct
@@ -80,6 +105,8 @@ def regional_multiplier_frame(
     if top is not None:
         frame = frame.head(top)
     frame.attrs.update(model=model.name, region=region, type=multiplier_type)
+    if closed:
+        frame.attrs["household_closure"] = households.describe()
     return frame
 
 
@@ -121,18 +148,22 @@ def frame_text(frame: pd.DataFrame, *, title: str, name_width: int = 40) -> str:
 
 
 def write_frame(frame: pd.DataFrame, path: str | os.PathLike, *, overwrite: bool = False) -> Path:
-    """Write a frame as ``.csv`` or ``.nc`` (NetCDF-4), atomically."""
+    """Write a frame as ``.csv`` or ``.nc`` (NetCDF-4), atomically; the suffix decides.
+
+    In NetCDF a column label becomes a variable name with ``/`` (the HDF5 group separator)
+    spelled ``per``; the label itself is kept as the variable's ``long_name``.
+    """
     path = Path(path)
-    suffix = path.suffix.lower()
-    if suffix == ".csv":
+    if output_format(path, FRAME_FORMATS) == "csv":
         with atomic_path(path, overwrite=overwrite) as tmp:
             frame.to_csv(tmp, float_format="%.17g")
         return path
-    if suffix in (".nc", ".nc4"):
-        ds = frame.to_xarray()
-        ds.attrs.update({k: str(v) for k, v in frame.attrs.items()})
-        return write_netcdf(ds, path, overwrite=overwrite)
-    raise DataError(f"{path}: unknown output format {suffix!r}; use .csv or .nc")
+    ds = frame.to_xarray()
+    ds = ds.rename({name: str(name).replace("/", " per ") for name in ds.data_vars if "/" in str(name)})
+    for label, name in zip(frame.columns, ds.data_vars, strict=True):
+        ds[name].attrs["long_name"] = str(label)
+    ds.attrs.update({k: str(v) for k, v in frame.attrs.items()})
+    return write_netcdf(ds, path, overwrite=overwrite)
 
 
 def _read_labelled_csv(path: str | os.PathLike, what: str) -> pd.DataFrame:

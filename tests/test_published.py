@@ -61,6 +61,30 @@ class TestMillerBlairHouseholdClosure:
         type_ii = self.closed().inverse()[2, :2] / h
         np.testing.assert_allclose(type_ii / type_i, [1.289, 1.289], atol=5e-4)
 
+    def test_type_ii_through_the_table_and_its_household_closure(self):
+        """The same economy as an IOTable (compensation h x, household purchases c times total
+        compensation) closed by HouseholdClosure with a_hh = 0.05: total output and income
+        multipliers are the column sums and the household row of the printed closed inverse."""
+        from simengine.households import HouseholdClosure
+
+        x = np.array([1000.0, 2000.0])
+        h = np.array([0.30, 0.25])
+        table = IOTable.from_arrays(
+            self.A * x,
+            x - (self.A * x).sum(axis=1),
+            x=x,
+            compensation=h * x,
+            household_consumption=np.array([0.05, 0.40]) * (h @ x),
+        )
+        closure = HouseholdClosure.compensation(table, self_coefficient=0.05)
+        printed = np.array(self.CLOSED_INVERSE)
+        np.testing.assert_allclose(
+            table.multipliers("output", "total", households=closure), printed[:2, :2].sum(axis=0), atol=1e-3
+        )
+        np.testing.assert_allclose(table.multipliers("income", "total", households=closure), printed[2, :2], atol=5e-4)
+        type_ii = table.multipliers("income", "II", households=closure) / table.multipliers("income", "I")
+        np.testing.assert_allclose(type_ii, [1.289, 1.289], atol=5e-4)
+
 
 class TestEurostatManual2008Germany:
     """Eurostat (2008), *Eurostat Manual of Supply, Use and Input-Output Tables*, ch. 15

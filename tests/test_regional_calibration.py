@@ -120,7 +120,7 @@ def test_cli_multipliers_with_region(runner, tmp_path):
     frame = pd.read_csv(out, index_col="sector")
     np.testing.assert_allclose(frame.iloc[:, 1] + frame.iloc[:, 2], frame.iloc[:, 3])
     closed = runner.invoke(main, ["multipliers", "--region", "gwangmyeong", "--type", "II"])
-    assert closed.exit_code == 1 and "open-model only" in closed.output
+    assert closed.exit_code == 0 and "households closed on compensation" in closed.output
     unknown = runner.invoke(main, ["multipliers", "--region", "seoul"])
     assert unknown.exit_code == 1 and "shipped region" in unknown.output
 

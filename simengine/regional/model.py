@@ -38,8 +38,10 @@ from functools import cached_property
 import numpy as np
 import xarray as xr
 
+from .. import checks
 from ..accounts import LeontiefSystem, input_coefficients
 from ..errors import DataError
+from ..households import HouseholdClosure
 from ..io import read_netcdf, write_netcdf
 from ..local_economy import LocalEconomy
 from ..tables import IOTable, to_matrix, to_vector
@@ -246,6 +248,12 @@ class RegionalModel:
         ds = read_netcdf(path)
         return cls(ds, name=name or ds.attrs.get("name", os.fspath(path)))
 
+    def to_pymrio(self):
+        """The model as a multi-region ``pymrio.IOSystem`` (needs pymrio; see :mod:`simengine.pymrio_interop`)."""
+        from ..pymrio_interop import regional_model_to_pymrio
+
+        return regional_model_to_pymrio(self)
+
     # ------------------------------------------------------------------ accessors
     @property
     def regions(self) -> list[str]:
@@ -256,6 +264,11 @@ class RegionalModel:
     def sectors(self) -> list[str]:
         """Sector codes."""
         return [str(s) for s in self.dataset["sector"].values]
+
+    @property
+    def industry_labels(self) -> list[str]:
+        """``region:sector`` for every industry, in the order of the flat (region-major) system."""
+        return [f"{r}:{s}" for r in self.regions for s in self.sectors]
 
     @property
     def _blocks(self) -> np.ndarray:
@@ -303,14 +316,75 @@ class RegionalModel:
             return input_coefficients(to_vector(ds["employment"]), to_vector(ds["gross_output"]))
         raise DataError(f"unknown multiplier kind {kind!r}; choose one of {', '.join(REGIONAL_MULTIPLIER_KINDS)}")
 
+    def household_sourcing(self) -> np.ndarray:
+        """Share of each region's purchases of each product bought from each region.
+
+        Returns
+        -------
+        ndarray, shape (n_regions, n_sectors, n_regions)
+            ``t[r, i, s]``: share of region ``s``'s intermediate purchases of product ``i``
+            supplied by region ``r`` (sums to 1 over ``r``). Where ``s`` buys no ``i`` as an
+            input, the supplying regions' shares of the output of ``i`` are used.
+
+        Notes
+        -----
+        This is the regional purchase coefficient of the model, applied to household
+        purchases as well as to industries' (the RPC assumption: one share of local demand
+        for a product is met locally, whoever the buyer).
+        """
+        blocks = self._blocks
+        x = self.dataset["gross_output"].transpose("region", "sector").values
+        purchases = np.einsum("risj,sj->ris", blocks, x)
+        totals = purchases.sum(axis=0, keepdims=True)
+        output_share = x / np.where(x.sum(axis=0) > 0, x.sum(axis=0), 1.0)
+        fallback = np.repeat(output_share[:, :, None], len(self.regions), axis=2)
+        return np.where(totals > 0, purchases / np.where(totals > 0, totals, 1.0), fallback)
+
+    def _closed_coefficients(self, households: HouseholdClosure) -> np.ndarray:
+        """Coefficients with one household sector per region, after the industries (module order)."""
+        if tuple(households.sectors) != tuple(self.sectors):
+            raise DataError(
+                f"{self.name}: the household closure has sectors {list(households.sectors)[:3]}...; "
+                f"the model has {self.sectors[:3]}...; build the closure from the model's national table"
+            )
+        n_regions, n = len(self.regions), len(self.sectors)
+        size = n_regions * n
+        closed = np.zeros((size + n_regions, size + n_regions))
+        closed[:size, :size] = to_matrix(self.dataset["coefficients"])
+        compensation = self.dataset["compensation_coefficient"].transpose("region", "sector").values
+        sourcing = self.household_sourcing()
+        for s in range(n_regions):
+            closed[size + s, s * n : (s + 1) * n] = households.income_coefficients(compensation[s])
+            closed[:size, size + s] = (sourcing[:, :, s] * households.consumption[None, :]).reshape(size)
+            closed[size + s, size + s] = households.self_coefficient
+        return closed
+
+    def _closed_system(self, households: HouseholdClosure) -> LeontiefSystem:
+        """``I - A`` closed with one household sector per region (cached per closure)."""
+        key = households.key
+        cache = self.__dict__.setdefault("_closed_systems", {})
+        if key not in cache:
+            closed = self._closed_coefficients(households)
+            labels = [*self.industry_labels, *(f"{r}:households" for r in self.regions)]
+            system = LeontiefSystem(closed)
+            checks.check_productive(closed, labels, lambda: system.solve(np.ones(system.size)))
+            cache[key] = system
+        return cache[key]
+
     # ------------------------------------------------------------------ results
-    def multipliers(self, kind: str = "output") -> xr.Dataset:
+    def multipliers(self, kind: str = "output", *, households: HouseholdClosure | None = None) -> xr.Dataset:
         """In-region and out-of-region multipliers per unit of final demand.
 
         Parameters
         ----------
         kind : {"output", "value_added", "income", "employment"}
             Effect measured (money per money; persons per monetary unit for employment).
+        households : HouseholdClosure, optional
+            Close the model with respect to households: every region gets its own
+            household sector, paid ``households.income_coefficients`` by the region's own
+            industries and buying ``households.consumption`` sourced by the region's own
+            purchase shares (:meth:`household_sourcing`). The effects are then the
+            ``total`` (Type II numerator) multipliers. Default: the open model.
 
         Returns
         -------
@@ -323,14 +397,26 @@ class RegionalModel:
         Notes
         -----
         ``by_region[s, j, r] = sum_{i in r} c_ri L[(r,i), (s,j)]`` with ``c`` the direct
-        coefficient; one transposed solve per affected region.
+        coefficient; one transposed solve per affected region. With ``households`` the
+        inverse is that of the closed model (Miyazawa's interregional closure: a region's
+        household income is the compensation its industries pay). Because each region's
+        household column sums over supplying regions to the national consumption column,
+        the closed model aggregated over regions is the national closed model: in-region
+        plus out-of-region ``total`` multipliers equal the national ones.
         """
         n_regions, n = len(self.regions), len(self.sectors)
         direct = self._direct(kind)
-        masks = np.zeros((n_regions * n, n_regions))
+        size = n_regions * n
+        system = self._system if households is None else self._closed_system(households)
+        masks = np.zeros((system.size, n_regions))
         for r in range(n_regions):
-            masks[r * n : (r + 1) * n, r] = direct[r * n : (r + 1) * n]
-        effects = self._system.solve_transposed(masks).reshape(n_regions, n, n_regions)
+            if households is not None and kind == "income":
+                # the region's household row, in compensation (as IOTable.multipliers): it
+                # also counts labour households buy from households (self_coefficient)
+                masks[size + r, r] = 1.0 / households.income_share
+            else:
+                masks[r * n : (r + 1) * n, r] = direct[r * n : (r + 1) * n]
+        effects = system.solve_transposed(masks)[:size].reshape(n_regions, n, n_regions)
         own = np.stack([effects[s, :, s] for s in range(n_regions)])
         total = effects.sum(axis=2)
         currency = self.dataset.attrs.get("currency", "money")
@@ -361,7 +447,11 @@ class RegionalModel:
                 "total": (("region", "sector"), total, {"units": units, "long_name": f"total {label} multiplier"}),
             },
             coords={**coords, "affected_region": self.regions},
-            attrs={"kind": kind, "model": self.name},
+            attrs={
+                "kind": kind,
+                "model": self.name,
+                "household_closure": "open model" if households is None else households.describe(),
+            },
         )
 
     def feedback(self, region: str | None = None) -> xr.Dataset:
