@@ -183,10 +183,21 @@ def region() -> None:
 
 @region.command("list")
 def region_list() -> None:
-    """List the shipped regional models with their provenance."""
-    from simengine.datasets import list_regions
+    """List the shipped regional models with their provenance and fit to BOK 2020."""
+    from simengine.datasets import list_regions, load_region
 
-    click.echo(text.datasets_listing(list_regions()))
+    blocks = []
+    for info in list_regions():
+        attrs = load_region(info.name).dataset.attrs
+        fit = [attrs.get(f"fit_median_abs_rel_error_{key}") for key in ("output_in", "output_out", "value_added_in")]
+        line = (
+            "  fit (median |error|): output in {:.2%}, out {:.2%}, value added in {:.2%}".format(*fit)
+            if None not in fit
+            else "  fit: the city split of its calibrated province (see the province)"
+        )
+        warning = f"\n  WARNING: {attrs['structure_warning']}" if attrs.get("structure_warning") else ""
+        blocks.append(f"{text.datasets_listing([info])}\n{line}{warning}")
+    click.echo("\n".join(blocks))
 
 
 @region.command("build")
@@ -220,19 +231,36 @@ def region_build(table_name, employment_path, method, delta, region_label, selec
 
 
 @region.command("calibrate")
-@click.option("--region", "region_name", required=True, type=click.Choice(["gyeonggi-2014", "busan-2014"]))
-@click.option("--worst", type=click.IntRange(min=1), default=10, show_default=True, help="Worst-fit sectors to list.")
-def region_calibrate(region_name, worst) -> None:
-    """Fit regional purchase coefficients to BOK 2020 multipliers and print the fit."""
-    from simengine.datasets import load_table, regions
-    from simengine.regional import bok_targets, calibrate_purchase_coefficients
+@click.option(
+    "--region",
+    "region_names",
+    multiple=True,
+    help="Province to calibrate (seoul-2014, 서울, ...; repeatable). Default: all 17.",
+)
+@click.option("--worst", type=click.IntRange(min=1), default=5, show_default=True, help="Worst sectors per region.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write the fit (.csv or .nc).")
+@click.option("--overwrite", is_flag=True, help="Replace an existing output file.")
+def region_calibrate(region_names, worst, output, overwrite) -> None:
+    """Calibrate provinces to BOK 2020 multipliers and print (and write) the fit for every statistic."""
+    from simengine.datasets import PROVINCES, load_table, regions, resolve_region
+    from simengine.errors import DataError
+    from simengine.regional import fit_text, sector_frame
 
-    province = region_name.removesuffix("-2014")
+    keys = []
+    for name in region_names or [f"{key}-2014" for key in PROVINCES]:
+        resolved = resolve_region(name)
+        if resolved.removesuffix("-2014") not in PROVINCES:
+            raise DataError(f"--region {name!r}: not one of the 17 provinces ({', '.join(PROVINCES)})")
+        keys.append(resolved.removesuffix("-2014"))
+    if output is not None:
+        from simengine.io import check_output_path
+
+        check_output_path(output, overwrite=overwrite, suffixes=(".csv", ".nc", ".nc4"))
     table = load_table("korea-2014")
-    employment = regions.regional_employment(province)
-    targets = bok_targets(province, table.sectors)
-    calibration = calibrate_purchase_coefficients(table, employment, targets, region=province)
-    click.echo(text.calibration_text(calibration, region=region_name, worst=worst))
+    calibrations = {f"{key}-2014": regions.calibrate_province(key, table) for key in keys}
+    click.echo(fit_text(calibrations, worst=worst))
+    if output is not None:
+        click.echo(f"wrote {text.write_frame(sector_frame(calibrations), output, overwrite=overwrite)}")
 
 
 @main.command()

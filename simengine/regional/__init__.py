@@ -4,13 +4,16 @@
 - :mod:`.employment`: the regional employment CSV format and its reader.
 - :mod:`.model`: :class:`RegionalModel` (interregional coefficients, in-region and
   out-of-region multipliers, feedback and spillover, :class:`~simengine.LocalEconomy`).
-- :mod:`.calibration`: regional purchase coefficients fitted to the Bank of Korea
-  2020 regional multipliers.
+- :mod:`.calibration`: regional models fitted to the Bank of Korea 2020 regional
+  multipliers (purchase coefficients alone, or jointly with column scales and
+  value-added ratios).
+- :mod:`.fit`: the fit tables and text of calibrated regions.
 """
 
 from .build import build_region_model
-from .calibration import Calibration, bok_targets, calibrate_purchase_coefficients
+from .calibration import Calibration, bok_targets, calibrate_purchase_coefficients, calibrate_region, read_bok
 from .employment import read_employment_csv
+from .fit import fit_text, sector_frame, summary_frame
 from .model import REGIONAL_MULTIPLIER_KINDS, RegionalModel
 from .quotients import LQ_METHODS, flq_lambda, location_quotient_factors, regionalize
 
@@ -22,7 +25,12 @@ __all__ = [
     "bok_targets",
     "build_region_model",
     "calibrate_purchase_coefficients",
+    "calibrate_region",
+    "read_bok",
+    "fit_text",
     "flq_lambda",
+    "sector_frame",
+    "summary_frame",
     "location_quotient_factors",
     "read_employment_csv",
     "regionalize",
