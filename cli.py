@@ -259,6 +259,17 @@ def region_calibrate(region_names, worst, output, overwrite) -> None:
     table = load_table("korea-2014")
     calibrations = {f"{key}-2014": regions.calibrate_province(key, table) for key in keys}
     click.echo(fit_text(calibrations, worst=worst))
+    if "jeju" in keys:
+        from simengine.regional.validation import employment_validation, employment_validation_summary
+
+        found = employment_validation_summary(employment_validation(calibrations["jeju-2014"].model, "jeju"))
+        click.echo(
+            "jeju-2014 employment (national labour productivity; BOK 2020 Jeju employment inducement, "
+            f"{found['sectors']:.0f} sectors; LESS CERTAIN than output and value added): median |error| in-region "
+            f"{found['in_median_abs_error']:.0%} (model/BOK level {found['in_level']:.2f}, rank correlation "
+            f"{found['in_rank_correlation']:.2f}), out-of-region {found['out_median_abs_error']:.0%} "
+            f"(level {found['out_level']:.2f}, {found['out_median_abs_error_after_level']:.0%} after the level)"
+        )
     if output is not None:
         click.echo(f"wrote {text.write_frame(sector_frame(calibrations), output, overwrite=overwrite)}")
 

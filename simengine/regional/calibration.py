@@ -60,6 +60,8 @@ _COLUMNS = {
     "multiplier_employment_out_region": "employment_out",
 }
 _TARGETS = ("output_in", "output_out", "value_added_in", "value_added_out")
+#: Aggregated by :func:`bok_targets`: the targets and, where published (Jeju), employment.
+_AGGREGATED = (*_TARGETS, "employment_in", "employment_out")
 #: An in-region relative error above this is called "poorly fit" in the report.
 POOR_FIT = 0.05
 
@@ -97,7 +99,8 @@ def bok_targets(region: str, sectors: list[str], *, raw: Path = BOK_RAW) -> pd.D
     -------
     pandas.DataFrame, index sector
         ``output_in``, ``output_out``, ``value_added_in``, ``value_added_out``
-        (KRW/KRW; NaN where no target), ``bok_codes`` (str), ``basis``
+        (KRW/KRW; NaN where no target), ``employment_in``, ``employment_out`` (persons
+        per KRW 1 bn of 2020 final demand; Jeju only, NaN elsewhere), ``bok_codes`` (str), ``basis``
         (``primary`` / ``secondary`` / ``none``), ``spread_in`` (max - min of the
         in-region multipliers averaged).
     """
@@ -117,7 +120,7 @@ def bok_targets(region: str, sectors: list[str], *, raw: Path = BOK_RAW) -> pd.D
         if chosen.empty:
             rows.append({"sector": sector, "bok_codes": "", "basis": "none"})
             continue
-        row = {key: chosen[key].mean() for key in _TARGETS}
+        row = {key: chosen[key].mean() for key in _AGGREGATED}
         row.update(
             sector=sector,
             bok_codes=" ".join(chosen["sector_code"]),
@@ -125,7 +128,7 @@ def bok_targets(region: str, sectors: list[str], *, raw: Path = BOK_RAW) -> pd.D
             spread_in=chosen["output_in"].max() - chosen["output_in"].min(),
         )
         rows.append(row)
-    frame = pd.DataFrame(rows).set_index("sector").reindex(columns=[*_TARGETS, "bok_codes", "basis", "spread_in"])
+    frame = pd.DataFrame(rows).set_index("sector").reindex(columns=[*_AGGREGATED, "bok_codes", "basis", "spread_in"])
     frame.attrs.update(region=region, source="Bank of Korea, 2020 Regional Input-Output Tables")
     return frame
 
