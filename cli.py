@@ -230,6 +230,48 @@ def region_build(table_name, employment_path, method, delta, region_label, selec
         click.echo(f"wrote {model.to_netcdf(output, overwrite=overwrite)}")
 
 
+@region.command("city")
+@click.option("--province", "province_name", required=True, help="Calibrated province, e.g. gyeonggi-2014 or 경기.")
+@click.option(
+    "--census",
+    "census_path",
+    required=True,
+    type=click.Path(path_type=Path),
+    help="KOSIS establishment-census CSV (시군구 x KSIC section workers; UTF-8 or CP949).",
+)
+@click.option("--city", "city_area", required=True, help="The city's area name in the file, e.g. 광명시.")
+@click.option("--province-area", default=None, help="The province's area name in the file (e.g. 경기도), if present.")
+@click.option("--name", "city_label", default="city", show_default=True, help="Region label of the city.")
+@click.option("--delta", type=float, default=0.3, show_default=True, help="FLQ sensitivity in [0, 1).")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write the model as .nc.")
+@click.option("--overwrite", is_flag=True, help="Replace an existing output file.")
+def region_city(province_name, census_path, city_area, province_area, city_label, delta, output, overwrite) -> None:
+    """Split a province into a city and the rest of it, with the city's census employment."""
+    from simengine.datasets import load_region
+    from simengine.io import check_output_path
+    from simengine.regional import build_city_model, read_establishment_census
+
+    if output is not None:
+        check_output_path(output, overwrite=overwrite, suffixes=(".nc", ".nc4"))
+    model = load_region(province_name)
+    province = model.regions[0]
+    employment = read_establishment_census(
+        census_path,
+        model.sectors,
+        city=city_area,
+        province=province_area,
+        province_employment=model.dataset["employment"].sel(region=province).values,
+    )
+    city = build_city_model(model, employment, province=province, city=city_label, delta=delta)
+    click.echo(employment.description())
+    if "structure_warning" in city.dataset.attrs:
+        click.echo(f"WARNING: {city.dataset.attrs['structure_warning']}")
+    frame = text.regional_multiplier_frame(city, ["output"], "simple", sort=True, top=10)
+    click.echo(text.frame_text(frame, title=f"{city.name}: output multipliers (top 10)"))
+    if output is not None:
+        click.echo(f"wrote {city.to_netcdf(output, overwrite=overwrite)}")
+
+
 @region.command("calibrate")
 @click.option(
     "--region",

@@ -28,7 +28,7 @@ from pathlib import Path
 import numpy as np
 import xarray as xr
 
-from ..regional import bok_targets, calibrate_region, location_quotient_factors, read_employment_csv
+from ..regional import bok_targets, calibrate_region, location_quotient_factors, lq_spread, read_employment_csv
 from ..regional.calibration import BOK_REGIONS
 from ..regional.model import RegionalModel
 from . import PROVINCES, load_table
@@ -127,8 +127,12 @@ def build_gwangmyeong(gyeonggi: RegionalModel | None = None) -> RegionalModel:
     )
     for key in [k for k in model.dataset.attrs if k.startswith("fit_")]:
         del model.dataset.attrs[key]  # the province's fit; the city itself has no published target
+    q = lq_spread(city, province_employment)
     return model.renamed(
-        "gwangmyeong", employment_basis=EMPLOYMENT_BASIS, structure_warning=GWANGMYEONG_STRUCTURE_WARNING
+        "gwangmyeong",
+        employment_basis=EMPLOYMENT_BASIS,
+        structure_warning=GWANGMYEONG_STRUCTURE_WARNING,
+        location_quotients=f"min {q['min']:.3f}, median {q['median']:.3f}, max {q['max']:.3f}",
     )
 
 
