@@ -7,7 +7,7 @@ Steps (each recorded in the model's ``history`` attribute):
    the region's share of national employment (:data:`EMPLOYMENT_SHARES`, sources there).
    The region's output share of every sector is that share (national labour
    productivity); the calibration is insensitive to it (halving or doubling a share
-   moves the median errors by less than 0.3 percentage points).
+   moves the median errors by less than 0.2 percentage points).
 2. Two-region model (region / rest of Korea) calibrated jointly to the Bank of Korea 2020
    in-region and out-of-region output and value-added multipliers
    (:func:`simengine.regional.calibrate_region`): per-sector regional purchase

@@ -600,7 +600,10 @@ def _joint_reason(row: pd.Series) -> str:
     elif row["scale"] <= SCALE_BOUNDS[0] * 1.001:
         reasons.append(f"scale at its lower bound {SCALE_BOUNDS[0]}: BOK total {row['bok_total']:.2f} is very low")
     if row["va_share"] >= 0.999 and errors["value_added_in"] < -POOR_FIT:
-        reasons.append("value added already takes all primary inputs: the BOK value-added ratio is higher")
+        reasons.append(
+            "value added already takes all primary inputs (no imports left): BOK's value-added ratio needs fewer "
+            "domestic inputs than its output multiplier allows, so the two targets trade off"
+        )
     if row["rpc"] < 0.02 and errors["output_in"] > POOR_FIT:
         reasons.append("RPC at 0: purchases from the region cannot fall further")
     if row["rpc"] > 0.98 and errors["output_in"] < -POOR_FIT:
