@@ -7,6 +7,8 @@ import pandas as pd
 import pytest
 import xarray as xr
 from click.testing import CliRunner
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from cli import main
 from simengine.datasets import REGIONS, load_region, load_table, region_path, regions, resolve_region
@@ -230,30 +232,38 @@ def test_joint_fit_reasons_and_parameters(korea):
     assert np.all(economy.imported_inputs >= -1e-12)
 
 
-def test_joint_model_in_plus_out_is_the_scaled_national_multiplier(korea):
-    """Two-region identity with the 2014 -> 2020 adjustment: in + out = the total multiplier
-    of the national table with its domestic input columns scaled by ``k``; with ``k = 1``
-    and the national value-added split, the region collapsed to the nation (share 1 in
-    every sector) reproduces the national output and value-added multipliers."""
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(seed=st.integers(0, 2**32 - 1), share=st.floats(0.001, 0.9))
+def test_joint_model_in_plus_out_is_the_scaled_national_multiplier(korea, seed, share):
+    """Two-region identity with the 2014 -> 2020 adjustment (any parameters, any size): in + out
+    = the total multiplier of the national table with its domestic input columns scaled by
+    ``k``, and every column of both regions still sums to 1."""
     n = len(korea.sectors)
-    rng = np.random.default_rng(0)
+    rng = np.random.default_rng(seed)
     parameters = pd.DataFrame(
         {"rpc": rng.uniform(0, 1, n), "scale": rng.uniform(0.6, 1.4, n), "va_share": rng.uniform(0.2, 1, n)},
         index=korea.sectors,
     )
-    model = joint_model(korea, parameters, region="r", employment_share=0.1)
+    model = joint_model(korea, parameters, region="r", employment_share=share)
     scaled = korea.technical_coefficients().values * parameters["scale"].to_numpy()[None, :]
     total = np.linalg.solve((np.eye(n) - scaled).T, np.ones(n))
-    np.testing.assert_allclose(model.multipliers("output")["total"].values[0], total, rtol=1e-10)
-    neutral = parameters.assign(
-        scale=1.0, rpc=1.0, va_share=NationalAccounts.of(RegionalModel.from_table(korea)).va_share
-    )
+    np.testing.assert_allclose(model.multipliers("output")["total"].values[0], total, rtol=1e-9)
+    for region in model.regions:
+        np.testing.assert_allclose(model.local_economy(region).column_totals(), 1.0, atol=1e-7)
+
+
+def test_region_collapsed_to_the_nation_reproduces_the_national_multipliers(korea):
+    """With ``k = 1`` and the national value-added split, a region that is the whole nation
+    (share 1 in every sector, RPC 1) has the national output and value-added multipliers in
+    region and nothing outside."""
+    accounts = NationalAccounts.of(RegionalModel.from_table(korea))
+    neutral = pd.DataFrame({"rpc": 1.0, "scale": 1.0, "va_share": accounts.va_share}, index=korea.sectors)
     whole = joint_model(korea, neutral, region="r", employment_share=1.0 - 1e-12)
     for kind in ("output", "value_added"):
-        np.testing.assert_allclose(
-            whole.multipliers(kind)["in_region"].values[0], korea.multipliers(kind, "simple").values, rtol=1e-9
-        )
-        assert np.abs(whole.multipliers(kind)["out_of_region"].values[0]).max() < 1e-9
+        multipliers = whole.multipliers(kind)
+        national = korea.multipliers(kind, "simple").values
+        np.testing.assert_allclose(multipliers["in_region"].values[0], national, rtol=1e-9)
+        assert np.abs(multipliers["out_of_region"].values[0]).max() < 1e-9
 
 
 def test_region_names_and_errors():
