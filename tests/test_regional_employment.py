@@ -68,3 +68,22 @@ def test_employment_multipliers_are_national_productivity_times_output(jeju):
     ds = model.dataset
     per_unit = ds["employment"] / ds["gross_output"]
     np.testing.assert_allclose(per_unit.values[0], per_unit.values[1], rtol=1e-12)
+
+
+def test_published_regional_sector_shares_are_used(korea):
+    """Regional employment survey 2016 H2 (지역별고용조사, via ulsanpress.net): Ulsan's employed are
+    580,000, of whom 11.0% in motor vehicles, 10.4% in other transport equipment (ships) and 7.7%
+    in retail trade; the shipped Ulsan model has exactly these shares and the national structure
+    elsewhere."""
+    from simengine.datasets import regions
+
+    model = load_region("ulsan-2014")
+    employment = model.dataset["employment"].sel(region="ulsan").to_series()
+    shares = employment / employment.sum()
+    assert shares["C29"] == pytest.approx(0.110) and shares["C30"] == pytest.approx(0.104)
+    assert shares["G47"] == pytest.approx(0.077)
+    national = korea.dataset["employment"].to_series()
+    others = employment.drop(["C29", "C30", "G47"]) / national.drop(["C29", "C30", "G47"])
+    assert others.max() == pytest.approx(others.min(), rel=1e-12)
+    assert employment.sum() == pytest.approx(national.sum() * regions.ULSAN_SHARE_2016)
+    assert "published sector shares C29 11.0%" in model.dataset.attrs["history"]

@@ -28,6 +28,7 @@ from pathlib import Path
 import numpy as np
 import xarray as xr
 
+from ..errors import DataError
 from ..regional import bok_targets, calibrate_region, location_quotient_factors, lq_spread, read_employment_csv
 from ..regional.calibration import BOK_REGIONS
 from ..regional.model import RegionalModel
@@ -45,10 +46,18 @@ NATIONAL_EMPLOYMENT_2017 = 21_591_000.0
 REGION_EMPLOYMENT_2017 = {"sejong": 99_551.0, "daejeon": 605_755.0, "chungnam": 898_247.0}
 #: 2010 Economic Census (경제총조사 2010 잠정, via etoday.co.kr 2011): Seoul 25.4% of workers.
 SEOUL_SHARE_2010 = 0.254
+#: Regional employment survey (지역별고용조사): Ulsan 580,000 employed persons in 2016 H2 (via
+#: ulsanpress.net idxno=228953); nation 25,900,000 in 2015 H1 (via conpaper.tistory.com/34318).
+ULSAN_SHARE_2016 = 580_000.0 / 25_900_000.0
+#: Published sector shares of regional employment (regional employment survey, 산업중분류),
+#: by table sector: Ulsan 2016 H2, motor vehicles 11.0%, other transport equipment (ships)
+#: 10.4%, retail trade 7.7% of the region's employed (ulsanpress.net idxno=228953).
+SECTOR_SHARES: dict[str, dict[str, float]] = {"ulsan": {"C29": 0.110, "C30": 0.104, "G47": 0.077}}
 _CITED: dict[str, tuple[float, str]] = {
     **{r: (v / NATIONAL_EMPLOYMENT_2015, "2015 Economic Census") for r, v in REGION_EMPLOYMENT_2015.items()},
     **{r: (v / NATIONAL_EMPLOYMENT_2017, "2017 establishment census") for r, v in REGION_EMPLOYMENT_2017.items()},
     "seoul": (SEOUL_SHARE_2010, "2010 Economic Census"),
+    "ulsan": (ULSAN_SHARE_2016, "2016 regional employment survey"),
 }
 _UNCITED = [r for r in BOK_REGIONS if r not in _CITED]
 _REMAINDER = (1.0 - sum(v for v, _ in _CITED.values())) / len(_UNCITED)
@@ -77,15 +86,29 @@ GWANGMYEONG_STRUCTURE_WARNING = (
 
 
 def regional_employment(region: str) -> np.ndarray:
-    """Assumed employment of a province by sector: national structure x share (persons)."""
-    national = load_table("korea-2014").dataset["employment"].values
-    return national * EMPLOYMENT_SHARES[region][0]
+    """Employment of a province by sector (persons): its share of the national total, with the
+    published sector shares of :data:`SECTOR_SHARES` where there are some and the national
+    structure for the other sectors (ASSUMPTION)."""
+    table = load_table("korea-2014")
+    national = table.dataset["employment"].values
+    base = national * EMPLOYMENT_SHARES[region][0]
+    fixed = SECTOR_SHARES.get(region, {})
+    if not fixed:
+        return base
+    total = base.sum()
+    chosen = np.isin(table.sectors, list(fixed))
+    employment = base * (total - total * sum(fixed.values())) / base[~chosen].sum()
+    for sector, share in fixed.items():
+        employment[table.sectors.index(sector)] = share * total
+    if np.any(employment >= national):
+        raise DataError(f"{region}: published sector shares exceed national employment in a sector")
+    return employment
 
 
 def calibrate_province(region: str, table=None):
     """The joint calibration of one province (a :class:`~simengine.regional.Calibration`)."""
     table = table or load_table("korea-2014")
-    share = EMPLOYMENT_SHARES[region][0]
+    share = regional_employment(region) / table.dataset["employment"].values
     return calibrate_region(table, bok_targets(region, table.sectors), region=region, employment_share=share)
 
 
@@ -93,9 +116,14 @@ def build_province(region: str, calibration=None) -> RegionalModel:
     """The calibrated two-region model of ``region`` (one of the 17 BOK regions)."""
     calibration = calibration or calibrate_province(region)
     share, basis = EMPLOYMENT_SHARES[region]
+    published = ", ".join(f"{k} {v:.1%}" for k, v in SECTOR_SHARES.get(region, {}).items())
     history = (
-        f"{calibration.model.dataset.attrs['history']}\nregional employment = national structure x {share:.6f} "
-        f"({basis}; ASSUMPTION)"
+        f"{calibration.model.dataset.attrs['history']}\nregional employment = {share:.6f} of national ({basis}), "
+        + (
+            f"published sector shares {published}, other sectors national structure (ASSUMPTION)"
+            if published
+            else "national structure (ASSUMPTION)"
+        )
     )
     summary = calibration.summary()
     return calibration.model.renamed(

@@ -429,7 +429,7 @@ def calibrate_region(
     targets: pd.DataFrame,
     *,
     region: str,
-    employment_share: float,
+    employment_share,
     rest_region: str = "rest_of_korea",
     weights: dict[str, float] | None = None,
 ) -> Calibration:
@@ -458,9 +458,9 @@ def calibrate_region(
         From :func:`bok_targets`.
     region, rest_region : str
         Labels.
-    employment_share : float
-        Region's share of national employment (0, 1): the region's output share of every
-        sector (national structure and productivity; the fit is insensitive to it).
+    employment_share : float or array_like (n,)
+        Region's share of national employment, in (0, 1), for every sector or by sector:
+        the region's output share (national productivity; the fit is insensitive to it).
     weights : dict, optional
         Overrides of :data:`JOINT_WEIGHTS`.
 
@@ -469,15 +469,13 @@ def calibrate_region(
     Calibration
         With ``parameters`` (rpc, scale, va_share by sector).
     """
-    if not 0.0 < employment_share < 1.0:
-        raise DataError(f"employment share of {region!r} must lie in (0, 1), got {employment_share!r}")
     weights = {**JOINT_WEIGHTS, **(weights or {})}
     national = RegionalModel.from_table(table)
     sectors = national.sectors
     n = len(sectors)
+    share = _shares(employment_share, n, region)
     targets = targets.reindex(sectors)
     accounts = NationalAccounts.of(national)
-    share = np.full(n, float(employment_share))
     has = targets["output_in"].notna().to_numpy()
     goal = {key: targets[key].to_numpy()[has] for key in _TARGETS}
     theta0 = accounts.va_share
@@ -521,12 +519,20 @@ def calibrate_region(
     )
 
 
+def _shares(employment_share, n: int, region: str) -> np.ndarray:
+    """The region's employment share by sector, checked to lie in (0, 1)."""
+    share = np.broadcast_to(np.asarray(employment_share, dtype=float), (n,)).copy()
+    if not np.all((share > 0.0) & (share < 1.0)):
+        raise DataError(f"employment share of {region!r} must lie in (0, 1) in every sector, got {employment_share!r}")
+    return share
+
+
 def joint_model(
     table: IOTable,
     parameters: pd.DataFrame,
     *,
     region: str,
-    employment_share: float,
+    employment_share,
     rest_region: str = "rest_of_korea",
 ) -> RegionalModel:
     """The two-region model of :func:`calibrate_region` for given parameters.
@@ -539,8 +545,8 @@ def joint_model(
         ``rpc``, ``scale``, ``va_share`` (module notes of :func:`calibrate_region`).
     region, rest_region : str
         Labels.
-    employment_share : float
-        Region's share of national employment and output in every sector.
+    employment_share : float or array_like (n,)
+        Region's share of national employment and output, for every sector or by sector.
 
     Returns
     -------
@@ -564,7 +570,7 @@ def joint_model(
     ds["imported_inputs_coefficient"].values[0] = primary - rest_va
     ds["compensation_coefficient"].values[0] = rest_va * compensation_ratio
     scaled = RegionalModel(ds, name=national.name)
-    employment = national.dataset["employment"].values[0] * employment_share
+    employment = national.dataset["employment"].values[0] * _shares(employment_share, len(national.sectors), region)
     model = scaled.split(
         "nation",
         new_region=region,
