@@ -20,7 +20,7 @@ from simengine.regional import (
     calibrate_region,
     read_employment_csv,
 )
-from simengine.regional.calibration import GOALS, SCALE_BOUNDS, NationalAccounts, joint_model
+from simengine.regional.calibration import GOALS, SCALE_BOUNDS, NationalAccounts, joint_model, joint_multipliers
 from simengine.regional.fit import worst_sectors
 
 
@@ -71,11 +71,11 @@ def test_calibrated_model_identities(gyeonggi_fit, korea):
 
 def test_shipped_regions_rebuild_from_their_recipe():
     """Two provinces and the city are rebuilt (the other 15 follow the same recipe; all 19
-    take about 30 s: ``python -m simengine.datasets.rebuild``)."""
+    take about 20 s: ``python -m simengine.datasets.rebuild``)."""
     gyeonggi = regions.build_province("gyeonggi")
     built = {
         "gyeonggi-2014": gyeonggi,
-        "sejong-2014": regions.build_province("sejong"),
+        "busan-2014": regions.build_province("busan"),
         "gwangmyeong": regions.build_gwangmyeong(gyeonggi),
     }
     assert set(REGIONS) == {f"{key}-2014" for key in regions.BOK_REGIONS} | {"gwangmyeong"}
@@ -115,13 +115,14 @@ def test_cli_region_calibrate_prints_and_writes_the_fit(runner, tmp_path):
     assert result.exit_code == 0, result.output
     assert "in-region output" in result.output and "gyeonggi-2014" in result.output and "jeju-2014" in result.output
     assert result.output.count("scale ") == 6 and "GOAL MISSED" not in result.output
+    assert "jeju-2014 employment (national labour productivity" in result.output
     for suffix in (".csv", ".nc"):
         out = tmp_path / f"fit{suffix}"
-        written = runner.invoke(main, ["region", "calibrate", "--region", "sejong", "-o", str(out)])
+        written = runner.invoke(main, ["region", "calibrate", "--region", "부산", "-o", str(out)])
         assert written.exit_code == 0, written.output
         frame = pd.read_csv(out) if suffix == ".csv" else xr.open_dataset(out, engine="h5netcdf").to_dataframe()
         assert len(frame) == 53 and "value_added_in_error" in frame.columns
-    again = runner.invoke(main, ["region", "calibrate", "--region", "sejong", "-o", str(tmp_path / "fit.csv")])
+    again = runner.invoke(main, ["region", "calibrate", "--region", "busan", "-o", str(tmp_path / "fit.csv")])
     assert again.exit_code == 1 and "exists" in again.output
     bad = runner.invoke(main, ["region", "calibrate", "--region", "gwangmyeong"])
     assert bad.exit_code == 1 and "not one of the 17 provinces" in bad.output
@@ -273,3 +274,25 @@ def test_region_names_and_errors():
         load_region("atlantis")
     with pytest.raises(DataError, match="employment share"):
         calibrate_region(load_table("korea-2014"), pd.DataFrame(), region="x", employment_share=1.5)
+
+
+def test_joint_jacobian_matches_finite_differences(korea):
+    """The analytic derivatives of the joint multipliers (used by the fit) against central differences."""
+    n = len(korea.sectors)
+    accounts = NationalAccounts.of(RegionalModel.from_table(korea))
+    rng = np.random.default_rng(3)
+    share, rpc = rng.uniform(0.05, 0.3, n), rng.uniform(0.2, 0.8, n)
+    log_scale, theta = rng.uniform(-0.3, 0.3, n), rng.uniform(0.3, 0.9, n)
+    x = np.concatenate([rpc, log_scale, theta])
+    _, derivatives = joint_multipliers(accounts, share, rpc, np.exp(log_scale), theta, jacobian=True)
+
+    def values(point):
+        return joint_multipliers(accounts, share, point[:n], np.exp(point[n : 2 * n]), point[2 * n :])
+
+    step = 1e-6
+    for p in rng.choice(3 * n, 12, replace=False):
+        e = np.zeros(3 * n)
+        e[p] = step
+        up, down = values(x + e), values(x - e)
+        for key, analytic in derivatives.items():
+            np.testing.assert_allclose((up[key] - down[key]) / (2 * step), analytic[:, p], atol=1e-7)

@@ -30,6 +30,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import scipy.optimize
+import threadpoolctl
 
 from ..accounts import LeontiefSystem
 from ..errors import ConvergenceError, DataError
@@ -392,19 +393,38 @@ class NationalAccounts:
 
 
 def joint_multipliers(
-    accounts: NationalAccounts, share: np.ndarray, rpc: np.ndarray, scale: np.ndarray, va_share: np.ndarray
-) -> dict[str, np.ndarray]:
+    accounts: NationalAccounts,
+    share: np.ndarray,
+    rpc: np.ndarray,
+    scale: np.ndarray,
+    va_share: np.ndarray,
+    *,
+    jacobian: bool = False,
+):
     """In-region and out-of-region output and value-added multipliers of the region's final demand.
 
-    The two-region model of :func:`calibrate_region` (module notes): coefficients
-    ``a_ij k_j``; the region buys ``rpc_i`` of row ``i`` from itself, the rest of the country
-    buys ``share_i`` from the region; value added per unit ``va_share_j p_j`` in the region and
-    ``va_share0_j p_j`` in the rest, ``p_j`` the primary inputs left by the scaled column.
+    The two-region model of :func:`calibrate_region`: coefficients ``a_ij k_j``; the region
+    buys ``rpc_i`` of row ``i`` from itself, the rest of the country buys ``share_i`` from the
+    region; value added per unit ``va_share_j p_j`` in the region and ``va_share0_j p_j`` in the
+    rest, ``p_j`` the primary inputs left by the scaled column.
+
+    Parameters
+    ----------
+    jacobian : bool
+        Also return the derivatives with respect to ``rpc``, ``log k`` and ``va_share``.
 
     Returns
     -------
     dict of ndarray (n,)
-        ``output_in``, ``output_out``, ``value_added_in``, ``value_added_out`` (money / money).
+        ``output_in``, ``output_out``, ``value_added_in``, ``value_added_out`` (money / money);
+        with ``jacobian``, also a dict of the same keys holding (n, 3n) arrays.
+
+    Notes
+    -----
+    With ``w_c' = c' L`` for a mask ``c`` (ones, or value added per unit, on one region's rows),
+    a multiplier is ``w_c' e_j`` and ``d(w_c' e_j)/dp = w_c' (dM/dp) L e_j + (dc/dp)' L e_j``: one
+    LU, the four transposed solves and one solve with ``n`` right-hand sides (``L``'s region
+    columns) give every derivative.
     """
     n = share.size
     scaled = accounts.coefficients * scale[None, :]
@@ -420,8 +440,29 @@ def joint_multipliers(
     masks[n:, 1] = 1.0
     masks[:n, 2] = va_share * primary
     masks[n:, 3] = accounts.va_share * primary
-    weights = LeontiefSystem(matrix).solve_transposed(masks)[:n]
-    return dict(zip(_TARGETS, weights.T, strict=True))
+    system = LeontiefSystem(matrix)
+    weights = system.solve_transposed(masks)
+    values = dict(zip(_TARGETS, weights[:n].T, strict=True))
+    if not jacobian:
+        return values
+    columns = system.solve(np.eye(2 * n)[:, :n])  # L[:, region columns]
+    own, rest = columns[:n], columns[n:]
+    domestic = accounts.coefficients.sum(axis=0)
+    a = accounts.coefficients
+    derivatives = {}
+    for index, key in enumerate(_TARGETS):
+        w_region, w_rest = weights[:n, index], weights[n:, index]
+        d_rpc = ((w_region - w_rest)[:, None] * (scaled @ own)).T
+        alpha = (w_region * rpc + w_rest * (1.0 - rpc)) @ a
+        beta = (w_region * share + w_rest * (1.0 - share)) @ a
+        d_scale = alpha[:, None] * own + beta[:, None] * rest
+        if key == "value_added_in":
+            d_scale -= (va_share * domestic)[:, None] * own
+        if key == "value_added_out":
+            d_scale -= (accounts.va_share * domestic)[:, None] * rest
+        d_theta = (primary[:, None] * own).T if key == "value_added_in" else np.zeros((n, n))
+        derivatives[key] = np.hstack([d_rpc, (d_scale * scale[:, None]).T, d_theta])
+    return values, derivatives
 
 
 def calibrate_region(
@@ -436,7 +477,7 @@ def calibrate_region(
     """Fit a two-region model jointly to in-region and out-of-region output and value-added multipliers.
 
     Parameters (3 per sector, fitted together by ``scipy.optimize.least_squares`` within
-    bounds, finite-difference Jacobian):
+    bounds, analytic Jacobian from :func:`joint_multipliers`):
 
     - ``rpc_i`` in [0, 1]: regional purchase coefficient of supplying sector ``i``;
     - ``k_j`` in ``SCALE_BOUNDS`` (and at most leaving 2% primary inputs): scale of the
@@ -484,6 +525,16 @@ def calibrate_region(
     def unpack(x: np.ndarray):
         return x[:n], np.exp(x[n : 2 * n]), x[2 * n :]
 
+    identity, centring = np.eye(n), np.eye(n) - 1.0 / n
+    zeros = np.zeros((n, n))
+    ridge_jacobian = np.vstack(
+        [
+            np.hstack([ridge["rpc"] * centring, zeros, zeros]),
+            np.hstack([zeros, ridge["log_scale"] * identity, zeros]),
+            np.hstack([zeros, zeros, ridge["va_share"] * identity]),
+        ]
+    )
+
     def residuals(x: np.ndarray) -> np.ndarray:
         rpc, scale, theta = unpack(x)
         model = joint_multipliers(accounts, share, rpc, scale, theta)
@@ -495,12 +546,20 @@ def calibrate_region(
         ]
         return np.concatenate(parts)
 
+    def jacobian(x: np.ndarray) -> np.ndarray:
+        _, derivatives = joint_multipliers(accounts, share, *unpack(x), jacobian=True)
+        rows = [weights[key] * derivatives[key][has] / goal[key][:, None] for key in _TARGETS if weights[key]]
+        return np.vstack([*rows, ridge_jacobian])
+
     lower = np.concatenate([np.zeros(n), np.full(n, np.log(SCALE_BOUNDS[0])), np.zeros(n)])
     upper = np.concatenate([np.ones(n), np.log(accounts.max_scale()), np.ones(n)])
     start = np.clip(np.concatenate([np.full(n, 0.7), np.zeros(n), theta0]), lower + 1e-9, upper - 1e-9)
-    solution = scipy.optimize.least_squares(
-        residuals, start, bounds=(lower, upper), x_scale="jac", xtol=1e-10, ftol=1e-10
-    )
+    # one BLAS thread: on matrices this small, OpenBLAS threads only wait for each other, and on a
+    # busy machine they make the fit 10-30 times slower
+    with threadpoolctl.threadpool_limits(1, user_api="blas"):
+        solution = scipy.optimize.least_squares(
+            residuals, start, jac=jacobian, bounds=(lower, upper), x_scale="jac", xtol=1e-10, ftol=1e-10
+        )
     if not solution.success:
         raise ConvergenceError(f"calibration of {region!r} did not converge: {solution.message}")
     rpc, scale, theta = (
