@@ -174,3 +174,16 @@ def test_cli_region_city(tmp_path):
         failed = runner.invoke(main, ["region", "city", "--province", "경기", "--census", str(bad), "--city", "광명시"])
     assert failed.exit_code == 1 and f"{bad}, line 2: unknown industry" in failed.output
     assert "Traceback" not in failed.output
+
+
+def test_the_api_example_in_docs_regional_runs(monkeypatch, capsys):
+    """The second Python block of docs/regional.md runs as written from the repository root."""
+    import re
+
+    root = Path(__file__).resolve().parents[1]
+    monkeypatch.chdir(root)
+    block = re.findall(r"```python\n(.*?)```", (root / "docs" / "regional.md").read_text(encoding="utf-8"), re.S)[1]
+    namespace: dict = {}
+    exec(compile(block, "docs/regional.md", "exec"), namespace)
+    assert namespace["model"].regions == ["gwangmyeong", "rest_of_gyeonggi", "rest_of_korea"]
+    assert "busan-2014" in capsys.readouterr().out
