@@ -1,25 +1,27 @@
 """Calibrating a two-region model to published in-region and out-of-region multipliers.
 
-Targets: the Bank of Korea 2020 regional input-output tables (Gyeonggi, Busan), 83
-sectors, aggregated to the national table's WIOD sectors with the concordance in
-``datasets/raw/kor-bok-regional-multipliers-2020/bok83_to_wiod56.csv``
-(:func:`bok_targets`). Parameters: one regional purchase coefficient (RPC) per
-supplying sector, ``rpc_i`` in ``[0, 1]``: the region's industries buy ``rpc_i a_ij``
-from the region and ``(1 - rpc_i) a_ij`` from the rest of the country
-(:meth:`simengine.regional.RegionalModel.split`).
+Targets: the Bank of Korea 2020 regional input-output tables (all 17 시도), 83 sectors,
+aggregated to the national table's WIOD sectors with the concordance in
+``datasets/raw/kor-bok-regional-multipliers-2020/bok83_to_wiod56.csv`` (:func:`bok_targets`).
 
-Objective (``scipy.optimize.least_squares``, trust-region reflective with bounds)::
+Two fits:
 
-    sum_j [(m_in_j(rpc) - t_in_j) / t_in_j]^2
-      + w_out^2 sum_j [(m_out_j(rpc) - t_out_j) / t_out_j]^2
-      + w_reg^2 sum_i (rpc_i - mean(rpc))^2
+- :func:`calibrate_region` (the shipped provinces): jointly to in-region and out-of-region
+  output and value-added multipliers, with three parameters per sector: a regional purchase
+  coefficient (RPC) per supplying sector, a scale of the national domestic input
+  coefficients per purchasing sector (the 2014 -> 2020 structural adjustment, which lets
+  in + out match BOK's total) and the region's value-added share of primary inputs.
+- :func:`calibrate_purchase_coefficients`: RPCs alone, to in-region output multipliers.
+  Objective (``scipy.optimize.least_squares``, trust-region reflective with bounds)::
 
-The in-region multiplier of the model plus its out-of-region multiplier equals the
-national output multiplier whatever the RPCs (the split aggregates back exactly), so
-the out-of-region error of a sector is pinned by the gap between the 2014 national and
-the BOK 2020 total multipliers; the default ``w_out = 0`` fits in-region multipliers and
-reports out-of-region ones. The small ridge ``w_reg`` pins RPCs that no target
-identifies (sectors without a BOK counterpart).
+      sum_j [(m_in_j(rpc) - t_in_j) / t_in_j]^2
+        + w_out^2 sum_j [(m_out_j(rpc) - t_out_j) / t_out_j]^2
+        + w_reg^2 sum_i (rpc_i - mean(rpc))^2
+
+  In-region plus out-of-region multiplier equals the national output multiplier whatever
+  the RPCs (the split aggregates back exactly), so the out-of-region error of a sector is
+  pinned by the gap between the 2014 national and the BOK 2020 total multipliers: the
+  reason for the joint fit.
 """
 
 from __future__ import annotations
@@ -37,7 +39,19 @@ from ..errors import ConvergenceError, DataError
 from ..tables import IOTable
 from .model import RegionalModel, split_coefficients
 
-__all__ = ["bok_targets", "calibrate_purchase_coefficients", "Calibration", "BOK_REGIONS", "BOK_RAW"]
+__all__ = [
+    "bok_targets",
+    "read_bok",
+    "calibrate_purchase_coefficients",
+    "calibrate_region",
+    "joint_model",
+    "joint_multipliers",
+    "NationalAccounts",
+    "Calibration",
+    "BOK_REGIONS",
+    "BOK_RAW",
+    "GOALS",
+]
 
 _RAW = Path(__file__).resolve().parent.parent / "datasets" / "raw"
 #: Folder of the BOK 83 -> WIOD 56 concordance (``bok83_to_wiod56.csv``, CONCORDANCE.md).
@@ -470,7 +484,7 @@ def calibrate_region(
     targets: pd.DataFrame,
     *,
     region: str,
-    employment_share,
+    employment_share: float | np.ndarray,
     rest_region: str = "rest_of_korea",
     weights: dict[str, float] | None = None,
 ) -> Calibration:
@@ -578,7 +592,7 @@ def calibrate_region(
     )
 
 
-def _shares(employment_share, n: int, region: str) -> np.ndarray:
+def _shares(employment_share: float | np.ndarray, n: int, region: str) -> np.ndarray:
     """The region's employment share by sector, checked to lie in (0, 1)."""
     share = np.broadcast_to(np.asarray(employment_share, dtype=float), (n,)).copy()
     if not np.all((share > 0.0) & (share < 1.0)):
@@ -591,7 +605,7 @@ def joint_model(
     parameters: pd.DataFrame,
     *,
     region: str,
-    employment_share,
+    employment_share: float | np.ndarray,
     rest_region: str = "rest_of_korea",
 ) -> RegionalModel:
     """The two-region model of :func:`calibrate_region` for given parameters.
