@@ -262,10 +262,21 @@ def region() -> None:
 
 @region.command("list")
 def region_list() -> None:
-    """List the shipped regional models with their provenance."""
-    from simengine.datasets import list_regions
+    """List the shipped regional models with their provenance and fit to BOK 2020."""
+    from simengine.datasets import list_regions, load_region
 
-    click.echo(text.datasets_listing(list_regions()))
+    blocks = []
+    for info in list_regions():
+        attrs = load_region(info.name).dataset.attrs
+        fit = [attrs.get(f"fit_median_abs_rel_error_{key}") for key in ("output_in", "output_out", "value_added_in")]
+        line = (
+            "  fit (median |error|): output in {:.2%}, out {:.2%}, value added in {:.2%}".format(*fit)
+            if None not in fit
+            else "  fit: the city split of its calibrated province (see the province)"
+        )
+        warning = f"\n  WARNING: {attrs['structure_warning']}" if attrs.get("structure_warning") else ""
+        blocks.append(f"{text.datasets_listing([info])}\n{line}{warning}")
+    click.echo("\n".join(blocks))
 
 
 @region.command("build")
@@ -301,20 +312,90 @@ def region_build(table_name, employment_path, method, delta, region_label, selec
         click.echo(f"wrote {model.to_netcdf(output, overwrite=overwrite)}")
 
 
-@region.command("calibrate")
-@click.option("--region", "region_name", required=True, type=click.Choice(["gyeonggi-2014", "busan-2014"]))
-@click.option("--worst", type=click.IntRange(min=1), default=10, show_default=True, help="Worst-fit sectors to list.")
-def region_calibrate(region_name, worst) -> None:
-    """Fit regional purchase coefficients to BOK 2020 multipliers and print the fit."""
-    from simengine.datasets import load_table, regions
-    from simengine.regional import bok_targets, calibrate_purchase_coefficients
+@region.command("city")
+@click.option("--province", "province_name", required=True, help="Calibrated province, e.g. gyeonggi-2014 or 경기.")
+@click.option(
+    "--census",
+    "census_path",
+    required=True,
+    type=click.Path(path_type=Path),
+    help="KOSIS establishment-census CSV (시군구 x KSIC section workers; UTF-8 or CP949).",
+)
+@click.option("--city", "city_area", required=True, help="The city's area name in the file, e.g. 광명시.")
+@click.option("--province-area", default=None, help="The province's area name in the file (e.g. 경기도), if present.")
+@click.option("--name", "city_label", default="city", show_default=True, help="Region label of the city.")
+@click.option("--delta", type=float, default=0.3, show_default=True, help="FLQ sensitivity in [0, 1).")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write the model as .nc.")
+@click.option("--overwrite", is_flag=True, help="Replace an existing output file.")
+def region_city(province_name, census_path, city_area, province_area, city_label, delta, output, overwrite) -> None:
+    """Split a province into a city and the rest of it, with the city's census employment."""
+    from simengine.datasets import load_region
+    from simengine.io import check_output_path
+    from simengine.regional import build_city_model, read_establishment_census
 
-    province = region_name.removesuffix("-2014")
+    if output is not None:
+        check_output_path(output, overwrite=overwrite, suffixes=(".nc", ".nc4"))
+    model = load_region(province_name)
+    province = model.regions[0]
+    employment = read_establishment_census(
+        census_path,
+        model.sectors,
+        city=city_area,
+        province=province_area,
+        province_employment=model.dataset["employment"].sel(region=province).values,
+    )
+    city = build_city_model(model, employment, province=province, city=city_label, delta=delta)
+    click.echo(employment.description())
+    if "structure_warning" in city.dataset.attrs:
+        click.echo(f"WARNING: {city.dataset.attrs['structure_warning']}")
+    frame = text.regional_multiplier_frame(city, ["output"], "simple", sort=True, top=10)
+    click.echo(text.frame_text(frame, title=f"{city.name}: output multipliers (top 10)"))
+    if output is not None:
+        click.echo(f"wrote {city.to_netcdf(output, overwrite=overwrite)}")
+
+
+@region.command("calibrate")
+@click.option(
+    "--region",
+    "region_names",
+    multiple=True,
+    help="Province to calibrate (seoul-2014, 서울, ...; repeatable). Default: all 17.",
+)
+@click.option("--worst", type=click.IntRange(min=1), default=5, show_default=True, help="Worst sectors per region.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write the fit (.csv or .nc).")
+@click.option("--overwrite", is_flag=True, help="Replace an existing output file.")
+def region_calibrate(region_names, worst, output, overwrite) -> None:
+    """Calibrate provinces to BOK 2020 multipliers and print (and write) the fit for every statistic."""
+    from simengine.datasets import PROVINCES, load_table, regions, resolve_region
+    from simengine.errors import DataError
+    from simengine.regional import fit_text, sector_frame
+
+    keys = []
+    for name in region_names or [f"{key}-2014" for key in PROVINCES]:
+        resolved = resolve_region(name)
+        if resolved.removesuffix("-2014") not in PROVINCES:
+            raise DataError(f"--region {name!r}: not one of the 17 provinces ({', '.join(PROVINCES)})")
+        keys.append(resolved.removesuffix("-2014"))
+    if output is not None:
+        from simengine.io import check_output_path
+
+        check_output_path(output, overwrite=overwrite, suffixes=(".csv", ".nc", ".nc4"))
     table = load_table("korea-2014")
-    employment = regions.regional_employment(province)
-    targets = bok_targets(province, table.sectors)
-    calibration = calibrate_purchase_coefficients(table, employment, targets, region=province)
-    click.echo(text.calibration_text(calibration, region=region_name, worst=worst))
+    calibrations = {f"{key}-2014": regions.calibrate_province(key, table) for key in keys}
+    click.echo(fit_text(calibrations, worst=worst))
+    if "jeju" in keys:
+        from simengine.regional.validation import employment_validation, employment_validation_summary
+
+        found = employment_validation_summary(employment_validation(calibrations["jeju-2014"].model, "jeju"))
+        click.echo(
+            "jeju-2014 employment (national labour productivity; BOK 2020 Jeju employment inducement, "
+            f"{found['sectors']:.0f} sectors; LESS CERTAIN than output and value added): median |error| in-region "
+            f"{found['in_median_abs_error']:.0%} (model/BOK level {found['in_level']:.2f}, rank correlation "
+            f"{found['in_rank_correlation']:.2f}), out-of-region {found['out_median_abs_error']:.0%} "
+            f"(level {found['out_level']:.2f}, {found['out_median_abs_error_after_level']:.0%} after the level)"
+        )
+    if output is not None:
+        click.echo(f"wrote {text.write_frame(sector_frame(calibrations), output, overwrite=overwrite)}")
 
 
 @main.command()

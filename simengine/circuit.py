@@ -868,7 +868,8 @@ class Circuit:
         first_size = np.abs(current).sum(axis=0)
         receipts, leaks = [], []
         while True:
-            receipts.append(np.vstack([current[:n].sum(axis=0), current[n:]]))
+            # column_product, not .sum(axis=0): numpy sums one column pairwise but several row by row
+            receipts.append(np.vstack([column_product(np.ones((1, n)), current[:n]), current[n:]]))
             leaks.append(column_product(leakage, current))
             if n_rounds is not None and len(receipts) == n_rounds:
                 break

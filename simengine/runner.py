@@ -505,6 +505,12 @@ def _provenance_attrs(s: Scenario, context: RegionContext, *, time_unit: str) ->
         "time_unit": time_unit,
         "scenario_title": s.scenario.title,
         "scenario_levers": _levers_json(s),
+        # the region's own caveats (employment on national productivity; a city that is its province scaled)
+        **{
+            key: str(context.model.dataset.attrs[key])
+            for key in ("employment_basis", "structure_warning")
+            if key in context.model.dataset.attrs
+        },
     }
 
 

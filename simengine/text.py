@@ -20,7 +20,6 @@ from .tables import IOTable
 __all__ = [
     "multiplier_frame",
     "regional_multiplier_frame",
-    "calibration_text",
     "circuit_report",
     "scenario_summary",
     "comparison_text",
@@ -108,34 +107,6 @@ def regional_multiplier_frame(
     if closed:
         frame.attrs["household_closure"] = households.describe()
     return frame
-
-
-def calibration_text(calibration, *, region: str, worst: int = 10) -> str:
-    """The fit of a calibrated region: summary statistics and the worst sectors with reasons."""
-    summary = calibration.summary()
-    lines = [
-        f"{region}: regional purchase coefficients fitted to BOK 2020 in-region output multipliers",
-        f"  sectors with a target: {summary['sectors_with_target']}",
-        *(
-            f"  median |relative error|, {label}: {summary[key]:.2%}"
-            for label, key in (
-                ("in-region output multiplier     ", "median_abs_rel_error_output_in"),
-                ("out-of-region output multiplier ", "median_abs_rel_error_output_out"),
-                ("in-region value-added multiplier", "median_abs_rel_error_value_added_in"),
-                ("out-of-region value added       ", "median_abs_rel_error_value_added_out"),
-            )
-        ),
-        f"  sectors with in-region error above 5%: {summary['poorly_fit']}",
-        f"worst {worst} sectors (in-region output multiplier):",
-    ]
-    table = calibration.worst(worst)
-    for sector, row in table.iterrows():
-        lines.append(
-            f"  {sector:<8} target {row['output_in_target']:.3f} model {row['output_in_model']:.3f} "
-            f"({row['output_in_error']:+.1%}); out {row['output_out_target']:.3f}/{row['output_out_model']:.3f}; "
-            f"rpc {row['rpc']:.2f}. {row['reason'] or 'within 5%'}"
-        )
-    return "\n".join(lines)
 
 
 def frame_text(frame: pd.DataFrame, *, title: str, name_width: int = 40) -> str:

@@ -24,6 +24,8 @@ __all__ = [
     "load_region",
     "dataset_path",
     "region_path",
+    "resolve_region",
+    "PROVINCES",
 ]
 
 HERE = Path(__file__).parent
@@ -61,25 +63,46 @@ _BOK_TERMS = (
 
 #: Shipped regional models (:class:`simengine.regional.RegionalModel`), built by
 #: ``simengine.datasets.regions`` from ``korea-2014`` and the files in ``raw/``.
+_ALL17 = "raw/kor-bok-regional-multipliers-2020-all17"
+#: The 17 시도 of the BOK 2020 regional tables: English label -> (English name, Korean names).
+PROVINCES: dict[str, tuple[str, ...]] = {
+    "seoul": ("Seoul", "서울", "서울특별시", "서울시"),
+    "busan": ("Busan", "부산", "부산광역시", "부산시"),
+    "daegu": ("Daegu", "대구", "대구광역시", "대구시"),
+    "incheon": ("Incheon", "인천", "인천광역시", "인천시"),
+    "gwangju": ("Gwangju", "광주", "광주광역시", "광주시"),
+    "daejeon": ("Daejeon", "대전", "대전광역시", "대전시"),
+    "ulsan": ("Ulsan", "울산", "울산광역시", "울산시"),
+    "sejong": ("Sejong", "세종", "세종특별자치시", "세종시"),
+    "gyeonggi": ("Gyeonggi", "경기", "경기도"),
+    "gangwon": ("Gangwon", "강원", "강원도", "강원특별자치도"),
+    "chungbuk": ("Chungbuk", "충북", "충청북도"),
+    "chungnam": ("Chungnam", "충남", "충청남도"),
+    "jeonbuk": ("Jeonbuk", "전북", "전라북도", "전북특별자치도"),
+    "jeonnam": ("Jeonnam", "전남", "전라남도"),
+    "gyeongbuk": ("Gyeongbuk", "경북", "경상북도"),
+    "gyeongnam": ("Gyeongnam", "경남", "경상남도"),
+    "jeju": ("Jeju", "제주", "제주특별자치도", "제주도"),
+}
+
+#: Shipped regional models (:class:`simengine.regional.RegionalModel`), built by
+#: ``simengine.datasets.regions`` from ``korea-2014`` and the files in ``raw/``.
 REGIONS: dict[str, DatasetInfo] = {
-    "gyeonggi-2014": DatasetInfo(
-        name="gyeonggi-2014",
-        filename="gyeonggi_2014.nc",
-        recipe="simengine.datasets.regions",
-        description="Gyeonggi / rest of Korea, korea-2014 structure, RPCs calibrated to BOK 2020 in-region multipliers",
-        source=f"korea-2014; {_BOK}; 2015 Economic Census employment share",
-        licence=_BOK_TERMS,
-        raw_folder="raw/kor-bok-regional-multipliers-2020",
-    ),
-    "busan-2014": DatasetInfo(
-        name="busan-2014",
-        filename="busan_2014.nc",
-        recipe="simengine.datasets.regions",
-        description="Busan / rest of Korea, korea-2014 structure, RPCs calibrated to BOK 2020 in-region multipliers",
-        source=f"korea-2014; {_BOK}; 2015 Economic Census employment share",
-        licence=_BOK_TERMS,
-        raw_folder="raw/kor-bok-regional-multipliers-2020",
-    ),
+    **{
+        f"{key}-2014": DatasetInfo(
+            name=f"{key}-2014",
+            filename=f"{key}_2014.nc",
+            recipe="simengine.datasets.regions",
+            description=(
+                f"{names[0]} ({names[2]}) / rest of Korea, korea-2014 structure calibrated jointly to BOK 2020 "
+                "in- and out-of-region output and value-added multipliers"
+            ),
+            source=f"korea-2014; {_BOK}; regional employment share (see the model's history)",
+            licence=_BOK_TERMS,
+            raw_folder=_ALL17,
+        )
+        for key, names in PROVINCES.items()
+    },
     "gwangmyeong": DatasetInfo(
         name="gwangmyeong",
         filename="gwangmyeong.nc",
@@ -90,6 +113,23 @@ REGIONS: dict[str, DatasetInfo] = {
         raw_folder="raw/regions",
     ),
 }
+#: Other spellings accepted by :func:`load_region`: ``seoul``, ``서울``, ``서울특별시``, ``서울-2014`` ...
+REGION_ALIASES: dict[str, str] = {
+    alias: f"{key}-2014"
+    for key, names in PROVINCES.items()
+    for spelling in (key, *names)
+    for alias in (spelling, spelling.lower(), f"{spelling}-2014", f"{spelling.lower()}-2014")
+}
+REGION_ALIASES.update({"광명": "gwangmyeong", "광명시": "gwangmyeong"})
+
+
+def resolve_region(name: str) -> str:
+    """The shipped region a name or alias means (``서울`` -> ``seoul-2014``); unknown names unchanged."""
+    text = str(name).strip()
+    if text in REGIONS:
+        return text
+    return REGION_ALIASES.get(text, REGION_ALIASES.get(text.lower(), text))
+
 
 DEFAULT_TABLE = "korea-2014"
 
@@ -112,15 +152,16 @@ def list_regions() -> list[DatasetInfo]:
 
 
 def region_path(name: str) -> Path:
-    """Path of a shipped regional model's NetCDF file."""
+    """Path of a shipped regional model's NetCDF file (aliases accepted, :func:`resolve_region`)."""
+    name = resolve_region(name)
     if name not in REGIONS:
         raise DataError(f"unknown region {name!r}; shipped regions: {', '.join(REGIONS)} (or give a .nc file)")
     return HERE / REGIONS[name].filename
 
 
 def load_region(name_or_path: str | os.PathLike):
-    """Open a regional model: a shipped name (``gyeonggi-2014``, ``busan-2014``,
-    ``gwangmyeong``) or a ``.nc`` file written by ``simengine region build``.
+    """Open a regional model: a shipped name (``seoul-2014`` ... ``jeju-2014``, ``gwangmyeong``;
+    Korean names accepted: ``서울``, ``부산광역시``) or a ``.nc`` file written by ``simengine region build``.
 
     Returns
     -------
@@ -128,7 +169,7 @@ def load_region(name_or_path: str | os.PathLike):
     """
     from ..regional.model import RegionalModel
 
-    text = str(name_or_path)
+    text = resolve_region(str(name_or_path))
     if text in REGIONS:
         return RegionalModel.from_netcdf(region_path(text), name=text)
     if not Path(text).is_file():

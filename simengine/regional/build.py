@@ -1,4 +1,5 @@
-"""Two-region models from a national table and regional employment (the ``region build`` command)."""
+"""Two-region models from a national table and regional employment (``region build``), and cities split
+from a province with establishment-census employment (``region city``)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from ..tables import IOTable
 from .model import RegionalModel
 from .quotients import location_quotient_factors
 
-__all__ = ["build_region_model"]
+__all__ = ["build_region_model", "build_city_model"]
 
 
 def build_region_model(
@@ -68,3 +69,57 @@ def build_region_model(
         note=note,
     )
     return model.renamed(region, method=str(method or "rpc"), delta=str(delta) if delta is not None else "")
+
+
+def build_city_model(
+    province_model: RegionalModel,
+    city_employment,
+    *,
+    province: str | None = None,
+    city: str = "city",
+    rest: str | None = None,
+    delta: float = 0.3,
+) -> RegionalModel:
+    """Split a province of a regional model into a city and the rest of the province (FLQ).
+
+    Parameters
+    ----------
+    province_model : RegionalModel
+        E.g. ``load_region("gyeonggi-2014")``.
+    city_employment : CityEmployment
+        From :func:`~simengine.regional.census.read_establishment_census`.
+    province : str, optional
+        Region to split (default: the model's first region).
+    city, rest : str
+        Labels of the city and of the rest of the province (default ``rest_of_<province>``).
+    delta : float
+        FLQ sensitivity in [0, 1) (0.3: Flegg & Tohmo 2013).
+
+    Returns
+    -------
+    RegionalModel
+        Attributes ``location_quotients`` (the spread) and, when the city is its province
+        scaled, ``structure_warning``.
+    """
+    province = province or province_model.regions[0]
+    parent = province_model.dataset["employment"].sel(region=province).values
+    employment = city_employment.employment.values
+    factors = location_quotient_factors(employment, parent, method="flq", delta=delta)
+    model = province_model.split(
+        province,
+        new_region=city,
+        rest_region=rest or f"rest_of_{province}",
+        employment=employment,
+        local_factors=factors,
+        note=f"city purchases: FLQ relative to {province}, delta={delta}; {city_employment.description()}",
+    )
+    q = city_employment.quotients
+    attrs = {"location_quotients": f"min {q['min']:.3f}, median {q['median']:.3f}, max {q['max']:.3f}"}
+    if city_employment.degenerate:
+        attrs["structure_warning"] = (
+            f"{city}'s employment structure is {province}'s scaled (every location quotient within 1% of 1): "
+            "a degenerate regionalisation with no sectoral specialisation"
+        )
+    for key in [k for k in model.dataset.attrs if k.startswith("fit_")]:
+        del model.dataset.attrs[key]
+    return model.renamed(city, **attrs)

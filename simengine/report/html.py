@@ -285,6 +285,11 @@ def _provenance(data: ReportData, labels: Labels) -> str:
     else:
         hashes = {}
     entries += [(f"{labels.ui('scenario_hash')} ({scenario})", value) for scenario, value in hashes.items()]
+    entries += [
+        (labels("provenance", key), str(attrs[key]))
+        for key in ("employment_basis", "structure_warning")
+        if key in attrs
+    ]
     body = "".join(f"<dt>{escape(key)}</dt><dd>{escape(value)}</dd>" for key, value in entries)
     return f'<h3>{escape(labels.ui("provenance"))}</h3><dl class="provenance">{body}</dl>'
 
