@@ -109,16 +109,37 @@ def test_a_closed_region_collapsed_to_the_nation_gives_the_national_type_ii(tabl
     np.testing.assert_allclose(model.household_sourcing().sum(axis=0), 1.0, rtol=1e-12)
 
 
-@pytest.mark.parametrize("region", ["gyeonggi-2014", "gwangmyeong"])
-def test_shipped_regions_closed_reproduce_national_type_ii(korea, region):
-    model = load_region(region)
+@pytest.mark.parametrize("seed", [0, 1])
+def test_regions_that_split_the_nation_closed_reproduce_national_type_ii(korea, seed):
+    """A two-region split of the nation with unscaled national coefficients (``k = 1``): in + out
+    of the household-closed model equals the national Type II multiplier, whatever the purchase
+    coefficients. (The shipped provinces scale the coefficients 2014 -> 2020, so their in + out
+    is the scaled table's multiplier instead; see the regional calibration tests.)"""
+    import pandas as pd
+
+    from simengine.regional.calibration import NationalAccounts, joint_model
+
+    rng = np.random.default_rng(seed)
+    accounts = NationalAccounts.of(RegionalModel.from_table(korea))
+    parameters = pd.DataFrame(
+        {"rpc": rng.uniform(0.1, 0.9, len(korea.sectors)), "scale": 1.0, "va_share": accounts.va_share},
+        index=korea.sectors,
+    )
+    model = joint_model(korea, parameters, region="r", employment_share=0.2)
     closure = HouseholdClosure.compensation(korea)
     for kind in ("output", "income"):
         total = model.multipliers(kind, households=closure)["total"].values
-        np.testing.assert_allclose(total, np.broadcast_to(korea.multipliers(kind, "total").values, total.shape))
-    closed = model.multipliers("output", households=closure)
-    opened = model.multipliers("output")
-    assert np.all(closed["in_region"].values > opened["in_region"].values)
+        np.testing.assert_allclose(
+            total, np.broadcast_to(korea.multipliers(kind, "total").values, total.shape), rtol=1e-7
+        )
+
+
+def test_shipped_regions_closed_raise_every_in_region_multiplier(korea):
+    closure = HouseholdClosure.compensation(korea)
+    for region in ("gyeonggi-2014", "gwangmyeong"):
+        model = load_region(region)
+        closed, opened = model.multipliers("output", households=closure), model.multipliers("output")
+        assert np.all(closed["in_region"].values > opened["in_region"].values)
 
 
 def test_regional_closure_needs_the_models_sectors(miller_blair_2x2):
