@@ -89,7 +89,7 @@ def test_headline_cells_equal_the_results(batch, page):
         expected = float(figures[attrs["data-figure"]].sel(scenario=attrs["data-scenario"]))
         assert float(attrs["data-value"]) == expected
         if attrs["data-figure"] == "local_output":
-            assert text == f"{expected:,.1f}"
+            assert text == f"{expected:,.0f}".replace(",", "\u00a0") if expected >= 1000 else f"{expected:.1f}"
         if attrs["data-figure"] == "local_award_share":
             assert text == f"{expected:.1%}"
 

@@ -1,6 +1,6 @@
 """How numbers are written in the report, its charts and the planner page (one definition).
 
-Digits are grouped in threes by a narrow no-break space and the decimal sign is a point
+Digits are grouped in threes by a no-break space and the decimal sign is a point
 (ISO 80000-1), in every language: ``30 604.5``, never ``30,604.5`` (read as thirty point six
 in much of Europe) nor ``30.604,5``. Money is shown in the results' unit with no decimals
 once it reaches 1 000, shares as percents, ratios with three decimals; charts never use an
@@ -13,19 +13,19 @@ import math
 
 __all__ = ["GROUP", "number_text", "value_text", "axis_formatter"]
 
-#: Thousands separator: U+202F NARROW NO-BREAK SPACE.
-GROUP = "\u202f"
+#: Thousands separator: U+00A0 NO-BREAK SPACE (the report's font has no narrow one).
+GROUP = "\u00a0"
 
 
 def number_text(value: float, decimals: int = 0, *, sign: bool = False) -> str:
-    """``value`` with ``decimals`` decimals and grouped digits (``-`` is U+2212 MINUS SIGN)."""
+    """``value`` with ``decimals`` decimals and grouped digits (ASCII ``-``: the report's font has no U+2212)."""
     if math.isnan(value):
         return "–"
     text = f"{abs(value):,.{decimals}f}".replace(",", GROUP)
-    if text.strip("0.\u202f") == "":
+    if text.strip("0.\u00a0") == "":
         return text
     if value < 0:
-        return "\u2212" + text
+        return "-" + text
     return ("+" + text) if sign else text
 
 
@@ -47,7 +47,7 @@ def value_text(value: float, kind: str, *, sign: bool = False, infinite: str = "
         Suffix of a change in a share (percentage points).
     """
     if math.isinf(value):
-        return infinite if value > 0 else "\u2212" + infinite
+        return infinite if value > 0 else "-" + infinite
     if kind == "share":
         return number_text(100 * value, 1, sign=sign) + (points if sign else "%")
     if kind == "ratio":
