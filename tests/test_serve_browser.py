@@ -205,17 +205,22 @@ def test_korean_page_and_bad_uploads_get_one_clear_message(server, browser, tmp_
     page = context.new_page()
     page.goto(url + "/?lang=ko")
     assert page.inner_text("h1").startswith("simengine 정책 시뮬레이터")
-    bad = tmp_path / "broken.toml"
-    bad.write_text("schema_version = 1\n[scenario\n", encoding="utf-8")
-    page.set_input_files("#scenario-file", str(bad))
-    page.click("#baseline-section form.upload button")
-    page.wait_for_selector("#error-upload-scenario:not(:empty)")
-    assert page.inner_text("#error-upload-scenario").startswith("broken.toml")
-    register = tmp_path / "register.csv"
-    register.write_text("contract_id,value\nA,1\n", encoding="utf-8")
-    page.set_input_files("#register-file", str(register))
-    page.click("#register-file ~ button")
-    page.wait_for_selector("#error-upload-register:not(:empty)")
-    assert "missing required columns" in page.inner_text("#error-upload-register")
+
+    def upload(field: str, name: str, content: str) -> str:
+        path = tmp_path / name
+        path.write_text(content, encoding="utf-8")
+        page.set_input_files(f"#{field}-file", str(path))
+        page.click(f"#{field}-file ~ button")
+        page.wait_for_load_state()
+        return page.inner_text(f"#error-upload-{field}") if page.query_selector(f"#error-upload-{field}") else ""
+
+    assert upload("scenario", "broken.toml", "schema_version = 1\n[scenario\n").startswith("broken.toml: ")
+    assert "missing required columns" in upload("register", "register.csv", "contract_id,value\nA,1\n")
+    register = ROOT / "simengine" / "datasets" / "raw" / "gwangmyeong-register-synthetic"
+    text = (register / "gwangmyeong_register_synthetic.csv").read_text(encoding="utf-8")
+    assert upload("register", "gwangmyeong_register.csv", text) == ""
+    assert page.locator("#spend tbody tr").count() >= 3
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "serve_page_ko.png"), full_page=True)
     page.goto(url + "/?lang=en")
     context.close()

@@ -8,7 +8,8 @@ Routes (HTML unless stated; htmx posts the package form and swaps the fragment r
 - ``POST /levers/add``, ``POST /levers/remove?position=i`` the lever cards;
 - ``POST /packages/save``, ``POST /packages/remove?package_id=...`` the saved packages;
 - ``GET /packages/{id}.toml`` a saved package as a scenario file; ``GET /report.html`` the report;
-- ``GET /static/...`` htmx, the script and the style sheet (shipped with the package, no CDN).
+- ``GET /static/...`` htmx, the script and the style sheet, ``GET /fonts/hangul.ttf`` the report's
+  Hangul font (all shipped with the package, no CDN).
 
 Every library error becomes its one-line message on the page; any other failure of a request is
 a 500 response with one line, and the server goes on.
@@ -22,12 +23,13 @@ from pathlib import Path
 from starlette.applications import Starlette
 from starlette.datastructures import FormData
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
+from starlette.responses import FileResponse, HTMLResponse, PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from ..errors import SimEngineError
 from ..report.catalogue import lever_kind
+from ..report.fonts import FONT_PATH
 from ..report.labels import LANGUAGES, load_labels
 from .views import error_slots, levers_panel, packages_panel, page, results_panel
 from .workspace import MAX_UPLOAD_BYTES, Draft, Workspace
@@ -94,21 +96,17 @@ def create_app(workspace: Workspace) -> Starlette:
             workspace.messages["scenario"] = str(exc)
         return RedirectResponse("/", status_code=303)
 
-    async def upload_scenario(request: Request) -> Response:
-        try:
-            name, content = await _upload(request)
-            workspace.add_uploaded_scenario(name, content)
-        except SimEngineError as exc:
-            workspace.messages["scenario"] = str(exc)
-        return RedirectResponse("/", status_code=303)
+    def uploader(slot: str, accept):
+        """A route that reads one uploaded file into ``accept(name, content)``; its message goes to ``slot``."""
 
-    async def upload_register(request: Request) -> Response:
-        try:
-            name, content = await _upload(request)
-            workspace.add_uploaded_register(name, content)
-        except SimEngineError as exc:
-            workspace.messages["register"] = str(exc)
-        return RedirectResponse("/", status_code=303)
+        async def upload(request: Request) -> Response:
+            try:
+                accept(*await _upload(request))
+            except SimEngineError as exc:
+                workspace.messages[slot] = str(exc)
+            return RedirectResponse("/", status_code=303)
+
+        return upload
 
     async def evaluate(request: Request) -> Response:
         draft = _draft(await request.form())
@@ -179,6 +177,9 @@ def create_app(workspace: Workspace) -> Starlette:
             headers={"Content-Disposition": 'attachment; filename="simengine_packages_report.html"'},
         )
 
+    def font(request: Request) -> Response:
+        return FileResponse(FONT_PATH, media_type="font/ttf")
+
     async def library_error(request: Request, exc: Exception) -> Response:
         return PlainTextResponse(f"error: {exc}", status_code=400)
 
@@ -189,8 +190,8 @@ def create_app(workspace: Workspace) -> Starlette:
     routes = [
         Route("/", home),
         Route("/baseline", choose, methods=["POST"]),
-        Route("/upload/scenario", upload_scenario, methods=["POST"]),
-        Route("/upload/register", upload_register, methods=["POST"]),
+        Route("/upload/scenario", uploader("scenario", workspace.add_uploaded_scenario), methods=["POST"]),
+        Route("/upload/register", uploader("register", workspace.add_uploaded_register), methods=["POST"]),
         Route("/evaluate", evaluate, methods=["POST"]),
         Route("/levers/add", add_lever, methods=["POST"]),
         Route("/levers/remove", remove_lever, methods=["POST"]),
@@ -198,6 +199,7 @@ def create_app(workspace: Workspace) -> Starlette:
         Route("/packages/remove", remove_package, methods=["POST"]),
         Route("/packages/{package_id}.toml", download),
         Route("/report.html", report),
+        Route("/fonts/hangul.ttf", font),
         Mount("/static", app=StaticFiles(directory=STATIC), name="static"),
     ]
     return Starlette(routes=routes, exception_handlers={SimEngineError: library_error, Exception: server_error})

@@ -29,6 +29,12 @@ def _error_id(position: int, path: str) -> str:
     return "error-" + (field_id(position, path) if position >= 0 else (path or "package")).replace(".", "_")
 
 
+def _money_words(workspace: Workspace, labels: Labels) -> str:
+    """The baseline's money unit in words of the page's language (``KRW million``, ``백만 원``)."""
+    budget = workspace.baseline.budget
+    return labels.money_unit(budget.currency, budget.monetary_unit)
+
+
 def _default_words(setting: LeverField, labels: Labels) -> str:
     if setting.required:
         return labels("page", "required")
@@ -136,7 +142,7 @@ def levers_panel(workspace: Workspace, labels: Labels, evaluation: Evaluation | 
 
     sectors += [s for s in load_table("korea-2014").sectors if s not in sectors]
     cards = "".join(
-        _lever_card(i, raw, labels, sectors, workspace.money_unit, errors)
+        _lever_card(i, raw, labels, sectors, _money_words(workspace, labels), errors)
         for i, raw in enumerate(workspace.draft.levers)
     )
     empty = f'<p class="note">{escape(labels("page", "no_levers"))}</p>' if not cards else ""
@@ -182,9 +188,8 @@ def _indicator_rows(indicators: xr.Dataset, labels: Labels, baseline: str, packa
         kind = variable.attrs.get("kind", "number")
         if name.startswith("delta_") or kind == "rank":
             continue
-        unit = {"money": indicators.attrs.get("currency", "") + " " + indicators.attrs.get("monetary_unit", "")}.get(
-            kind, labels.ui("persons_periods_year") if kind == "persons" else ""
-        )
+        money = labels.money_unit(indicators.attrs.get("currency", ""), indicators.attrs.get("monetary_unit", "one"))
+        unit = {"money": money, "persons": labels.ui("persons_periods_year")}.get(kind, "")
         base = float(variable.sel(scenario=baseline))
         value = float(variable.sel(scenario=package))
         delta_name = f"delta_{name}"
@@ -301,7 +306,8 @@ def _baseline_section(workspace: Workspace, labels: Labels) -> str:
         cells = (
             f'<p class="meta">{escape(info.title)} · {escape(info.region)} · {info.start_year}–'
             f"{info.start_year + info.horizon - 1}</p><details open><summary>{escape(labels('page', 'budget_cells'))} "
-            f'({len(budget.cell)}; {escape(workspace.money_unit)})</summary><div class="scroll"><table id="cells">'
+            f"({len(budget.cell)}; {escape(_money_words(workspace, labels))})</summary>"
+            f'<div class="scroll"><table id="cells">'
             f"<thead><tr><th>{escape(labels('page', 'sector'))}</th><th>{escape(labels('page', 'size_class'))}</th>"
             f"<th>{escape(labels('page', 'method'))}</th><th>{escape(labels('page', 'amount'))}</th>"
             f"<th>{escape(labels('page', 'local_share'))}</th></tr></thead><tbody>{rows}</tbody><tfoot><tr><th "

@@ -97,7 +97,8 @@ table.variants-table td { text-align: right; }
 #lead .answer { font-size: 1.05rem; border-left: 4px solid #2a9d8f; padding: 0.2rem 0 0.2rem 0.9rem; margin: 0.6rem 0; }
 #lead .answer p { margin: 0.35rem 0; } #lead h2 { margin-top: 1rem; }
 tr.more td { color: #51606b; font-style: italic; } table .meta { font-size: 0.85em; }
-#lead-table thead th:first-child { white-space: nowrap; } #lead-table tbody th { white-space: normal; min-width: 14rem; }
+#lead-table thead th:first-child { white-space: nowrap; }
+#lead-table tbody th { white-space: normal; min-width: 14rem; }
 #lead-table thead th:nth-child(n+3) { min-width: 5.5rem; }
 @media print { body { max-width: none; font-size: 10.5pt; padding: 0; } section { break-before: page; }
   section#lead { break-before: auto; } #lead .answer { font-size: 11pt; } figure.chart, table { break-inside: avoid; }
