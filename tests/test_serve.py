@@ -184,3 +184,19 @@ def test_uploads_are_checked_and_bounded(client, tmp_path):
 def test_labels_of_the_page_exist_in_both_languages():
     english, korean = load_labels("en").tables["page"], load_labels("ko").tables["page"]
     assert english.keys() == korean.keys()
+
+
+def test_money_errors_sit_next_to_their_setting_and_odd_forms_do_not_crash(client):
+    http, _ = client
+    form = {
+        "package-id": "p",
+        "lever-0-kind": "set_aside",
+        "lever-0-sector": "F",
+        "lever-0-max_contract_value": "1e400",
+    }
+    html = http.post("/evaluate", data=form).text
+    message = re.search(r'id="error-lever-0-max_contract_value" role="alert" hx-swap-oob="true">([^<]*)<', html)
+    assert message.group(1).startswith("p.toml: lever[0].max_contract_value.amount: Input should be a finite number")
+    odd = {"lever-x-kind": "local_share_target", "lever-0-kind": "no-such-lever", "lever-99999-kind": "set_aside"}
+    assert http.post("/levers/remove?position=abc", data=odd).status_code == 200
+    assert http.post("/evaluate", data=odd).status_code == 200

@@ -18,6 +18,7 @@ a 500 response with one line, and the server goes on.
 from __future__ import annotations
 
 import logging
+import re
 from pathlib import Path
 
 from starlette.applications import Starlette
@@ -42,7 +43,7 @@ log = logging.getLogger("simengine.serve")
 
 def _draft(form: FormData) -> Draft:
     """The package form as a draft: lever cards in order, each setting's raw value(s)."""
-    positions = sorted({int(key.split("-")[1]) for key in form if key.startswith("lever-") and key.endswith("-kind")})
+    positions = sorted({int(found.group(1)) for key in form if (found := re.fullmatch(r"lever-(\d{1,4})-kind", key))})
     levers = []
     for position in positions:
         kind = str(form[f"lever-{position}-kind"])
@@ -127,7 +128,8 @@ def create_app(workspace: Workspace) -> Starlette:
 
     async def remove_lever(request: Request) -> Response:
         draft = _draft(await request.form())
-        position = int(request.query_params.get("position", "-1"))
+        position = request.query_params.get("position", "")
+        position = int(position) if position.isdigit() else -1
         if 0 <= position < len(draft.levers):
             del draft.levers[position]
         workspace.draft = draft

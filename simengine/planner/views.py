@@ -136,7 +136,7 @@ def _lever_card(
 def levers_panel(workspace: Workspace, labels: Labels, evaluation: Evaluation | None = None) -> str:
     """The lever cards of the draft (messages of ``evaluation`` next to their fields), and the control
     that adds a lever."""
-    errors = evaluation.errors if evaluation else {}
+    errors = placed_errors(workspace.draft, evaluation) if evaluation else {}
     sectors = list(dict.fromkeys(cell.sector for cell in workspace.baseline.budget.cell))
     from ..datasets import load_table
 
@@ -158,25 +158,39 @@ def levers_panel(workspace: Workspace, labels: Labels, evaluation: Evaluation | 
     )
 
 
-def error_slots(draft: Draft, evaluation: Evaluation, *, levers: bool = True) -> str:
-    """Out-of-band swaps that put each message next to its field and clear the others (the lever
-    fields' slots only with ``levers``, when the lever cards are not in the response itself)."""
-    lever_slots = set()
+def _lever_slots(draft: Draft) -> set[tuple[int, str]]:
+    slots = set()
     for i, raw in enumerate(draft.levers):
         try:
             spec = lever_kind(str(raw["kind"]))
         except KeyError:
             continue
-        lever_slots |= {(i, f.path) for f in spec.fields}
+        slots |= {(i, f.path) for f in spec.fields}
+    return slots
+
+
+def placed_errors(draft: Draft, evaluation: Evaluation) -> dict[tuple[int, str], str]:
+    """Each message of ``evaluation`` by the field it belongs next to: its lever setting (a money
+    value's ``.amount`` goes to the setting), the package id, or the package as a whole ``(-1, "")``."""
+    slots = _lever_slots(draft)
     placed: dict[tuple[int, str], list[str]] = {}
     for (position, path), message in evaluation.errors.items():
-        if (position, path) not in lever_slots and (position, path) != (-1, "package_id"):
+        while "." in path and (position, path) not in slots:
+            path = path.rsplit(".", 1)[0]
+        if (position, path) not in slots and (position, path) != (-1, "package_id"):
             position, path = -1, ""
         placed.setdefault((position, path), []).append(message)
-    slots = [(-1, ""), (-1, "package_id"), *(sorted(lever_slots) if levers else [])]
+    return {key: " ".join(messages) for key, messages in placed.items()}
+
+
+def error_slots(draft: Draft, evaluation: Evaluation, *, levers: bool = True) -> str:
+    """Out-of-band swaps that put each message next to its field and clear the others (the lever
+    fields' slots only with ``levers``, when the lever cards are not in the response itself)."""
+    placed = placed_errors(draft, evaluation)
+    slots = [(-1, ""), (-1, "package_id"), *(sorted(_lever_slots(draft)) if levers else [])]
     return "".join(
         f'<div class="error" id="{_error_id(position, path)}" role="alert" hx-swap-oob="true">'
-        f"{escape(' '.join(placed.get((position, path), [])))}</div>"
+        f"{escape(placed.get((position, path), ''))}</div>"
         for position, path in slots
     )
 
@@ -370,6 +384,7 @@ def page(workspace: Workspace, labels: Labels, evaluation: Evaluation | None) ->
         main = ""
     else:
         draft = workspace.draft
+        placed = placed_errors(draft, evaluation) if evaluation else {}
         editor = (
             f'<section id="editor"><h2>{escape(labels("page", "package"))}</h2>'
             f'<form id="package" hx-post="/evaluate" hx-trigger="input, change" hx-target="#results" '
@@ -380,7 +395,7 @@ def page(workspace: Workspace, labels: Labels, evaluation: Evaluation | None) ->
             f'<div class="setting"><label for="package-title">{escape(labels("page", "package_title"))}</label>'
             f'<input type="text" name="package-title" id="package-title" value="{escape(draft.title)}"></div>'
             f"{levers_panel(workspace, labels, evaluation)}"
-            f'<div class="error" id="error-package" role="alert"></div>'
+            f'<div class="error" id="error-package" role="alert">{escape(placed.get((-1, ""), ""))}</div>'
             f'<button type="button" id="save" hx-post="/packages/save" hx-include="#package" hx-target="#packages" '
             f'hx-swap="outerHTML">{escape(labels("page", "save"))}</button></form></section>'
         )
