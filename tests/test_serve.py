@@ -25,7 +25,7 @@ from simengine.runner import run_scenario
 from simengine.scenario import load_scenario
 from simengine.scenario.schema import CIRCUIT_LEVERS, PROCUREMENT_LEVERS
 
-pytest.importorskip("httpx", reason="the test client needs httpx (pip install '.[test]')")
+pytest.importorskip("httpx2", reason="the test client needs httpx2 (pip install '.[test]')")
 from starlette.testclient import TestClient  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
