@@ -6,6 +6,7 @@ page's messages are the command line's; downloads validate and reproduce; upload
 
 from __future__ import annotations
 
+import functools
 import re
 import tomllib
 from pathlib import Path
@@ -200,3 +201,24 @@ def test_money_errors_sit_next_to_their_setting_and_odd_forms_do_not_crash(clien
     odd = {"lever-x-kind": "local_share_target", "lever-0-kind": "no-such-lever", "lever-99999-kind": "set_aside"}
     assert http.post("/levers/remove?position=abc", data=odd).status_code == 200
     assert http.post("/evaluate", data=odd).status_code == 200
+
+
+@functools.cache
+def _shared_client() -> TestClient:
+    return TestClient(create_app(Workspace(ROOT / "scenarios")))
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    st.sampled_from([k.kind for k in lever_kinds("en")]),
+    st.dictionaries(st.sampled_from(["sector", "target", "share", "discount", "weight", "ramp_years", "start_year",
+                                     "rate", "method", "size_class", "lot_threshold", "response.uptake"]),
+                    st.one_of(st.text(max_size=12), st.floats(allow_nan=True).map(repr)), max_size=4),
+)  # fmt: skip
+def test_no_form_input_breaks_the_page(kind, values):
+    """Whatever a planner types, the page answers with figures or with the loader's messages."""
+    http = _shared_client()
+    form = {"package-id": "p", "lever-0-kind": kind, **{f"lever-0-{k}": v for k, v in values.items()}}
+    response = http.post("/evaluate", data=form)
+    assert response.status_code == 200
+    assert 'id="indicators"' in response.text or "p.toml: " in response.text
