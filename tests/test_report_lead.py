@@ -65,6 +65,13 @@ def test_page_one_names_the_first_package_its_margin_cost_and_transfer():
     assert page.index('id="lead"') < page.index('id="summary"')
 
 
+def test_page_one_says_when_packages_tie_for_first():
+    parts = [synthetic_result("baseline"), synthetic_result("a", seed=3, local_share=0.7, cost_premium=2.0)]
+    parts += [synthetic_result("b", seed=3, local_share=0.7, cost_premium=2.0), synthetic_result("c", seed=4)]
+    text = lead_text(build_report(xr.concat(parts, dim="scenario")))
+    assert "2 packages share this value" in text and "more than" not in text
+
+
 def test_with_draws_page_one_says_how_often_the_first_ranks_first():
     results = batch(3, draws=6)
     data = report_data(results)

@@ -101,7 +101,8 @@ tr.more td { color: #51606b; font-style: italic; } table .meta { font-size: 0.85
 #lead-table tbody th { white-space: normal; min-width: 14rem; }
 #lead-table thead th:nth-child(n+3) { min-width: 5.5rem; }
 @media print { body { max-width: none; font-size: 10.5pt; padding: 0; } section { break-before: page; }
-  section#lead { break-before: auto; } #lead .answer { font-size: 11pt; } figure.chart, table { break-inside: avoid; }
+  section#lead { break-before: auto; } #lead .answer { font-size: 11pt; }
+  #comparison-table { font-size: 8pt; } figure.chart, table { break-inside: avoid; }
   .table-scroll { overflow: visible; } table.wide, table.variants-table { font-size: 8pt; width: 100%; }
   table.wide th, table.wide td { padding: 0.15rem 0.3rem; white-space: normal; }
   table.wide tbody th { white-space: normal; } }
@@ -239,9 +240,12 @@ def _lead(data: ReportData, labels: Labels) -> str:
         )
     ]
     if len(ranked) > 1:
-        second = ranked[1]
-        margin = value(objective, first) - value(objective, second)
-        if margin > 0 and np.isfinite(margin):
+        second, best = ranked[1], value(objective, first)
+        tied = [s for s in ranked if abs(value(objective, s) - best) <= 1e-9 * max(abs(best), 1e-300)]
+        margin = best - value(objective, second)
+        if len(tied) > 1:
+            sentences.append(escape(labels.ui("lead_tie")).format(count=len(tied)))
+        elif np.isfinite(margin):
             sentences.append(
                 escape(labels.ui("lead_margin")).format(
                     margin=strong(_shown(margin, kind[objective], labels)),
@@ -249,8 +253,6 @@ def _lead(data: ReportData, labels: Labels) -> str:
                     value=escape(shown(objective, second)),
                 )
             )
-        elif margin == 0:
-            sentences.append(escape(labels.ui("lead_tie")).format(second=escape(second)))
     gain, cost = indicator_names(table, "gain"), indicator_names(table, "cost")
     if gain and cost:
         years = escape(_years(data))
