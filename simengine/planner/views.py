@@ -255,7 +255,13 @@ def packages_panel(workspace: Workspace, labels: Labels) -> str:
         for name in table.data_vars
         if table[name].attrs.get("role") in ("objective", "gain", "cost", "displacement") or name == "local_award_share"
     ]
-    header = "".join(f"<th>{escape(labels('figures', name))}</th>" for name in shown)
+    money = labels.money_unit(table.attrs.get("currency", ""), table.attrs.get("monetary_unit", "one"))
+    header = "".join(
+        f"<th>{escape(labels('figures', name))}"
+        + (f'<br><span class="unit">{escape(money)}</span>' if table[name].attrs["kind"] == "money" else "")
+        + "</th>"
+        for name in shown
+    )
     ranked = sorted(workspace.packages, key=lambda p: int(table["rank"].sel(scenario=p)))
     rows = []
     for package_id in ranked:
