@@ -11,6 +11,7 @@ asserted: timings on a shared machine are noise) and a screenshot (``tests/artif
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import socket
 import statistics
@@ -129,7 +130,7 @@ def test_a_planner_builds_compares_and_downloads_a_package(server, browser, tmp_
     assert first == pytest.approx(_expected(tmp_path, 0.7), rel=0, abs=0)
 
     # Move the slider: the number box follows and the figure changes to run_scenario's.
-    latencies = []
+    latencies, server_ms = [], []
     before = first
     for target in (0.75, 0.8, 0.85, 0.9, 0.95, 0.65, 0.72, 0.78, 0.88, 0.92):
         page.eval_on_selector(
@@ -140,11 +141,20 @@ def test_a_planner_builds_compares_and_downloads_a_package(server, browser, tmp_
         before = _wait_change(page, "local_value_added", before)
         page.wait_for_function("() => document.getElementById('results').dataset.latencyMs !== undefined")
         latencies.append(float(page.get_attribute("#results", "data-latency-ms")))
+        server_ms.append(float(page.get_attribute("#results", "data-server-ms")))
     assert page.input_value("#lever-0-target") == "0.92"
     assert before == _expected(tmp_path, 0.92)
     ARTIFACTS.mkdir(exist_ok=True)
     (ARTIFACTS / "serve_latency.json").write_text(
-        json.dumps({"browser_ms": latencies, "median_ms": statistics.median(latencies)}, indent=1)
+        json.dumps(
+            {
+                "browser_ms": latencies,
+                "median_ms": statistics.median(latencies),
+                "server_ms": server_ms,
+                "load_average": os.getloadavg()[0],
+            },
+            indent=1,
+        )
     )
 
     # Out of range: the loader's message, next to the field; no figures until it is fixed.

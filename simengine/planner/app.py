@@ -32,7 +32,7 @@ from ..errors import SimEngineError
 from ..report.catalogue import lever_kind
 from ..report.fonts import FONT_PATH
 from ..report.labels import LANGUAGES, load_labels
-from .views import error_slots, levers_panel, packages_panel, page, results_panel
+from .views import error_slots, levers_panel, packages_panel, page, placed_errors, results_panel
 from .workspace import MAX_UPLOAD_BYTES, Draft, Workspace
 
 __all__ = ["create_app", "serve", "STATIC"]
@@ -111,8 +111,11 @@ def create_app(workspace: Workspace) -> Starlette:
 
     async def evaluate(request: Request) -> Response:
         draft = _draft(await request.form())
+        shown_before = workspace.shown_errors
         evaluation = workspace.evaluate(draft)
-        return HTMLResponse(results_panel(workspace, evaluation, labels()) + error_slots(draft, evaluation))
+        workspace.shown_errors = set(placed_errors(draft, evaluation))
+        slots = error_slots(draft, evaluation, shown_before=shown_before)
+        return HTMLResponse(results_panel(workspace, evaluation, labels()) + slots)
 
     async def add_lever(request: Request) -> Response:
         form = await request.form()
@@ -141,12 +144,14 @@ def create_app(workspace: Workspace) -> Starlette:
             '<div id="results"', '<div id="results" hx-swap-oob="true"', 1
         )
         panel = levers_panel(workspace, labels(), evaluation)
+        workspace.shown_errors = set(placed_errors(draft, evaluation))
         return HTMLResponse(panel + results + error_slots(draft, evaluation, levers=False))
 
     async def save(request: Request) -> Response:
         draft = _draft(await request.form())
         evaluation = workspace.save(draft)
-        oob = error_slots(draft, evaluation)
+        oob = error_slots(draft, evaluation, shown_before=workspace.shown_errors)
+        workspace.shown_errors = set(placed_errors(draft, evaluation))
         if evaluation.indicators is not None:
             oob += (
                 f'<input type="text" name="package-id" id="package-id" value="{workspace.draft.package_id}" '

@@ -6,6 +6,7 @@ Lever controls are drawn from :func:`simengine.report.catalogue.lever_kinds` and
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from html import escape
 from urllib.parse import quote
 
@@ -183,11 +184,18 @@ def placed_errors(draft: Draft, evaluation: Evaluation) -> dict[tuple[int, str],
     return {key: " ".join(messages) for key, messages in placed.items()}
 
 
-def error_slots(draft: Draft, evaluation: Evaluation, *, levers: bool = True) -> str:
-    """Out-of-band swaps that put each message next to its field and clear the others (the lever
-    fields' slots only with ``levers``, when the lever cards are not in the response itself)."""
+def error_slots(
+    draft: Draft, evaluation: Evaluation, *, levers: bool = True, shown_before: Iterable[tuple[int, str]] = ()
+) -> str:
+    """Out-of-band swaps that put each message next to its field and clear the package-level ones.
+
+    Lever fields get a swap only with ``levers`` (when the lever cards are not in the response
+    itself), and only those with a message now or in ``shown_before`` (to clear it), so that an
+    update without messages swaps nothing else.
+    """
     placed = placed_errors(draft, evaluation)
-    slots = [(-1, ""), (-1, "package_id"), *(sorted(_lever_slots(draft)) if levers else [])]
+    lever_slots = _lever_slots(draft) & (set(placed) | set(shown_before)) if levers else set()
+    slots = [(-1, ""), (-1, "package_id"), *sorted(lever_slots)]
     return "".join(
         f'<div class="error" id="{_error_id(position, path)}" role="alert" hx-swap-oob="true">'
         f"{escape(placed.get((position, path), ''))}</div>"
@@ -377,6 +385,8 @@ def _register_section(workspace: Workspace, labels: Labels) -> str:
 
 
 CSS_LINK = '<link rel="stylesheet" href="/static/planner.css">'
+#: htmx settings: the new figures settle at once (htmx waits 20 ms by default).
+HTMX_CONFIG = """<meta name="htmx-config" content='{"defaultSettleDelay": 0}'>"""
 
 
 def page(workspace: Workspace, labels: Labels, evaluation: Evaluation | None) -> str:
@@ -413,7 +423,8 @@ def page(workspace: Workspace, labels: Labels, evaluation: Evaluation | None) ->
     return (
         f'<!DOCTYPE html>\n<html lang="{labels.lang}"><head><meta charset="utf-8">'
         f'<meta name="viewport" content="width=device-width, initial-scale=1">'
-        f'<link rel="icon" href="data:,"><title>{escape(labels("page", "title"))}'
+        f'<link rel="icon" href="data:,">'
+        f"{HTMX_CONFIG}<title>{escape(labels('page', 'title'))}"
         f'</title>{CSS_LINK}<script src="/static/htmx.min.js"></script><script src="/static/planner.js"></script>'
         f"</head><body>{header}{_baseline_section(workspace, labels)}{main}</body></html>\n"
     )

@@ -149,6 +149,8 @@ class Workspace:
         self.lang = "en"
         #: Upload messages by form ("scenario", "register"), shown once next to the field.
         self.messages: dict[str, str] = {}
+        #: Fields whose message the page shows now, ``(lever position, setting path)``.
+        self.shown_errors: set[tuple[int, str]] = set()
         self.lock = threading.RLock()
         self._results: OrderedDict[str, xr.Dataset] = OrderedDict()
 

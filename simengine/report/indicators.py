@@ -21,7 +21,7 @@ import xarray as xr
 
 from ..results import compare
 
-__all__ = ["INDICATORS", "headline_indicators", "indicator_names"]
+__all__ = ["INDICATORS", "OBJECTIVE", "headline_indicators", "indicator_names"]
 
 #: (variable of the comparison, kind, role) in display order.
 INDICATORS = (
@@ -60,19 +60,46 @@ def headline_indicators(results: xr.Dataset | Sequence[xr.Dataset], *, baseline:
     xarray.Dataset
         Dims ``scenario`` (means over Monte Carlo draws); the variables of :data:`INDICATORS`
         in that order, each with ``kind``, ``role``, ``units`` and ``long_name``; attributes of
-        the results plus ``baseline`` and ``objective``.
+        the results plus ``baseline`` and ``objective`` (:data:`OBJECTIVE`).
     """
     parts = [results] if isinstance(results, xr.Dataset) else list(results)
-    table = compare(parts, baseline=baseline)
-    reference = table["nonlocal_output"].sel(scenario=table.attrs["baseline"])
-    table["delta_nonlocal_output"] = (table["nonlocal_output"] - reference).assign_attrs(
+    table = compare([_needed(part) for part in parts], baseline=baseline)
+    base = table.attrs["baseline"]
+    reference = table["nonlocal_output"].sel(scenario=base)
+    displaced = (table["nonlocal_output"] - reference).assign_attrs(
         units=table["nonlocal_output"].attrs.get("units", ""),
-        long_name=f"change in output induced in other regions vs {table.attrs['baseline']}",
+        long_name=f"change in output induced in other regions vs {base}",
     )
-    out = xr.Dataset(attrs={**table.attrs, "objective": "net_value_added_per_cost"})
+    variables = {}
     for name, kind, role in INDICATORS:
-        out[name] = table[name].assign_attrs(kind=kind, role=role)
-    return out
+        variable = displaced if name == "delta_nonlocal_output" else table[name]
+        variables[name] = variable.variable.copy(deep=False)
+        variables[name].attrs = {**variable.attrs, "kind": kind, "role": role}
+    return xr.Dataset(variables, coords={"scenario": table["scenario"]}, attrs={**table.attrs, "objective": OBJECTIVE})
+
+
+#: The objective the indicators rank by (``rank`` 1 = the largest).
+OBJECTIVE = "net_value_added_per_cost"
+#: Result variables :func:`simengine.results.compare` reads (the rest are left out before comparing).
+_COMPARED = (
+    "budget",
+    "local_awards",
+    "local_award_share",
+    "cost_premium",
+    "local_tax",
+    "local_output",
+    "local_value_added",
+    "local_income",
+    "local_employment",
+    "nonlocal_output",
+    "leakage",
+    "lm3",
+)
+
+
+def _needed(ds: xr.Dataset) -> xr.Dataset:
+    """``ds`` with only the variables the comparison reads (fewer variables to align and join)."""
+    return ds[[name for name in _COMPARED if name in ds.data_vars]]
 
 
 def indicator_names(indicators: xr.Dataset, role: str) -> list[str]:
