@@ -222,3 +222,20 @@ def test_no_form_input_breaks_the_page(kind, values):
     response = http.post("/evaluate", data=form)
     assert response.status_code == 200
     assert 'id="indicators"' in response.text or "p.toml: " in response.text
+
+
+def test_serve_is_a_command_bound_to_this_machine_by_default():
+    from cli import main
+
+    result = CliRunner().invoke(main, ["serve", "--help"])
+    assert result.exit_code == 0 and "127.0.0.1" in result.output and "--scenarios" in result.output
+    assert "serve" in CliRunner().invoke(main, ["--help"]).output
+
+
+def test_without_scenario_files_the_page_asks_for_an_upload():
+    http = TestClient(create_app(Workspace(None)))
+    page = http.get("/?lang=en").text
+    assert "No scenario files found" in page and 'id="package"' not in page
+    text = toml_text(baseline_document(load_scenario(BASELINE)))
+    page = http.post("/upload/scenario", files={"file": ("base.toml", text.encode())}).text
+    assert 'id="package"' in page and 'id="cells"' in page
