@@ -710,3 +710,22 @@ def agents_calibrate(register_path, draws, seed, evaluations) -> None:
     result = calibrate_agents(register_path, draws=draws, seed=seed, max_evaluations=evaluations)
     click.echo("Local award share by method (value-based): register target vs agent model; bidders not in the register")
     click.echo(result.summary())
+
+
+@main.command()
+@click.option(
+    "--scenarios",
+    "scenario_dir",
+    default="scenarios",
+    show_default=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder whose analytic scenario files are offered as baselines.",
+)
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on (this machine only).")
+@click.option("--port", default=8765, show_default=True, type=click.IntRange(1, 65535), help="Port to listen on.")
+def serve(scenario_dir, host, port) -> None:
+    """The planner's what-if page in the browser: baseline, levers, packages side by side."""
+    from simengine.planner import serve as serve_page
+
+    click.echo(f"simengine planner page: http://{host}:{port}/ (Ctrl+C to stop)")
+    serve_page(scenario_dir, host=host, port=port)

@@ -2,8 +2,8 @@
 
 Run from the repository root: ``python docs/report_screenshot.py`` (needs chromium). It runs
 ``simengine batch scenarios/batch_gwangmyeong.toml ... --report``, hides every part of the page
-except the title, the headline table and the first pair of flow diagrams (a crop of the real
-report), screenshots it at the README's width (about 900 px) and trims the blank margin below.
+after page one (the title and the answer: a crop of the real report), screenshots it at the
+README's width (about 900 px) and trims the blank margin below.
 """
 
 from __future__ import annotations
@@ -18,10 +18,7 @@ from PIL import Image, ImageChops
 ROOT = Path(__file__).resolve().parents[1]
 OUTPUT = ROOT / "docs" / "report_screenshot.png"
 #: Parts of the page left out of the crop.
-HIDDEN = (
-    "#summary > h3:nth-of-type(1), ul.scenarios, #summary > h3:nth-of-type(3), dl.provenance, "
-    "#flows figure.chart ~ figure.chart, #sectors, #comparison, #time-paths"
-)
+HIDDEN = "#summary, #flows, #sectors, #comparison, #time-paths"
 
 if __name__ == "__main__":
     with tempfile.TemporaryDirectory() as folder:

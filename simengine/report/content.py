@@ -19,11 +19,24 @@ import xarray as xr
 
 from ..errors import DataError
 from ..results import check_result, compare, concat_results
+from .indicators import headline_indicators
 
-__all__ = ["ReportData", "ScenarioGroup", "lever_settings", "report_data", "scenario_groups", "shown_scenarios"]
+__all__ = [
+    "ReportData",
+    "ScenarioGroup",
+    "TOP_N",
+    "lever_settings",
+    "rank_probabilities",
+    "ranked_scenarios",
+    "report_data",
+    "scenario_groups",
+    "shown_scenarios",
+]
 
 #: Percentiles of the Monte Carlo uncertainty bands (percent).
 BAND_PERCENTILES = (5.0, 95.0)
+#: Packages shown in full on page one, in the ranking chart and in the tables; the rest are summarised.
+TOP_N = 10
 
 
 @dataclass(frozen=True)
@@ -42,12 +55,18 @@ class ReportData:
         Carlo draws, dims ``(scenario, percentile)``; None without draws.
     descriptions : dict
         ``{scenario: {"title": str, "levers": list of dict}}``.
+    indicators : xarray.Dataset
+        :func:`simengine.report.indicators.headline_indicators` of the batch (page one).
+    rank_first : xarray.DataArray or None
+        Share of Monte Carlo draws in which each scenario ranks first (None without draws).
     """
 
     results: xr.Dataset
     table: xr.Dataset
     bands: xr.DataArray | None
     descriptions: dict[str, dict]
+    indicators: xr.Dataset | None = None
+    rank_first: xr.DataArray | None = None
 
     @property
     def scenarios(self) -> list[str]:
@@ -150,7 +169,38 @@ def report_data(
     unknown = sorted(set(found) - set(scenarios))
     if unknown:
         raise DataError(f"scenario descriptions name scenarios {unknown} that are not in the results {scenarios}")
-    return ReportData(combined, table, _uncertainty_bands(combined, table.attrs["baseline"]), found)
+    base = table.attrs["baseline"]
+    indicators = headline_indicators([combined], baseline=base)
+    return ReportData(
+        combined, table, _uncertainty_bands(combined, base), found, indicators, rank_probabilities(combined, base)
+    )
+
+
+def rank_probabilities(results: xr.Dataset, baseline: str) -> xr.DataArray | None:
+    """Share of Monte Carlo draws in which each scenario ranks first by the indicators' objective.
+
+    Each draw is ranked on its own (:func:`~simengine.report.indicators.headline_indicators` of
+    that draw). Returns None for results without a ``draw`` dimension.
+    """
+    if "draw" not in results.dims:
+        return None
+    draws = results.sizes["draw"]
+    first = np.zeros(results.sizes["scenario"])
+    for k in range(draws):
+        ranks = headline_indicators([results.isel(draw=k)], baseline=baseline)["rank"].values
+        first += ranks == 1
+    return xr.DataArray(
+        first / draws,
+        dims=("scenario",),
+        coords={"scenario": results["scenario"].values},
+        attrs={"units": "1", "long_name": f"share of {draws} Monte Carlo draws in which the scenario ranks first"},
+    )
+
+
+def ranked_scenarios(data: ReportData) -> list[str]:
+    """Every scenario but the baseline, best rank first."""
+    others = [s for s in data.scenarios if s != data.baseline]
+    return sorted(others, key=lambda s: int(data.table["rank"].sel(scenario=s)))
 
 
 #: Scenario ids of sweep variants: ``<base id>-sweepNNNN`` (as written by the batch runner).

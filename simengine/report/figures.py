@@ -18,11 +18,13 @@ from matplotlib import rc_context
 from matplotlib.figure import Figure
 from matplotlib.patches import PathPatch, Rectangle
 from matplotlib.path import Path as MplPath
+from matplotlib.ticker import MaxNLocator
 
 from ..io import atomic_path
-from .content import ReportData, shown_scenarios
+from .content import TOP_N, ReportData, ranked_scenarios, shown_scenarios
 from .fonts import matplotlib_font_family
 from .labels import Labels
+from .numbers import axis_formatter, value_text
 
 __all__ = ["FLOW_DESTINATIONS", "report_figures", "figure_svg", "save_figures"]
 
@@ -79,8 +81,19 @@ def _style():
         yield
 
 
-def _money_unit(ds: xr.Dataset) -> str:
-    return f"{ds.attrs['currency']} {ds.attrs['monetary_unit']}"
+def _money_unit(ds: xr.Dataset, labels: Labels) -> str:
+    return labels.money_unit(ds.attrs["currency"], ds.attrs["monetary_unit"])
+
+
+def calendar_time(ds: xr.Dataset) -> np.ndarray:
+    """The ``time`` axis in calendar years: the ``year`` coordinate, plus the month's fraction."""
+    time = np.asarray(ds["time"].values, dtype=np.float64)
+    if "year" not in ds.coords:
+        return time
+    years = np.asarray(ds["year"].values, dtype=np.float64)
+    if ds.attrs.get("time_unit") == "month":
+        return years + (time % 12) / 12.0
+    return years
 
 
 def _mean_over_draws(da: xr.DataArray) -> xr.DataArray:
@@ -186,7 +199,7 @@ def _sankey(ax, flows: dict[str, float], labels: Labels, title: str) -> None:
                     Rectangle((x - SANKEY_NODE / 2, y - value), SANKEY_NODE, value, facecolor=colour, edgecolor="none")
                 )
                 centres.append(y - value / 2)
-                texts.append(f"{text}\n{value:.1%}")
+                texts.append(f"{text}\n{value_text(value, 'share')}")
             y -= value + SANKEY_GAP
         side = -1 if column_index == 0 else 1
         label_x = x + side * (SANKEY_NODE / 2 + 0.012)
@@ -282,7 +295,8 @@ def sector_figure(data: ReportData, labels: Labels) -> Figure:
                 ax.barh(names, values, left=left, color=colour, label=labels.ui(effect))
                 left += values
             ax.set_title(data.display_name(scenario, labels.ui("baseline")), fontsize=10)
-            ax.set_xlabel(_money_unit(data.results))
+            ax.set_xlabel(_money_unit(data.results, labels))
+            ax.xaxis.set_major_formatter(axis_formatter())
         for ax in axes.flat[n:]:
             ax.set_axis_off()
         axes.flat[0].invert_yaxis()
@@ -291,35 +305,45 @@ def sector_figure(data: ReportData, labels: Labels) -> Figure:
 
 
 def region_figure(data: ReportData, labels: Labels) -> Figure:
-    """Output in the region and in other regions per scenario (summed over time and sectors)."""
+    """Output in the region and in other regions (summed over time and sectors) for the scenarios
+    of :func:`~simengine.report.content.shown_scenarios`."""
     table = data.table
+    scenarios = shown_scenarios(data)
+    names = [data.display_name(s, labels.ui("baseline")) for s in scenarios]
     with _style():
-        figure = Figure(figsize=(8, 0.45 * len(data.scenarios) + 1.2), layout="constrained")
+        figure = Figure(figsize=(8, 0.45 * len(scenarios) + 1.2), layout="constrained")
         ax = figure.subplots()
-        inside, outside = table["local_output"].values, table["nonlocal_output"].values
-        ax.barh(data.scenarios, inside, color=LOCAL_COLOUR, label=labels.ui("in_region"))
-        ax.barh(
-            data.scenarios, outside, left=inside, color=LEAK_COLOURS["other_regions"], label=labels.ui("out_of_region")
-        )
+        inside = table["local_output"].sel(scenario=scenarios).values
+        outside = table["nonlocal_output"].sel(scenario=scenarios).values
+        ax.barh(names, inside, color=LOCAL_COLOUR, label=labels.ui("in_region"))
+        ax.barh(names, outside, left=inside, color=LEAK_COLOURS["other_regions"], label=labels.ui("out_of_region"))
         ax.invert_yaxis()
-        ax.set_xlabel(_money_unit(data.results))
+        ax.set_xlabel(_money_unit(data.results, labels))
+        ax.xaxis.set_major_formatter(axis_formatter())
         ax.legend(loc="lower right", fontsize=8)
     return figure
 
 
 def ranking_figure(data: ReportData, labels: Labels) -> Figure | None:
-    """Ranked bars of net local value added per unit of extra cost; None for a single scenario."""
+    """Ranked bars of net local value added per unit of extra cost for the best :data:`TOP_N`
+    scenarios; with more, a second panel summarises every scenario as a histogram. None for a
+    single scenario."""
     table = data.table
-    others = [s for s in data.scenarios if s != data.baseline]
-    if not others:
+    everyone = ranked_scenarios(data)
+    if not everyone:
         return None
-    ranked = sorted(others, key=lambda s: int(table["rank"].sel(scenario=s)))
+    ranked = everyone[:TOP_N]
     ratio = np.array([float(table["net_value_added_per_cost"].sel(scenario=s)) for s in ranked])
     finite = np.isfinite(ratio)
     shown = np.where(finite, ratio, 0.0)
+    summarised = len(everyone) > TOP_N
     with _style():
-        figure = Figure(figsize=(8, 0.45 * len(ranked) + 1.2), layout="constrained")
-        ax = figure.subplots()
+        height = 0.45 * len(ranked) + 1.2
+        figure = Figure(figsize=(8, height + (2.6 if summarised else 0.0)), layout="constrained")
+        if summarised:
+            ax, all_ax = figure.subplots(2, 1, height_ratios=[height, 2.6])
+        else:
+            ax = figure.subplots()
         colours = [LOCAL_COLOUR if value >= 0 else LEAK_COLOURS["nonlocal_awards"] for value in shown]
         bars = ax.barh(ranked, shown, color=colours)
         label_at = shown.copy()
@@ -332,7 +356,7 @@ def ranking_figure(data: ReportData, labels: Labels) -> Figure | None:
             ax.errorbar(shown, ranked, xerr=error, fmt="none", ecolor="#333333", capsize=3)
             label_at = np.where(shown >= 0, shown + error[1], shown - error[0])
         for bar, value, ok, x in zip(bars, ratio, finite, label_at, strict=True):
-            text = f"{value:,.3f}" if ok else labels.ui("no_extra_cost")
+            text = value_text(value, "ratio") if ok else labels.ui("no_extra_cost")
             ax.annotate(
                 text,
                 (x, bar.get_y() + bar.get_height() / 2),
@@ -345,38 +369,55 @@ def ranking_figure(data: ReportData, labels: Labels) -> Figure | None:
         ax.axvline(0, color="#333333", linewidth=0.8)
         ax.invert_yaxis()
         ax.set_xlabel(labels("figures", "net_value_added_per_cost"))
+        ax.xaxis.set_major_formatter(axis_formatter("ratio"))
         ax.margins(x=0.25)
+        if summarised:
+            values = np.array([float(table["net_value_added_per_cost"].sel(scenario=s)) for s in everyone])
+            values = values[np.isfinite(values)]
+            all_ax.hist(values, bins=min(40, max(5, len(values) // 10)), color="#8d99ae")
+            if finite.any():
+                all_ax.axvline(float(np.min(ratio[finite])), color=LOCAL_COLOUR, linewidth=1.2, linestyle="--")
+            all_ax.set_title(labels.ui("ranking_all").format(count=len(everyone), top=len(ranked)), fontsize=9)
+            all_ax.set_xlabel(labels("figures", "net_value_added_per_cost"))
+            all_ax.set_ylabel(labels.ui("scenarios_count"))
+            all_ax.xaxis.set_major_formatter(axis_formatter("ratio"))
+            all_ax.yaxis.set_major_formatter(axis_formatter())
     return figure
 
 
-def _time_series(ax, da: xr.DataArray, scenarios: list[str]) -> None:
+def _time_series(ax, da: xr.DataArray, scenarios: list[str], x: np.ndarray) -> None:
     for position, scenario in enumerate(scenarios):
         series = da.sel(scenario=scenario)
         colour = SCENARIO_COLOURS[position % len(SCENARIO_COLOURS)]
         if "draw" in series.dims:
             low, high = series.quantile([0.05, 0.95], dim="draw").values
-            ax.fill_between(series["time"].values, low, high, color=colour, alpha=0.2, linewidth=0)
+            ax.fill_between(x, low, high, color=colour, alpha=0.2, linewidth=0)
             series = series.mean("draw")
-        ax.plot(series["time"].values, series.values, color=colour, label=scenario, linewidth=1.6)
+        ax.plot(x, series.values, color=colour, label=scenario, linewidth=1.6)
 
 
 def time_figure(data: ReportData, labels: Labels) -> Figure | None:
-    """Local output and the local award share per period and scenario; None for a static run."""
+    """Local output and the local award share per period, in calendar years, for the scenarios of
+    :func:`~simengine.report.content.shown_scenarios`; None for a static run."""
     results = data.results
     if results.sizes["time"] < 2:
         return None
-    period = labels.ui(f"period_{results.attrs['time_unit']}")
+    scenarios = shown_scenarios(data)
+    x = calendar_time(results)
     with _style():
         figure = Figure(figsize=(11, 3.6), layout="constrained")
         output_ax, share_ax = figure.subplots(1, 2)
-        _time_series(output_ax, results["local_output"].sum("sector"), data.scenarios)
-        _time_series(share_ax, results["local_award_share"], data.scenarios)
+        _time_series(output_ax, results["local_output"].sum("sector"), scenarios, x)
+        _time_series(share_ax, results["local_award_share"], scenarios, x)
         output_ax.set_title(labels("figures", "local_output"), fontsize=10)
-        output_ax.set_ylabel(_money_unit(results))
+        output_ax.set_ylabel(_money_unit(results, labels) + " / " + labels.ui(f"period_{results.attrs['time_unit']}"))
+        output_ax.yaxis.set_major_formatter(axis_formatter())
         share_ax.set_title(labels("figures", "local_award_share"), fontsize=10)
-        share_ax.yaxis.set_major_formatter(lambda value, _: f"{value:.0%}")
+        share_ax.yaxis.set_major_formatter(axis_formatter("share"))
         for ax in (output_ax, share_ax):
-            ax.set_xlabel(period)
+            ax.set_xlabel(labels.ui("calendar_year"))
+            ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+            ax.xaxis.set_major_formatter(axis_formatter("year"))
         share_ax.legend(fontsize=8, loc="best")
     return figure
 

@@ -15,13 +15,25 @@ from collections.abc import Mapping, Sequence
 from html import escape
 from pathlib import Path
 
+import numpy as np
 import xarray as xr
 
 from ..io import atomic_path
-from .content import ReportData, ScenarioGroup, lever_settings, report_data, scenario_groups, shown_scenarios
+from .content import (
+    TOP_N,
+    ReportData,
+    ScenarioGroup,
+    lever_settings,
+    ranked_scenarios,
+    report_data,
+    scenario_groups,
+    shown_scenarios,
+)
 from .figures import figure_svg, report_figures, save_figures
 from .fonts import FONT_FAMILY, font_face_css
+from .indicators import indicator_names
 from .labels import Labels, load_labels
+from .numbers import value_text
 
 __all__ = ["HEADLINE_FIGURES", "build_report", "write_report"]
 
@@ -39,6 +51,9 @@ HEADLINE_FIGURES = (
     ("value_added_per_budget", "ratio"),
     ("lm3", "ratio"),
 )
+
+#: Packages listed on page one under the answer (the comparison in section 4 lists :data:`TOP_N`).
+LEAD_ROWS = 5
 
 #: With more scenarios than this, the headline table lists scenarios as rows (figures as columns).
 TRANSPOSE_AFTER = 5
@@ -79,8 +94,15 @@ table.wide tbody th { white-space: nowrap; }
 .unit, code.path { color: #51606b; font-weight: normal; font-size: 0.8rem; }
 .variants { margin: 0.3rem 0 0.6rem; } table.variants-table { margin: 0.2rem 0; }
 table.variants-table td { text-align: right; }
-@media print { body { max-width: none; font-size: 11pt; padding: 0; } section { break-before: page; }
-  section#summary { break-before: auto; } figure.chart, table { break-inside: avoid; }
+#lead .answer { font-size: 1.05rem; border-left: 4px solid #2a9d8f; padding: 0.2rem 0 0.2rem 0.9rem; margin: 0.6rem 0; }
+#lead .answer p { margin: 0.35rem 0; } #lead h2 { margin-top: 1rem; }
+tr.more td { color: #51606b; font-style: italic; } table .meta { font-size: 0.85em; }
+#lead-table thead th:first-child { white-space: nowrap; }
+#lead-table tbody th { white-space: normal; min-width: 14rem; }
+#lead-table thead th:nth-child(n+3) { min-width: 5.5rem; }
+@media print { body { max-width: none; font-size: 10.5pt; padding: 0; } section { break-before: page; }
+  section#lead { break-before: auto; } #lead .answer { font-size: 11pt; }
+  #comparison-table { font-size: 8pt; } figure.chart, table { break-inside: avoid; }
   .table-scroll { overflow: visible; } table.wide, table.variants-table { font-size: 8pt; width: 100%; }
   table.wide th, table.wide td { padding: 0.15rem 0.3rem; white-space: normal; }
   table.wide tbody th { white-space: normal; } }
@@ -114,20 +136,14 @@ def _data_value(value: float) -> str:
     return repr(float(value))
 
 
-def _shown(value: float, kind: str, labels: Labels) -> str:
-    if math.isinf(value):
-        return labels.ui("no_extra_cost")
-    if kind == "share":
-        return f"{value:.1%}"
-    if kind == "ratio":
-        return f"{value:,.3f}"
-    return f"{value:,.1f}"
+def _shown(value: float, kind: str, labels: Labels, *, sign: bool = False) -> str:
+    return value_text(value, kind, sign=sign, infinite=labels.ui("no_extra_cost"), points=labels.ui("points"))
 
 
 def _unit(kind: str, data: ReportData, labels: Labels) -> str:
     attrs = data.results.attrs
     return {
-        "money": f"{attrs['currency']} {attrs['monetary_unit']}",
+        "money": labels.money_unit(attrs["currency"], attrs["monetary_unit"]),
         "persons": labels.ui(f"persons_periods_{attrs['time_unit']}"),
         "share": "%",
         "ratio": "",
@@ -147,14 +163,29 @@ def _setting_words(key: str, value, labels: Labels) -> str:
     if key == "sector":
         return labels.sector(value)
     if isinstance(value, Mapping) and {"amount", "unit"} <= set(value):
-        return f"{float(value['amount']):,.12g} {value['unit']}"
+        currency, *scale = str(value["unit"]).split()
+        amount = float(value["amount"])
+        return f"{_number_words(amount)} {labels.money_unit(currency, scale[0] if scale else 'one')}"
     if isinstance(value, list | tuple):
-        return ", ".join(str(item) for item in value)
-    if isinstance(value, float):
-        return f"{value:,.12g}"
-    if isinstance(value, int) and not isinstance(value, bool):
-        return f"{value:,}"
-    return str(value)
+        return ", ".join(_setting_words("", item, labels) for item in value)
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, int) and key.endswith("year"):
+        return str(value)
+    if isinstance(value, float | int):
+        return _number_words(float(value))
+    return labels("choices", value) if value in labels.tables.get("choices", {}) else str(value)
+
+
+def _number_words(value: float) -> str:
+    """A setting's number as written: grouped digits, no rounding of what the file says."""
+    if value == int(value) and abs(value) < 1e15:
+        return value_text(value, "persons")
+    text = f"{value:.12g}"
+    if "e" in text:
+        return text
+    whole, _, decimals = text.partition(".")
+    return value_text(float(whole), "persons") + (f".{decimals}" if decimals else "")
 
 
 def _lever_words(lever: Mapping, labels: Labels) -> str:
@@ -168,6 +199,155 @@ def _lever_words(lever: Mapping, labels: Labels) -> str:
     if lever.get("label"):
         words = f"{words} ({lever['label']})"
     return f"{words}: {', '.join(settings)}" if settings else words
+
+
+def _years(data: ReportData) -> str:
+    results = data.results
+    if "year" in results.coords:
+        years = np.asarray(results["year"].values).ravel()
+        return f"{int(years.min())}–{int(years.max())}" if years.min() != years.max() else str(int(years.min()))
+    return str(results.sizes["time"])
+
+
+def _lead(data: ReportData, labels: Labels) -> str:
+    """Page one: which package ranks first under the objective, by how much, at what cost, how
+    sure, and what is a transfer from other regions; then the best :data:`LEAD_ROWS` in a table.
+    Every figure comes from :func:`simengine.report.indicators.headline_indicators`."""
+    heading = f'<section id="lead"><h2>{escape(labels.ui("lead"))}</h2>'
+    ranked = ranked_scenarios(data)
+    if not ranked:
+        return f'{heading}<p class="answer">{escape(labels.ui("lead_only_baseline"))}</p></section>'
+    table = data.indicators
+    objective = table.attrs["objective"]
+    kind = {name: table[name].attrs["kind"] for name in table.data_vars}
+
+    def value(name: str, scenario: str) -> float:
+        return float(table[name].sel(scenario=scenario))
+
+    def shown(name: str, scenario: str, sign: bool = False) -> str:
+        return _shown(value(name, scenario), kind[name], labels, sign=sign)
+
+    def strong(text: str) -> str:
+        return f"<strong>{escape(text)}</strong>"
+
+    first = ranked[0]
+    unit = escape(_unit("money", data, labels))
+    sentences = [
+        escape(labels.ui("lead_first")).format(
+            first=strong(data.display_name(first, labels.ui("baseline"))),
+            objective=escape(_in_sentence(labels("figures", objective), labels)),
+            value=strong(shown(objective, first)),
+        )
+    ]
+    if len(ranked) > 1:
+        second, best = ranked[1], value(objective, first)
+        tied = [s for s in ranked if abs(value(objective, s) - best) <= 1e-9 * max(abs(best), 1e-300)]
+        margin = best - value(objective, second)
+        if len(tied) > 1:
+            sentences.append(escape(labels.ui("lead_tie")).format(count=len(tied)))
+        elif np.isfinite(margin):
+            sentences.append(
+                escape(labels.ui("lead_margin")).format(
+                    margin=strong(_shown(margin, kind[objective], labels)),
+                    second=escape(second),
+                    value=escape(shown(objective, second)),
+                )
+            )
+    gain, cost = indicator_names(table, "gain"), indicator_names(table, "cost")
+    if gain and cost:
+        years = escape(_years(data))
+        if value(cost[0], first) > 0:
+            net = value(gain[0], first) - value(cost[0], first)
+            sentences.append(
+                escape(labels.ui("lead_cost")).format(
+                    years=years,
+                    cost=strong(shown(cost[0], first)),
+                    gain=strong(shown(gain[0], first)),
+                    net=escape(_shown(net, "money", labels, sign=True)),
+                    unit=unit,
+                )
+            )
+        else:
+            sentences.append(
+                escape(labels.ui("lead_free")).format(years=years, gain=strong(shown(gain[0], first)), unit=unit)
+            )
+    if data.rank_first is not None:
+        sentences.append(
+            escape(labels.ui("lead_sure_draws")).format(
+                share=strong(_shown(float(data.rank_first.sel(scenario=first)), "share", labels)),
+                draws=escape(str(data.results.sizes["draw"])),
+            )
+        )
+    else:
+        sentences.append(escape(labels.ui("lead_sure_none")))
+    displacement = indicator_names(table, "displacement")
+    if displacement:
+        sentences.append(
+            escape(labels.ui("lead_transfer")).format(
+                change=strong(shown(displacement[0], first, sign=True)), unit=unit
+            )
+        )
+    else:
+        sentences.append(escape(labels.ui("lead_transfer_none")))
+    answer = "".join(f"<p>{sentence}</p>" for sentence in sentences)
+    return f'{heading}<div class="answer">{answer}</div>{_lead_table(data, labels, ranked)}</section>'
+
+
+def _in_sentence(words: str, labels: Labels) -> str:
+    """A figure's name inside an English sentence starts in lower case."""
+    return words[:1].lower() + words[1:] if labels.lang == "en" else words
+
+
+def _lead_cell(table: xr.Dataset, scenario: str, name: str, labels: Labels) -> str:
+    value = float(table[name].sel(scenario=scenario))
+    text = _shown(value, table[name].attrs["kind"], labels, sign=name.startswith("delta_"))
+    return (
+        f'<td class="num" data-scenario="{escape(scenario)}" data-figure="{name}" data-value="{_data_value(value)}">'
+        f"{escape(text)}</td>"
+    )
+
+
+def _lead_table(data: ReportData, labels: Labels, ranked: list[str]) -> str:
+    """The best :data:`LEAD_ROWS` packages: rank, the objective, gain, cost, transfer (and the share of
+    draws ranked first)."""
+    table = data.indicators
+    columns = [name for role in ("objective", "gain", "cost", "displacement") for name in indicator_names(table, role)]
+    shown = ranked[:LEAD_ROWS]
+    header = "".join(
+        f"<th>{escape(labels('figures', name))}"
+        + (
+            f'<br><span class="unit">{escape(_unit(table[name].attrs["kind"], data, labels))}</span>'
+            if table[name].attrs["kind"] in ("money", "persons")
+            else ""
+        )
+        + "</th>"
+        for name in columns
+    )
+    if data.rank_first is not None:
+        header += f"<th>{escape(labels.ui('share_first'))}</th>"
+    rows = []
+    for scenario in shown:
+        title = data.descriptions.get(scenario, {}).get("title", "")
+        title_html = f'<div class="meta">{escape(title)}</div>' if title and title != scenario else ""
+        cells = "".join(_lead_cell(table, scenario, name, labels) for name in columns)
+        if data.rank_first is not None:
+            cells += (
+                f'<td class="num">{escape(_shown(float(data.rank_first.sel(scenario=scenario)), "share", labels))}</td>'
+            )
+        rank = int(table["rank"].sel(scenario=scenario))
+        rows.append(
+            f'<tr><td class="num" data-scenario="{escape(scenario)}" data-figure="rank" data-value="{rank}">{rank}</td>'
+            f"<th>{escape(scenario)}{title_html}</th>{cells}</tr>"
+        )
+    if len(ranked) > len(shown):
+        note = labels.ui("lead_top").format(shown=len(shown), count=len(ranked), section=4)
+    else:
+        note = labels.ui("lead_all").format(count=len(ranked), baseline=data.baseline)
+    return (
+        f'<p class="note">{escape(note)}</p><div class="table-scroll"><table id="lead-table" class="wide"><thead><tr>'
+        f"<th>{escape(labels.ui('rank'))}</th><th>{escape(labels.ui('scenario'))}</th>{header}</tr></thead>"
+        f"<tbody>{''.join(rows)}</tbody></table></div>"
+    )
 
 
 def _scenario_item(data: ReportData, scenario: str, labels: Labels, variants: str = "") -> str:
@@ -191,14 +371,19 @@ def _variants_table(data: ReportData, group: ScenarioGroup, labels: Labels) -> s
         position, key = path.removeprefix("lever[").split("].", 1)
         words = f"{labels('levers', levers[int(position)]['kind'])}: {labels('lever_settings', key)}"
         header.append(f'<th>{escape(words)}<br><code class="path">{escape(path)}</code></th>')
+    rank = {s: int(data.table["rank"].sel(scenario=s)) for s in group.variants}
+    variants = group.variants if len(group.variants) <= TOP_N else sorted(group.variants, key=rank.__getitem__)[:TOP_N]
     rows = []
-    for member in (group.base, *group.variants):
+    for member in (group.base, *variants):
         settings = lever_settings(data.descriptions[member]["levers"])
         cells = "".join(
             f"<td>{escape(_setting_words(path.rsplit('.', 1)[-1], settings[path], labels))}</td>"
             for path in group.differing
         )
         rows.append(f'<tr data-scenario="{escape(member)}"><th>{escape(member)}</th>{cells}</tr>')
+    if len(group.variants) > len(variants):
+        more = escape(labels.ui("more_variants").format(count=len(group.variants) - len(variants)))
+        rows.append(f'<tr class="more"><td colspan="{len(group.differing) + 1}">{more}</td></tr>')
     note = labels.ui("variants_note").format(count=len(group.variants), base=group.base)
     return (
         f'<div class="variants"><div class="note">{escape(note)}</div><div class="table-scroll">'
@@ -229,12 +414,16 @@ def _headline_table(data: ReportData, labels: Labels) -> str:
             unit_html = f'<br><span class="unit">{escape(unit)}</span>' if unit else ""
             columns.append(f"<th>{escape(labels('figures', figure))}{unit_html}</th>")
         head = f"<th>{escape(labels.ui('scenario'))}</th>{''.join(columns)}"
+        listed = [data.baseline, *ranked_scenarios(data)[:TOP_N]]
         rows = [
             f"<tr><th>{escape(data.display_name(s, labels.ui('baseline')))}</th>"
             + "".join(_number_cell(data, s, figure, kind, labels) for figure, kind in HEADLINE_FIGURES)
             + "</tr>"
-            for s in data.scenarios
+            for s in listed
         ]
+        if len(listed) < len(data.scenarios):
+            more = escape(labels.ui("more_variants").format(count=len(data.scenarios) - len(listed)))
+            rows.append(f'<tr class="more"><td colspan="{len(HEADLINE_FIGURES) + 1}">{more}</td></tr>')
         layout = "scenarios-as-rows"
     return (
         f'<div class="table-scroll"><table id="headline-table" class="wide" data-layout="{layout}"><thead><tr>'
@@ -271,11 +460,13 @@ def _shown_note(data: ReportData, labels: Labels) -> str:
 def _provenance(data: ReportData, labels: Labels) -> str:
     attrs = data.results.attrs
     entries = [
-        (labels("provenance", key), str(attrs[key]))
+        (labels("provenance", key), labels("choices", attrs[key]) if key in ("mode", "time_unit") else str(attrs[key]))
         for key in ("region", "table", "data_version", "simengine_version", "mode", "price_year", "time_unit")
         if key in attrs
     ]
-    entries.insert(6, (labels("provenance", "monetary_unit"), f"{attrs['currency']} {attrs['monetary_unit']}"))
+    entries.insert(
+        6, (labels("provenance", "monetary_unit"), labels.money_unit(attrs["currency"], attrs["monetary_unit"]))
+    )
     if "draw" in data.results.dims:
         entries.append((labels.ui("draws"), str(data.results.sizes["draw"])))
     if "scenario_hash" in data.results.variables:
@@ -284,7 +475,10 @@ def _provenance(data: ReportData, labels: Labels) -> str:
         hashes = {data.scenarios[0]: str(attrs["scenario_hash"])}
     else:
         hashes = {}
-    entries += [(f"{labels.ui('scenario_hash')} ({scenario})", value) for scenario, value in hashes.items()]
+    listed = [data.baseline, *ranked_scenarios(data)[:TOP_N]]
+    entries += [(f"{labels.ui('scenario_hash')} ({s})", hashes[s]) for s in listed if s in hashes]
+    if len(hashes) > len(listed):
+        entries.append((labels.ui("scenario_hash"), labels.ui("more_hashes").format(count=len(hashes) - len(listed))))
     entries += [
         (labels("provenance", key), str(attrs[key]))
         for key in ("employment_basis", "structure_warning")
@@ -312,23 +506,32 @@ def _comparison(data: ReportData, labels: Labels, svgs: dict[str, str]) -> str:
     ]
     columns = [labels.ui("rank"), labels.ui("scenario"), *figure_columns]
     header = "".join(f"<th>{escape(c)}</th>" for c in columns)
-    ranked = sorted(data.scenarios, key=lambda s: int(data.table["rank"].sel(scenario=s)))
-    rows = []
-    for scenario in ranked:
+
+    def row(scenario: str) -> str:
         rank = int(data.table["rank"].sel(scenario=scenario))
         title = data.descriptions.get(scenario, {}).get("title", "")
         name = data.display_name(scenario, labels.ui("baseline"))
         if title and title != scenario:
             name = f"{name} — {title}"
         cells = "".join(_number_cell(data, scenario, f, kind, labels) for f, kind in COMPARISON_FIGURES)
-        rows.append(
+        return (
             f'<tr><td class="num" data-value="{rank}">{rank}</td>'
             f'<td data-value="{escape(scenario)}">{escape(name)}</td>{cells}</tr>'
+        )
+
+    ranked = ranked_scenarios(data)
+    top, rest = [*ranked[:TOP_N], data.baseline], ranked[TOP_N:]
+    more = ""
+    if rest:
+        more = (
+            f"<details><summary>{escape(labels.ui('more_rows').format(count=len(rest)))}</summary>"
+            f'<table id="comparison-rest" class="sortable"><thead><tr>{header}</tr></thead>'
+            f"<tbody>{''.join(row(s) for s in rest)}</tbody></table></details>"
         )
     return (
         f'{heading}<p class="note">{escape(note)}</p>{_chart("ranking", svgs["ranking"])}'
         f'<table id="comparison-table" class="sortable"><thead><tr>{header}</tr></thead>'
-        f"<tbody>{''.join(rows)}</tbody></table></section>"
+        f"<tbody>{''.join(row(s) for s in top)}</tbody></table>{more}</section>"
     )
 
 
@@ -344,7 +547,7 @@ def render_html(data: ReportData, labels: Labels, svgs: dict[str, str]) -> str:
     body = (
         f'<header><h1>{escape(labels.ui("title"))}</h1><p class="meta">{escape(str(attrs["region"]))} · '
         f"{escape(str(attrs['table']))} · {escape(labels.ui('generated_by'))} {escape(str(attrs['simengine_version']))}"
-        f"</p></header>{_summary(data, labels)}"
+        f"</p></header>{_lead(data, labels)}{_summary(data, labels)}"
         f'<section id="flows"><h2>2. {escape(labels.ui("flows"))}</h2><p class="note">{escape(labels.ui("flows_note"))}'
         f"</p>{_shown_note(data, labels)}{flows}</section>"
         f'<section id="sectors"><h2>3. {escape(labels.ui("sectors"))}</h2><p class="note">'

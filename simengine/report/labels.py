@@ -28,6 +28,12 @@ class Labels:
     def ui(self, key: str) -> str:
         return self("ui", key)
 
+    def money_unit(self, currency: str, monetary_unit: str) -> str:
+        """A money unit in words, e.g. ``KRW million`` or ``백만 원``."""
+        scale = "" if monetary_unit == "one" else self("money_scales", monetary_unit)
+        words = self.ui("money_format").format(currency=self("currencies", currency), scale=scale)
+        return " ".join(words.split())
+
     def sector(self, code: str) -> str:
         """Sector name followed by its code, e.g. ``Construction (F)``; the code alone if unknown."""
         name = self.tables["sectors"].get(str(code))
