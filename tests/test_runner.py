@@ -235,12 +235,13 @@ def test_lags_need_monthly_periods():
 def test_a_scenario_share_moves_the_weighted_mean_and_keeps_the_sector_pattern(target):
     """[circuit] household_local_consumption_share sets the mix-weighted mean of the region's
     per-sector shares; sectors keep their order (housing stays more local than electricity)."""
-    from simengine.runner import _with_values, region_context
+    from simengine.region_context import region_context
+    from simengine.region_context import with_values as _with_values
 
     context = region_context("gwangmyeong")
     base = context.parameters.households
     values = {
-        k: v for k, v in __import__("simengine.runner", fromlist=["_circuit_values"])._circuit_values(context).items()
+        k: v for k, v in __import__("simengine.region_context", fromlist=["circuit_values"]).circuit_values(context).items()
     }
     values["household_local_consumption_share"] = target
     shares = _with_values(context, values).households.local_share
@@ -251,7 +252,9 @@ def test_a_scenario_share_moves_the_weighted_mean_and_keeps_the_sector_pattern(t
 
 
 def test_unchanged_circuit_values_reproduce_the_region_parameters():
-    from simengine.runner import _circuit_values, _with_values, region_context
+    from simengine.region_context import circuit_values as _circuit_values
+    from simengine.region_context import region_context
+    from simengine.region_context import with_values as _with_values
 
     context = region_context("gwangmyeong")
     rebuilt = _with_values(context, _circuit_values(context))
