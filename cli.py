@@ -355,18 +355,23 @@ def run(scenario, output, monthly, report_path, overwrite) -> None:
 @main.command()
 @click.argument("inputs", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--baseline", help="Scenario id of the baseline [default: the first].")
+@click.option(
+    "--objective",
+    type=click.Choice(["local_value_added", "resident_income", "national_value_added", "fiscal"]),
+    help="Rank by this objective's net present benefit [default: the scenarios' [appraisal] objective].",
+)
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write the table (.csv/.nc).")
 @_report_option
 @_overwrite_option
-def compare(inputs, baseline, output, report_path, overwrite) -> None:
-    """Compare results (.nc) or scenario files (.toml) with the baseline, ranked by value added per cost."""
+def compare(inputs, baseline, objective, output, report_path, overwrite) -> None:
+    """Compare results (.nc) or scenario files (.toml) with the baseline, ranked by net present benefit."""
     from simengine.report import write_report
     from simengine.results import compare as compare_results
     from simengine.runner import load_or_run
 
     _check_outputs(None, report_path, overwrite)
     results = load_or_run(inputs)
-    table = compare_results(results, baseline=baseline)
+    table = compare_results(results, baseline=baseline, objective=objective)
     click.echo(text.comparison_text(table))
     if output is not None:
         click.echo(f"wrote {text.write_frame(table.to_dataframe(), output, overwrite=overwrite)}")

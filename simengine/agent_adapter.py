@@ -20,7 +20,7 @@ from .fields import MONETARY_SCALE
 from .levers import apply_circuit_levers, programme_cost
 from .provenance import provenance_attrs, scenario_variables
 from .region_context import RegionContext, region_context, scenario_circuit_values, table_unit, with_values
-from .results import check_result
+from .results import RESULT_VARIABLES, check_result, fill_not_computed
 from .scenario.schema import Scenario
 
 __all__ = ["MAX_AGENT_HORIZON", "calibrate_agents", "run_agent_scenario"]
@@ -130,5 +130,13 @@ def _with_programme_costs(ds: xr.Dataset, scenario: Scenario, context: RegionCon
     monthly = np.array(
         [programme_cost(scenario.lever, int(y), start_year=info.start_year, monetary_unit=unit) / 12.0 for y in years]
     )
-    added = ds["cost_premium"] + xr.DataArray(monthly, dims=("time",))
-    return ds.assign(cost_premium=added.transpose(*ds["cost_premium"].dims).assign_attrs(ds["cost_premium"].attrs))
+    programme = xr.DataArray(monthly, dims=("time",))
+    added = ds["cost_premium"] + programme
+    spec = RESULT_VARIABLES["programme_cost"]
+    ds = ds.assign(
+        cost_premium=added.transpose(*ds["cost_premium"].dims).assign_attrs(ds["cost_premium"].attrs),
+        programme_cost=programme.expand_dims(scenario=ds["scenario"].values).assign_attrs(
+            units=ds["cost_premium"].attrs["units"], long_name=spec.long_name
+        ),
+    )
+    return fill_not_computed(ds)

@@ -2,20 +2,15 @@
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import json
-
-import numpy as np
-import xarray as xr
 
 from . import __version__
 from .procurement.vocabulary import DEFAULT_TABLE
 from .region_context import RegionContext, budget_deflator
-from .results import FLOW_ACCOUNTS, LEAKAGE_CHANNELS
 from .scenario.schema import Scenario
 
-__all__ = ["scenario_hash", "provenance_attrs", "scenario_variables", "result_coordinates", "levers_json"]
+__all__ = ["scenario_hash", "provenance_attrs", "scenario_variables", "levers_json"]
 
 
 def scenario_hash(scenario: Scenario) -> str:
@@ -41,6 +36,14 @@ def provenance_attrs(s: Scenario, context: RegionContext, *, time_unit: str) -> 
         "time_unit": time_unit,
         "scenario_title": s.scenario.title,
         "scenario_levers": levers_json(s),
+        "start_year": s.scenario.start_year,
+        "horizon": s.scenario.horizon,
+        "discount_rate": s.appraisal.discount_rate,
+        "base_year": s.appraisal.base_year or s.scenario.start_year,
+        "objective": s.appraisal.objective,
+        "financing": s.appraisal.financing,
+        "premium": s.appraisal.premium,
+        "feedback": int(s.appraisal.feedback),
     }
 
 
@@ -52,23 +55,6 @@ def scenario_variables(s: Scenario) -> dict[str, tuple]:
         "scenario_levers": ("scenario", [levers_json(s)]),
         "scenario_hash": ("scenario", [scenario_hash(s)]),
     }
-
-
-@functools.lru_cache(maxsize=64)
-def result_coordinates(period_years: tuple[int, ...], sectors: tuple[str, ...]) -> xr.Coordinates:
-    """The coordinates every result of these periods and sectors shares (built once, read-only)."""
-    year = np.array(period_years)
-    year.flags.writeable = False
-    return xr.Coordinates(
-        {
-            "time": np.arange(len(period_years)),
-            "year": ("time", year),
-            "sector": list(sectors),
-            "channel": list(LEAKAGE_CHANNELS),
-            "account": list(FLOW_ACCOUNTS),
-            "effect": ["direct", "indirect", "induced", "total"],
-        }
-    )
 
 
 def levers_json(scenario: Scenario) -> str:

@@ -241,7 +241,8 @@ def test_a_scenario_share_moves_the_weighted_mean_and_keeps_the_sector_pattern(t
     context = region_context("gwangmyeong")
     base = context.parameters.households
     values = {
-        k: v for k, v in __import__("simengine.region_context", fromlist=["circuit_values"]).circuit_values(context).items()
+        k: v
+        for k, v in __import__("simengine.region_context", fromlist=["circuit_values"]).circuit_values(context).items()
     }
     values["household_local_consumption_share"] = target
     shares = _with_values(context, values).households.local_share

@@ -100,7 +100,7 @@ def lever_table() -> list[str]:
             f"`{name}` {p.low:g} to {p.high:g} ({p.source})".replace("|", "\\|") for name, p in model.priors().items()
         )
         acts = "budget cells" if model.ACTS_ON_CELLS else "local circuit"
-        analytic = "needs `channel = \"demand\"`" if model.ANALYTIC_REFUSAL else "yes"
+        analytic = 'needs `channel = "demand"`' if model.ANALYTIC_REFUSAL else "yes"
         lines.append(f"| `{kind}` | {acts} | {analytic} | {priors or 'none'} |")
     return [*lines, ""]
 

@@ -44,6 +44,9 @@ __all__ = [
     "SizeClassBounds",
     "Budget",
     "Circuit",
+    "Appraisal",
+    "OBJECTIVES",
+    "KOREA_SOCIAL_DISCOUNT_RATE",
     "Lever",
     "Scenario",
     "SweepParameter",
@@ -180,6 +183,53 @@ class Circuit(_Table):
     )
 
 
+#: Objectives a comparison can rank by (net present benefit of the objective's stream, net of cost).
+OBJECTIVES = ("local_value_added", "resident_income", "national_value_added", "fiscal")
+#: Social discount rate of Korea's preliminary feasibility studies (예비타당성조사), real, per year.
+KOREA_SOCIAL_DISCOUNT_RATE = 0.045
+
+
+class Appraisal(_Table):
+    """``[appraisal]``: how the scenario's streams are valued and compared.
+
+    The defaults are the decision-grade channels; ``financing = "new_money"``,
+    ``premium = "as_spending"`` and ``feedback = false`` switch them off (the figures of a plain
+    IO propagation of the awards).
+    """
+
+    discount_rate: Annotated[float, Field(ge=0.0, le=0.5, allow_inf_nan=False)] = Field(
+        default=KOREA_SOCIAL_DISCOUNT_RATE,
+        description="Real discount rate per year for present values. Default 0.045: the social discount rate "
+        "of Korea's preliminary feasibility studies (예비타당성조사), 4.5% since 2017 (Ministry of Economy and "
+        "Finance, 예비타당성조사 운용지침; KDI PIMAC general guidelines).",
+    )
+    base_year: Year | None = Field(
+        default=None, description="Year to which streams are discounted (default: the scenario's start year)."
+    )
+    objective: Literal[OBJECTIVES] = Field(  # type: ignore[valid-type]
+        default="resident_income",
+        description="What a comparison ranks by, as net present benefit net of cost: local_value_added, "
+        "resident_income (resident net wages, local owners' income, transfers), national_value_added "
+        "(local + other regions) or fiscal (the city's balance: local tax in, programme and premium costs out).",
+    )
+    financing: Literal["displaces_city_spending", "new_money"] = Field(
+        default="displaces_city_spending",
+        description="Where programme costs (annual_cost) come from: by default they displace other city spending, "
+        "which had its own local effects (the city's purchase pattern through the circuit); new_money: "
+        "from outside the city's budget (e.g. a national grant), displacing nothing.",
+    )
+    premium: Literal["transfer", "as_spending"] = Field(
+        default="transfer",
+        description="transfer: with a fixed budget a cost premium p buys 1/(1+p) of the volume, and the premium "
+        "is a transfer to the winning firms' surplus; as_spending: the whole amount is propagated as purchases "
+        "(the premium then wrongly buys inputs and jobs) and the premium is counted as an extra cost p.",
+    )
+    feedback: bool = Field(
+        default=True,
+        description="Count the local output induced by the non-local awards (other regions buying from the city).",
+    )
+
+
 # --- levers: one module per kind in simengine.levers; the union is generated from the registry ---
 
 
@@ -190,6 +240,7 @@ class Scenario(_Table):
     scenario: ScenarioInfo = Field(description="Identity, region, mode and years.")
     budget: Budget = Field(description="The procurement budget.")
     circuit: Circuit = Field(default_factory=Circuit, description="Local-circuit overrides.")
+    appraisal: Appraisal = Field(default_factory=Appraisal, description="Valuation and comparison settings.")
     lever: list[Lever] = Field(default=[], max_length=1000, description="Policy levers, applied in file order.")
 
 
