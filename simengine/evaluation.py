@@ -44,8 +44,8 @@ from .local_economy import LocalEconomy
 from .provenance import provenance_attrs, scenario_variables
 from .region_context import (
     RegionContext,
-    budget_deflator,
     circuit_signature,
+    employment_factor,
     scenario_circuit_values,
     table_unit,
     with_values,
@@ -84,7 +84,7 @@ class Prepared:
     period_years: list[int]  # calendar year of each period
     time_unit: str  # "year" or "month"
     budget: np.ndarray  # (T,)
-    deflator: float  # price level of the budget's price year relative to the table's
+    deflator: float  # price level of the price year relative to the table's, times productivity growth
     local_spending: np.ndarray  # (n, T) volume bought from local firms
     household_spending: np.ndarray  # (n, T) extra local household spending of programmes
     nonlocal_spending: np.ndarray  # (n, T) volume bought from firms elsewhere
@@ -171,7 +171,7 @@ def prepare(scenario: Scenario, context: RegionContext, time_unit: str = "year")
         period_years=list(np.repeat(years, per_year).tolist()),
         time_unit=time_unit,
         budget=spread(np.full(t, amounts.sum())),
-        deflator=budget_deflator(scenario, context),
+        deflator=employment_factor(scenario, context),
         local_spending=spread(local),
         household_spending=spread(extra),
         nonlocal_spending=spread(nonlocal_),
@@ -383,7 +383,8 @@ def _result_dataset(p: Prepared, context: RegionContext, *, path: dict[str, np.n
         "local_value_added": path["value_added"].T,
         "local_income": path["resident_income"].T,
         # persons employed during the period: coefficients are persons per unit of annual output
-        # at table prices, so budget-price money is deflated first
+        # at table prices and table-year productivity, so budget-price money is deflated first and
+        # productivity growth to the price year divides it
         "local_employment": path["employment"].T * PERIODS_PER_YEAR[p.time_unit] / p.deflator,
         "local_tax": local_tax,
         "nonlocal_output": regional["nonlocal_output"].T,

@@ -20,8 +20,9 @@ import numpy as np
 from .accounts import LeontiefSystem
 from .circuit import CircuitParameters
 from .datasets import load_region, load_table, region_path
-from .errors import ScenarioError
+from .errors import DataError, ScenarioError
 from .local_economy import LocalEconomy
+from .prices import gdp_deflator_ratio, productivity_factor
 from .procurement.vocabulary import DEFAULT_TABLE
 from .regional import RegionalModel
 from .scenario.schema import Scenario
@@ -37,6 +38,7 @@ __all__ = [
     "scenario_circuit_values",
     "table_unit",
     "budget_deflator",
+    "employment_factor",
 ]
 
 #: Circuit parameters that ``[circuit]`` overrides and circuit levers act on, by scenario key.
@@ -177,14 +179,23 @@ def scenario_circuit_values(scenario: Scenario, context: RegionContext) -> dict[
 
 
 def budget_deflator(scenario: Scenario, context: RegionContext) -> float:
-    """Price level of the budget's price year relative to the table's (1 when they are the same)."""
+    """Price level of the budget's price year relative to the table's: ``budget.deflator`` when given,
+    else the shipped Korea GDP deflator series (:func:`simengine.prices.gdp_deflator_ratio`)."""
     budget = scenario.budget
     if budget.deflator is not None:
         return float(budget.deflator)
-    if budget.price_year != context.price_year:
-        raise ScenarioError(
-            f"scenario {scenario.scenario.id}: budget.price_year is {budget.price_year} but the region's table "
-            f"is in {context.price_year} prices; give budget.deflator, the price level of {budget.price_year} "
-            f"relative to {context.price_year} (e.g. a GDP deflator ratio), or 1.0 to apply none"
-        )
-    return 1.0
+    if budget.price_year == context.price_year:
+        return 1.0
+    try:
+        return gdp_deflator_ratio(budget.price_year, context.price_year)
+    except DataError as exc:
+        raise ScenarioError(f"scenario {scenario.scenario.id}: budget.price_year {budget.price_year}: {exc}") from None
+
+
+def employment_factor(scenario: Scenario, context: RegionContext) -> float:
+    """What employment per unit of budget-price money is divided by: the deflator times labour
+    productivity growth from the table year to the price year (:mod:`simengine.prices`)."""
+    growth = scenario.appraisal.productivity_growth
+    return budget_deflator(scenario, context) * productivity_factor(
+        scenario.budget.price_year, context.price_year, growth
+    )

@@ -66,8 +66,9 @@ class ResultVariable:
     long_name : str
         What the variable holds.
     filler : float or None
-        Value a mode that does not compute the variable fills in (listed in the Dataset's
-        ``not_computed`` attribute); None: every mode must compute it.
+        Value a mode that does not compute the variable fills in (:func:`fill_not_computed`,
+        listed in the Dataset's ``not_computed`` attribute); such a variable is optional in
+        :func:`check_result`. None: every result must carry it.
     """
 
     dims: tuple[str, ...]
@@ -103,7 +104,7 @@ RESULT_VARIABLES: dict[str, ResultVariable] = {
         _T, "money", "volume of goods, works and services bought, at prices without the levers' premium", 0.0
     ),
     "premium_transfer": ResultVariable(_T, "money", "price premium paid to local firms' surplus (a transfer)", 0.0),
-    "programme_cost": ResultVariable(_T, "money", "programme costs of the levers (annual_cost, ramped)"),
+    "programme_cost": ResultVariable(_T, "money", "programme costs of the levers (annual_cost, ramped)", 0.0),
     "household_injection": ResultVariable(
         _T, "money", "extra local household spending of programmes on their stated consumption base", 0.0
     ),
@@ -237,6 +238,8 @@ def fill_not_computed(ds: xr.Dataset) -> xr.Dataset:
     """Add the contract variables a mode did not compute, with their fillers, listed in ``not_computed``."""
     money = _money_unit(ds)
     missing = [n for n, spec in RESULT_VARIABLES.items() if n not in ds and spec.filler is not None]
+    if not missing:
+        return ds
     for name in missing:
         spec = RESULT_VARIABLES[name]
         shape = tuple(ds.sizes[d] for d in spec.dims)
@@ -245,7 +248,7 @@ def fill_not_computed(ds: xr.Dataset) -> xr.Dataset:
             np.full(shape, spec.filler),
             {"units": _units(spec.kind, money), "long_name": spec.long_name},
         )
-    ds.attrs["not_computed"] = " ".join(missing)
+    ds.attrs["not_computed"] = " ".join(sorted(set(ds.attrs.get("not_computed", "").split()) | set(missing)))
     return ds
 
 
@@ -269,6 +272,8 @@ def check_result(ds: xr.Dataset) -> None:
     for name, spec in RESULT_VARIABLES.items():
         dims, kind = spec.dims, spec.kind
         if name not in ds:
+            if spec.filler is not None:
+                continue  # optional: a mode that does not compute it; fill_not_computed adds it
             raise DataError(f"result lacks variable {name!r}")
         variable = ds.variables[name]
         actual = tuple(d for d in variable.dims if d != "draw")
@@ -280,7 +285,7 @@ def check_result(ds: xr.Dataset) -> None:
                 f"result variable {name!r} needs units {expected_units!r} and a long_name, "
                 f"got {variable.attrs.get('units')!r}"
             )
-    for name in RESULT_VARIABLES:
+    for name in (n for n in RESULT_VARIABLES if n in ds.variables):
         if not np.all(np.isfinite(np.asarray(ds.variables[name].values, dtype=np.float64))):
             raise DataError(f"result variable {name!r} has NaN or infinite values")
     if bool((ds.variables["budget"].values <= 0).any()):
@@ -319,6 +324,7 @@ def headline(ds: xr.Dataset) -> xr.Dataset:
     """
     if "draw" in ds.dims:
         ds = ds.mean("draw", keep_attrs=True)
+    ds = fill_not_computed(ds.copy())
     out = xr.Dataset(attrs=ds.attrs)
     for name, spec in RESULT_VARIABLES.items():
         if spec.kind == "money" and set(spec.dims) <= {"scenario", "time", "sector"}:
@@ -430,6 +436,7 @@ def present_values(ds: xr.Dataset, *, baseline: str) -> xr.Dataset:
     """
     if "draw" in ds.dims:
         ds = ds.mean("draw", keep_attrs=True)
+    ds = fill_not_computed(ds.copy())
     factor = discount_factors(ds)
     out = xr.Dataset()
     money = _money_unit(ds)
@@ -496,6 +503,13 @@ def compare(results: Sequence[xr.Dataset], *, baseline: str | None = None, objec
     if base not in labels:
         raise DataError(f"baseline {base!r} is not among the scenarios {labels}")
     chosen = objective or str(results[0].attrs.get("objective", "local_value_added"))
+    needed = OBJECTIVE_STREAMS[chosen][0][0]
+    for ds in results:
+        if needed in ds.attrs.get("not_computed", "").split() or needed not in ds:
+            raise DataError(
+                f"objective {chosen!r} needs {needed!r}, which {ds.attrs.get('mode')} mode does not compute "
+                f"(scenarios {[str(v) for v in ds['scenario'].values]}); rank by local_value_added (--objective)"
+            )
     table = headline(combined)
     reference = table.sel(scenario=base)
     for name in list(table.data_vars):

@@ -22,7 +22,7 @@ from simengine.scenario import expand_batch, load_batch, load_scenario
 from simengine.scenario.schema import Appraisal, Scenario
 
 SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
-OFF = Appraisal(financing="new_money", premium="as_spending", feedback=False)
+OFF = Appraisal(financing="new_money", premium="as_spending", feedback=False, productivity_growth=0.0)
 
 #: The main job's figures before the decision channels existed: local value added, local tax,
 #: cost and employment (person-years) summed over 2026-2030, KRW million at 2024 prices; and LM3.
@@ -295,3 +295,21 @@ def test_an_explicit_objective_aligns_differing_stated_objectives():
     a, b = _pair(appraisal__objective="fiscal")
     table = compare([a, b], objective="national_value_added")
     assert table.attrs["objective"] == "national_value_added"
+
+
+def test_the_documented_new_lever_kind_works_as_written(tmp_path, monkeypatch):
+    """The example of docs/scenarios.md ("Adding a lever kind") runs and behaves as documented."""
+    import importlib
+    import re
+
+    text = (SCENARIOS.parent / "docs" / "scenarios.md").read_text(encoding="utf-8")
+    code = re.search(r"### Adding a lever kind.*?```python\n(.*?)```", text, re.S).group(1)
+    (tmp_path / "local_supplier_fair.py").write_text(code, encoding="utf-8")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    fair = importlib.import_module("local_supplier_fair").LocalSupplierFair
+    lever = fair.model_validate({"kind": "local_supplier_fair", "sector": "F"})
+    effect = apply_levers(budget(), [lever], 2026, start_year=2026)
+    shares = np.array([0.9, 0.8, 0.4, 0.3])
+    expected = np.where([True, True, True, False], shares + 0.02 * (1 - shares), shares)
+    np.testing.assert_allclose(effect.local_share, expected)
+    assert fair.priors()["gap_closed"].high == 0.1

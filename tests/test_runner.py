@@ -44,8 +44,10 @@ def test_every_example_scenario_runs_and_meets_the_contract(path):
             rtol=1e-9,
         )
     else:
-        # Every won of the budget leaves the local economy eventually, through a named channel.
-        np.testing.assert_allclose(leaked.values, result["budget"].values, rtol=1e-9)
+        # Every won of the budget, and of the programmes' extra household spending, leaves the local
+        # economy eventually, through a named channel.
+        injected = result["budget"] + result["household_injection"]
+        np.testing.assert_allclose(leaked.values, injected.values, rtol=1e-9)
     flows = result["flows"].isel(scenario=0)
     np.testing.assert_allclose((flows.sel(account="local_awards") + flows.sel(account="nonlocal_awards")).values, 1.0)
     assert result.attrs["region"] == load_scenario(path).scenario.region

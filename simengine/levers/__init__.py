@@ -6,7 +6,7 @@ prior ranges of its response parameters. The scenario schema's lever union
 (:data:`Lever`), the JSON Schema and the reference docs are generated from the registry.
 
 Adding a lever kind = one new module here (a class deriving from ``CellLever`` or
-``LeverBase`` with ``kind: Literal["my_kind"]``), listed in :data:`_MODULES`, plus its tests.
+``LeverBase`` with ``kind: Literal["my_kind"]``), found by import, plus its tests.
 
 ::
 
@@ -17,6 +17,7 @@ Adding a lever kind = one new module here (a class deriving from ``CellLever`` o
 from __future__ import annotations
 
 import importlib
+import pkgutil
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Annotated, Any, Union
@@ -49,24 +50,12 @@ __all__ = [
     "check_analytic",
 ]
 
-#: The lever modules, in the order the docs list them.
-_MODULES = (
-    "local_share_target",
-    "set_aside",
-    "contract_unbundling",
-    "eligibility_relaxation",
-    "local_contribution_score",
-    "local_coexistence_plan",
-    "bid_price_preference",
-    "social_economy_purchase_target",
-    "household_local_consumption",
-    "reinvestment_programme",
-)
-
 
 def _collect() -> dict[str, type[LeverBase]]:
+    """Import every module of this package except ``base`` and collect its lever classes, by kind."""
     kinds: dict[str, type[LeverBase]] = {}
-    for name in _MODULES:
+    names = sorted(info.name for info in pkgutil.iter_modules(__path__) if info.name != "base")
+    for name in names:
         module = importlib.import_module(f"{__name__}.{name}")
         for value in vars(module).values():
             if isinstance(value, type) and issubclass(value, LeverBase) and "kind" in value.model_fields:

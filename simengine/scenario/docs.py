@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 from pathlib import Path
 
 from ..io import atomic_path
@@ -92,16 +93,18 @@ def lever_table() -> list[str]:
         "",
         "One module per kind in `simengine/levers/`; this table is generated from the registry.",
         "",
-        "| kind | acts on | analytic mode | response parameters: prior range (source) |",
-        "|---|---|---|---|",
+        "| kind | acts on | analytic mode | analytic effect | response parameters: prior range (source) |",
+        "|---|---|---|---|---|",
     ]
     for kind, model in LEVER_KINDS.items():
+        doc = (sys.modules[model.__module__].__doc__ or "").strip().split("\n\n")
+        effect = " ".join(" ".join(doc[1:]).split()).replace("|", "\\|")
         priors = "; ".join(
             f"`{name}` {p.low:g} to {p.high:g} ({p.source})".replace("|", "\\|") for name, p in model.priors().items()
         )
         acts = "budget cells" if model.ACTS_ON_CELLS else "local circuit"
         analytic = 'needs `channel = "demand"`' if model.ANALYTIC_REFUSAL else "yes"
-        lines.append(f"| `{kind}` | {acts} | {analytic} | {priors or 'none'} |")
+        lines.append(f"| `{kind}` | {acts} | {analytic} | {effect} | {priors or 'none'} |")
     return [*lines, ""]
 
 

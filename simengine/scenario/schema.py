@@ -31,6 +31,7 @@ from ..fields import (
 )
 from ..fields import Table as _Table
 from ..levers import Lever
+from ..prices import DEFAULT_PRODUCTIVITY_GROWTH
 from ..procurement.vocabulary import METHODS, SIZE_CLASSES
 
 __all__ = [
@@ -140,7 +141,8 @@ class Budget(_Table):
         description=(
             "Price level of `price_year` relative to the price year of the region's table (e.g. a GDP "
             "deflator ratio): employment coefficients, persons per unit of output at table prices, are "
-            "divided by it. Required when `price_year` differs from the table's; 1.0 applies none."
+            "divided by it. Default: the shipped Korea GDP deflator series (World Bank NY.GDP.DEFL.ZS, "
+            "2000-2020); required for price years outside it; 1.0 applies none."
         ),
     )
     cell_file: str | None = Field(
@@ -223,6 +225,12 @@ class Appraisal(_Table):
         description="transfer: with a fixed budget a cost premium p buys 1/(1+p) of the volume, and the premium "
         "is a transfer to the winning firms' surplus; as_spending: the whole amount is propagated as purchases "
         "(the premium then wrongly buys inputs and jobs) and the premium is counted as an extra cost p.",
+    )
+    productivity_growth: Annotated[float, Field(ge=-0.1, le=0.2, allow_inf_nan=False)] = Field(
+        default=DEFAULT_PRODUCTIVITY_GROWTH,
+        description="Labour-productivity growth per year from the table year to the budget's price year; employment "
+        "per unit of real output is divided by (1 + g)^(price_year - table_year). Default 0.015, an ASSUMPTION "
+        "(Korea 2015-2019: real GDP about +2.8% a year, employment about +1.2%); 0 applies none.",
     )
     feedback: bool = Field(
         default=True,
