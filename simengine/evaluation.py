@@ -260,7 +260,10 @@ def evaluate(
             )
             displaced_effects[:, cols] = lost.values
     open_output = context.open_local.solve(spending)
-    regional = _regional_effects(spending, np.hstack([p.nonlocal_spending for p in prepared]), context)
+    # programmes' extra local household spending is spending moved from elsewhere: the other
+    # regions lose it (their share of it; the imported part leaves the country either way)
+    elsewhere = np.hstack([p.nonlocal_spending - p.household_spending for p in prepared])
+    regional = _regional_effects(spending, elsewhere, context)
 
     results = []
     offset = 0

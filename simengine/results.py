@@ -541,25 +541,26 @@ def compare(results: Sequence[xr.Dataset], *, baseline: str | None = None, objec
     return table
 
 
-def headline_set(table: xr.Dataset) -> list[tuple[str, str, str]]:
-    """The headline columns of a comparison, in order: (variable, label, format).
+def headline_set(table: xr.Dataset) -> list[tuple[str, str, str, str]]:
+    """The headline columns of a comparison (:func:`compare`), in order: (variable, label, format, kind).
 
-    One definition for the command line, the README table and the report's headline numbers.
+    One definition for the command line, the README table and the report's comparison table;
+    ``kind`` is ``money``, ``share``, ``persons``, ``ratio`` or ``rank``.
     """
     objective = table.attrs.get("objective", "local_value_added")
     return [
-        ("local_award_share", "award share", "{:.1%}"),
-        ("delta_local_value_added", "Δ local VA", "{:,.0f}"),
-        ("delta_other_regions_value_added", "Δ other regions VA", "{:,.0f}"),
-        ("delta_national_value_added", "Δ national VA", "{:,.0f}"),
-        ("delta_resident_household_income", "Δ resident income", "{:,.0f}"),
-        ("delta_fiscal_balance", "Δ fiscal", "{:,.0f}"),
-        ("delta_real_volume", "Δ volume", "{:,.0f}"),
-        ("delta_local_employment", "Δ person-years", "{:,.0f}"),
-        ("pv_delta_cost", "PV Δcost", "{:,.0f}"),
-        (f"npb_{objective}", f"NPB ({objective})", "{:,.0f}"),
-        (f"bcr_{objective}", "benefit/cost", "{:.2f}"),
-        ("rank", "rank", "{:d}"),
+        ("local_award_share", "award share", "{:.1%}", "share"),
+        ("delta_local_value_added", "Δ local VA", "{:,.0f}", "money"),
+        ("delta_other_regions_value_added", "Δ other regions VA", "{:,.0f}", "money"),
+        ("delta_national_value_added", "Δ national VA", "{:,.0f}", "money"),
+        ("delta_resident_household_income", "Δ resident income", "{:,.0f}", "money"),
+        ("delta_fiscal_balance", "Δ fiscal", "{:,.0f}", "money"),
+        ("delta_real_volume", "Δ volume", "{:,.0f}", "money"),
+        ("delta_local_employment", "Δ person-years", "{:,.0f}", "persons"),
+        ("pv_delta_cost", "PV Δcost", "{:,.0f}", "money"),
+        (f"npb_{objective}", f"NPB ({objective})", "{:,.0f}", "money"),
+        (f"bcr_{objective}", "benefit/cost", "{:.2f}", "ratio"),
+        ("rank", "rank", "{:d}", "rank"),
     ]
 
 

@@ -298,7 +298,7 @@ def comparison_text(table) -> str:
     from .results import headline_set
 
     spec = headline_set(table)
-    columns = {name: label for name, label, _ in spec}
+    columns = {name: label for name, label, _, _ in spec}
     frame = table[list(columns)].to_dataframe()[list(columns)].rename(columns=columns).sort_values("rank")
     unit = table["budget"].attrs.get("units", "")
     rate = table.attrs.get("discount_rate")
@@ -307,5 +307,5 @@ def comparison_text(table) -> str:
         f"comparison with baseline {table.attrs['baseline']} (money in {unit}, summed over the horizon{discount}; "
         f"ranked by net present benefit of {table.attrs.get('objective')})"
     )
-    body = frame.to_string(formatters={label: fmt.format for _, label, fmt in spec})
+    body = frame.to_string(formatters={label: fmt.format for _, label, fmt, _ in spec})
     return f"{title}\n{body}"
