@@ -9,7 +9,6 @@ the one definition of that mapping, used by analytic and agent mode alike.
 
 from __future__ import annotations
 
-import dataclasses
 import functools
 import hashlib
 from dataclasses import dataclass
@@ -19,6 +18,7 @@ import numpy as np
 
 from .accounts import LeontiefSystem
 from .circuit import CircuitParameters
+from .circuit_settings import CIRCUIT_KEYS, apply_settings, move_mean_to, read_settings
 from .datasets import load_region, load_table, region_path
 from .errors import DataError, ScenarioError
 from .local_economy import LocalEconomy
@@ -40,15 +40,6 @@ __all__ = [
     "budget_deflator",
     "employment_factor",
 ]
-
-#: Circuit parameters that ``[circuit]`` overrides and circuit levers act on, by scenario key.
-CIRCUIT_KEYS = (
-    "household_local_consumption_share",
-    "reinvestment_rate",
-    "resident_worker_share",
-    "local_ownership_share",
-    "local_tax_rate",
-)
 
 
 @dataclass(frozen=True)
@@ -85,76 +76,18 @@ def region_context(name: str) -> RegionContext:
     )
 
 
-#: Per-sector circuit parameters a scenario sets as one number, with the sector weights that
-#: define that number (a weighted mean): what households buy, what industries pay in wages,
-#: what they earn as surplus.
-_VECTOR_KEYS = {
-    "household_local_consumption_share": lambda p, e: p.households.mix,
-    "reinvestment_rate": lambda p, e: e.operating_surplus,
-    "resident_worker_share": lambda p, e: e.compensation,
-    "local_ownership_share": lambda p, e: e.operating_surplus,
-}
-_PARAMETER_FIELDS = {
-    "household_local_consumption_share": lambda p: p.households.local_share,
-    "reinvestment_rate": lambda p: p.reinvestment_rate,
-    "resident_worker_share": lambda p: p.resident_wage_share,
-    "local_ownership_share": lambda p: p.local_ownership_share,
-}
-
-
-def _weighted_mean(vector: np.ndarray, weights: np.ndarray) -> float:
-    weights = np.clip(weights, 0.0, None)
-    total = weights.sum()
-    return float(weights @ vector / total) if total > 0 else float(np.mean(vector))
-
-
-def move_mean_to(vector: np.ndarray, weights: np.ndarray, target: float) -> np.ndarray:
-    """Per-sector shares whose weighted mean is ``target``, keeping the sectors' pattern.
-
-    Raising the mean closes each sector's gap to 1 in the same proportion; lowering it
-    scales every share down in the same proportion. Shares stay in [0, 1].
-    """
-    mean = _weighted_mean(vector, weights)
-    if target >= mean:
-        return vector if mean >= 1.0 else vector + (target - mean) / (1.0 - mean) * (1.0 - vector)
-    return vector * (target / mean)
-
-
 def circuit_values(context: RegionContext) -> dict[str, object]:
-    """The circuit parameters a scenario can change, as the numbers a scenario states.
-
-    Per-sector parameters appear as their weighted means (see :data:`_VECTOR_KEYS`);
-    ``local_tax_rate`` is None unless a scenario sets it (it then replaces both local rates).
-    """
-    p, e = context.parameters, context.economy
-    values: dict[str, object] = {
-        key: _weighted_mean(_PARAMETER_FIELDS[key](p), weights(p, e)) for key, weights in _VECTOR_KEYS.items()
-    }
-    values["local_tax_rate"] = None
-    return values
+    """The region's circuit settings as a scenario states them (:func:`simengine.circuit_settings.read_settings`)."""
+    return read_settings(context.parameters, context.economy)
 
 
 def with_values(context: RegionContext, values: dict[str, object]) -> CircuitParameters:
-    """The region's circuit parameters with the scenario's numbers applied (sector pattern kept)."""
-    p, e = context.parameters, context.economy
-    vectors = {
-        key: move_mean_to(_PARAMETER_FIELDS[key](p), weights(p, e), float(values[key]))
-        for key, weights in _VECTOR_KEYS.items()
-    }
-    changed = dataclasses.replace(
-        p,
-        households=dataclasses.replace(p.households, local_share=vectors["household_local_consumption_share"]),
-        reinvestment_rate=vectors["reinvestment_rate"],
-        resident_wage_share=vectors["resident_worker_share"],
-        local_ownership_share=vectors["local_ownership_share"],
-    )
-    if values["local_tax_rate"] is None:
-        return changed
-    rate = float(values["local_tax_rate"])
-    return dataclasses.replace(changed, local_income_tax_rate_on_wages=rate, local_tax_rate_on_surplus=rate)
+    """The region's circuit parameters with the scenario's settings applied (sector pattern kept)."""
+    return apply_settings(context.parameters, context.economy, values)
 
 
 def circuit_signature(values: dict[str, object]) -> bytes:
+    """Bytes that identify a circuit's settings (scenario-periods with equal ones share a factorisation)."""
     return b"".join(
         np.ascontiguousarray(np.nan if values[k] is None else values[k], dtype=np.float64).tobytes()
         for k in CIRCUIT_KEYS

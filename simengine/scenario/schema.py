@@ -17,6 +17,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
 
+from ..circuit_settings import CircuitSettingsTable
 from ..fields import (
     MAX_SWEEP,
     MONETARY_SCALE,
@@ -165,24 +166,8 @@ class Budget(_Table):
         return self
 
 
-class Circuit(_Table):
-    """``[circuit]``: overrides of the region's local-circuit parameters (omitted keys keep the region's values)."""
-
-    household_local_consumption_share: Share | None = Field(
-        default=None, description="Share of resident household spending bought from local firms."
-    )
-    reinvestment_rate: Share | None = Field(
-        default=None, description="Share of locally owned firms' operating surplus reinvested locally."
-    )
-    resident_worker_share: Share | None = Field(
-        default=None, description="Share of labour income paid to workers who live in the region."
-    )
-    local_ownership_share: Share | None = Field(
-        default=None, description="Share of operating surplus accruing to owners in the region."
-    )
-    local_tax_rate: Share | None = Field(
-        default=None, description="Local taxes per unit of local labour income and surplus, re-spent by the city."
-    )
+#: ``[circuit]``: generated from :data:`simengine.circuit_settings.CIRCUIT_SETTINGS`.
+Circuit = CircuitSettingsTable
 
 
 #: Objectives a comparison can rank by (net present benefit of the objective's stream, net of cost).
