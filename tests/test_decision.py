@@ -313,3 +313,69 @@ def test_the_documented_new_lever_kind_works_as_written(tmp_path, monkeypatch):
     expected = np.where([True, True, True, False], shares + 0.02 * (1 - shares), shares)
     np.testing.assert_allclose(effect.local_share, expected)
     assert fair.priors()["gap_closed"].high == 0.1
+
+
+def test_programme_costs_are_the_same_in_agent_and_analytic_mode():
+    """One cost function (simengine.levers.programme_cost): a 12.6 bn KRW a year programme costs
+    12.6 bn a year in both modes (agent mode spreads it over the months)."""
+    agents = load_scenario(SCENARIOS / "agents_baseline.toml")
+    [programme] = levers(
+        {
+            "kind": "household_local_consumption",
+            "share": 0.4,
+            "annual_cost": {"amount": 12.6, "unit": "KRW billion"},
+        }
+    )
+    with_programme = agents.model_copy(update={"lever": [programme]})
+    analytic = with_programme.model_copy(
+        update={"scenario": with_programme.scenario.model_copy(update={"mode": "analytic"})}
+    )
+    agent_result, analytic_result = run_scenario(with_programme), run_scenario(analytic)
+    assert float(analytic_result["programme_cost"].sum()) == pytest.approx(12_600.0)
+    assert float(agent_result["programme_cost"].sum()) == pytest.approx(12_600.0)
+    baseline = run_scenario(agents)
+    extra = (agent_result["cost_premium"] - baseline["cost_premium"]).sum("time").mean("draw")
+    assert float(extra.sum()) == pytest.approx(12_600.0, rel=1e-9)
+    assert "resident_household_income" in agent_result.attrs["not_computed"].split()
+
+
+SCOPE_KEYS = st.fixed_dictionaries(
+    {},
+    optional={
+        "sector": st.sampled_from(["F", "N", "C26"]),
+        "sector_group": st.sampled_from(["F", "N", "C", "G"]),
+        "contract_type": st.sampled_from(["works", "services", "goods"]),
+        "size_class": st.sampled_from(["small", "medium", "large"]),
+        "method": st.sampled_from(["negotiated", "restricted", "open", "scoring", "shopping_mall"]),
+    },
+)
+
+
+@given(SCOPE_KEYS)
+@settings(max_examples=60, deadline=None)
+def test_a_scope_selects_exactly_the_matching_cells_or_is_an_error(scope):
+    """Property: the selection is the cells matching every key; an empty one is a ScenarioError."""
+    [lever] = levers({"kind": "local_coexistence_plan", "min_local_subcontract_share": 0.3, **scope})
+    cells = BudgetArrays.from_budget(budget())
+    from simengine.procurement.vocabulary import contract_type_of, sector_group_of
+
+    expected = np.array(
+        [
+            all(
+                [
+                    scope.get("sector", sector) == sector,
+                    scope.get("sector_group", sector_group_of(sector)) == sector_group_of(sector),
+                    scope.get("contract_type", contract_type_of(sector)) == contract_type_of(sector),
+                    scope.get("size_class", size) == size,
+                    scope.get("method", method) == method,
+                ]
+            )
+            for sector, size, method in zip(cells.sector, cells.size_class, cells.method, strict=True)
+        ]
+    )
+    np.testing.assert_array_equal(lever.select(cells), expected)
+    if expected.any():
+        apply_levers(budget(), [lever], 2026, start_year=2026)
+    else:
+        with pytest.raises(ScenarioError, match="selects no budget cell"):
+            apply_levers(budget(), [lever], 2026, start_year=2026)
