@@ -38,6 +38,7 @@ __all__ = [
     "AgentContext",
     "select_cells",
     "ramp_fraction",
+    "behavioural_response",
 ]
 
 
@@ -65,6 +66,17 @@ class Response(Table):
     def values(self) -> dict[str, float]:
         """The response parameters as numbers (None stays None)."""
         return dict(self.model_dump())
+
+
+def behavioural_response(share, chosen, gap_per_unit, cost_per_unit, size):
+    """The rule of the behavioural levers: a lever of ``size`` closes ``min(1, gap_per_unit x size)`` of
+    the gap to an all-local award, ``s + r k (1 - s)``, at a premium ``r x cost_per_unit x size``.
+
+    ``share`` is ``(..., cells)``; ``chosen`` (cells,) the selection times the ramp; the slopes
+    may carry a leading draw axis ``(draws, 1)``; ``size`` is a number or (cells,).
+    """
+    closed = np.minimum(1.0, gap_per_unit * size)
+    return share + chosen * closed * (1.0 - share), chosen * cost_per_unit * size + 0.0 * share
 
 
 def ramp_fraction(year: int, *, start_year: int, ramp_years: int) -> float:

@@ -14,7 +14,7 @@ import numpy as np
 from pydantic import Field
 
 from ..fields import Money
-from .base import AgentContext, CellLever, Prior, Response
+from .base import AgentContext, CellLever, Prior, Response, behavioural_response
 
 __all__ = ["BidPricePreference", "BidPreferenceResponse"]
 
@@ -64,10 +64,13 @@ class BidPricePreference(CellLever):
         return size
 
     def effect(self, budget, share, chosen, response):
-        size = self.sizes(budget)
-        closed = np.minimum(1.0, response["gap_closed_per_discount"] * size)
-        after = share + chosen * closed * (1.0 - share)
-        return after, chosen * response["cost_premium_per_discount"] * size + 0.0 * share
+        return behavioural_response(
+            share,
+            chosen,
+            response["gap_closed_per_discount"],
+            response["cost_premium_per_discount"],
+            self.sizes(budget),
+        )
 
     def agent_levers(self, context: AgentContext) -> list:
         from ..agents.cells import Lever

@@ -8,11 +8,10 @@ from __future__ import annotations
 
 from typing import Annotated, ClassVar, Literal
 
-import numpy as np
 from pydantic import Field
 
 from ..fields import Share
-from .base import AgentContext, CellLever, Prior, Response
+from .base import AgentContext, CellLever, Prior, Response, behavioural_response
 
 __all__ = ["EligibilityRelaxation", "EligibilityResponse"]
 
@@ -47,10 +46,13 @@ class EligibilityRelaxation(CellLever):
     response: EligibilityResponse = Field(default_factory=EligibilityResponse, description="Analytic response.")
 
     def effect(self, budget, share, chosen, response):
-        size = self.requirement_reduction
-        closed = np.minimum(1.0, response["gap_closed_per_reduction"] * size)
-        after = share + chosen * closed * (1.0 - share)
-        return after, chosen * response["cost_premium_per_reduction"] * size + 0.0 * share
+        return behavioural_response(
+            share,
+            chosen,
+            response["gap_closed_per_reduction"],
+            response["cost_premium_per_reduction"],
+            self.requirement_reduction,
+        )
 
     def agent_levers(self, context: AgentContext) -> list:
         from ..agents.cells import Lever

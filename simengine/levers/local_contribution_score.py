@@ -10,11 +10,10 @@ from __future__ import annotations
 import math
 from typing import Annotated, ClassVar, Literal
 
-import numpy as np
 from pydantic import Field
 
 from ..fields import Share
-from .base import AgentContext, CellLever, Prior, Response
+from .base import AgentContext, CellLever, Prior, Response, behavioural_response
 
 __all__ = ["LocalContributionScore", "ScoreResponse"]
 
@@ -50,9 +49,9 @@ class LocalContributionScore(CellLever):
     response: ScoreResponse = Field(default_factory=ScoreResponse, description="Analytic response.")
 
     def effect(self, budget, share, chosen, response):
-        closed = np.minimum(1.0, response["gap_closed_per_weight"] * self.weight)
-        after = share + chosen * closed * (1.0 - share)
-        return after, chosen * response["cost_premium_per_weight"] * self.weight + 0.0 * share
+        return behavioural_response(
+            share, chosen, response["gap_closed_per_weight"], response["cost_premium_per_weight"], self.weight
+        )
 
     def agent_levers(self, context: AgentContext) -> list:
         from ..agents.cells import Lever
