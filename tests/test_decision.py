@@ -379,3 +379,20 @@ def test_a_scope_selects_exactly_the_matching_cells_or_is_an_error(scope):
     else:
         with pytest.raises(ScenarioError, match="selects no budget cell"):
             apply_levers(budget(), [lever], 2026, start_year=2026)
+
+
+def test_a_floor_target_maps_to_agent_levers_only_for_cells_below_it():
+    """Agent mode keeps the floor: cells already above the target get no target lever."""
+    base = load_scenario(SCENARIOS / "gwangmyeong_baseline.toml")
+    [floor] = levers({"kind": "local_share_target", "sector": "F", "target": 0.6})
+    [exactly] = levers({"kind": "local_share_target", "sector": "F", "target": 0.6, "mode": "exactly"})
+    cells = [c for c in base.budget.cell if c.sector == "F"]
+    below = [c for c in cells if c.local_share < 0.6]
+    mapped = scenario_levers(base.model_copy(update={"lever": [floor]}), table_scale=1e6, parameters=AgentParameters())
+    assert len(mapped) == len(below) and {(m.category, m.size_class) for m in mapped} == {
+        (c.sector, c.size_class) for c in below
+    }
+    everything = scenario_levers(
+        base.model_copy(update={"lever": [exactly]}), table_scale=1e6, parameters=AgentParameters()
+    )
+    assert [(m.category, m.size_class, m.method) for m in everything] == [("F", None, None)]

@@ -60,6 +60,21 @@ class LocalShareTarget(CellLever):
     def agent_levers(self, context: AgentContext) -> list:
         from ..agents.cells import Lever
         from ..agents.model import MONTHS_PER_YEAR
+        from ..agents.scenario import SCENARIO_METHODS
 
         ramp = max(1, MONTHS_PER_YEAR * self.ramp_years)
-        return [Lever(self.kind, value=self.target, ramp_periods=ramp, **s) for s in self.agent_scope(context)]
+        scopes = self.agent_scope(context)
+        budget = context.budget
+        selected = self.select(budget)
+        above = selected & (budget.baseline >= self.target)
+        if self.mode == "floor" and above.any():
+            # a floor never lowers a cell: target only the selected cells below it, one by one
+            scopes = [
+                {
+                    "category": budget.sector[i],
+                    "size_class": budget.size_class[i],
+                    "method": SCENARIO_METHODS[budget.method[i]],
+                }
+                for i in np.flatnonzero(selected & ~above)
+            ]
+        return [Lever(self.kind, value=self.target, ramp_periods=ramp, **s) for s in scopes]

@@ -187,8 +187,9 @@ class Appraisal(_Table):
     discount_rate: Annotated[float, Field(ge=0.0, le=0.5, allow_inf_nan=False)] = Field(
         default=KOREA_SOCIAL_DISCOUNT_RATE,
         description="Real discount rate per year for present values. Default 0.045: the social discount rate "
-        "of Korea's preliminary feasibility studies (예비타당성조사), 4.5% since 2017 (Ministry of Economy and "
-        "Finance, 예비타당성조사 운용지침; KDI PIMAC general guidelines).",
+        "of Korea's preliminary feasibility studies (예비타당성조사; KDI PIMAC, General Guidelines for Preliminary "
+        "Feasibility Studies), 4.5% since the 2017 revision, down from 5.5% (Song 2017, KDI Journal of Economic "
+        "Policy 39(2): 75-98, estimates 3.0-4.5%). Use 0.03 and 0.055 as sensitivity bounds.",
     )
     base_year: Year | None = Field(
         default=None, description="Year to which streams are discounted (default: the scenario's start year)."
