@@ -87,6 +87,13 @@ def run_agent_scenario(scenario: Scenario, context: RegionContext) -> xr.Dataset
             f"scenario {info.id}: agent mode is limited to {MAX_AGENT_HORIZON} years (horizon = {info.horizon}): "
             "over longer runs money accumulates in the agents' circuit stock (a known issue); use analytic mode"
         )
+    for position, lever in enumerate(scenario.lever):
+        if getattr(lever, "consumption_base", None) is not None:
+            raise ScenarioError(
+                f"scenario {info.id}: lever[{position}] ({lever.kind}) states a consumption_base, whose extra local "
+                "spending only analytic mode evaluates; use mode = 'analytic', or remove consumption_base (the "
+                "programme then acts on procurement-induced consumption only, while annual_cost stays whole)"
+            )
     table_scale = MONETARY_SCALE[table_unit(scenario, context)]
     values = apply_circuit_levers(
         scenario_circuit_values(scenario, context), scenario.lever, info.years[-1], start_year=info.start_year

@@ -396,3 +396,17 @@ def test_a_floor_target_maps_to_agent_levers_only_for_cells_below_it():
         base.model_copy(update={"lever": [exactly]}), table_scale=1e6, parameters=AgentParameters()
     )
     assert [(m.category, m.size_class, m.method) for m in everything] == [("F", None, None)]
+
+
+def test_agent_mode_refuses_a_consumption_base_it_cannot_evaluate():
+    agents = load_scenario(SCENARIOS / "agents_baseline.toml")
+    [programme] = levers(
+        {
+            "kind": "household_local_consumption",
+            "share": 0.4,
+            "annual_cost": {"amount": 12.6, "unit": "KRW billion"},
+            "consumption_base": {"amount": 126, "unit": "KRW billion"},
+        }
+    )
+    with pytest.raises(ScenarioError, match="only analytic mode evaluates"):
+        run_scenario(agents.model_copy(update={"lever": [programme]}))
