@@ -410,3 +410,28 @@ def test_agent_mode_refuses_a_consumption_base_it_cannot_evaluate():
     )
     with pytest.raises(ScenarioError, match="only analytic mode evaluates"):
         run_scenario(agents.model_copy(update={"lever": [programme]}))
+
+
+def test_cli_refuses_to_compare_different_horizons_in_one_line(tmp_path):
+    """`simengine compare` and `simengine batch` of a 3-year scenario against a 5-year baseline: exit 1, one line."""
+    from click.testing import CliRunner
+
+    from cli import main
+
+    short = tmp_path / "short.toml"
+    short.write_text(
+        f'schema_version = 1\nextends = "{(SCENARIOS / "construction_local60.toml").as_posix()}"\n'
+        '[scenario]\nid = "short"\ntitle = "three years"\nhorizon = 3\n',
+        encoding="utf-8",
+    )
+    batch = tmp_path / "batch.toml"
+    batch.write_text(
+        f'schema_version = 1\nbaseline = "{(SCENARIOS / "gwangmyeong_baseline.toml").as_posix()}"\n'
+        'scenarios = ["short.toml"]\n[batch]\nid = "b"\ntitle = "b"\n',
+        encoding="utf-8",
+    )
+    for args in (["compare", str(SCENARIOS / "gwangmyeong_baseline.toml"), str(short)], ["batch", str(batch)]):
+        result = CliRunner().invoke(main, args)
+        assert result.exit_code == 1, result.output
+        errors = [line for line in result.output.splitlines() if line.startswith("error:")]
+        assert len(errors) == 1 and "different periods" in errors[0]
