@@ -334,8 +334,9 @@ class CircuitParameters:
         """
         if table is None:
             from .datasets import load_table
+            from .procurement.vocabulary import DEFAULT_TABLE
 
-            table = load_table("korea-2014")
+            table = load_table(DEFAULT_TABLE)
         return cls.from_toml(GWANGMYEONG_DEFAULTS, sectors, table=table)
 
 

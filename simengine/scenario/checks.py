@@ -8,6 +8,7 @@ from pathlib import Path
 
 from ..fields import Money
 from ..levers import BudgetArrays
+from ..procurement.vocabulary import DEFAULT_TABLE
 from .schema import Scenario
 
 __all__ = ["REGIONS", "check_labels", "default_sectors"]
@@ -23,7 +24,7 @@ def default_sectors() -> tuple[str, ...]:
     """Sector codes of the shipped ``korea-2014`` table (WIOD codes, e.g. ``F`` = construction)."""
     from ..datasets import load_table
 
-    return tuple(load_table("korea-2014").sectors)
+    return tuple(load_table(DEFAULT_TABLE).sectors)
 
 
 def check_labels(
