@@ -39,7 +39,14 @@ import xarray as xr
 from .circuit import Circuit, CircuitParameters
 from .errors import ScenarioError
 from .fields import MONETARY_SCALE
-from .levers import apply_circuit_levers, apply_levers, check_analytic, consumption_injection, programme_cost
+from .levers import (
+    BudgetArrays,
+    apply_circuit_levers,
+    apply_levers,
+    check_analytic,
+    consumption_injection,
+    programme_cost,
+)
 from .local_economy import LocalEconomy
 from .provenance import provenance_attrs, scenario_variables
 from .region_context import (
@@ -115,6 +122,7 @@ def prepare(scenario: Scenario, context: RegionContext, time_unit: str = "year")
     amounts = np.array([cell.amount for cell in budget.cell], dtype=np.float64) * to_table
     years = list(scenario.scenario.years)
     start = scenario.scenario.start_year
+    cells = BudgetArrays.from_budget(budget)
     n, t = len(sectors), len(years)
     local, nonlocal_, transfer = np.zeros((n, t)), np.zeros((n, t)), np.zeros((n, t))
     nonlocal_transfer, awards, volume = np.zeros(t), np.zeros(t), np.zeros(t)
@@ -126,7 +134,7 @@ def prepare(scenario: Scenario, context: RegionContext, time_unit: str = "year")
     city = context.parameters.city.local_purchases()
     circuit_values = []
     for k, year in enumerate(years):
-        effect = apply_levers(budget, scenario.lever, year, start_year=start)
+        effect = apply_levers(cells, scenario.lever, year, start_year=start)
         share, rate = effect.local_share, effect.cost_premium
         awards[k] = amounts @ share
         volume[k] = float(np.sum(amounts / (1.0 + rate)))
@@ -410,8 +418,14 @@ def _result_dataset(p: Prepared, context: RegionContext, *, path: dict[str, np.n
         "national_output_open": regional["national_output_open"],
         "fiscal_balance": local_tax - displaced[2] - p.cost_premium,
     }
-    ds = build_result(data, context.unit, s.scenario.id, tuple(p.period_years), tuple(economy.sectors))
-    ds = ds.assign(scenario_variables(s))
-    ds.attrs.update(provenance_attrs(s, context, time_unit=p.time_unit))
+    ds = build_result(
+        data,
+        context.unit,
+        s.scenario.id,
+        tuple(p.period_years),
+        tuple(economy.sectors),
+        extra=scenario_variables(s),
+        attrs=provenance_attrs(s, context, time_unit=p.time_unit),
+    )
     check_result(ds)
     return ds

@@ -206,11 +206,19 @@ def _units(kind: str, money: str) -> str:
 
 
 def build_result(
-    data: dict[str, np.ndarray], money: str, scenario: str, period_years: tuple[int, ...], sectors: tuple[str, ...]
+    data: dict[str, np.ndarray],
+    money: str,
+    scenario: str,
+    period_years: tuple[int, ...],
+    sectors: tuple[str, ...],
+    *,
+    extra: dict[str, tuple] | None = None,
+    attrs: dict[str, object] | None = None,
 ) -> xr.Dataset:
     """A one-scenario result Dataset from arrays named as :data:`RESULT_VARIABLES` (without the scenario axis).
 
-    Variables missing from ``data`` are filled with their filler (an error if they have none).
+    Variables missing from ``data`` are filled with their filler (an error if they have none);
+    ``extra`` variables (e.g. the scenario's title and levers) and ``attrs`` are added as given.
     """
     variables = {}
     missing = []
@@ -228,9 +236,13 @@ def build_result(
             values[None, ...],
             {"units": _units(spec.kind, money), "long_name": spec.long_name},
         )
+    variables.update(extra or {})
     coords = result_coordinates(period_years, sectors)
-    ds = xr.Dataset(variables, coords={**xr.Coordinates({"scenario": [scenario]}), **coords})
-    ds.attrs["not_computed"] = " ".join(missing)
+    ds = xr.Dataset(
+        variables,
+        coords={**xr.Coordinates({"scenario": [scenario]}), **coords},
+        attrs={**(attrs or {}), "not_computed": " ".join(missing)},
+    )
     return ds
 
 

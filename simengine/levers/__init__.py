@@ -179,12 +179,11 @@ def consumption_injection(
     levers: Sequence[LeverBase], year: int, *, start_year: int, baseline_share: float, monetary_unit: str
 ) -> float:
     """Extra local household spending in ``year`` from programmes that state their consumption base."""
-    total = 0.0
-    for lever in levers:
-        inject = getattr(lever, "consumption_injection", None)
-        if inject is not None:
-            total += inject(baseline_share, lever.ramp(year, start_year), monetary_unit)
-    return total
+    return float(
+        sum(
+            lever.consumption_injection(baseline_share, lever.ramp(year, start_year), monetary_unit) for lever in levers
+        )
+    )
 
 
 def check_analytic(levers: Sequence[LeverBase], scenario_id: str) -> None:

@@ -18,7 +18,7 @@ A lever kind is a pydantic model deriving from :class:`LeverBase` (circuit lever
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -65,7 +65,7 @@ class Response(Table):
 
     def values(self) -> dict[str, float]:
         """The response parameters as numbers (None stays None)."""
-        return dict(self.model_dump())
+        return dict(self.__dict__)
 
 
 def behavioural_response(share, chosen, gap_per_unit, cost_per_unit, size):
@@ -97,6 +97,8 @@ class BudgetArrays:
     ----------
     sector, size_class, method : tuple of str
         Labels of each cell.
+    sector_group, contract_type : tuple of str
+        Each cell's sector group and Korean contract type (from the vocabulary).
     amount : ndarray (cells,)
         Annual amount (budget's monetary unit).
     baseline : ndarray (cells,)
@@ -121,6 +123,14 @@ class BudgetArrays:
     medium: float
     monetary_unit: str
     social_economy_share: float
+    sector_group: tuple[str, ...] = ()
+    contract_type: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        if not self.sector_group:
+            object.__setattr__(self, "sector_group", tuple(sector_group_of(s) for s in self.sector))
+        if not self.contract_type:
+            object.__setattr__(self, "contract_type", tuple(contract_type_of(s) for s in self.sector))
 
     @classmethod
     def from_budget(cls, budget) -> BudgetArrays:
@@ -171,26 +181,25 @@ class BudgetArrays:
         return coverage
 
 
-def select_cells(lever, sectors: Sequence[str], size_classes: Sequence[str], methods: Sequence[str]) -> np.ndarray:
+#: The scope keys of a procurement lever, in the order they are matched.
+SCOPE_KEYS = ("sector", "sector_group", "contract_type", "size_class", "method")
+
+
+def select_cells(lever, cells) -> np.ndarray:
     """The one scope function: which cells a lever selects (boolean array over the cells).
 
     A cell is selected when it matches every scope key the lever gives: ``sector`` (a sector
     code), ``sector_group`` (the code's section letter, :func:`sector_group_of`),
     ``contract_type`` (works / services / goods, :func:`contract_type_of`), ``size_class``
-    and ``method``. Keys left out select every cell. Used by analytic mode, agent mode and
-    the scenario checks alike.
+    and ``method``. Keys left out select every cell. ``cells`` is a :class:`BudgetArrays`
+    (any object with those five label tuples). Used by analytic mode, agent mode and the
+    scenario checks alike.
     """
-    keep = np.ones(len(sectors), dtype=bool)
-    for key, labels in (
-        ("sector", sectors),
-        ("sector_group", [sector_group_of(s) for s in sectors]),
-        ("contract_type", [contract_type_of(s) for s in sectors]),
-        ("size_class", size_classes),
-        ("method", methods),
-    ):
+    keep = np.ones(len(cells.sector), dtype=bool)
+    for key in SCOPE_KEYS:
         chosen = getattr(lever, key, None)
         if chosen is not None:
-            keep &= np.array([label == chosen for label in labels], dtype=bool)
+            keep &= np.array([label == chosen for label in getattr(cells, key)], dtype=bool)
     return keep
 
 
@@ -250,9 +259,12 @@ class LeverBase(Table):
         return ramp_fraction(year, start_year=self.start_year or start_year, ramp_years=self.ramp_years)
 
     def programme_cost(self, monetary_unit: str) -> float:
-        """Programme cost per year at full strength, in ``monetary_unit`` (its ``annual_cost``; 0 if none)."""
-        cost = getattr(self, "annual_cost", None)
-        return 0.0 if cost is None else cost.in_unit(monetary_unit)
+        """Programme cost per year at full strength, in ``monetary_unit`` (0 unless the kind has a programme)."""
+        return 0.0
+
+    def consumption_injection(self, baseline_share: float, ramp: float, monetary_unit: str) -> float:
+        """Extra local household spending in a year, in ``monetary_unit`` (0 unless the kind states a base)."""
+        return 0.0
 
     def circuit_effect(self, values: Mapping[str, float | None], ramp: float) -> dict[str, float | None]:
         """Local-circuit parameters after the lever (unchanged unless the kind acts on the circuit)."""
@@ -298,7 +310,7 @@ class CellLever(LeverBase):
 
     def select(self, budget: BudgetArrays) -> np.ndarray:
         """Boolean array over the budget cells: the cells this lever selects (:func:`select_cells`)."""
-        return select_cells(self, budget.sector, budget.size_class, budget.method)
+        return select_cells(self, budget)
 
     def effect(
         self, budget: BudgetArrays, share: np.ndarray, chosen: np.ndarray, response: Mapping[str, Any]

@@ -53,15 +53,11 @@ class ContractUnbundling(CellLever):
         below = budget.coverage_below(threshold, self.kind)
         in_scope = chosen > 0
         # Baseline local share of each sector's spending under the threshold (the lots' share).
-        lot_share = np.zeros(len(budget.amount))
-        has_lots = np.zeros(len(budget.amount), dtype=bool)
-        sectors = np.array(budget.sector)
-        for sector in dict.fromkeys(budget.sector):
-            same = sectors == sector
-            weights = budget.amount * below * same
-            if weights.sum() > 0:
-                lot_share[same] = float(np.dot(weights, budget.baseline) / weights.sum())
-                has_lots[same] = True
+        _, sector = np.unique(np.array(budget.sector), return_inverse=True)
+        weights = np.bincount(sector, budget.amount * below)
+        shares = np.bincount(sector, budget.amount * below * budget.baseline)
+        has_lots = weights[sector] > 0
+        lot_share = np.divide(shares, weights, out=np.zeros_like(weights), where=weights > 0)[sector]
         moved = chosen * response["uptake"] * (1.0 - below) * (has_lots & in_scope)
         after = share + moved * np.maximum(lot_share - share, 0.0)
         cost = self.scale_cost_penalty + self.admin_cost_per_lot.in_unit(unit) / threshold

@@ -39,6 +39,10 @@ class HouseholdLocalConsumption(LeverBase):
         "procurement-induced consumption responds while annual_cost is the whole programme's.",
     )
 
+    def programme_cost(self, monetary_unit: str) -> float:
+        """``annual_cost`` in ``monetary_unit`` (0 without one)."""
+        return 0.0 if self.annual_cost is None else self.annual_cost.in_unit(monetary_unit)
+
     def circuit_effect(self, values, ramp):
         out = dict(values)
         key = "household_local_consumption_share"

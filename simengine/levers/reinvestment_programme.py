@@ -42,6 +42,10 @@ class ReinvestmentProgramme(LeverBase):
         """Whether analytic mode may evaluate this lever (only its demand channel)."""
         return self.channel == "demand"
 
+    def programme_cost(self, monetary_unit: str) -> float:
+        """``annual_cost`` in ``monetary_unit`` (0 without one)."""
+        return 0.0 if self.annual_cost is None else self.annual_cost.in_unit(monetary_unit)
+
     def circuit_effect(self, values, ramp):
         out = dict(values)
         out["reinvestment_rate"] = values["reinvestment_rate"] + ramp * (self.rate - values["reinvestment_rate"])
