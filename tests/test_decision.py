@@ -435,3 +435,32 @@ def test_cli_refuses_to_compare_different_horizons_in_one_line(tmp_path):
         assert result.exit_code == 1, result.output
         errors = [line for line in result.output.splitlines() if line.startswith("error:")]
         assert len(errors) == 1 and "different periods" in errors[0]
+
+
+def test_surplus_transfers_conserve_money_in_closed_form_and_time_path():
+    """A premium paid to local surplus: receipts + first-round leakage = the transfer; the circuit
+    then leaks every won of the receipts (closed form), and the time path summed over a long
+    horizon equals the closed form (the circuit's rounds converge)."""
+    from simengine.region_context import region_context
+
+    context = region_context("gwangmyeong")
+    circuit = simengine_circuit(context)
+    n = len(context.economy.sectors)
+    transfer = np.zeros((n, 1))
+    transfer[context.economy.sectors.index("F"), 0] = 100.0
+    receipts, leaks = circuit.surplus_transfer(transfer)
+    assert float(receipts.sum() + sum(v.sum() for v in leaks.values())) == pytest.approx(100.0, rel=1e-12)
+    closed = circuit.impact(np.zeros((n, 1)), receipts=receipts)
+    assert float(closed["leakage"].sum()) == pytest.approx(float(receipts.sum()), rel=1e-10)
+    periods = 600
+    spread = np.zeros((3, periods))
+    spread[:, 0] = receipts[:, 0]
+    path = circuit.time_path(np.zeros((n, periods)), receipts=spread)
+    np.testing.assert_allclose(path["output"].sum("period").values, closed["output"].values[:, 0], rtol=1e-6)
+    np.testing.assert_allclose(float(path["in_transit"].values[-1]), 0.0, atol=1e-6)
+
+
+def simengine_circuit(context):
+    from simengine.circuit import Circuit
+
+    return Circuit(context.economy, context.parameters)
