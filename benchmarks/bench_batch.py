@@ -39,14 +39,14 @@ import scipy.linalg
 from _timing import best_of, timed
 
 from simengine.circuit import Circuit
-from simengine.io import atomic_path
 from simengine.evaluation import prepare as _prepare
+from simengine.io import atomic_path
+from simengine.levers.local_coexistence_plan import LocalCoexistencePlan
+from simengine.levers.local_share_target import LocalShareTarget
 from simengine.region_context import region_context
 from simengine.region_context import with_values as _with_values
 from simengine.runner import run_scenarios
 from simengine.scenario import load_scenario
-from simengine.levers.local_coexistence_plan import LocalCoexistencePlan
-from simengine.levers.local_share_target import LocalShareTarget
 from simengine.scenario.schema import Scenario
 
 BASELINE = Path(__file__).resolve().parents[1] / "scenarios" / "gwangmyeong_baseline.toml"
