@@ -36,6 +36,7 @@ from dataclasses import dataclass
 import numpy as np
 import xarray as xr
 
+from .accounts import column_product
 from .circuit import Circuit, CircuitParameters
 from .errors import ScenarioError
 from .fields import MONETARY_SCALE
@@ -340,7 +341,7 @@ def _regional_effects(
     return {
         "nonlocal_output": solved[1:, :, :k].sum(axis=0),
         "feedback_output": solved[0, :, k:],
-        "other_value_added": np.einsum("rs,rsk->k", va[1:], solved[1:, :, :k]),
+        "other_value_added": column_product(va[1:].reshape(1, -1), solved[1:, :, :k].reshape(-1, k))[0],
         "national_output_open": solved[:, :, :k].sum(axis=(0, 1)),
     }
 
