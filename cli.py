@@ -634,11 +634,16 @@ def run(scenario, output, monthly, report_path, overwrite) -> None:
 @main.command()
 @click.argument("inputs", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--baseline", help="Scenario id of the baseline [default: the first].")
+@click.option(
+    "--objective",
+    type=click.Choice(["local_value_added", "resident_income", "national_value_added", "fiscal"]),
+    help="Rank by this objective's net present benefit [default: the scenarios' [appraisal] objective].",
+)
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write the table (.csv/.nc).")
 @_report_option
 @_overwrite_option
-def compare(inputs, baseline, output, report_path, overwrite) -> None:
-    """Compare results (.nc) or scenario files (.toml) with the baseline, ranked by value added per cost."""
+def compare(inputs, baseline, objective, output, report_path, overwrite) -> None:
+    """Compare results (.nc) or scenario files (.toml) with the baseline, ranked by net present benefit."""
     from simengine.io import check_output_path
     from simengine.report import write_report
     from simengine.results import compare as compare_results
@@ -648,7 +653,7 @@ def compare(inputs, baseline, output, report_path, overwrite) -> None:
     if output is not None:
         check_output_path(output, overwrite=overwrite, suffixes=text.FRAME_SUFFIXES)
     results = load_or_run(inputs)
-    table = compare_results(results, baseline=baseline)
+    table = compare_results(results, baseline=baseline, objective=objective)
     click.echo(text.comparison_text(table))
     if output is not None:
         click.echo(f"wrote {text.write_frame(table.to_dataframe(), output, overwrite=overwrite)}")

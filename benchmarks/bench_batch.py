@@ -39,10 +39,15 @@ import scipy.linalg
 from _timing import best_of, timed
 
 from simengine.circuit import Circuit
+from simengine.evaluation import prepare as _prepare
 from simengine.io import atomic_path
-from simengine.runner import _prepare, _with_values, region_context, run_scenarios
+from simengine.levers.local_coexistence_plan import LocalCoexistencePlan
+from simengine.levers.local_share_target import LocalShareTarget
+from simengine.region_context import region_context
+from simengine.region_context import with_values as _with_values
+from simengine.runner import run_scenarios
 from simengine.scenario import load_scenario
-from simengine.scenario.schema import LocalCoexistencePlan, LocalShareTarget, Scenario
+from simengine.scenario.schema import Scenario
 
 BASELINE = Path(__file__).resolve().parents[1] / "scenarios" / "gwangmyeong_baseline.toml"
 

@@ -18,6 +18,8 @@ from .tables import IOTable
 
 __version__ = "0.1.0"
 
+from .runner import load_or_run, run_batch, run_scenario, run_scenarios  # noqa: E402 - needs __version__
+
 __all__ = [
     "IOTable",
     "Circuit",
@@ -34,5 +36,9 @@ __all__ = [
     "DataError",
     "ConvergenceError",
     "DataQualityWarning",
+    "run_scenario",
+    "run_scenarios",
+    "run_batch",
+    "load_or_run",
     "__version__",
 ]

@@ -334,8 +334,9 @@ class CircuitParameters:
         """
         if table is None:
             from .datasets import load_table
+            from .procurement.vocabulary import DEFAULT_TABLE
 
-            table = load_table("korea-2014")
+            table = load_table(DEFAULT_TABLE)
         return cls.from_toml(GWANGMYEONG_DEFAULTS, sectors, table=table)
 
 
@@ -586,13 +587,55 @@ class Circuit:
         return matrix, leakage
 
     # ------------------------------------------------------------------ helpers
-    def _injection(self, local_spending, income_from_outside) -> tuple[np.ndarray, str, object]:
+    def _injection(self, local_spending, income_from_outside, receipts=None) -> tuple[np.ndarray, str, object]:
         spending, extra_dim, extra_coord = demand_matrix(local_spending, self.economy.sectors)
         injection = np.vstack([spending, np.zeros((len(INSTITUTIONS), spending.shape[1]))])
         injection[len(self.economy.sectors)] += np.broadcast_to(
             np.asarray(income_from_outside, dtype=np.float64), spending.shape[1]
         )
+        if receipts is not None:
+            injection[len(self.economy.sectors) :] += np.asarray(receipts, dtype=np.float64).reshape(
+                len(INSTITUTIONS), -1
+            )
         return injection, extra_dim, extra_coord
+
+    def surplus_transfer(self, transfer: np.ndarray) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+        """Where money paid to local industries' operating surplus goes in its first round.
+
+        A price premium paid to a local firm buys no inputs or labour: it is surplus. Local
+        taxes on surplus go to the city; national taxes leave; the locally owned share after
+        tax goes to resident owners (``1 - reinvestment_rate``) or is reinvested; the rest
+        goes to outside owners.
+
+        Parameters
+        ----------
+        transfer : ndarray (n, k)
+            Money paid to each local industry's surplus (economy unit), per column.
+
+        Returns
+        -------
+        receipts : ndarray (3, k)
+            Receipts of households, the city and reinvestment (:data:`INSTITUTIONS`), to pass
+            as ``receipts`` to :meth:`impact` or :meth:`time_path`.
+        leakage : dict
+            First-round leakage (k,) by circuit channel: ``outside_owners``, ``taxes_leaving_city``.
+        """
+        p = self.parameters
+        t = np.asarray(transfer, dtype=np.float64)
+        net = t * (1.0 - p.local_tax_rate_on_surplus - p.national_tax_rate_on_surplus)
+        local = net * p.local_ownership_share[:, None]
+        receipts = np.vstack(
+            [
+                column_product((1.0 - p.reinvestment_rate)[None, :], local),
+                (t * p.local_tax_rate_on_surplus).sum(axis=0, keepdims=True),
+                column_product(p.reinvestment_rate[None, :], local),
+            ]
+        )
+        leakage = {
+            "outside_owners": (net - local).sum(axis=0),
+            "taxes_leaving_city": (t * p.national_tax_rate_on_surplus).sum(axis=0),
+        }
+        return receipts, leakage
 
     def _dataset(self, variables: dict, extra_dim: str, extra_coord, attrs: dict) -> xr.Dataset:
         coords = {"sector": list(self.economy.sectors), extra_dim: extra_coord}
@@ -604,7 +647,7 @@ class Circuit:
         return ds
 
     # ------------------------------------------------------------------ closed form
-    def impact(self, local_spending, *, income_from_outside=0.0) -> xr.Dataset:
+    def impact(self, local_spending, *, income_from_outside=0.0, receipts=None) -> xr.Dataset:
         """Effects of spending on local output, with every circuit closed (solved once).
 
         Parameters
@@ -616,6 +659,9 @@ class Circuit:
             Disposable income residents earn outside the region (money), an exogenous
             receipt of the households account: it is re-spent like any household income.
             Wage taxes on it are paid at the workplace, outside the city.
+        receipts : array_like (3, k), optional
+            Money received directly by households, the city and reinvestment (e.g. from
+            :meth:`surplus_transfer`), re-spent like their other receipts.
 
         Returns
         -------
@@ -625,7 +671,7 @@ class Circuit:
             ``city_tax_revenue``, ``reinvestment`` (money); ``leakage`` by channel (money);
             ``injection`` (money). Identity: ``leakage.sum("channel") == injection``.
         """
-        injection, extra_dim, extra_coord = self._injection(local_spending, income_from_outside)
+        injection, extra_dim, extra_coord = self._injection(local_spending, income_from_outside, receipts)
         totals = self._system.solve(injection)
         return self._accounts_dataset(totals, injection, extra_dim, extra_coord, {"form": "closed"})
 
@@ -732,7 +778,7 @@ class Circuit:
         )
         return result.squeeze("_vector", drop=True) if extra_dim == "_vector" else result
 
-    def time_path(self, local_spending, *, lags: dict[str, int] | None = None) -> xr.Dataset:
+    def time_path(self, local_spending, *, lags: dict[str, int] | None = None, receipts=None) -> xr.Dataset:
         """The circuit over time: each group of accounts re-spends what it receives after a lag.
 
         Parameters
@@ -743,6 +789,8 @@ class Circuit:
             Periods before each account group re-spends its receipts, overriding
             :data:`DEFAULT_LAGS`: ``industries`` (paying suppliers and wages), ``households``,
             ``city`` (the next budget) and ``reinvestment``. Each lag is at least 1.
+        receipts : array_like (3, T), optional
+            Money received directly by households, the city and reinvestment in each period.
 
         Returns
         -------
@@ -775,17 +823,18 @@ class Circuit:
         ]
         matrix = self.coefficients.values
         periods = spending.shape[1]
-        receipts = np.zeros((len(self.accounts), periods))
-        receipts[:n] = spending
+        injection = np.vstack([spending, np.zeros((len(INSTITUTIONS), periods))])
+        if receipts is not None:
+            injection[n:] += np.asarray(receipts, dtype=np.float64).reshape(len(INSTITUTIONS), periods)
+        received = injection.copy()
         for t in range(periods):
             for columns, lag in groups:
                 if t >= lag:
-                    receipts[:, t] += column_product(matrix[:, columns], receipts[columns, t - lag])
-        injection = np.vstack([spending, np.zeros((len(INSTITUTIONS), periods))])
-        ds = self._accounts_dataset(receipts, injection, "period", np.arange(periods), {"form": "time_path"})
+                    received[:, t] += column_product(matrix[:, columns], received[columns, t - lag])
+        ds = self._accounts_dataset(received, injection, "period", np.arange(periods), {"form": "time_path"})
         ds["in_transit"] = (
             ("period",),
-            np.cumsum(spending.sum(axis=0)) - np.cumsum(ds["leakage"].sum("channel").values),
+            np.cumsum(injection.sum(axis=0)) - np.cumsum(ds["leakage"].sum("channel").values),
             {"units": self.economy.unit, "long_name": "money received but not yet re-spent or leaked"},
         )
         return ds

@@ -22,8 +22,10 @@ Dataset attributes (provenance): ``scenario_hash`` (per scenario, in the
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -34,6 +36,10 @@ from .io import check_output_path, read_netcdf, write_netcdf
 
 __all__ = [
     "RESULT_VARIABLES",
+    "ResultVariable",
+    "build_result",
+    "fill_not_computed",
+    "headline_set",
     "LEAKAGE_CHANNELS",
     "FLOW_ACCOUNTS",
     "REQUIRED_ATTRS",
@@ -46,34 +52,90 @@ __all__ = [
     "headline",
 ]
 
-#: name -> (dims, unit kind, long name); unit kind "money" means the Dataset's currency unit.
-RESULT_VARIABLES: dict[str, tuple[tuple[str, ...], str, str]] = {
-    "budget": (("scenario", "time"), "money", "procurement budget spent"),
-    "local_awards": (("scenario", "time"), "money", "value of contracts awarded to local firms"),
-    "local_award_share": (("scenario", "time"), "1", "share of awarded value won by local firms"),
-    "cost_premium": (
-        ("scenario", "time"),
-        "money",
-        "extra cost of the levers: procurement cost premium plus programme costs",
+
+@dataclass(frozen=True)
+class ResultVariable:
+    """One variable of the result contract.
+
+    Attributes
+    ----------
+    dims : tuple of str
+        Dimensions (``draw`` may be added in agent mode).
+    kind : str
+        Unit kind: ``"money"`` (the Dataset's currency unit), ``"persons"`` or ``"1"``.
+    long_name : str
+        What the variable holds.
+    filler : float or None
+        Value a mode that does not compute the variable fills in (:func:`fill_not_computed`,
+        listed in the Dataset's ``not_computed`` attribute); such a variable is optional in
+        :func:`check_result`. None: every result must carry it.
+    """
+
+    dims: tuple[str, ...]
+    kind: str
+    long_name: str
+    filler: float | None = None
+
+
+_T = ("scenario", "time")
+_TS = ("scenario", "time", "sector")
+
+#: The result contract: name -> :class:`ResultVariable`. Both modes build results through it.
+RESULT_VARIABLES: dict[str, ResultVariable] = {
+    "budget": ResultVariable(_T, "money", "procurement budget spent"),
+    "local_awards": ResultVariable(_T, "money", "value of contracts awarded to local firms"),
+    "local_award_share": ResultVariable(_T, "1", "share of awarded value won by local firms"),
+    "cost_premium": ResultVariable(
+        _T, "money", "extra cost of the levers: procurement cost premium (volume forgone) plus programme costs"
     ),
-    "local_output": (("scenario", "time", "sector"), "money", "output of local industries"),
-    "local_value_added": (("scenario", "time", "sector"), "money", "value added of local industries"),
-    "local_income": (("scenario", "time", "sector"), "money", "labour income paid to resident workers"),
-    "local_employment": (
-        ("scenario", "time", "sector"),
-        "persons",
-        "persons employed in local industries during the period",
+    "local_output": ResultVariable(_TS, "money", "output of local industries"),
+    "local_value_added": ResultVariable(_TS, "money", "value added of local industries (workplace basis)"),
+    "local_income": ResultVariable(_TS, "money", "labour income paid to resident workers"),
+    "local_employment": ResultVariable(_TS, "persons", "persons employed in local industries during the period"),
+    "local_tax": ResultVariable(_T, "money", "local tax revenue returning to the city budget"),
+    "nonlocal_output": ResultVariable(
+        _TS, "money", "output induced in other regions through supply chains (open interregional model)"
     ),
-    "local_tax": (("scenario", "time"), "money", "local tax revenue returning to the city budget"),
-    "nonlocal_output": (
-        ("scenario", "time", "sector"),
-        "money",
-        "output induced in other regions through supply chains (open interregional model)",
+    "leakage": ResultVariable(("scenario", "time", "channel"), "money", "money leaving the local economy, by channel"),
+    "flows": ResultVariable(("scenario", "account"), "1", "first-round destination of a won of procurement"),
+    "output_effects": ResultVariable(("scenario", "effect", "sector"), "money", "local output by effect"),
+    "lm3": ResultVariable(("scenario",), "1", "Local Multiplier 3 (first three rounds / round one)"),
+    "real_volume": ResultVariable(
+        _T, "money", "volume of goods, works and services bought, at prices without the levers' premium", 0.0
     ),
-    "leakage": (("scenario", "time", "channel"), "money", "money leaving the local economy, by channel"),
-    "flows": (("scenario", "account"), "1", "first-round destination of a won of procurement"),
-    "output_effects": (("scenario", "effect", "sector"), "money", "local output by effect"),
-    "lm3": (("scenario",), "1", "Local Multiplier 3 (first three rounds / round one)"),
+    "premium_transfer": ResultVariable(_T, "money", "price premium paid to local firms' surplus (a transfer)", 0.0),
+    "programme_cost": ResultVariable(_T, "money", "programme costs of the levers (annual_cost, ramped)", 0.0),
+    "household_injection": ResultVariable(
+        _T, "money", "extra local household spending of programmes on their stated consumption base", 0.0
+    ),
+    "resident_household_income": ResultVariable(
+        _T, "money", "receipts of resident households: resident net wages, local owners' income, city transfers", 0.0
+    ),
+    "displaced_value_added": ResultVariable(
+        _T, "money", "local value added of the city spending displaced by programme costs", 0.0
+    ),
+    "displaced_household_income": ResultVariable(
+        _T, "money", "resident household income of the city spending displaced by programme costs", 0.0
+    ),
+    "displaced_local_tax": ResultVariable(
+        _T, "money", "local tax of the city spending displaced by programme costs", 0.0
+    ),
+    "feedback_output": ResultVariable(
+        _TS, "money", "local output induced by the non-local awards (other regions buying from the city)", 0.0
+    ),
+    "feedback_value_added": ResultVariable(_T, "money", "local value added of feedback_output", 0.0),
+    "other_regions_value_added": ResultVariable(
+        _T, "money", "value added induced in the other regions (open interregional model)", 0.0
+    ),
+    "national_value_added": ResultVariable(
+        _T, "money", "local value added + feedback value added + other regions' value added", 0.0
+    ),
+    "national_output_open": ResultVariable(
+        _T, "money", "output of every region from the awards in the open interregional model", 0.0
+    ),
+    "fiscal_balance": ResultVariable(
+        _T, "money", "city fiscal balance: local tax in, less displaced tax, premium and programme costs", 0.0
+    ),
 }
 
 #: Channels through which money leaves the local economy (closed circuit):
@@ -122,6 +184,86 @@ REQUIRED_ATTRS = (
 IDENTITY_RTOL = 1e-9
 
 
+@functools.lru_cache(maxsize=64)
+def result_coordinates(period_years: tuple[int, ...], sectors: tuple[str, ...]) -> xr.Coordinates:
+    """The coordinates every result of these periods and sectors shares (built once, read-only)."""
+    year = np.array(period_years)
+    year.flags.writeable = False
+    return xr.Coordinates(
+        {
+            "time": np.arange(len(period_years)),
+            "year": ("time", year),
+            "sector": list(sectors),
+            "channel": list(LEAKAGE_CHANNELS),
+            "account": list(FLOW_ACCOUNTS),
+            "effect": ["direct", "indirect", "induced", "total"],
+        }
+    )
+
+
+def _units(kind: str, money: str) -> str:
+    return {"money": money, "persons": "persons", "1": "1"}[kind]
+
+
+def build_result(
+    data: dict[str, np.ndarray],
+    money: str,
+    scenario: str,
+    period_years: tuple[int, ...],
+    sectors: tuple[str, ...],
+    *,
+    extra: dict[str, tuple] | None = None,
+    attrs: dict[str, object] | None = None,
+) -> xr.Dataset:
+    """A one-scenario result Dataset from arrays named as :data:`RESULT_VARIABLES` (without the scenario axis).
+
+    Variables missing from ``data`` are filled with their filler (an error if they have none);
+    ``extra`` variables (e.g. the scenario's title and levers) and ``attrs`` are added as given.
+    """
+    variables = {}
+    missing = []
+    for name, spec in RESULT_VARIABLES.items():
+        if name in data:
+            values = np.asarray(data[name])
+        elif spec.filler is not None:
+            missing.append(name)
+            shape = tuple({"time": len(period_years), "sector": len(sectors)}[d] for d in spec.dims[1:])
+            values = np.full(shape, spec.filler)
+        else:
+            raise DataError(f"result variable {name!r} was not computed and has no filler")
+        variables[name] = (
+            spec.dims,
+            values[None, ...],
+            {"units": _units(spec.kind, money), "long_name": spec.long_name},
+        )
+    variables.update(extra or {})
+    coords = result_coordinates(period_years, sectors)
+    ds = xr.Dataset(
+        variables,
+        coords={**xr.Coordinates({"scenario": [scenario]}), **coords},
+        attrs={**(attrs or {}), "not_computed": " ".join(missing)},
+    )
+    return ds
+
+
+def fill_not_computed(ds: xr.Dataset) -> xr.Dataset:
+    """Add the contract variables a mode did not compute, with their fillers, listed in ``not_computed``."""
+    money = _money_unit(ds)
+    missing = [n for n, spec in RESULT_VARIABLES.items() if n not in ds and spec.filler is not None]
+    if not missing:
+        return ds
+    for name in missing:
+        spec = RESULT_VARIABLES[name]
+        shape = tuple(ds.sizes[d] for d in spec.dims)
+        ds[name] = (
+            spec.dims,
+            np.full(shape, spec.filler),
+            {"units": _units(spec.kind, money), "long_name": spec.long_name},
+        )
+    ds.attrs["not_computed"] = " ".join(sorted(set(ds.attrs.get("not_computed", "").split()) | set(missing)))
+    return ds
+
+
 def _money_unit(ds: xr.Dataset) -> str:
     return f"{ds.attrs['currency']} {ds.attrs['monetary_unit']}".strip()
 
@@ -139,8 +281,11 @@ def check_result(ds: xr.Dataset) -> None:
     if ds.attrs["time_unit"] not in ("year", "month"):
         raise DataError(f"result time_unit must be 'year' or 'month', got {ds.attrs['time_unit']!r}")
     money = _money_unit(ds)
-    for name, (dims, kind, _) in RESULT_VARIABLES.items():
+    for name, spec in RESULT_VARIABLES.items():
+        dims, kind = spec.dims, spec.kind
         if name not in ds:
+            if spec.filler is not None:
+                continue  # optional: a mode that does not compute it; fill_not_computed adds it
             raise DataError(f"result lacks variable {name!r}")
         variable = ds.variables[name]
         actual = tuple(d for d in variable.dims if d != "draw")
@@ -152,7 +297,7 @@ def check_result(ds: xr.Dataset) -> None:
                 f"result variable {name!r} needs units {expected_units!r} and a long_name, "
                 f"got {variable.attrs.get('units')!r}"
             )
-    for name in RESULT_VARIABLES:
+    for name in (n for n in RESULT_VARIABLES if n in ds.variables):
         if not np.all(np.isfinite(np.asarray(ds.variables[name].values, dtype=np.float64))):
             raise DataError(f"result variable {name!r} has NaN or infinite values")
     if bool((ds.variables["budget"].values <= 0).any()):
@@ -185,18 +330,17 @@ def headline(ds: xr.Dataset) -> xr.Dataset:
     Returns
     -------
     xarray.Dataset
-        ``budget``, ``local_output``, ``local_value_added``, ``local_income``,
-        ``local_employment`` (person-years), ``local_tax``, ``local_award_share``
-        (value-weighted), ``cost_premium``, ``leakage`` (total), ``lm3`` and
-        ``value_added_per_budget`` (local value added per unit of budget), dims ``scenario``.
+        Every money variable of :data:`RESULT_VARIABLES` over ``scenario``, time, sectors summed,
+        ``local_employment`` in person-years, ``leakage`` (total), ``local_award_share``
+        (value-weighted), ``lm3`` and ``value_added_per_budget``.
     """
     if "draw" in ds.dims:
         ds = ds.mean("draw", keep_attrs=True)
+    ds = fill_not_computed(ds.copy())
     out = xr.Dataset(attrs=ds.attrs)
-    for name in ("budget", "local_awards", "cost_premium", "local_tax"):
-        out[name] = ds[name].sum("time", keep_attrs=True)
-    for name in ("local_output", "local_value_added", "local_income", "nonlocal_output"):
-        out[name] = ds[name].sum(("time", "sector"), keep_attrs=True)
+    for name, spec in RESULT_VARIABLES.items():
+        if spec.kind == "money" and set(spec.dims) <= {"scenario", "time", "sector"}:
+            out[name] = ds[name].sum([d for d in spec.dims if d != "scenario"], keep_attrs=True)
     periods_per_year = {"year": 1, "month": 12}[ds.attrs["time_unit"]]
     out["local_employment"] = (ds["local_employment"].sum(("time", "sector")) / periods_per_year).assign_attrs(
         units="person-years", long_name="employment summed over the horizon"
@@ -213,23 +357,47 @@ def headline(ds: xr.Dataset) -> xr.Dataset:
 
 
 #: Attributes that must agree between results that are concatenated or compared.
-COMPATIBLE_ATTRS = ("region", "time_unit", "mode", "currency", "monetary_unit")
+COMPATIBLE_ATTRS = (
+    "region",
+    "time_unit",
+    "mode",
+    "currency",
+    "monetary_unit",
+    "price_year",
+    "discount_rate",
+    "base_year",
+    "objective",
+)
 
 
-def check_compatible(results: Sequence[xr.Dataset]) -> None:
+def check_compatible(results: Sequence[xr.Dataset], *, ignore: Sequence[str] = ()) -> None:
     """Raise :class:`DataError` unless the results can be put side by side.
 
-    They must share region, time unit, mode and money unit: differences between regions
-    are not policy effects, and yearly, monthly or agent-mode results do not sum alike.
+    They must share region, time unit, mode, money unit and price year (differences between
+    them are not policy effects), the appraisal (discount rate, base year, objective) and the
+    simulated periods (the same years: sums over different horizons are not comparable).
+    ``ignore`` names attributes the caller aligns explicitly (e.g. an objective it passes).
     """
     for attr in COMPATIBLE_ATTRS:
+        if attr in ignore:
+            continue
         values = {str(ds.attrs.get(attr)): [str(v) for v in ds["scenario"].values] for ds in results}
         if len(values) > 1:
             listing = "; ".join(f"{value}: {', '.join(ids)}" for value, ids in values.items())
             raise DataError(
-                f"results differ in {attr} ({listing}); compare only results of one region, time unit and "
-                "mode, each with its own baseline"
+                f"results differ in {attr} ({listing}); compare only results of one region, time unit, mode, "
+                "price year and appraisal ([appraisal] discount_rate, base_year, objective), each with its own baseline"
             )
+    periods = {}
+    for ds in results:
+        years = tuple(int(y) for y in ds["year"].values) if "year" in ds.coords else (ds.sizes.get("time"),)
+        periods.setdefault(years, []).extend(str(v) for v in ds["scenario"].values)
+    if len(periods) > 1:
+        listing = "; ".join(f"{y[0]}-{y[-1]} ({len(y)} periods): {', '.join(ids)}" for y, ids in periods.items())
+        raise DataError(
+            f"results cover different periods ({listing}); give every scenario the same [scenario] start_year and "
+            "horizon, since sums over different horizons are not comparable"
+        )
 
 
 def concat_results(results: Sequence[xr.Dataset]) -> xr.Dataset:
@@ -238,37 +406,127 @@ def concat_results(results: Sequence[xr.Dataset]) -> xr.Dataset:
     return xr.concat(list(results), dim="scenario", combine_attrs="drop_conflicts")
 
 
-def compare(results: Sequence[xr.Dataset], *, baseline: str | None = None) -> xr.Dataset:
-    """Concatenate results on ``scenario`` and add differences to the baseline.
+#: Objectives a comparison ranks by, and the variable streams (+ added, - subtracted) of each
+#: objective's benefit; the cost stream is ``cost_premium``. ``fiscal`` is a balance that
+#: already contains the costs.
+OBJECTIVE_STREAMS = {
+    "local_value_added": (("local_value_added", "feedback_value_added"), ("displaced_value_added",)),
+    "resident_income": (("resident_household_income",), ("displaced_household_income",)),
+    "national_value_added": (("national_value_added",), ("displaced_value_added",)),
+    "fiscal": (("fiscal_balance",), ()),
+}
+
+
+def _stream(ds: xr.Dataset, objective: str) -> xr.DataArray:
+    """The objective's benefit per scenario and period (sectors summed, draws averaged)."""
+    plus, minus = OBJECTIVE_STREAMS[objective]
+
+    def total(name: str) -> xr.DataArray:
+        values = ds[name]
+        return values.sum("sector") if "sector" in values.dims else values
+
+    out = sum(total(n) for n in plus)
+    for name in minus:
+        out = out - total(name)
+    return out
+
+
+def discount_factors(ds: xr.Dataset) -> xr.DataArray:
+    """Discount factor of each period, ``(1 + r)^-(year - base_year)`` (months take their year's factor)."""
+    rate = float(ds.attrs.get("discount_rate", 0.0))
+    years = ds["year"].values if "year" in ds.coords else np.zeros(ds.sizes["time"], dtype=int)
+    base = int(ds.attrs.get("base_year", years[0]))
+    return xr.DataArray((1.0 + rate) ** -(np.asarray(years, dtype=float) - base), dims=("time",))
+
+
+def present_values(ds: xr.Dataset, *, baseline: str) -> xr.Dataset:
+    """Present values of the differences to ``baseline``: cost and each objective's benefit and net benefit.
+
+    Returns ``pv_delta_cost`` and, per objective ``o``, ``pv_delta_<o>`` (benefit),
+    ``npb_<o>`` (net present benefit: benefit less cost; for ``fiscal`` the balance itself)
+    and ``bcr_<o>`` (benefit / cost where the extra cost is positive, else 0: never infinite).
+    """
+    if "draw" in ds.dims:
+        ds = ds.mean("draw", keep_attrs=True)
+    ds = fill_not_computed(ds.copy())
+    factor = discount_factors(ds)
+    out = xr.Dataset()
+    money = _money_unit(ds)
+
+    def pv(values: xr.DataArray) -> xr.DataArray:
+        delta = values - values.sel(scenario=baseline)
+        return (delta * factor).sum("time")
+
+    cost = pv(ds["cost_premium"])
+    out["pv_delta_cost"] = cost.assign_attrs(units=money, long_name=f"present value of the extra cost vs {baseline}")
+    positive = cost.values > 0
+    for objective in OBJECTIVE_STREAMS:
+        benefit = pv(_stream(ds, objective))
+        net = benefit if objective == "fiscal" else benefit - cost
+        gross = benefit + cost if objective == "fiscal" else benefit
+        ratio = np.where(positive, gross.values / np.where(positive, cost.values, 1.0), 0.0)
+        out[f"pv_delta_{objective}"] = benefit.assign_attrs(
+            units=money, long_name=f"present value of the change in {objective.replace('_', ' ')} vs {baseline}"
+        )
+        out[f"npb_{objective}"] = net.assign_attrs(
+            units=money, long_name=f"net present benefit by {objective.replace('_', ' ')}, net of cost"
+        )
+        out[f"bcr_{objective}"] = (
+            ("scenario",),
+            ratio,
+            {"units": "1", "long_name": f"{objective.replace('_', ' ')} per unit of extra cost (0 if none)"},
+        )
+    return out
+
+
+def compare(results: Sequence[xr.Dataset], *, baseline: str | None = None, objective: str | None = None) -> xr.Dataset:
+    """Concatenate results on ``scenario``, add differences to the baseline and rank by an objective.
 
     Parameters
     ----------
     results : sequence of xarray.Dataset
-        Single-scenario or batch results over the same region, sectors and time.
+        Single-scenario or batch results over the same region, sectors, periods and appraisal.
     baseline : str, optional
         Scenario label of the baseline (default: the first scenario).
+    objective : str, optional
+        What to rank by (:data:`OBJECTIVE_STREAMS`); default: the results' ``objective``
+        attribute (the scenarios' ``[appraisal] objective``, which must then agree).
 
     Returns
     -------
     xarray.Dataset
-        The headline figures per scenario, their differences to the baseline
-        (``delta_<name>``), ``net_value_added`` (change in local value added less the extra
-        cost of the levers), ``net_value_added_per_cost``: the change in local value added
-        per unit of extra cost (inf where the cost does not rise), and
-        ``rank`` (1 = best by that ratio; the baseline is ranked last).
+        The headline figures per scenario (:func:`headline`), their differences to the
+        baseline (``delta_<name>``), the present values of :func:`present_values`,
+        ``net_value_added`` and ``net_value_added_per_cost`` (undiscounted local value added
+        less / per unit of extra cost, 0 where the cost does not rise), and ``rank``
+        (1 = highest net present benefit by the objective; the baseline is ranked last).
+        Attributes ``baseline`` and ``objective``.
     """
     if not results:
         raise DataError("compare needs at least one result")
-    combined = concat_results(results)
+    if objective is not None and objective not in OBJECTIVE_STREAMS:
+        raise DataError(f"unknown objective {objective!r}; use one of {list(OBJECTIVE_STREAMS)}")
+    check_compatible(results, ignore=("objective",) if objective is not None else ())
+    combined = xr.concat(list(results), dim="scenario", combine_attrs="drop_conflicts")
     labels = [str(s) for s in combined["scenario"].values]
     if len(set(labels)) != len(labels):
         raise DataError(f"duplicate scenario labels in comparison: {labels}")
     base = baseline or labels[0]
     if base not in labels:
         raise DataError(f"baseline {base!r} is not among the scenarios {labels}")
+    chosen = objective or str(results[0].attrs.get("objective", "local_value_added"))
+    needed = OBJECTIVE_STREAMS[chosen][0][0]
+    for ds in results:
+        if needed in ds.attrs.get("not_computed", "").split() or needed not in ds:
+            raise DataError(
+                f"objective {chosen!r} needs {needed!r}, which {ds.attrs.get('mode')} mode does not compute "
+                f"(scenarios {[str(v) for v in ds['scenario'].values]}); rank by local_value_added (--objective)"
+            )
     table = headline(combined)
     reference = table.sel(scenario=base)
-    for name in ("local_output", "local_value_added", "local_income", "local_employment", "local_tax", "cost_premium"):
+    for name in list(table.data_vars):
+        if name in ("lm3", "local_award_share", "value_added_per_budget"):
+            continue
         table[f"delta_{name}"] = (table[name] - reference[name]).assign_attrs(
             units=table[name].attrs.get("units", ""), long_name=f"change in {name.replace('_', ' ')} vs {base}"
         )
@@ -278,21 +536,44 @@ def compare(results: Sequence[xr.Dataset], *, baseline: str | None = None) -> xr
     )
     extra_cost = table["delta_cost_premium"].values
     gain = table["delta_local_value_added"].values
-    with np.errstate(divide="ignore", invalid="ignore"):
-        ratio = np.where(
-            extra_cost > 0, gain / np.where(extra_cost > 0, extra_cost, 1.0), np.where(gain > 0, np.inf, 0.0)
-        )
+    ratio = np.where(extra_cost > 0, gain / np.where(extra_cost > 0, extra_cost, 1.0), 0.0)
     table["net_value_added_per_cost"] = (
         ("scenario",),
         ratio,
-        {"units": "1", "long_name": "change in local value added per unit of extra procurement cost"},
+        {"units": "1", "long_name": "change in local value added per unit of extra cost (0 if none)"},
     )
-    order = np.argsort(-np.where(np.array(labels) == base, -np.inf, ratio), kind="stable")
+    table = table.merge(present_values(combined, baseline=base))
+    score = table[f"npb_{chosen}"].values
+    order = np.argsort(-np.where(np.array(labels) == base, -np.inf, score), kind="stable")
     rank = np.empty(len(labels), dtype=np.int64)
     rank[order] = np.arange(1, len(labels) + 1)
-    table["rank"] = (("scenario",), rank, {"units": "1", "long_name": "rank by net value added per unit of cost"})
+    table["rank"] = (("scenario",), rank, {"units": "1", "long_name": f"rank by net present benefit ({chosen})"})
     table.attrs["baseline"] = base
+    table.attrs["objective"] = chosen
     return table
+
+
+def headline_set(table: xr.Dataset) -> list[tuple[str, str, str, str]]:
+    """The headline columns of a comparison (:func:`compare`), in order: (variable, label, format, kind).
+
+    One definition for the command line, the README table and the report's comparison table;
+    ``kind`` is ``money``, ``share``, ``persons``, ``ratio`` or ``rank``.
+    """
+    objective = table.attrs.get("objective", "local_value_added")
+    return [
+        ("local_award_share", "award share", "{:.1%}", "share"),
+        ("delta_local_value_added", "Δ local VA", "{:,.0f}", "money"),
+        ("delta_other_regions_value_added", "Δ other regions VA", "{:,.0f}", "money"),
+        ("delta_national_value_added", "Δ national VA", "{:,.0f}", "money"),
+        ("delta_resident_household_income", "Δ resident income", "{:,.0f}", "money"),
+        ("delta_fiscal_balance", "Δ fiscal", "{:,.0f}", "money"),
+        ("delta_real_volume", "Δ volume", "{:,.0f}", "money"),
+        ("delta_local_employment", "Δ person-years", "{:,.0f}", "persons"),
+        ("pv_delta_cost", "PV Δcost", "{:,.0f}", "money"),
+        (f"npb_{objective}", f"NPB ({objective})", "{:,.0f}", "money"),
+        (f"bcr_{objective}", "benefit/cost", "{:.2f}", "ratio"),
+        ("rank", "rank", "{:d}", "rank"),
+    ]
 
 
 def save_result(ds: xr.Dataset, path: str | os.PathLike, *, overwrite: bool = False) -> Path:

@@ -293,27 +293,21 @@ def scenario_summary(result) -> str:
 
 
 def comparison_text(table) -> str:
-    """A comparison (:func:`simengine.results.compare`) as a ranked table for the terminal."""
-    columns = {
-        "local_award_share": "award share",
-        "delta_local_value_added": "Δ local VA",
-        "delta_local_employment": "Δ person-years",
-        "delta_local_tax": "Δ local tax",
-        "delta_cost_premium": "Δ cost",
-        "net_value_added": "ΔVA − Δcost",
-        "net_value_added_per_cost": "ΔVA / Δcost",
-        "lm3": "LM3",
-        "rank": "rank",
-    }
+    """A comparison (:func:`simengine.results.compare`) as a ranked table for the terminal.
+
+    The columns are :func:`simengine.results.headline_set`.
+    """
+    from .results import headline_set
+
+    spec = headline_set(table)
+    columns = {name: label for name, label, _, _ in spec}
     frame = table[list(columns)].to_dataframe()[list(columns)].rename(columns=columns).sort_values("rank")
     unit = table["budget"].attrs.get("units", "")
-    title = f"comparison with baseline {table.attrs['baseline']} (money in {unit}, summed over the horizon)"
-    body = frame.to_string(
-        formatters={
-            "award share": "{:.1%}".format,
-            "LM3": "{:.3f}".format,
-            "ΔVA / Δcost": lambda v: "no extra cost" if v == float("inf") else f"{v:.2f}",
-        },
-        float_format=lambda v: f"{v:,.0f}",
+    rate = table.attrs.get("discount_rate")
+    discount = f", present values at {float(rate):.1%} a year" if rate is not None else ""
+    title = (
+        f"comparison with baseline {table.attrs['baseline']} (money in {unit}, summed over the horizon{discount}; "
+        f"ranked by net present benefit of {table.attrs.get('objective')})"
     )
+    body = frame.to_string(formatters={label: fmt.format for _, label, fmt, _ in spec})
     return f"{title}\n{body}"

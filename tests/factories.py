@@ -67,10 +67,14 @@ def synthetic_result(
             "time_unit": time_unit,
         },
     )
-    for name, (dims, kind, long_name) in RESULT_VARIABLES.items():
-        values = np.asarray(data[name])[None, ...]
-        units = {"money": "KRW million", "persons": "persons", "1": "1"}[kind]
-        ds[name] = (dims, values, {"units": units, "long_name": long_name})
+    data["programme_cost"] = np.zeros(periods)
+    for name, spec in RESULT_VARIABLES.items():
+        values = np.asarray(data[name])[None, ...] if name in data else None
+        if values is None:
+            shape = tuple({"scenario": 1, "time": periods, "sector": n}[d] for d in spec.dims)
+            values = np.full(shape, spec.filler)
+        units = {"money": "KRW million", "persons": "persons", "1": "1"}[spec.kind]
+        ds[name] = (spec.dims, values, {"units": units, "long_name": spec.long_name})
     if draws is not None:
         noise = xr.DataArray(rng.normal(1.0, 0.05, draws), dims="draw", coords={"draw": np.arange(draws)})
         for name in ("local_output", "local_value_added", "local_income", "local_employment", "local_tax"):

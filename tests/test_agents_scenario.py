@@ -156,7 +156,17 @@ def test_analytic_hash_ignores_agent_only_keys():
 
 @pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.stem)
 def test_every_example_scenario_also_runs_in_agent_mode(path):
-    result = run_scenario(_as_agents(load_scenario(path)))
+    scenario = _as_agents(load_scenario(path))
+    if any(getattr(lever, "consumption_base", None) is not None for lever in scenario.lever):
+        # the programme's own consumption base is evaluated in analytic mode only: refused, then run without it
+        with pytest.raises(ScenarioError, match="only analytic mode evaluates"):
+            run_scenario(scenario)
+        lever = [
+            lv.model_copy(update={"consumption_base": None}) if hasattr(lv, "consumption_base") else lv
+            for lv in scenario.lever
+        ]
+        scenario = scenario.model_copy(update={"lever": lever})
+    result = run_scenario(scenario)
     check_result(result)
     assert result.attrs["mode"] == "agents" and "draw" not in result.dims
     assert float(result["local_output"].sum()) > 0

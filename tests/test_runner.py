@@ -44,8 +44,10 @@ def test_every_example_scenario_runs_and_meets_the_contract(path):
             rtol=1e-9,
         )
     else:
-        # Every won of the budget leaves the local economy eventually, through a named channel.
-        np.testing.assert_allclose(leaked.values, result["budget"].values, rtol=1e-9)
+        # Every won of the budget, and of the programmes' extra household spending, leaves the local
+        # economy eventually, through a named channel.
+        injected = result["budget"] + result["household_injection"]
+        np.testing.assert_allclose(leaked.values, injected.values, rtol=1e-9)
     flows = result["flows"].isel(scenario=0)
     np.testing.assert_allclose((flows.sel(account="local_awards") + flows.sel(account="nonlocal_awards")).values, 1.0)
     assert result.attrs["region"] == load_scenario(path).scenario.region
@@ -235,12 +237,14 @@ def test_lags_need_monthly_periods():
 def test_a_scenario_share_moves_the_weighted_mean_and_keeps_the_sector_pattern(target):
     """[circuit] household_local_consumption_share sets the mix-weighted mean of the region's
     per-sector shares; sectors keep their order (housing stays more local than electricity)."""
-    from simengine.runner import _with_values, region_context
+    from simengine.region_context import region_context
+    from simengine.region_context import with_values as _with_values
 
     context = region_context("gwangmyeong")
     base = context.parameters.households
     values = {
-        k: v for k, v in __import__("simengine.runner", fromlist=["_circuit_values"])._circuit_values(context).items()
+        k: v
+        for k, v in __import__("simengine.region_context", fromlist=["circuit_values"]).circuit_values(context).items()
     }
     values["household_local_consumption_share"] = target
     shares = _with_values(context, values).households.local_share
@@ -251,7 +255,9 @@ def test_a_scenario_share_moves_the_weighted_mean_and_keeps_the_sector_pattern(t
 
 
 def test_unchanged_circuit_values_reproduce_the_region_parameters():
-    from simengine.runner import _circuit_values, _with_values, region_context
+    from simengine.region_context import circuit_values as _circuit_values
+    from simengine.region_context import region_context
+    from simengine.region_context import with_values as _with_values
 
     context = region_context("gwangmyeong")
     rebuilt = _with_values(context, _circuit_values(context))

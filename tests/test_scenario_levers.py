@@ -203,7 +203,7 @@ def test_ramps_are_monotone(shares, index, level):
 
 
 def test_target_ramp_is_monotone_downward_too():
-    chosen = levers({"kind": "local_share_target", "sector": "F", "target": 0.1, "ramp_years": 4})
+    chosen = levers({"kind": "local_share_target", "sector": "F", "target": 0.1, "ramp_years": 4, "mode": "exactly"})
     shares = [apply_levers(budget(), chosen, y, start_year=2026).local_share[0] for y in range(2026, 2031)]
     assert shares == sorted(shares, reverse=True) and shares[-1] == pytest.approx(0.1)
 

@@ -15,20 +15,9 @@ import math
 import numpy as np
 
 from ..errors import ScenarioError
-from ..scenario.schema import (
-    CIRCUIT_LEVERS,
-    BidPricePreference,
-    Budget,
-    ContractUnbundling,
-    EligibilityRelaxation,
-    LocalCoexistencePlan,
-    LocalContributionScore,
-    LocalShareTarget,
-    Money,
-    Scenario,
-    SetAside,
-    SocialEconomyPurchaseTarget,
-)
+from ..levers import AgentContext, BudgetArrays, agent_levers
+from ..procurement.vocabulary import SIZE_CLASSES
+from ..scenario.schema import Budget, Scenario
 from .cells import BudgetCells, Lever
 from .model import MONTHS_PER_YEAR, AgentParameters
 
@@ -49,15 +38,6 @@ SCENARIO_METHODS = {
     "scoring": "scoring",
     "shopping_mall": "mall",
 }
-#: Size classes in the order of the scenario schema.
-SIZE_CLASSES = ("small", "medium", "large")
-
-
-def _money(value: Money, currency: str, table_scale: float) -> float:
-    """A scenario money value in the table's monetary unit."""
-    if value.currency != currency:
-        raise ScenarioError(f"money value {value.amount} {value.unit} is not in the budget currency {currency}")
-    return value.in_unit("one") / table_scale
 
 
 def typical_contract_value(budget: Budget, size_class: str) -> float:
@@ -115,24 +95,17 @@ def scenario_cells(budget: Budget, *, to_table: float) -> BudgetCells:
     )
 
 
-def _scope(lever) -> dict[str, str | None]:
-    method = getattr(lever, "method", None)
-    return {
-        "category": getattr(lever, "sector", None),
-        "size_class": getattr(lever, "size_class", None),
-        "method": None if method is None else SCENARIO_METHODS[method],
-    }
-
-
 def scenario_levers(scenario: Scenario, *, table_scale: float, parameters: AgentParameters) -> list[Lever]:
     """The agent levers of a scenario's procurement levers (circuit levers act on the circuit).
 
-    Mapping (scenario field -> agent field): ``sector`` -> ``category``; ``method``,
-    ``size_class`` -> the same scope; ``local_share_target.target`` -> ``value`` with
-    ``ramp_periods = 12 x ramp_years``; ``set_aside.max_contract_value`` -> ``threshold``,
-    ``sme_only`` when every reserved group is an SME group (``local_sme``, ``sme``), and the
-    reservation is always for local firms; ``contract_unbundling.lot_threshold`` ->
-    ``threshold``, ``admin_cost_per_lot`` -> ``admin_cost``, ``scale_cost_penalty`` -> ``scale_penalty``;
+    Each lever kind maps itself (``agent_levers`` of its module in :mod:`simengine.levers`), with
+    its scope from the one scope function: one agent lever per selected sector (``category``),
+    with the lever's ``size_class`` and ``method``. Mapping (scenario field -> agent field):
+    ``local_share_target.target`` -> ``value`` with ``ramp_periods = 12 x ramp_years``;
+    ``set_aside.max_contract_value`` -> ``threshold``, ``sme_only`` when every reserved group is
+    an SME group (``local_sme``, ``sme``), and the reservation is always for local firms;
+    ``contract_unbundling.lot_threshold`` -> ``threshold``, ``admin_cost_per_lot`` ->
+    ``admin_cost``, ``scale_cost_penalty`` -> ``scale_penalty``;
     ``eligibility_relaxation.requirement_reduction``, ``local_coexistence_plan.min_local_subcontract_share``,
     ``bid_price_preference.discount`` (and ``cap`` -> ``cap``) and
     ``social_economy_purchase_target.share`` -> ``value``;
@@ -143,65 +116,19 @@ def scenario_levers(scenario: Scenario, *, table_scale: float, parameters: Agent
     full strength from the first month; a lever whose ``start_year`` differs from the
     scenario's raises :class:`ScenarioError`.
     """
-    currency = scenario.budget.currency
-    levers = []
     for lever in scenario.lever:
-        if isinstance(lever, CIRCUIT_LEVERS):
-            continue
-        if lever.start_year not in (None, scenario.scenario.start_year):
+        if lever.ACTS_ON_CELLS and lever.start_year not in (None, scenario.scenario.start_year):
             raise ScenarioError(
                 f"scenario {scenario.scenario.id}: lever {lever.kind} starts in {lever.start_year}; agent mode starts "
                 "every lever in the first month: remove start_year or use mode = 'analytic'"
             )
-        scope = _scope(lever)
-        if isinstance(lever, LocalShareTarget):
-            levers.append(
-                Lever(
-                    "local_share_target",
-                    value=lever.target,
-                    ramp_periods=max(1, MONTHS_PER_YEAR * lever.ramp_years),
-                    **scope,
-                )
-            )
-        elif isinstance(lever, SetAside):
-            sme_only = all(group in ("local_sme", "sme") for group in lever.reserved_for)
-            levers.append(
-                Lever(
-                    "set_aside",
-                    threshold=_money(lever.max_contract_value, currency, table_scale),
-                    sme_only=sme_only,
-                    **scope,
-                )
-            )
-        elif isinstance(lever, ContractUnbundling):
-            levers.append(
-                Lever(
-                    "contract_unbundling",
-                    threshold=_money(lever.lot_threshold, currency, table_scale),
-                    admin_cost=_money(lever.admin_cost_per_lot, currency, table_scale),
-                    scale_penalty=lever.scale_cost_penalty,
-                    **scope,
-                )
-            )
-        elif isinstance(lever, EligibilityRelaxation):
-            levers.append(Lever("eligibility_relaxation", value=lever.requirement_reduction, **scope))
-        elif isinstance(lever, LocalContributionScore):
-            base = parameters.score_price_weight + parameters.score_quality_weight
-            levers.append(
-                Lever(
-                    "local_contribution_score",
-                    value=lever.weight / (1.0 - lever.weight) * base if lever.weight < 1.0 else math.inf,
-                    **scope,
-                )
-            )
-        elif isinstance(lever, LocalCoexistencePlan):
-            levers.append(Lever("local_coexistence_plan", value=lever.min_local_subcontract_share, **scope))
-        elif isinstance(lever, BidPricePreference):
-            cap = math.inf if lever.cap is None else _money(lever.cap, currency, table_scale)
-            levers.append(Lever("bid_price_preference", value=lever.discount, cap=cap, **scope))
-        elif isinstance(lever, SocialEconomyPurchaseTarget):
-            levers.append(Lever("social_economy_purchase_target", value=lever.share, **scope))
-    return levers
+    context = AgentContext(
+        currency=scenario.budget.currency,
+        table_scale=table_scale,
+        parameters=parameters,
+        budget=BudgetArrays.from_budget(scenario.budget),
+    )
+    return agent_levers(scenario.lever, context)
 
 
 def scenario_periods(scenario: Scenario) -> int:

@@ -35,7 +35,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import DataError, DataQualityWarning
-from .vocabulary import METHODS
+from .vocabulary import METHODS, size_class_index
 
 __all__ = [
     "read_register",
@@ -60,7 +60,7 @@ OPTIONAL_COLUMNS = (
 )
 #: Locality rules: which supplier locations count as local to the buyer.
 LOCALITY_RULES = ("same_city", "same_province", "postcode_area")
-#: Default size classes by currency: label -> exclusive upper bound of the award value
+#: Default size classes by currency: label -> inclusive upper bound of the award value
 #: (currency units). Conventions of this package, not legal thresholds; pass
 #: ``size_classes`` (or ``[size_classes]`` in the mapping) to use others.
 DEFAULT_SIZE_CLASSES = {
@@ -88,7 +88,7 @@ def read_mapping(mapping: str | os.PathLike | Mapping | None) -> dict:
           the key ``""`` maps blank cells. With a table, a value not in it is an error;
         - ``currency``: currency code of every value when the file has no currency column;
         - ``locality``, ``buyer_location``: defaults for :func:`read_register`;
-        - ``size_classes``: label -> exclusive upper bound of the award value (``inf`` last).
+        - ``size_classes``: label -> inclusive upper bound of the award value (``inf`` last).
 
     Returns
     -------
@@ -198,9 +198,7 @@ def _size_class(value: pd.Series, classes: Mapping[str, float]) -> pd.Series:
     bounds = np.array([float(classes[k]) for k in labels])
     if bounds[-1] != math.inf or np.any(np.diff(bounds) <= 0):
         raise DataError(f"size classes {dict(classes)}: upper bounds must increase and the last must be inf")
-    return pd.Series(
-        np.asarray(labels, dtype=object)[np.searchsorted(bounds, value.to_numpy(), side="right")], index=value.index
-    )
+    return pd.Series(np.asarray(labels, dtype=object)[size_class_index(value.to_numpy(), bounds)], index=value.index)
 
 
 def _place(path: Path, column: str, raw: pd.Series, rule: str) -> pd.DataFrame:
@@ -276,7 +274,7 @@ def read_register(
     buyer_location
         The buyer's location for every row; overrides a ``buyer_location`` column.
     size_classes
-        Label -> exclusive upper bound of the award value, in increasing order with ``inf``
+        Label -> inclusive upper bound of the award value, in increasing order with ``inf``
         last; used when the file has no ``size_class`` column. Default by currency:
         :data:`DEFAULT_SIZE_CLASSES`.
 

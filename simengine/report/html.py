@@ -19,6 +19,7 @@ import numpy as np
 import xarray as xr
 
 from ..io import atomic_path
+from ..results import headline_set
 from .content import (
     TOP_N,
     ReportData,
@@ -58,16 +59,7 @@ LEAD_ROWS = 5
 #: With more scenarios than this, the headline table lists scenarios as rows (figures as columns).
 TRANSPOSE_AFTER = 5
 
-#: Columns of the comparison table after rank, scenario and title.
-COMPARISON_FIGURES = (
-    ("net_value_added_per_cost", "ratio"),
-    ("delta_local_value_added", "money"),
-    ("delta_cost_premium", "money"),
-    ("local_award_share", "share"),
-    ("local_value_added", "money"),
-    ("local_employment", "persons"),
-    ("local_tax", "money"),
-)
+#: The comparison table shows :func:`simengine.results.headline_set` after rank, scenario and title.
 
 _FONT_PLACEHOLDER = "/*@font-face*/"
 
@@ -498,11 +490,12 @@ def _comparison(data: ReportData, labels: Labels, svgs: dict[str, str]) -> str:
     if "ranking" not in svgs:
         return f'{heading}<p class="note">{escape(labels.ui("comparison_single"))}</p></section>'
     note = labels.ui("comparison_note") + (f" {labels.ui('uncertainty_note')}" if data.bands is not None else "")
+    comparison_figures = [(f, kind) for f, _, _, kind in headline_set(data.table) if kind != "rank"]
     figure_columns = [
         f"{labels('figures', f)} ({_unit(kind, data, labels)})"
         if kind in ("money", "persons")
         else labels("figures", f)
-        for f, kind in COMPARISON_FIGURES
+        for f, kind in comparison_figures
     ]
     columns = [labels.ui("rank"), labels.ui("scenario"), *figure_columns]
     header = "".join(f"<th>{escape(c)}</th>" for c in columns)
@@ -513,7 +506,7 @@ def _comparison(data: ReportData, labels: Labels, svgs: dict[str, str]) -> str:
         name = data.display_name(scenario, labels.ui("baseline"))
         if title and title != scenario:
             name = f"{name} — {title}"
-        cells = "".join(_number_cell(data, scenario, f, kind, labels) for f, kind in COMPARISON_FIGURES)
+        cells = "".join(_number_cell(data, scenario, f, kind, labels) for f, kind in comparison_figures)
         return (
             f'<tr><td class="num" data-value="{rank}">{rank}</td>'
             f'<td data-value="{escape(scenario)}">{escape(name)}</td>{cells}</tr>'

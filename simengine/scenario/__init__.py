@@ -1,4 +1,4 @@
-"""Scenario files: pydantic schema, TOML loading with `extends`, label checks, lever mapping.
+"""Scenario files: pydantic schema, TOML loading with `extends`, label checks (levers: :mod:`simengine.levers`).
 
 ::
 
@@ -7,9 +7,9 @@
     effect = apply_levers(scenario.budget, scenario.lever, 2026, start_year=scenario.scenario.start_year)
 """
 
+from ..levers import LeverEffect, apply_circuit_levers, apply_levers, ramp_fraction
 from .batch import expand_batch, sweep_points
 from .checks import REGIONS, check_labels
-from .levers import LeverEffect, apply_circuit_levers, apply_levers, ramp_fraction
 from .load import ValidationResult, load_batch, load_document, load_scenario, merge_tables, validate
 from .schema import SCHEMA_VERSION, Batch, Budget, BudgetCell, Circuit, Money, Scenario
 

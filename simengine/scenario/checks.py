@@ -6,7 +6,10 @@ import functools
 from collections.abc import Sequence
 from pathlib import Path
 
-from .schema import Money, Scenario
+from ..fields import Money
+from ..levers import BudgetArrays
+from ..procurement.vocabulary import DEFAULT_TABLE
+from .schema import Scenario
 
 __all__ = ["REGIONS", "check_labels", "default_sectors"]
 
@@ -16,29 +19,12 @@ from ..datasets import REGIONS as _REGION_MODELS
 REGIONS = tuple(_REGION_MODELS)
 
 
-#: Levers that act on budget cells (the others act on the local circuit).
-CELL_LEVER_KINDS = (
-    "local_share_target",
-    "set_aside",
-    "contract_unbundling",
-    "eligibility_relaxation",
-    "local_contribution_score",
-    "local_coexistence_plan",
-    "bid_price_preference",
-    "social_economy_purchase_target",
-)
-
-
-def _selects(lever, cell) -> bool:
-    return all(getattr(lever, key, None) in (None, getattr(cell, key)) for key in ("sector", "method", "size_class"))
-
-
 @functools.cache
 def default_sectors() -> tuple[str, ...]:
     """Sector codes of the shipped ``korea-2014`` table (WIOD codes, e.g. ``F`` = construction)."""
     from ..datasets import load_table
 
-    return tuple(load_table("korea-2014").sectors)
+    return tuple(load_table(DEFAULT_TABLE).sectors)
 
 
 def check_labels(
@@ -74,6 +60,7 @@ def check_labels(
         if cell.sector not in sectors:
             raise scenario_error(file, f"budget.cell[{i}].sector", "unknown sector", options=sectors, got=cell.sector)
     currency = scenario.budget.currency
+    cells = BudgetArrays.from_budget(scenario.budget)
     for i, lever in enumerate(scenario.lever):
         sector = getattr(lever, "sector", None)
         if sector is not None and sector not in sectors:
@@ -95,11 +82,12 @@ def check_labels(
                 f"starts after the horizon ends in {last}, so it would do nothing",
                 got=start,
             )
-        if lever.kind in CELL_LEVER_KINDS and not any(_selects(lever, cell) for cell in scenario.budget.cell):
+        if lever.ACTS_ON_CELLS and not lever.select(cells).any():
             raise scenario_error(
                 file,
                 f"lever[{i}]",
-                "selects no budget cell (check its sector, method and size_class), so it would do nothing",
+                "selects no budget cell (check its sector, sector_group, contract_type, method and size_class), "
+                "so it would do nothing",
                 got=lever.kind,
             )
     if sum(cell.amount for cell in scenario.budget.cell) <= 0:

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 from pathlib import Path
 
 from ..io import atomic_path
-from .schema import PROCUREMENT_LEVERS, Batch, Scenario
+from ..levers import LEVER_KINDS
+from .schema import Batch, Scenario
 
 __all__ = ["json_schema", "write_json_schema", "schema_markdown"]
 
@@ -84,8 +86,26 @@ def _model_section(name: str, model_schema: dict) -> list[str]:
     return [*lines, ""]
 
 
-def _lever_kinds() -> list[str]:
-    return [model.model_fields["kind"].annotation.__args__[0] for model in PROCUREMENT_LEVERS]
+def lever_table() -> list[str]:
+    """Markdown table of the lever kinds in the registry: what each acts on, and its response priors."""
+    lines = [
+        "## Lever kinds",
+        "",
+        "One module per kind in `simengine/levers/`; this table is generated from the registry.",
+        "",
+        "| kind | acts on | analytic mode | analytic effect | response parameters: prior range (source) |",
+        "|---|---|---|---|---|",
+    ]
+    for kind, model in LEVER_KINDS.items():
+        doc = (sys.modules[model.__module__].__doc__ or "").strip().split("\n\n")
+        effect = " ".join(" ".join(doc[1:]).split()).replace("|", "\\|")
+        priors = "; ".join(
+            f"`{name}` {p.low:g} to {p.high:g} ({p.source})".replace("|", "\\|") for name, p in model.priors().items()
+        )
+        acts = "budget cells" if model.ACTS_ON_CELLS else "local circuit"
+        analytic = 'needs `channel = "demand"`' if model.ANALYTIC_REFUSAL else "yes"
+        lines.append(f"| `{kind}` | {acts} | {analytic} | {effect} | {priors or 'none'} |")
+    return [*lines, ""]
 
 
 def schema_markdown() -> str:
@@ -94,8 +114,8 @@ def schema_markdown() -> str:
         "# Scenario file reference (schema_version = 1)",
         "",
         "Generated from the pydantic models by `python -m simengine.scenario.docs`; do not edit by hand.",
-        "Procurement lever kinds handled by analytic mode: " + ", ".join(f"`{k}`" for k in _lever_kinds()) + ".",
         "",
+        *lever_table(),
     ]
     for kind, model in _MODELS.items():
         schema = json_schema(kind)

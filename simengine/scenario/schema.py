@@ -6,18 +6,33 @@ inline table ``{ amount = 200, unit = "KRW million" }``. The field descriptions 
 reference documentation: ``python -m simengine.scenario.docs`` renders them to
 ``docs/scenario_schema.md``.
 
-Behavioural levers (set-aside, unbundling, eligibility, scoring weight, bid preference) carry a
-``response`` table. Analytic mode (:func:`simengine.scenario.levers.apply_levers`) maps a lever
-to a change in the local award share and a procurement cost premium through these parameters;
-each default names its source or is marked as an assumption.
+Lever tables are defined one module per kind in :mod:`simengine.levers`; the ``lever`` union
+here is generated from that registry. Their ``response`` tables hold the analytic-mode response
+parameters, each default naming its source or marked as an assumption with a prior range.
 """
 
 from __future__ import annotations
 
-from typing import Annotated, Literal, Union
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field, model_validator
 
+from ..circuit_settings import CircuitSettingsTable
+from ..fields import (
+    MAX_SWEEP,
+    MONETARY_SCALE,
+    Amount,
+    Identifier,
+    Method,
+    MonetaryUnit,
+    Money,
+    Share,
+    SizeClass,
+    Year,
+)
+from ..fields import Table as _Table
+from ..levers import Lever
+from ..prices import DEFAULT_PRODUCTIVITY_GROWTH
 from ..procurement.vocabulary import METHODS, SIZE_CLASSES
 
 __all__ = [
@@ -31,19 +46,10 @@ __all__ = [
     "SizeClassBounds",
     "Budget",
     "Circuit",
+    "Appraisal",
+    "OBJECTIVES",
+    "KOREA_SOCIAL_DISCOUNT_RATE",
     "Lever",
-    "PROCUREMENT_LEVERS",
-    "CIRCUIT_LEVERS",
-    "LocalShareTarget",
-    "SetAside",
-    "ContractUnbundling",
-    "EligibilityRelaxation",
-    "LocalContributionScore",
-    "LocalCoexistencePlan",
-    "BidPricePreference",
-    "SocialEconomyPurchaseTarget",
-    "HouseholdLocalConsumption",
-    "ReinvestmentProgramme",
     "Scenario",
     "SweepParameter",
     "Sweep",
@@ -53,50 +59,6 @@ __all__ = [
 
 #: The only schema version this release reads.
 SCHEMA_VERSION = 1
-
-#: Multiplier from a monetary unit to one currency unit.
-MONETARY_SCALE = {"one": 1.0, "thousand": 1e3, "million": 1e6, "billion": 1e9}
-#: Largest number of variants one sweep may expand to (each is a validated scenario in memory).
-MAX_SWEEP = 100_000
-#: Largest amount accepted anywhere (in the stated unit); larger values are typos.
-MAX_AMOUNT = 1e18
-
-Method = Literal["negotiated", "restricted", "open", "scoring", "shopping_mall"]
-SizeClass = Literal["small", "medium", "large"]
-MonetaryUnit = Literal["one", "thousand", "million", "billion"]
-ReservedGroup = Literal["local", "local_sme", "sme", "social_economy"]
-
-Share = Annotated[float, Field(ge=0.0, le=1.0, allow_inf_nan=False)]
-Amount = Annotated[float, Field(ge=0.0, le=MAX_AMOUNT, allow_inf_nan=False)]
-Rate = Annotated[float, Field(ge=0.0, le=100.0, allow_inf_nan=False)]
-Year = Annotated[int, Field(ge=1900, le=2200)]
-RampYears = Annotated[int, Field(ge=0, le=100)]
-Identifier = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]*$", max_length=80)]
-
-
-class _Table(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
-
-
-class Money(_Table):
-    """A money value with its unit, written inline: ``{ amount = 200, unit = "KRW million" }``."""
-
-    amount: Amount = Field(description="Amount in `unit`.")
-    unit: str = Field(
-        pattern=r"^[A-Z]{3}( (thousand|million|billion))?$",
-        description='ISO 4217 currency, optionally followed by a scale: "KRW", "KRW million".',
-    )
-
-    @property
-    def currency(self) -> str:
-        """The ISO 4217 currency code."""
-        return self.unit.split()[0]
-
-    def in_unit(self, monetary_unit: str) -> float:
-        """The amount expressed in ``monetary_unit`` (a key of :data:`MONETARY_SCALE`) of the same currency."""
-        parts = self.unit.split()
-        scale = MONETARY_SCALE[parts[1]] if len(parts) == 2 else 1.0
-        return self.amount * scale / MONETARY_SCALE[monetary_unit]
 
 
 class ScenarioInfo(_Table):
@@ -180,7 +142,8 @@ class Budget(_Table):
         description=(
             "Price level of `price_year` relative to the price year of the region's table (e.g. a GDP "
             "deflator ratio): employment coefficients, persons per unit of output at table prices, are "
-            "divided by it. Required when `price_year` differs from the table's; 1.0 applies none."
+            "divided by it. Default: the shipped Korea GDP deflator series (World Bank NY.GDP.DEFL.ZS, "
+            "2000-2020); required for price years outside it; 1.0 applies none."
         ),
     )
     cell_file: str | None = Field(
@@ -203,276 +166,65 @@ class Budget(_Table):
         return self
 
 
-class Circuit(_Table):
-    """``[circuit]``: overrides of the region's local-circuit parameters (omitted keys keep the region's values)."""
+#: ``[circuit]``: generated from :data:`simengine.circuit_settings.CIRCUIT_SETTINGS`.
+Circuit = CircuitSettingsTable
 
-    household_local_consumption_share: Share | None = Field(
-        default=None, description="Share of resident household spending bought from local firms."
+
+#: Objectives a comparison can rank by (net present benefit of the objective's stream, net of cost).
+OBJECTIVES = ("local_value_added", "resident_income", "national_value_added", "fiscal")
+#: Social discount rate of Korea's preliminary feasibility studies (예비타당성조사), real, per year.
+KOREA_SOCIAL_DISCOUNT_RATE = 0.045
+
+
+class Appraisal(_Table):
+    """``[appraisal]``: how the scenario's streams are valued and compared.
+
+    The defaults are the decision-grade channels; ``financing = "new_money"``,
+    ``premium = "as_spending"`` and ``feedback = false`` switch them off (the figures of a plain
+    IO propagation of the awards).
+    """
+
+    discount_rate: Annotated[float, Field(ge=0.0, le=0.5, allow_inf_nan=False)] = Field(
+        default=KOREA_SOCIAL_DISCOUNT_RATE,
+        description="Real discount rate per year for present values. Default 0.045: the social discount rate "
+        "of Korea's preliminary feasibility studies (예비타당성조사; KDI PIMAC, General Guidelines for Preliminary "
+        "Feasibility Studies), 4.5% since the 2017 revision, down from 5.5% (Song 2017, KDI Journal of Economic "
+        "Policy 39(2): 75-98, estimates 3.0-4.5%). Use 0.03 and 0.055 as sensitivity bounds.",
     )
-    reinvestment_rate: Share | None = Field(
-        default=None, description="Share of locally owned firms' operating surplus reinvested locally."
+    base_year: Year | None = Field(
+        default=None, description="Year to which streams are discounted (default: the scenario's start year)."
     )
-    resident_worker_share: Share | None = Field(
-        default=None, description="Share of labour income paid to workers who live in the region."
+    objective: Literal[OBJECTIVES] = Field(  # type: ignore[valid-type]
+        default="resident_income",
+        description="What a comparison ranks by, as net present benefit net of cost: local_value_added, "
+        "resident_income (resident net wages, local owners' income, transfers), national_value_added "
+        "(local + other regions) or fiscal (the city's balance: local tax in, programme and premium costs out).",
     )
-    local_ownership_share: Share | None = Field(
-        default=None, description="Share of operating surplus accruing to owners in the region."
+    financing: Literal["displaces_city_spending", "new_money"] = Field(
+        default="displaces_city_spending",
+        description="Where programme costs (annual_cost) come from: by default they displace other city spending, "
+        "which had its own local effects (the city's purchase pattern through the circuit); new_money: "
+        "from outside the city's budget (e.g. a national grant), displacing nothing.",
     )
-    local_tax_rate: Share | None = Field(
-        default=None, description="Local taxes per unit of local labour income and surplus, re-spent by the city."
+    premium: Literal["transfer", "as_spending"] = Field(
+        default="transfer",
+        description="transfer: with a fixed budget a cost premium p buys 1/(1+p) of the volume, and the premium "
+        "is a transfer to the winning firms' surplus; as_spending: the whole amount is propagated as purchases "
+        "(the premium then wrongly buys inputs and jobs) and the premium is counted as an extra cost p.",
     )
-
-
-# --- levers ---------------------------------------------------------------------------
-
-
-class _Lever(_Table):
-    label: str = Field(default="", max_length=200, description="Free text shown in reports.")
-    start_year: Year | None = Field(default=None, description="First year in force (default: the scenario's start).")
-    ramp_years: RampYears = Field(
-        default=0,
-        description="Years to full effect: effect fraction min(1, (year - start + 1) / ramp_years); 0 = at once.",
+    productivity_growth: Annotated[float, Field(ge=-0.1, le=0.2, allow_inf_nan=False)] = Field(
+        default=DEFAULT_PRODUCTIVITY_GROWTH,
+        description="Labour-productivity growth per year from the table year to the budget's price year; employment "
+        "per unit of real output is divided by (1 + g)^(price_year - table_year). Default 0.015, an ASSUMPTION "
+        "(Korea 2015-2019: real GDP about +2.8% a year, employment about +1.2%); 0 applies none.",
     )
-
-
-class _CellLever(_Lever):
-    sector: str | None = Field(default=None, description="Sector code the lever applies to (default: every sector).")
-    method: Method | None = Field(default=None, description="Procurement method it applies to (default: every method).")
-    size_class: SizeClass | None = Field(default=None, description="Size class it applies to (default: every class).")
-
-
-class ShareCostResponse(_Table):
-    cost_premium_per_share: Annotated[float, Field(ge=0.0, le=10.0, allow_inf_nan=False)] = Field(
-        default=0.1,
-        description="Cost premium (fraction of the cell's amount) per unit of local-share increase. "
-        "ASSUMPTION: 0.1, i.e. +10 percentage points local share costs 1%; no direct estimate found.",
-    )
-
-
-class LocalShareTarget(_CellLever):
-    """Award share to local firms in the selected cells moves to `target`, ramped."""
-
-    kind: Literal["local_share_target"]
-    sector: str = Field(description="Sector code the target applies to.")
-    target: Share = Field(description="Local award share reached at the end of the ramp.")
-    response: ShareCostResponse = Field(default_factory=ShareCostResponse, description="Cost response.")
-
-
-class SetAsideResponse(_Table):
-    """How a set-aside changes the local share and the price, in analytic mode."""
-
-    gap_closed: Share = Field(
-        default=0.9,
-        description="Fraction of the gap to the reserved pool's local fraction closed in covered spending. "
-        "ASSUMPTION: 0.9, since restricted tenders with too few eligible bidders are re-tendered openly.",
-    )
-    pool_local_fraction: Share | None = Field(
-        default=None,
-        description="Local fraction of the reserved pool; default by group: local and local_sme 1.0, "
-        "social_economy 0.9, sme 0.7 (ASSUMPTION), the smallest over `reserved_for`.",
-    )
-    cost_premium: Annotated[float, Field(ge=0.0, le=1.0, allow_inf_nan=False)] = Field(
-        default=0.0,
-        description="Cost premium on covered spending. Default 0: Nakabayashi (2013, J. Public Econ. 100: 28-44) "
-        "finds that SME set-asides in Japanese public works did not raise, and through entry lowered, "
-        "procurement costs. Set a positive value for a sensitivity run.",
+    feedback: bool = Field(
+        default=True,
+        description="Count the local output induced by the non-local awards (other regions buying from the city).",
     )
 
 
-class SetAside(_Lever):
-    """Only the reserved groups may bid for contracts up to `max_contract_value` in the sector."""
-
-    kind: Literal["set_aside"]
-    sector: str = Field(description="Sector code.")
-    max_contract_value: Money = Field(description="Largest contract reserved.")
-    reserved_for: list[ReservedGroup] = Field(
-        min_length=1, max_length=4, description="Groups that may bid: local, local_sme, sme, social_economy."
-    )
-    response: SetAsideResponse = Field(default_factory=SetAsideResponse, description="Analytic response.")
-
-
-class UnbundlingResponse(_Table):
-    """How unbundling changes the local share, in analytic mode."""
-
-    uptake: Share = Field(
-        default=0.5,
-        description="Fraction of spending above the threshold actually re-let as lots. ASSUMPTION: 0.5 "
-        "(works that cannot be split technically, e.g. single structures, stay whole).",
-    )
-
-
-class ContractUnbundling(_Lever):
-    """Contracts above `lot_threshold` are split into lots under it; lots win like small contracts."""
-
-    kind: Literal["contract_unbundling"]
-    sector: str = Field(description="Sector code.")
-    lot_threshold: Money = Field(description="Largest lot value after splitting.")
-    scale_cost_penalty: Annotated[float, Field(ge=0.0, le=1.0, allow_inf_nan=False)] = Field(
-        default=0.02,
-        description="Lost economies of scale as a fraction of unbundled spending. ASSUMPTION: 0.02.",
-    )
-    admin_cost_per_lot: Money = Field(description="Extra tendering and supervision cost per lot.")
-    response: UnbundlingResponse = Field(default_factory=UnbundlingResponse, description="Analytic response.")
-
-
-class EligibilityResponse(_Table):
-    """How relaxed eligibility changes the local share and the price, in analytic mode."""
-
-    gap_closed_per_reduction: Annotated[float, Field(ge=0.0, le=10.0, allow_inf_nan=False)] = Field(
-        default=0.2,
-        description="Fraction of the gap to an all-local award closed per unit of requirement reduction. "
-        "ASSUMPTION: halving requirements closes 10% of the gap.",
-    )
-    cost_premium_per_reduction: Annotated[float, Field(ge=0.0, le=10.0, allow_inf_nan=False)] = Field(
-        default=0.0,
-        description="Cost premium per unit of requirement reduction. ASSUMPTION: 0 (more bidders lower prices, "
-        "higher default risk raises costs; no estimate found).",
-    )
-
-
-class EligibilityRelaxation(_CellLever):
-    """Track-record and capital requirements are lowered so that more local firms qualify."""
-
-    kind: Literal["eligibility_relaxation"]
-    sector: str = Field(description="Sector code.")
-    requirement_reduction: Share = Field(description="Fractional cut in track-record and capital requirements.")
-    response: EligibilityResponse = Field(default_factory=EligibilityResponse, description="Analytic response.")
-
-
-class ScoreResponse(_Table):
-    """How a local-contribution score item changes the local share and the price, in analytic mode."""
-
-    gap_closed_per_weight: Annotated[float, Field(ge=0.0, le=20.0, allow_inf_nan=False)] = Field(
-        default=1.5,
-        description="Fraction of the gap to an all-local award closed per unit of score weight. "
-        "ASSUMPTION: a 10-point item out of 100 closes 15% of the gap.",
-    )
-    cost_premium_per_weight: Annotated[float, Field(ge=0.0, le=10.0, allow_inf_nan=False)] = Field(
-        default=0.38,
-        description="Cost premium per unit of score weight: Marion (2007)'s 0.76 per unit of bid preference "
-        "times an ASSUMED price equivalence of 0.5 (one score point is worth half a percent of price).",
-    )
-
-
-class LocalContributionScore(_CellLever):
-    """A local-contribution item of weight `weight` in the award score."""
-
-    kind: Literal["local_contribution_score"]
-    weight: Share = Field(description="Weight of the item in the total score (0.05 = 5 points of 100).")
-    response: ScoreResponse = Field(default_factory=ScoreResponse, description="Analytic response.")
-
-
-class CoexistenceResponse(_Table):
-    cost_premium_per_share: Annotated[float, Field(ge=0.0, le=10.0, allow_inf_nan=False)] = Field(
-        default=0.05,
-        description="Cost premium per unit of subcontracting share moved to local firms. "
-        "ASSUMPTION: 0.05 (a 20% mandated share placed with non-preferred suppliers costs 1%).",
-    )
-
-
-class LocalCoexistencePlan(_CellLever):
-    """Winners place at least `min_local_subcontract_share` of the contract with local subcontractors."""
-
-    kind: Literal["local_coexistence_plan"]
-    min_local_subcontract_share: Share = Field(description="Minimum share of the contract placed locally.")
-    response: CoexistenceResponse = Field(default_factory=CoexistenceResponse, description="Cost response.")
-
-
-class BidPreferenceResponse(_Table):
-    """How a bid price preference changes the local share and the price, in analytic mode."""
-
-    gap_closed_per_discount: Annotated[float, Field(ge=0.0, le=50.0, allow_inf_nan=False)] = Field(
-        default=2.0,
-        description="Fraction of the gap to an all-local award closed per unit of discount. "
-        "ASSUMPTION: a 5% preference closes 10% of the gap.",
-    )
-    cost_premium_per_discount: Annotated[float, Field(ge=0.0, le=10.0, allow_inf_nan=False)] = Field(
-        default=0.76,
-        description="Cost premium per unit of discount: Marion (2007, J. Public Econ. 91: 1591-1624), a 5% "
-        "small-business bid preference in California highway auctions raised costs 3.8% (3.8 / 5 = 0.76).",
-    )
-
-
-class BidPricePreference(_CellLever):
-    """Local bids are evaluated at a discount, optionally capped per contract."""
-
-    kind: Literal["bid_price_preference"]
-    discount: Annotated[float, Field(ge=0.0, le=0.5, allow_inf_nan=False)] = Field(
-        description="Evaluation discount on local bids (0.05 = 5%)."
-    )
-    cap: Money | None = Field(
-        default=None, description="Largest preference per contract; binds where the cell gives `contracts`."
-    )
-    response: BidPreferenceResponse = Field(default_factory=BidPreferenceResponse, description="Analytic response.")
-
-
-class SocialEconomyResponse(_Table):
-    """How a social-economy target changes the local share and the price, in analytic mode."""
-
-    local_fraction: Share = Field(
-        default=0.9,
-        description="Local fraction of social-economy suppliers. ASSUMPTION: 0.9 (registered and working locally).",
-    )
-    cost_premium_per_share: Annotated[float, Field(ge=0.0, le=10.0, allow_inf_nan=False)] = Field(
-        default=0.0, description="Cost premium per unit of purchases moved. ASSUMPTION: 0."
-    )
-
-
-class SocialEconomyPurchaseTarget(_CellLever):
-    """At least `share` of purchases from social enterprises and cooperatives."""
-
-    kind: Literal["social_economy_purchase_target"]
-    share: Share = Field(description="Target share of purchases.")
-    response: SocialEconomyResponse = Field(default_factory=SocialEconomyResponse, description="Analytic response.")
-
-
-class HouseholdLocalConsumption(_Lever):
-    """Local currency or campaigns raise the household local-consumption share to `share`."""
-
-    kind: Literal["household_local_consumption"]
-    share: Share = Field(description="Household local-consumption share at the end of the ramp.")
-    annual_cost: Money | None = Field(
-        default=None, description="Programme cost per year (e.g. local-currency discount)."
-    )
-
-
-class ReinvestmentProgramme(_Lever):
-    """Programmes raise the local reinvestment rate of locally owned firms to `rate`."""
-
-    kind: Literal["reinvestment_programme"]
-    rate: Share = Field(description="Reinvestment rate at the end of the ramp.")
-    annual_cost: Money | None = Field(default=None, description="Programme cost per year.")
-
-
-#: Levers that act on budget cells, in analytic mode through :func:`apply_levers`.
-PROCUREMENT_LEVERS = (
-    LocalShareTarget,
-    SetAside,
-    ContractUnbundling,
-    EligibilityRelaxation,
-    LocalContributionScore,
-    LocalCoexistencePlan,
-    BidPricePreference,
-    SocialEconomyPurchaseTarget,
-)
-#: Levers that act on the local-circuit parameters.
-CIRCUIT_LEVERS = (HouseholdLocalConsumption, ReinvestmentProgramme)
-
-Lever = Annotated[
-    Union[  # noqa: UP007 - a discriminated union reads better spelled out
-        LocalShareTarget,
-        SetAside,
-        ContractUnbundling,
-        EligibilityRelaxation,
-        LocalContributionScore,
-        LocalCoexistencePlan,
-        BidPricePreference,
-        SocialEconomyPurchaseTarget,
-        HouseholdLocalConsumption,
-        ReinvestmentProgramme,
-    ],
-    Field(discriminator="kind"),
-]
+# --- levers: one module per kind in simengine.levers; the union is generated from the registry ---
 
 
 class Scenario(_Table):
@@ -482,6 +234,7 @@ class Scenario(_Table):
     scenario: ScenarioInfo = Field(description="Identity, region, mode and years.")
     budget: Budget = Field(description="The procurement budget.")
     circuit: Circuit = Field(default_factory=Circuit, description="Local-circuit overrides.")
+    appraisal: Appraisal = Field(default_factory=Appraisal, description="Valuation and comparison settings.")
     lever: list[Lever] = Field(default=[], max_length=1000, description="Policy levers, applied in file order.")
 
 

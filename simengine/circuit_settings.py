@@ -1,0 +1,162 @@
+"""Circuit settings: the local-circuit numbers a scenario states, one definition for every mode.
+
+A scenario states each setting as one number (a ``[circuit]`` override, or what a circuit lever
+moves). :data:`CIRCUIT_SETTINGS` defines, per setting, its meaning, which field of
+:class:`~simengine.circuit.CircuitParameters` it sets and how:
+
+- a per-sector share is set through its weighted mean (weights: what households buy, what
+  industries pay in wages, what they earn as surplus), keeping the sectors' pattern
+  (:func:`move_mean_to`);
+- a rate replaces the scalar fields it names.
+
+The scenario's ``[circuit]`` table (:data:`CircuitSettingsTable`) is generated from this table,
+the analytic circuit is built from :func:`apply_settings`, and the agent model derives its arrays
+from the same :class:`~simengine.circuit.CircuitParameters` by one function
+(:meth:`simengine.agents.AgentCircuit.from_parameters`).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+import numpy as np
+from pydantic import Field, create_model
+
+from .circuit import CircuitParameters
+from .fields import Share, Table
+from .local_economy import LocalEconomy
+
+__all__ = [
+    "CircuitSetting",
+    "CIRCUIT_SETTINGS",
+    "CIRCUIT_KEYS",
+    "CircuitSettingsTable",
+    "move_mean_to",
+    "read_settings",
+    "apply_settings",
+]
+
+
+@dataclass(frozen=True)
+class CircuitSetting:
+    """One scenario-level circuit number.
+
+    Attributes
+    ----------
+    description : str
+        What the number is (the ``[circuit]`` key's documentation).
+    fields : tuple of str
+        The :class:`CircuitParameters` fields it sets (``households.local_share`` for a nested one).
+    weights : callable or None
+        ``(parameters, economy) -> weights`` of the weighted mean for a per-sector share; None for
+        a scalar rate (the region's value is then not restated: None until a scenario sets it).
+    """
+
+    description: str
+    fields: tuple[str, ...]
+    weights: Callable[[CircuitParameters, LocalEconomy], np.ndarray] | None = None
+
+
+#: The circuit settings, by the name scenarios use.
+CIRCUIT_SETTINGS: dict[str, CircuitSetting] = {
+    "household_local_consumption_share": CircuitSetting(
+        "Share of resident household spending bought from local firms (mean weighted by the households' mix).",
+        ("households.local_share",),
+        lambda p, e: p.households.mix,
+    ),
+    "reinvestment_rate": CircuitSetting(
+        "Share of locally owned firms' operating surplus reinvested locally (mean weighted by surplus).",
+        ("reinvestment_rate",),
+        lambda p, e: e.operating_surplus,
+    ),
+    "resident_worker_share": CircuitSetting(
+        "Share of labour income paid to workers who live in the region (mean weighted by compensation).",
+        ("resident_wage_share",),
+        lambda p, e: e.compensation,
+    ),
+    "local_ownership_share": CircuitSetting(
+        "Share of operating surplus accruing to owners in the region (mean weighted by surplus).",
+        ("local_ownership_share",),
+        lambda p, e: e.operating_surplus,
+    ),
+    "local_tax_rate": CircuitSetting(
+        "Local taxes per unit of local labour income and surplus, re-spent by the city (replaces both rates).",
+        ("local_income_tax_rate_on_wages", "local_tax_rate_on_surplus"),
+    ),
+}
+#: Setting names, in order (the signature of a circuit).
+CIRCUIT_KEYS = tuple(CIRCUIT_SETTINGS)
+
+#: The scenario's ``[circuit]`` table: every setting, optional (omitted keys keep the region's values).
+#: (Named ``Circuit`` as in scenario files; not the :class:`simengine.circuit.Circuit` model.)
+Circuit = create_model(
+    "Circuit",
+    __base__=Table,
+    __doc__="``[circuit]``: overrides of the region's local-circuit parameters (omitted keys keep its values).",
+    **{name: (Share | None, Field(default=None, description=s.description)) for name, s in CIRCUIT_SETTINGS.items()},
+)
+CircuitSettingsTable = Circuit
+
+
+def _weighted_mean(vector: np.ndarray, weights: np.ndarray) -> float:
+    weights = np.clip(weights, 0.0, None)
+    total = weights.sum()
+    return float(weights @ vector / total) if total > 0 else float(np.mean(vector))
+
+
+def move_mean_to(vector: np.ndarray, weights: np.ndarray, target: float) -> np.ndarray:
+    """Per-sector shares whose weighted mean is ``target``, keeping the sectors' pattern.
+
+    Raising the mean closes each sector's gap to 1 in the same proportion; lowering it
+    scales every share down in the same proportion. Shares stay in [0, 1].
+    """
+    mean = _weighted_mean(vector, weights)
+    if target >= mean:
+        return vector if mean >= 1.0 else vector + (target - mean) / (1.0 - mean) * (1.0 - vector)
+    return vector * (target / mean)
+
+
+def _get(parameters: CircuitParameters, field: str):
+    value = parameters
+    for part in field.split("."):
+        value = getattr(value, part)
+    return value
+
+
+def _set(parameters: CircuitParameters, field: str, value) -> CircuitParameters:
+    head, _, rest = field.partition(".")
+    if not rest:
+        return dataclasses.replace(parameters, **{head: value})
+    inner = getattr(parameters, head)
+    return dataclasses.replace(parameters, **{head: dataclasses.replace(inner, **{rest: value})})
+
+
+def read_settings(parameters: CircuitParameters, economy: LocalEconomy) -> dict[str, float | None]:
+    """The settings of ``parameters`` as a scenario states them (per-sector shares as weighted means;
+    rates None: the region's values stay until a scenario sets them)."""
+    return {
+        name: None
+        if s.weights is None
+        else _weighted_mean(_get(parameters, s.fields[0]), s.weights(parameters, economy))
+        for name, s in CIRCUIT_SETTINGS.items()
+    }
+
+
+def apply_settings(
+    parameters: CircuitParameters, economy: LocalEconomy, values: Mapping[str, float | None]
+) -> CircuitParameters:
+    """``parameters`` with the stated settings applied (None keeps the region's value)."""
+    changed = parameters
+    for name, s in CIRCUIT_SETTINGS.items():
+        value = values.get(name)
+        if value is None:
+            continue
+        if s.weights is None:
+            for field in s.fields:
+                changed = _set(changed, field, float(value))
+        else:
+            vector = move_mean_to(_get(parameters, s.fields[0]), s.weights(parameters, economy), float(value))
+            changed = _set(changed, s.fields[0], vector)
+    return changed

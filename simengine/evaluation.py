@@ -1,0 +1,432 @@
+"""Analytic evaluation: levers -> local and non-local spending -> the closed local circuit -> result arrays.
+
+Propagation (analytic mode), period by period over the scenario's horizon:
+
+1. Levers (:func:`simengine.levers.apply_levers`, one module per kind) give each budget cell its local share
+   (awards plus mandated local subcontracting) and cost premium in that year; circuit
+   programmes add their annual cost.
+2. Analysis by parts: the cell's amount times its local share is spent on local output of
+   the cell's sector; the rest is awarded to firms elsewhere (leak ``nonlocal_awards``) and
+   becomes final demand for the other regions' output, split by their output shares.
+3. Local spending runs through the closed local circuit (:class:`simengine.circuit.Circuit`):
+   local suppliers, resident wages, local owners, reinvestment and the city budget re-spend
+   it until every won has leaked. Circuit levers (household local consumption,
+   reinvestment programmes) and ``[circuit]`` overrides change the circuit's parameters.
+   Static form: each period's spending runs through the whole circuit within the period.
+   Dynamic form (``lags``): each account group re-spends after its lag
+   (:meth:`simengine.circuit.Circuit.time_path`).
+4. Output induced in other regions comes from the regional model's open inverse.
+
+All scenario-periods that share circuit parameters are solved together as one matrix
+right-hand side on one factorisation, so a batch of thousands of lever draws costs one LU
+plus a matrix solve.
+
+Identities every static analytic result satisfies (tests check them): ``sum(leakage) =
+budget`` in each period (every won leaks eventually), ``local_awards + nonlocal_awards =
+budget``, and the first-round flow accounts split the local awards exactly.
+
+Agent-mode scenarios run through :mod:`simengine.agent_adapter` instead.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import xarray as xr
+
+from .accounts import column_product
+from .circuit import Circuit, CircuitParameters
+from .errors import ScenarioError
+from .fields import MONETARY_SCALE
+from .levers import (
+    BudgetArrays,
+    apply_circuit_levers,
+    apply_levers,
+    check_analytic,
+    consumption_injection,
+    programme_cost,
+)
+from .local_economy import LocalEconomy
+from .provenance import provenance_attrs, scenario_variables
+from .region_context import (
+    RegionContext,
+    circuit_signature,
+    employment_factor,
+    scenario_circuit_values,
+    table_unit,
+    with_values,
+)
+from .results import FLOW_ACCOUNTS, LEAKAGE_CHANNELS, build_result, check_result
+from .scenario.schema import Scenario
+
+__all__ = ["CIRCUIT_TO_RESULT_CHANNEL", "PERIODS_PER_YEAR", "Prepared", "prepare", "evaluate"]
+
+#: How the circuit's leakage channels aggregate into the result contract's channels.
+CIRCUIT_TO_RESULT_CHANNEL = {
+    "imports_abroad": "imports_abroad",
+    "other_regions": "other_regions",
+    "taxes_leaving_city": "taxes_leaving",
+    "commuters": "commuters",
+    "outside_owners": "outside_owners",
+    "household_saving": "not_respent",
+    "household_spending_outside": "spending_outside",
+    "city_spending_outside": "spending_outside",
+    "city_budget_not_respent": "not_respent",
+    "investment_outside": "spending_outside",
+}
+
+
+@dataclass
+class Prepared:
+    """A scenario reduced to arrays by period: spending, transfers, costs and each period's circuit.
+
+    Money is in the table's unit, per period. With a cost premium ``p`` on a cell of amount ``a``
+    and local share ``s`` (``[appraisal] premium = "transfer"``), the cell buys the volume
+    ``a / (1 + p)``; local firms receive ``a s`` of which ``a s p / (1 + p)`` is surplus (a
+    transfer) and the rest buys inputs and labour; non-local firms likewise.
+    """
+
+    scenario: Scenario
+    period_years: list[int]  # calendar year of each period
+    time_unit: str  # "year" or "month"
+    budget: np.ndarray  # (T,)
+    deflator: float  # price level of the price year relative to the table's, times productivity growth
+    local_spending: np.ndarray  # (n, T) volume bought from local firms
+    household_spending: np.ndarray  # (n, T) extra local household spending of programmes
+    nonlocal_spending: np.ndarray  # (n, T) volume bought from firms elsewhere
+    local_transfer: np.ndarray  # (n, T) premium paid to local firms' surplus
+    nonlocal_transfer: np.ndarray  # (T,) premium paid to firms elsewhere
+    local_awards: np.ndarray  # (T,) value of contracts awarded to local firms
+    real_volume: np.ndarray  # (T,) volume bought at pre-premium prices
+    cost_premium: np.ndarray  # (T,) premium cost plus programme costs
+    programme_cost: np.ndarray  # (T,)
+    household_injection: np.ndarray  # (T,) extra local household spending of programmes
+    displaced: np.ndarray  # (n, T) local purchases of the city spending that programme costs displace
+    circuit_values: list[dict[str, object]]  # per period
+
+
+#: Periods per year of each time unit.
+PERIODS_PER_YEAR = {"year": 1, "month": 12}
+
+
+def prepare(scenario: Scenario, context: RegionContext, time_unit: str = "year") -> Prepared:
+    """Reduce a scenario to the arrays :func:`evaluate` solves (levers applied year by year)."""
+    check_analytic(scenario.lever, scenario.scenario.id)
+    budget = scenario.budget
+    appraisal = scenario.appraisal
+    unit = table_unit(scenario, context)
+    to_table = MONETARY_SCALE[budget.monetary_unit] / MONETARY_SCALE[unit]
+    sectors = list(context.economy.sectors)
+    cell_sector = np.array([sectors.index(cell.sector) for cell in budget.cell], dtype=np.int64)
+    amounts = np.array([cell.amount for cell in budget.cell], dtype=np.float64) * to_table
+    years = list(scenario.scenario.years)
+    start = scenario.scenario.start_year
+    cells = BudgetArrays.from_budget(budget)
+    n, t = len(sectors), len(years)
+    local, nonlocal_, transfer = np.zeros((n, t)), np.zeros((n, t)), np.zeros((n, t))
+    nonlocal_transfer, awards, volume = np.zeros(t), np.zeros(t), np.zeros(t)
+    premium, programme, injection = np.zeros(t), np.zeros(t), np.zeros(t)
+    displaced, extra = np.zeros((n, t)), np.zeros((n, t))
+    base_values = scenario_circuit_values(scenario, context)
+    households = context.parameters.households.local_purchases()
+    mix = households / households.sum() if households.sum() > 0 else np.full(n, 1.0 / n)
+    city = context.parameters.city.local_purchases()
+    circuit_values = []
+    for k, year in enumerate(years):
+        effect = apply_levers(cells, scenario.lever, year, start_year=start)
+        share, rate = effect.local_share, effect.cost_premium
+        awards[k] = amounts @ share
+        volume[k] = float(np.sum(amounts / (1.0 + rate)))
+        if appraisal.premium == "transfer":
+            bought = amounts / (1.0 + rate)
+            np.add.at(local[:, k], cell_sector, bought * share)
+            np.add.at(nonlocal_[:, k], cell_sector, bought * (1.0 - share))
+            np.add.at(transfer[:, k], cell_sector, (amounts - bought) * share)
+            nonlocal_transfer[k] = float(np.sum((amounts - bought) * (1.0 - share)))
+            premium_cost = float(np.sum(amounts - bought))
+        else:
+            np.add.at(local[:, k], cell_sector, amounts * share)
+            np.add.at(nonlocal_[:, k], cell_sector, amounts * (1.0 - share))
+            premium_cost = effect.premium_amount(amounts)
+        programme[k] = programme_cost(scenario.lever, year, start_year=start, monetary_unit=unit)
+        premium[k] = premium_cost + programme[k]
+        if premium[k] > amounts.sum():
+            raise ScenarioError(
+                f"scenario {scenario.scenario.id}: the levers cost {premium[k]:,.0f} in {year}, more than the whole "
+                f"budget ({amounts.sum():,.0f} {context.unit}); check the units of lever amounts (annual_cost, "
+                "lot_threshold, admin_cost_per_lot)"
+            )
+        injection[k] = consumption_injection(
+            scenario.lever,
+            year,
+            start_year=start,
+            baseline_share=float(base_values["household_local_consumption_share"]),
+            monetary_unit=unit,
+        )
+        extra[:, k] = injection[k] * mix
+        if appraisal.financing == "displaces_city_spending":
+            displaced[:, k] = programme[k] * city
+        circuit_values.append(apply_circuit_levers(base_values, scenario.lever, year, start_year=start))
+    per_year = PERIODS_PER_YEAR[time_unit]
+
+    def spread(values: np.ndarray) -> np.ndarray:
+        """Each year's annual amount spread evenly over its periods."""
+        return np.repeat(values, per_year, axis=-1) / per_year
+
+    return Prepared(
+        scenario=scenario,
+        period_years=list(np.repeat(years, per_year).tolist()),
+        time_unit=time_unit,
+        budget=spread(np.full(t, amounts.sum())),
+        deflator=employment_factor(scenario, context),
+        local_spending=spread(local),
+        household_spending=spread(extra),
+        nonlocal_spending=spread(nonlocal_),
+        local_transfer=spread(transfer),
+        nonlocal_transfer=spread(nonlocal_transfer),
+        local_awards=spread(awards),
+        real_volume=spread(volume),
+        cost_premium=spread(premium),
+        programme_cost=spread(programme),
+        household_injection=spread(injection),
+        displaced=spread(displaced),
+        circuit_values=[values for values in circuit_values for _ in range(per_year)],
+    )
+
+
+def _accounts(ds: xr.Dataset, n: int) -> dict[str, np.ndarray]:
+    """Circuit accounts (from :meth:`Circuit.impact` or :meth:`Circuit.time_path`) as arrays
+    with the columns last, and the circuit's channels aggregated into the result's."""
+
+    def columns(values: xr.DataArray, first: str) -> np.ndarray:
+        return values.transpose(first, ...).values.reshape(values.sizes[first], -1)
+
+    circuit_leak = columns(ds["leakage"], "channel")
+    leakage = np.zeros((len(LEAKAGE_CHANNELS), circuit_leak.shape[1]))
+    for row, name in enumerate(ds["channel"].values):
+        leakage[LEAKAGE_CHANNELS.index(CIRCUIT_TO_RESULT_CHANNEL[str(name)])] += circuit_leak[row]
+    return {
+        "output": columns(ds["output"], "sector"),
+        "value_added": columns(ds["value_added"], "sector"),
+        "resident_income": columns(ds["compensation"].sel(residence="resident"), "sector"),
+        "employment": columns(ds["employment"], "sector"),
+        "city_tax": np.asarray(ds["city_tax_revenue"].values).reshape(-1),
+        "household_income": np.asarray(ds["household_income"].values).reshape(-1),
+        "leakage": leakage,
+    }
+
+
+def _transfer_receipts(circuit: Circuit, transfer: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Institution receipts (3, k) and first-round leakage (result channels, k) of premium transfers."""
+    receipts, leaks = circuit.surplus_transfer(transfer)
+    leakage = np.zeros((len(LEAKAGE_CHANNELS), transfer.shape[1]))
+    for name, values in leaks.items():
+        leakage[LEAKAGE_CHANNELS.index(CIRCUIT_TO_RESULT_CHANNEL[name])] += values
+    return receipts, leakage
+
+
+def evaluate(
+    prepared: Sequence[Prepared], context: RegionContext, lags: dict[str, int] | None = None
+) -> list[xr.Dataset]:
+    """Solve every scenario-period of one region, grouping columns by circuit parameters.
+
+    Without ``lags`` each period's spending runs through the closed circuit within the period
+    (static form). With ``lags`` (dynamic form) each period's spending is a cohort whose
+    re-spending unfolds over later periods (:meth:`Circuit.time_path`) under the circuit of
+    the period it was spent in; the long-run (closed-form) effects are reported as well.
+    """
+    economy = context.economy
+    n = len(economy.sectors)
+    columns = [(i, k) for i, p in enumerate(prepared) for k in range(len(p.period_years))]
+    width = len(columns)
+    spending, transfer, displaced = np.zeros((n, width)), np.zeros((n, width)), np.zeros((n, width))
+    groups: dict[bytes, list[int]] = {}
+    circuits: dict[bytes, Circuit] = {}
+    for c, (i, k) in enumerate(columns):
+        spending[:, c] = prepared[i].local_spending[:, k] + prepared[i].household_spending[:, k]
+        transfer[:, c] = prepared[i].local_transfer[:, k]
+        displaced[:, c] = prepared[i].displaced[:, k]
+        key = circuit_signature(prepared[i].circuit_values[k])
+        groups.setdefault(key, []).append(c)
+        if key not in circuits:
+            circuits[key] = Circuit(economy, with_values(context, prepared[i].circuit_values[k]))
+    closed = {}
+    second_round = np.zeros(width)
+    transfer_leakage = np.zeros((len(LEAKAGE_CHANNELS), width))
+    displaced_effects = np.zeros((3, width))
+    for key, cols in groups.items():
+        circuit = circuits[key]
+        receipts, transfer_leakage[:, cols] = _transfer_receipts(circuit, transfer[:, cols])
+        for name, values in _accounts(circuit.impact(spending[:, cols], receipts=receipts), n).items():
+            closed.setdefault(name, np.zeros((*values.shape[:-1], width)))[..., cols] = values
+        rounds = circuit.rounds(spending[:, cols], n_rounds=2)
+        second_round[cols] = rounds["total"].sel(round=2).values.reshape(-1)
+        if displaced[:, cols].any():
+            lost = circuit.headline(displaced[:, cols]).sel(
+                indicator=["value_added", "household_income", "city_tax_revenue"]
+            )
+            displaced_effects[:, cols] = lost.values
+    open_output = context.open_local.solve(spending)
+    # programmes' extra local household spending is spending moved from elsewhere: the other
+    # regions lose it (their share of it; the imported part leaves the country either way)
+    elsewhere = np.hstack([p.nonlocal_spending - p.household_spending for p in prepared])
+    regional = _regional_effects(spending, elsewhere, context)
+
+    results = []
+    offset = 0
+    for p in prepared:
+        cols = np.arange(offset, offset + len(p.period_years))
+        offset += len(cols)
+        path = {name: values[..., cols] for name, values in closed.items()}
+        if lags is not None:
+            path = {name: np.zeros_like(values) for name, values in path.items()}
+            for key in {circuit_signature(v) for v in p.circuit_values}:
+                chosen = np.array([circuit_signature(v) == key for v in p.circuit_values])
+                receipts, _ = _transfer_receipts(circuits[key], p.local_transfer * chosen)
+                cohort = (p.local_spending + p.household_spending) * chosen
+                ds = circuits[key].time_path(cohort, lags=lags, receipts=receipts)
+                for name, values in _accounts(ds, n).items():
+                    path[name] += values
+        last = circuit_signature(p.circuit_values[-1])
+        results.append(
+            _result_dataset(
+                p,
+                context,
+                path=path,
+                closed_output=closed["output"][:, cols],
+                open_output=open_output[:, cols],
+                regional={name: values[..., cols] for name, values in regional.items()},
+                transfer_leakage=transfer_leakage[:, cols],
+                displaced=displaced_effects[:, cols],
+                second_round=second_round[cols],
+                parameters=circuits[last].parameters,
+            )
+        )
+    return results
+
+
+def _regional_effects(
+    local_spending: np.ndarray, nonlocal_spending: np.ndarray, context: RegionContext
+) -> dict[str, np.ndarray]:
+    """Effects in the open multi-region model of local and non-local awards.
+
+    Spending is (n, k) money by sector for ``k`` scenario-periods; non-local awards go to the
+    other regions in proportion to their output. One solve of the regional model with ``2k``
+    right-hand sides: all awards, and the non-local awards alone.
+
+    Returns
+    -------
+    dict
+        ``nonlocal_output`` (n, k): output in the other regions (summed over them) induced by
+        all awards; ``feedback_output`` (n, k): local output induced by the non-local awards
+        (the other regions buying from the city); ``other_value_added`` (k,): value added in
+        the other regions; ``national_output_open`` (k,): output of every region, open model.
+    """
+    model = context.model
+    output = model.dataset["gross_output"].transpose("region", "sector").values
+    va = model.dataset["value_added_coefficient"].transpose("region", "sector").values
+    regions = len(model.regions)
+    k = local_spending.shape[1]
+    demand = np.zeros((regions, len(model.sectors), 2 * k))
+    demand[0, :, :k] = local_spending
+    others = output[1:]
+    totals = others.sum(axis=0)
+    fallback = np.full_like(others, 1.0 / max(regions - 1, 1))
+    weights = np.divide(others, totals, out=fallback, where=totals > 0)
+    demand[1:, :, :k] = weights[:, :, None] * nonlocal_spending[None, :, :]
+    demand[1:, :, k:] = demand[1:, :, :k]
+    solved = model.gross_output_for(demand)
+    return {
+        "nonlocal_output": solved[1:, :, :k].sum(axis=0),
+        "feedback_output": solved[0, :, k:],
+        "other_value_added": column_product(va[1:].reshape(1, -1), solved[1:, :, :k].reshape(-1, k))[0],
+        "national_output_open": solved[:, :, :k].sum(axis=(0, 1)),
+    }
+
+
+def _first_round_flows(p: Prepared, economy: LocalEconomy, parameters: CircuitParameters) -> np.ndarray:
+    total_budget = p.budget.sum()
+    spend = p.local_spending.sum(axis=1) / total_budget
+    wages = economy.compensation * spend
+    surplus = economy.operating_surplus * spend + p.local_transfer.sum(axis=1) / total_budget
+    local = p.local_awards.sum() / total_budget
+    values = {
+        "local_awards": local,
+        "nonlocal_awards": 1.0 - local,
+        "local_inputs": economy.local_inputs.sum(axis=0) @ spend,
+        "other_region_inputs": economy.other_region_inputs @ spend,
+        "imported_inputs": economy.imported_inputs @ spend,
+        "other_inputs": economy.other_inputs @ spend,
+        "resident_wages": parameters.resident_wage_share @ wages,
+        "commuter_wages": (1.0 - parameters.resident_wage_share) @ wages,
+        "local_profits": parameters.local_ownership_share @ surplus,
+        "outside_profits": (1.0 - parameters.local_ownership_share) @ surplus,
+    }
+    return np.array([values[a] for a in FLOW_ACCOUNTS])
+
+
+def _result_dataset(p: Prepared, context: RegionContext, *, path: dict[str, np.ndarray], **arrays) -> xr.Dataset:
+    s = p.scenario
+    economy = context.economy
+    regional = arrays["regional"]
+    local_awards = p.local_awards
+    leakage = path["leakage"] + arrays["transfer_leakage"]
+    leakage[LEAKAGE_CHANNELS.index("nonlocal_awards")] += p.nonlocal_spending.sum(axis=0) + p.nonlocal_transfer
+    direct = (p.local_spending + p.household_spending).sum(axis=1)
+    open_total = arrays["open_output"].sum(axis=1)
+    closed_total = arrays["closed_output"].sum(axis=1)
+    effects = np.vstack([direct, open_total - direct, closed_total - open_total, closed_total])
+    budget_total = p.budget.sum()
+    lm3 = (budget_total + local_awards.sum() + arrays["second_round"].sum()) / budget_total
+    feedback = regional["feedback_output"] if s.appraisal.feedback else np.zeros_like(regional["feedback_output"])
+    value_added_rate = economy.compensation + economy.operating_surplus
+    feedback_value_added = value_added_rate @ feedback
+    local_value_added = path["value_added"].sum(axis=0)
+    displaced = arrays["displaced"]
+    local_tax = path["city_tax"]
+    data = {
+        "budget": p.budget,
+        "local_awards": local_awards,
+        "local_award_share": local_awards / p.budget,
+        "cost_premium": p.cost_premium,
+        "local_output": path["output"].T,
+        "local_value_added": path["value_added"].T,
+        "local_income": path["resident_income"].T,
+        # persons employed during the period: coefficients are persons per unit of annual output
+        # at table prices and table-year productivity, so budget-price money is deflated first and
+        # productivity growth to the price year divides it
+        "local_employment": path["employment"].T * PERIODS_PER_YEAR[p.time_unit] / p.deflator,
+        "local_tax": local_tax,
+        "nonlocal_output": regional["nonlocal_output"].T,
+        "leakage": leakage.T,
+        "flows": _first_round_flows(p, economy, arrays["parameters"]),
+        "output_effects": effects,
+        "lm3": np.array(lm3),
+        "real_volume": p.real_volume,
+        "premium_transfer": p.local_transfer.sum(axis=0),
+        "programme_cost": p.programme_cost,
+        "household_injection": p.household_injection,
+        "resident_household_income": path["household_income"],
+        "displaced_value_added": displaced[0],
+        "displaced_household_income": displaced[1],
+        "displaced_local_tax": displaced[2],
+        "feedback_output": feedback.T,
+        "feedback_value_added": feedback_value_added,
+        "other_regions_value_added": regional["other_value_added"],
+        "national_value_added": local_value_added + feedback_value_added + regional["other_value_added"],
+        "national_output_open": regional["national_output_open"],
+        "fiscal_balance": local_tax - displaced[2] - p.cost_premium,
+    }
+    ds = build_result(
+        data,
+        context.unit,
+        s.scenario.id,
+        tuple(p.period_years),
+        tuple(economy.sectors),
+        extra=scenario_variables(s),
+        attrs=provenance_attrs(s, context, time_unit=p.time_unit),
+    )
+    check_result(ds)
+    return ds

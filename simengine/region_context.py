@@ -1,0 +1,134 @@
+"""Region context: what a region name loads (model, city accounts, circuit defaults), cached,
+and the scenario-level circuit settings (the numbers a scenario's ``[circuit]`` table and circuit
+levers state) mapped to the region's per-sector :class:`~simengine.circuit.CircuitParameters`.
+
+A scenario states each circuit setting as one number; per-sector parameters take it as their
+weighted mean and keep their sector pattern (:func:`move_mean_to`). :data:`CIRCUIT_SETTINGS` is
+the one definition of that mapping, used by analytic and agent mode alike.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from .accounts import LeontiefSystem
+from .circuit import CircuitParameters
+from .circuit_settings import CIRCUIT_KEYS, apply_settings, move_mean_to, read_settings
+from .datasets import load_region, load_table, region_path
+from .errors import DataError, ScenarioError
+from .local_economy import LocalEconomy
+from .prices import gdp_deflator_ratio, productivity_factor
+from .procurement.vocabulary import DEFAULT_TABLE
+from .regional import RegionalModel
+from .scenario.schema import Scenario
+
+__all__ = [
+    "RegionContext",
+    "region_context",
+    "CIRCUIT_KEYS",
+    "move_mean_to",
+    "circuit_values",
+    "with_values",
+    "circuit_signature",
+    "scenario_circuit_values",
+    "table_unit",
+    "budget_deflator",
+    "employment_factor",
+]
+
+
+@dataclass(frozen=True)
+class RegionContext:
+    """Everything a scenario of one region needs, loaded once per process."""
+
+    name: str
+    model: RegionalModel
+    economy: LocalEconomy
+    parameters: CircuitParameters
+    open_local: LeontiefSystem
+    unit: str
+    data_version: str
+    price_year: int
+
+
+@functools.cache
+def region_context(name: str) -> RegionContext:
+    """Load a shipped region's model, its city's accounts and circuit defaults (cached)."""
+    model = load_region(name)
+    economy = model.local_economy()
+    table = load_table(DEFAULT_TABLE)
+    parameters = CircuitParameters.default_for(economy.sectors, table=table)
+    digest = hashlib.sha256(Path(region_path(name)).read_bytes()).hexdigest()[:16]
+    return RegionContext(
+        name=name,
+        model=model,
+        economy=economy,
+        parameters=parameters,
+        open_local=LeontiefSystem(economy.local_inputs),
+        unit=economy.unit,
+        data_version=f"{name}:{digest}",
+        price_year=int(table.dataset.attrs["price_year"]),
+    )
+
+
+def circuit_values(context: RegionContext) -> dict[str, object]:
+    """The region's circuit settings as a scenario states them (:func:`simengine.circuit_settings.read_settings`)."""
+    return read_settings(context.parameters, context.economy)
+
+
+def with_values(context: RegionContext, values: dict[str, object]) -> CircuitParameters:
+    """The region's circuit parameters with the scenario's settings applied (sector pattern kept)."""
+    return apply_settings(context.parameters, context.economy, values)
+
+
+def circuit_signature(values: dict[str, object]) -> bytes:
+    """Bytes that identify a circuit's settings (scenario-periods with equal ones share a factorisation)."""
+    return b"".join(
+        np.ascontiguousarray(np.nan if values[k] is None else values[k], dtype=np.float64).tobytes()
+        for k in CIRCUIT_KEYS
+    )
+
+
+def table_unit(scenario: Scenario, context: RegionContext) -> str:
+    """The monetary unit of the region's table (e.g. ``"million"``); the budget must be in its currency."""
+    if scenario.budget.currency != "KRW":
+        raise ScenarioError(
+            f"scenario {scenario.scenario.id}: budget.currency is {scenario.budget.currency!r}, but the region "
+            f"{context.name} is in {context.unit}; give amounts in KRW"
+        )
+    return context.unit.split()[-1] if " " in context.unit else "one"
+
+
+def scenario_circuit_values(scenario: Scenario, context: RegionContext) -> dict[str, object]:
+    """The region's circuit values with the scenario's ``[circuit]`` overrides."""
+    values = circuit_values(context)
+    values.update({k: v for k, v in scenario.circuit.model_dump().items() if v is not None})
+    return values
+
+
+def budget_deflator(scenario: Scenario, context: RegionContext) -> float:
+    """Price level of the budget's price year relative to the table's: ``budget.deflator`` when given,
+    else the shipped Korea GDP deflator series (:func:`simengine.prices.gdp_deflator_ratio`)."""
+    budget = scenario.budget
+    if budget.deflator is not None:
+        return float(budget.deflator)
+    if budget.price_year == context.price_year:
+        return 1.0
+    try:
+        return gdp_deflator_ratio(budget.price_year, context.price_year)
+    except DataError as exc:
+        raise ScenarioError(f"scenario {scenario.scenario.id}: budget.price_year {budget.price_year}: {exc}") from None
+
+
+def employment_factor(scenario: Scenario, context: RegionContext) -> float:
+    """What employment per unit of budget-price money is divided by: the deflator times labour
+    productivity growth from the table year to the price year (:mod:`simengine.prices`)."""
+    growth = scenario.appraisal.productivity_growth
+    return budget_deflator(scenario, context) * productivity_factor(
+        scenario.budget.price_year, context.price_year, growth
+    )
