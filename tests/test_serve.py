@@ -24,7 +24,7 @@ from simengine.report.indicators import INDICATORS, headline_indicators
 from simengine.report.labels import load_labels
 from simengine.runner import run_scenario
 from simengine.scenario import load_scenario
-from simengine.scenario.schema import CIRCUIT_LEVERS, PROCUREMENT_LEVERS
+from simengine.levers import CELL_LEVER_KINDS, CIRCUIT_LEVER_KINDS
 
 pytest.importorskip("httpx2", reason="the test client needs httpx2 (pip install '.[test]')")
 from starlette.testclient import TestClient  # noqa: E402
@@ -52,9 +52,7 @@ def _form(target: str = "0.7", package_id: str = "p1") -> dict:
 
 def test_catalogue_lists_every_lever_kind_with_bounds_from_the_schema():
     kinds = {k.kind: k for k in lever_kinds("en")}
-    assert list(kinds) == [
-        m.model_fields["kind"].annotation.__args__[0] for m in (*PROCUREMENT_LEVERS, *CIRCUIT_LEVERS)
-    ]
+    assert list(kinds) == [*CELL_LEVER_KINDS, *CIRCUIT_LEVER_KINDS]
     target = kinds["local_share_target"].field("target")
     assert (target.kind, target.minimum, target.maximum, target.required) == ("share", 0.0, 1.0, True)
     discount = kinds["bid_price_preference"].field("discount")

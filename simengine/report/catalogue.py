@@ -1,8 +1,8 @@
 """The lever kinds a planner can add, with each setting's meaning, unit and valid range in words.
 
 :func:`lever_kinds` is the single source the planner page (``simengine serve``) and the
-report read lever descriptions from. It derives them from the pydantic lever models of
-:mod:`simengine.scenario.schema` (their JSON Schema: description, minimum, maximum, default,
+report read lever descriptions from. It derives them from the lever registry
+(:data:`simengine.levers.LEVER_KINDS`: each kind's JSON Schema: description, minimum, maximum, default,
 choices) and the label tables ``labels_<lang>.toml`` (names, and the Korean wording of every
 description).
 """
@@ -15,7 +15,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from ..scenario.schema import CIRCUIT_LEVERS, PROCUREMENT_LEVERS
+from ..levers import CELL_LEVER_KINDS, CIRCUIT_LEVER_KINDS, LEVER_KINDS
 from .labels import Labels, load_labels
 from .numbers import number_text
 
@@ -176,13 +176,13 @@ def lever_kinds(lang: str = "en") -> tuple[LeverKind, ...]:
     Returns
     -------
     tuple of LeverKind
-        Procurement levers (acting on budget cells) first, then circuit levers, in schema order.
+        Procurement levers (acting on budget cells) first, then circuit levers, in registry order.
     """
     labels = load_labels(lang)
     return tuple(
-        _lever_kind(model, acts_on, labels)
-        for models, acts_on in ((PROCUREMENT_LEVERS, "procurement"), (CIRCUIT_LEVERS, "circuit"))
-        for model in models
+        _lever_kind(LEVER_KINDS[kind], acts_on, labels)
+        for kinds, acts_on in ((CELL_LEVER_KINDS, "procurement"), (CIRCUIT_LEVER_KINDS, "circuit"))
+        for kind in kinds
     )
 
 
