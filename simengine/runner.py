@@ -382,7 +382,7 @@ def _evaluate(
         path = {name: values[..., cols] for name, values in closed.items()}
         if lags is not None:
             path = {name: np.zeros_like(values) for name, values in path.items()}
-            for key in {_signature(v) for v in p.circuit_values}:
+            for key in dict.fromkeys(_signature(v) for v in p.circuit_values):  # first-seen order, not hash order
                 cohort = p.local_spending * np.array([_signature(v) == key for v in p.circuit_values])
                 for name, values in _accounts(circuits[key].time_path(cohort, lags=lags), n).items():
                     path[name] += values
