@@ -32,6 +32,7 @@ class _Group(click.Group):
 
 def _exit_on_sigterm(signum, frame) -> None:
     """Turn SIGTERM into SystemExit so that temporary output files are removed on the way out."""
+    click.echo("error: stopped by SIGTERM; no output file is left half-written", err=True)
     raise SystemExit(128 + signum)
 
 
@@ -209,6 +210,10 @@ def region_build(table_name, employment_path, method, delta, region_label, selec
     from simengine.datasets import load_table
     from simengine.regional import build_region_model, read_employment_csv
 
+    if output is not None:
+        from simengine.io import NETCDF_SUFFIXES, check_output_path
+
+        check_output_path(output, overwrite=overwrite, suffixes=NETCDF_SUFFIXES)
     table = load_table(table_name)
     national = table.dataset["employment"].values
     employment = read_employment_csv(employment_path, table.sectors, national_employment=national, region=select_region)

@@ -27,8 +27,11 @@ textbook, one row per selling sector and one column per buying sector::
 
 from __future__ import annotations
 
+import errno
 import os
+import signal
 import tempfile
+import threading
 import warnings
 from pathlib import Path
 
@@ -45,11 +48,19 @@ __all__ = [
     "read_netcdf",
     "write_netcdf",
     "atomic_path",
+    "write_atomic",
+    "write_csv",
+    "write_error",
+    "spreadsheet_safe",
+    "spreadsheet_safe_frame",
     "check_output_path",
+    "check_output_paths",
+    "NETCDF_SUFFIXES",
 ]
 
 SPECIAL_ROWS = ("imports", "other_inputs", "employment")
 METADATA_KEYS = ("currency", "monetary_unit", "price_year", "source")
+NETCDF_SUFFIXES = (".nc", ".nc4")
 
 
 def _read_preamble(path: Path) -> dict[str, str]:
@@ -184,12 +195,12 @@ def write_table_csv(ds: xr.Dataset, path: str | os.PathLike, *, overwrite: bool 
     frame = pd.concat([frame, extra])
     frame.insert(0, "name", list(ds["sector_name"].values) + [""] * len(extra))
     frame.index.name = "code"
-    preamble = "".join(f"# {k} = {ds.attrs[k]}\n" for k in METADATA_KEYS if k in ds.attrs)
-    with atomic_path(path, overwrite=overwrite) as tmp:
-        with open(tmp, "w", encoding="utf-8", newline="") as handle:
-            handle.write(preamble)
-            frame.to_csv(handle, float_format="%.17g")
-    return Path(path)
+    preamble = "".join(f"# {k} = {_one_line(ds.attrs[k])}\n" for k in METADATA_KEYS if k in ds.attrs)
+    return write_csv(frame, path, overwrite=overwrite, preamble=preamble)
+
+
+def _one_line(value) -> str:
+    return " ".join(str(value).split())
 
 
 def read_netcdf(path: str | os.PathLike) -> xr.Dataset:
@@ -218,43 +229,193 @@ def check_output_path(path: str | os.PathLike, *, overwrite: bool = False, suffi
         if not path.is_file():
             raise DataError(f"{path} exists and is not a regular file; choose a file name")
         if not overwrite:
-            raise DataError(f"{path} exists; choose another name or pass --overwrite (overwrite=True)")
+            raise DataError(f"{path} exists; choose another name or pass --overwrite to replace it")
     if not path.parent.is_dir():
         raise DataError(f"cannot write {path}: folder {path.parent} does not exist")
     return path
 
 
-class atomic_path:
-    """Context manager yielding a temporary path that is renamed to ``path`` on success.
+def check_output_paths(paths, *, overwrite: bool = False) -> list[Path]:
+    """Check every path of a set of outputs before the first is written (see :func:`check_output_path`).
 
-    Refuses to replace an existing file unless ``overwrite``; on any error the temporary
-    file is removed, so no half-written output is ever left behind.
+    Also refuses a set that names one file twice.
+    """
+    checked = [check_output_path(p, overwrite=overwrite) for p in paths]
+    seen: dict[Path, Path] = {}
+    for path in checked:
+        key = path.resolve()
+        if key in seen:
+            raise DataError(f"{seen[key]} and {path} are the same file; give each output its own name")
+        seen[key] = path
+    return checked
+
+
+def write_error(path: str | os.PathLike, exc: OSError) -> DataError:
+    """The one-line error for a failed write of ``path``: what happened and what to do."""
+    path = Path(path)
+    reason = exc.strerror or str(exc) or type(exc).__name__
+    if exc.errno == errno.ENOSPC or exc.errno == errno.EDQUOT:
+        fix = f"the disk holding {path.parent} is full; free some space or write to another folder"
+    elif exc.errno == errno.EROFS:
+        fix = f"folder {path.parent} is on a read-only file system; write to another folder"
+    elif exc.errno in (errno.EACCES, errno.EPERM):
+        fix = f"no permission to write in folder {path.parent}; write to another folder"
+    else:
+        fix = f"check folder {path.parent}"
+    return DataError(f"cannot write {path}: {reason}; {fix}. Nothing was written")
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    """Write every byte of ``data`` to the open file ``fd`` (the one place output bytes reach a disk)."""
+    view = memoryview(data)
+    while view:
+        written = os.write(fd, view)
+        view = view[written:]
+
+
+def _raise_system_exit(signum, frame) -> None:
+    raise SystemExit(128 + signum)
+
+
+class atomic_path:
+    """Context manager yielding a temporary path in the target's folder, renamed to ``path`` on success.
+
+    The one way every writer reaches the disk (see also :func:`write_atomic`):
+
+    - the target is checked first (:func:`check_output_path`): an existing file is replaced
+      only with ``overwrite``, and the suffix must be one of ``suffixes`` when given;
+    - the temporary file is flushed to the disk (``fsync``) before the rename, so the
+      target is either the old file or the whole new one, never a part;
+    - on any exception, and on SIGTERM (which raises :class:`SystemExit` while the
+      temporary exists, when no other handler is installed) or Ctrl-C, the temporary file is
+      removed;
+    - an :class:`OSError` (full disk, read-only folder, no permission) becomes one
+      :class:`DataError` naming the file, the reason and the fix.
     """
 
-    def __init__(self, path: str | os.PathLike, *, overwrite: bool = False):
-        self.path = check_output_path(path, overwrite=overwrite)
+    def __init__(self, path: str | os.PathLike, *, overwrite: bool = False, suffixes: tuple[str, ...] = ()):
+        self.path = check_output_path(path, overwrite=overwrite, suffixes=suffixes)
+        self._previous_handler = None
 
     def __enter__(self) -> Path:
         try:
             handle, name = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".tmp", dir=self.path.parent)
         except OSError as exc:
-            raise DataError(f"cannot write {self.path}: {exc.strerror} in folder {self.path.parent}") from None
+            raise write_error(self.path, exc) from None
         os.close(handle)
         self.tmp = Path(name)
+        if threading.current_thread() is threading.main_thread():
+            if signal.getsignal(signal.SIGTERM) is signal.SIG_DFL:
+                self._previous_handler = signal.signal(signal.SIGTERM, _raise_system_exit)
         return self.tmp
 
     def __exit__(self, exc_type, exc, tb) -> None:
-        if exc_type is None:
-            umask = os.umask(0)
-            os.umask(umask)
-            os.chmod(self.tmp, 0o666 & ~umask)
-            os.replace(self.tmp, self.path)
-        else:
-            self.tmp.unlink(missing_ok=True)
+        try:
+            if exc_type is None:
+                self._commit()
+        except OSError as failure:
+            exc_type, exc = type(failure), failure
+        finally:
+            if self._previous_handler is not None:
+                signal.signal(signal.SIGTERM, self._previous_handler)
+                self._previous_handler = None
+            if exc_type is not None:
+                self.tmp.unlink(missing_ok=True)
+        if isinstance(exc, OSError):
+            raise write_error(self.path, exc) from None
+
+    def _commit(self) -> None:
+        fd = os.open(self.tmp, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(self.tmp, 0o666 & ~umask)
+        os.replace(self.tmp, self.path)
+        try:
+            folder = os.open(self.path.parent, os.O_RDONLY)
+        except OSError:
+            return
+        try:
+            os.fsync(folder)
+        except OSError:
+            pass
+        finally:
+            os.close(folder)
+
+
+def write_atomic(
+    path: str | os.PathLike, data: bytes | str, *, overwrite: bool = False, suffixes: tuple[str, ...] = ()
+) -> Path:
+    """Write ``data`` (bytes, or text as UTF-8) to ``path`` atomically; see :class:`atomic_path`."""
+    payload = data.encode("utf-8") if isinstance(data, str) else bytes(data)
+    with atomic_path(path, overwrite=overwrite, suffixes=suffixes) as tmp:
+        fd = os.open(tmp, os.O_WRONLY | os.O_TRUNC)
+        try:
+            _write_all(fd, payload)
+        finally:
+            os.close(fd)
+    return Path(path)
+
+
+#: Characters that make a spreadsheet read a text cell as a formula (OWASP, "CSV Injection").
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(value):
+    """A CSV cell that a spreadsheet shows as text, never runs as a formula.
+
+    Text starting with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return gets a leading
+    single quote (the OWASP CSV-injection guidance); numbers and other values are returned
+    unchanged, so numeric columns stay numeric.
+    """
+    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+        return "'" + value
+    return value
+
+
+def _safe_index(index: pd.Index) -> pd.Index:
+    if isinstance(index, pd.MultiIndex):
+        levels = [_safe_index(level) for level in index.levels]
+        return index.set_levels(levels)
+    if index.dtype == object or pd.api.types.is_string_dtype(index.dtype):
+        return pd.Index([spreadsheet_safe(v) for v in index], name=spreadsheet_safe(index.name), dtype=object)
+    return index.rename(spreadsheet_safe(index.name))
+
+
+def spreadsheet_safe_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy of ``frame`` whose text cells, index labels and column names are :func:`spreadsheet_safe`."""
+    safe = frame.copy()
+    for column in safe.columns:
+        if safe[column].dtype == object or pd.api.types.is_string_dtype(safe[column].dtype):
+            safe[column] = safe[column].map(spreadsheet_safe)
+    safe.index = _safe_index(safe.index)
+    safe.columns = _safe_index(safe.columns)
+    return safe
+
+
+def write_csv(
+    frame: pd.DataFrame, path: str | os.PathLike, *, overwrite: bool = False, preamble: str = "", index: bool = True
+) -> Path:
+    """Write a frame as CSV atomically, with every text cell :func:`spreadsheet_safe`.
+
+    Floats are written with 17 significant digits (they read back bit for bit).
+    """
+    text = spreadsheet_safe_frame(frame).to_csv(index=index, float_format="%.17g", lineterminator="\n")
+    return write_atomic(path, preamble + text, overwrite=overwrite, suffixes=(".csv",))
 
 
 def write_netcdf(ds: xr.Dataset, path: str | os.PathLike, *, overwrite: bool = False) -> Path:
-    """Write a Dataset as NetCDF-4 with the h5netcdf engine, atomically."""
-    with atomic_path(path, overwrite=overwrite) as tmp:
-        ds.to_netcdf(tmp, engine="h5netcdf")
-    return Path(path)
+    """Write a Dataset as NetCDF-4 (h5netcdf engine), atomically; the name must end in ``.nc`` or ``.nc4``.
+
+    The file is built in memory and then written by :func:`write_atomic`, so a full disk or a
+    read-only folder is one :class:`DataError` (the HDF5 library never meets a failing disk).
+    """
+    check_output_path(path, overwrite=overwrite, suffixes=NETCDF_SUFFIXES)
+    try:
+        data = ds.to_netcdf(engine="h5netcdf")
+    except (OSError, ValueError, TypeError) as exc:
+        raise DataError(f"cannot write {path}: the data cannot be stored as NetCDF-4 ({exc})") from None
+    return write_atomic(path, data, overwrite=overwrite, suffixes=NETCDF_SUFFIXES)

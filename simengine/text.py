@@ -13,7 +13,7 @@ import xarray as xr
 
 from .balance import BalanceResult, gras, ras
 from .errors import DataError
-from .io import atomic_path, write_netcdf
+from .io import write_csv, write_netcdf
 from .tables import IOTable
 
 __all__ = [
@@ -125,9 +125,7 @@ def write_frame(frame: pd.DataFrame, path: str | os.PathLike, *, overwrite: bool
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix == ".csv":
-        with atomic_path(path, overwrite=overwrite) as tmp:
-            frame.to_csv(tmp, float_format="%.17g")
-        return path
+        return write_csv(frame, path, overwrite=overwrite)
     if suffix in (".nc", ".nc4"):
         ds = frame.to_xarray()
         ds.attrs.update({k: str(v) for k, v in frame.attrs.items()})
