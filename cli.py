@@ -26,7 +26,7 @@ class _Group(click.Group):
         except SimEngineError as exc:
             if ctx.obj and ctx.obj.get("debug"):
                 raise
-            click.echo(f"error: {exc}", err=True)
+            click.echo(text.terminal_safe(f"error: {exc}"), err=True)
             ctx.exit(1)
 
 
@@ -37,7 +37,7 @@ def _exit_on_sigterm(signum, frame) -> None:
 
 
 def _one_line_warnings(message, category, filename, lineno, file=None, line=None):
-    click.echo(f"warning: {message}", err=True)
+    click.echo(text.terminal_safe(f"warning: {message}"), err=True)
 
 
 @click.group(cls=_Group)
@@ -158,7 +158,8 @@ def validate_command(files) -> None:
 
     results = validate(files)
     for result in results:
-        click.echo(f"OK {result.path} ({result.kind})" if result.ok else f"error: {result.error}", err=not result.ok)
+        line = f"OK {result.path} ({result.kind})" if result.ok else f"error: {result.error}"
+        click.echo(text.terminal_safe(line), err=not result.ok)
     if not all(result.ok for result in results):
         raise click.exceptions.Exit(1)
 
@@ -400,7 +401,7 @@ def batch(inputs, output, workers, monthly, report_path, overwrite) -> None:
         members = inputs[0] if len(inputs) == 1 else inputs
         outcome = run_batch(members, executor=executor, progress=True, **_time_options(monthly))
     for label, error in outcome.failures.items():
-        click.echo(f"error: {label}: {error}", err=True)
+        click.echo(text.terminal_safe(f"error: {label}: {error}"), err=True)
     if outcome.results is None:
         raise click.exceptions.Exit(1)
     click.echo(text.comparison_text(compare_results([outcome.results])))

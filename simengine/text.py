@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import platform
+import re
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -17,6 +18,7 @@ from .io import write_csv, write_netcdf
 from .tables import IOTable
 
 __all__ = [
+    "terminal_safe",
     "multiplier_frame",
     "regional_multiplier_frame",
     "calibration_text",
@@ -29,6 +31,22 @@ __all__ = [
     "environment_info",
     "balance_csv",
 ]
+
+
+#: Characters a terminal may act on instead of showing: C0 controls but tab and newline, DEL, C1
+#: controls (ESC and CSI start colour, cursor and title sequences) and bidirectional overrides
+#: (which reorder what is shown).
+_TERMINAL_CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def terminal_safe(text: str) -> str:
+    """``text`` with every terminal control character shown as its escape (``\\x1b``), not acted on.
+
+    Tabs and newlines are kept. Labels, titles and messages from user files pass through
+    this before they reach the terminal, so a file cannot move the cursor, recolour or
+    retitle the terminal, or hide text.
+    """
+    return _TERMINAL_CONTROLS.sub(lambda match: match.group().encode("unicode_escape").decode("ascii"), str(text))
 
 
 def multiplier_frame(
@@ -108,7 +126,7 @@ def calibration_text(calibration, *, region: str, worst: int = 10) -> str:
             f"({row['output_in_error']:+.1%}); out {row['output_out_target']:.3f}/{row['output_out_model']:.3f}; "
             f"rpc {row['rpc']:.2f}. {row['reason'] or 'within 5%'}"
         )
-    return "\n".join(lines)
+    return terminal_safe("\n".join(lines))
 
 
 def frame_text(frame: pd.DataFrame, *, title: str, name_width: int = 40) -> str:
@@ -117,7 +135,7 @@ def frame_text(frame: pd.DataFrame, *, title: str, name_width: int = 40) -> str:
     if "name" in shown:
         shown["name"] = [n if len(n) <= name_width else n[: name_width - 1] + "…" for n in shown["name"]]
     body = shown.reset_index().to_string(index=False, float_format=lambda v: f"{v:.4g}")
-    return f"{title}\n{body}"
+    return terminal_safe(f"{title}\n{body}")
 
 
 def write_frame(frame: pd.DataFrame, path: str | os.PathLike, *, overwrite: bool = False) -> Path:
@@ -183,7 +201,7 @@ def datasets_listing(datasets) -> str:
             f"{info.name}\n  {info.description}\n  source:  {info.source}\n  licence: {info.licence}\n"
             f"  raw files and SOURCE.md: simengine/datasets/{info.raw_folder}\n  recipe:  {info.recipe}"
         )
-    return "\n".join(blocks)
+    return terminal_safe("\n".join(blocks))
 
 
 def environment_info() -> str:
@@ -243,7 +261,7 @@ def circuit_report(circuit, local_spending: dict[str, float], *, title: str) -> 
         f"Rounds (money received locally): {first}, ... ({rounds.sizes['round']} rounds to convergence)",
         f"LM3 = (round 1 + round 2 + round 3) / round 1 = {circuit.lm3(local_spending):.4f}",
     ]
-    return "\n".join(lines)
+    return terminal_safe("\n".join(lines))
 
 
 def scenario_summary(result) -> str:
@@ -285,7 +303,7 @@ def scenario_summary(result) -> str:
             f"    {str(c):28s}{float(v):8.1%}" for c, v in zip(shares["channel"].values, shares.values, strict=True)
         ]
         blocks.append("\n".join(lines))
-    return "\n\n".join(blocks)
+    return terminal_safe("\n\n".join(blocks))
 
 
 def comparison_text(table) -> str:
@@ -312,4 +330,4 @@ def comparison_text(table) -> str:
         },
         float_format=lambda v: f"{v:,.0f}",
     )
-    return f"{title}\n{body}"
+    return terminal_safe(f"{title}\n{body}")
