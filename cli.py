@@ -61,6 +61,15 @@ _table_option = click.option(
 )
 
 
+_allow_negative_option = click.option(
+    "--allow-negative",
+    "allow_negative",
+    multiple=True,
+    type=click.Choice(["intermediate", "gross_output", "compensation", "employment", "imported_inputs"]),
+    help="Accept negative entries of this table quantity (warned, not refused); repeat for several.",
+)
+
+
 @main.command()
 def tables() -> None:
     """List the shipped datasets with their provenance."""
@@ -100,7 +109,8 @@ def info() -> None:
     help="Regional model (see 'simengine region list') or .nc file: in-region and out-of-region columns.",
 )
 @click.option("--strict", is_flag=True, help="Treat every data-quality finding (unbalanced rows, ...) as an error.")
-def multipliers(table_name, kinds, mtype, sort, top, output, overwrite, region_name, strict) -> None:
+@_allow_negative_option
+def multipliers(table_name, kinds, mtype, sort, top, output, overwrite, region_name, strict, allow_negative) -> None:
     """Multipliers per unit of final demand, by sector."""
     from simengine.datasets import load_region, load_table
 
@@ -109,7 +119,7 @@ def multipliers(table_name, kinds, mtype, sort, top, output, overwrite, region_n
         frame = text.regional_multiplier_frame(model, kinds, mtype, sort=sort, top=top)
         title = f"{model.name}: type {mtype} multipliers for final demand in {model.regions[0]}"
     else:
-        table = load_table(table_name, strict="all" if strict else ())
+        table = load_table(table_name, strict="all" if strict else (), allow_negative=allow_negative)
         frame = text.multiplier_frame(table, kinds, mtype, sort=sort, top=top)
         title = f"{table.name}: type {mtype} multipliers"
     if output is None:
@@ -206,7 +216,10 @@ def region_list() -> None:
 @click.option("--select", "select_region", default=None, help="Use only rows with this 'region' value.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write the model as .nc.")
 @click.option("--overwrite", is_flag=True, help="Replace an existing output file.")
-def region_build(table_name, employment_path, method, delta, region_label, select_region, output, overwrite) -> None:
+@_allow_negative_option
+def region_build(
+    table_name, employment_path, method, delta, region_label, select_region, output, overwrite, allow_negative
+) -> None:
     """Build a two-region model (region / rest of the country) from a national table."""
     from simengine.datasets import load_table
     from simengine.regional import build_region_model, read_employment_csv
@@ -215,7 +228,7 @@ def region_build(table_name, employment_path, method, delta, region_label, selec
         from simengine.io import NETCDF_SUFFIXES, check_output_path
 
         check_output_path(output, overwrite=overwrite, suffixes=NETCDF_SUFFIXES)
-    table = load_table(table_name)
+    table = load_table(table_name, allow_negative=allow_negative)
     national = table.dataset["employment"].values
     employment = read_employment_csv(employment_path, table.sectors, national_employment=national, region=select_region)
     model = build_region_model(table, employment, method=method, delta=delta, region=region_label)
@@ -267,13 +280,14 @@ def report(results, output, lang, figures_dir, overwrite) -> None:
 @click.option("--params", "params_file", type=click.Path(dir_okay=False, path_type=Path), help="Circuit TOML file.")
 @click.option("--sector", default="F", show_default=True, help="Sector code receiving the local spending.")
 @click.option("--amount", default=1000.0, show_default=True, help="Money spent on local output (table's unit).")
-def circuit(table_name, params_file, sector, amount) -> None:
+@_allow_negative_option
+def circuit(table_name, params_file, sector, amount, allow_negative) -> None:
     """Leakage account, closed circuit and LM3 of spending on local output."""
     from simengine.circuit import Circuit, CircuitParameters
     from simengine.datasets import load_table
     from simengine.local_economy import LocalEconomy
 
-    table = load_table(table_name)
+    table = load_table(table_name, allow_negative=allow_negative)
     economy = LocalEconomy.from_table(table)
     if params_file is None:
         parameters = CircuitParameters.default_for(economy.sectors, table=table)

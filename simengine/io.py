@@ -27,18 +27,26 @@ textbook, one row per selling sector and one column per buying sector::
 
 from __future__ import annotations
 
+import csv
 import errno
+import io
 import os
 import signal
+import stat
 import tempfile
 import threading
+import tomllib
 import warnings
+import zipfile
+from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import xarray as xr
 
+from .checks import NEGATIVE_IMPOSSIBLE, all_finite
 from .errors import DataError, DataQualityWarning
 
 __all__ = [
@@ -46,6 +54,15 @@ __all__ = [
     "read_table_excel",
     "write_table_csv",
     "read_netcdf",
+    "read_csv_records",
+    "read_input_text",
+    "read_input_bytes",
+    "read_toml",
+    "check_input_file",
+    "parse_number",
+    "CsvRecords",
+    "MAX_INPUT_BYTES",
+    "MAX_TEXT_BYTES",
     "write_netcdf",
     "atomic_path",
     "write_atomic",
@@ -63,36 +80,315 @@ METADATA_KEYS = ("currency", "monetary_unit", "price_year", "source")
 NETCDF_SUFFIXES = (".nc", ".nc4")
 
 
-def _read_preamble(path: Path) -> dict[str, str]:
+#: Largest input file read (bytes): a larger file is refused before it is read. Tables,
+#: registers and results of this size are far beyond any city's or nation's data.
+MAX_INPUT_BYTES = 1 << 30
+#: Largest text parameter file (scenario, batch, circuit parameters, mapping) read (bytes).
+MAX_TEXT_BYTES = 16 << 20
+#: Limits on an Excel workbook (a zip of XML files), checked before it is opened.
+MAX_WORKBOOK_MEMBERS = 10_000
+MAX_WORKBOOK_UNPACKED_BYTES = 1 << 30
+MAX_WORKBOOK_RATIO = 200
+
+
+def check_input_file(path: str | os.PathLike, *, what: str = "input file", max_bytes: int = MAX_INPUT_BYTES) -> Path:
+    """Check that ``path`` is a regular file of at most ``max_bytes`` before it is read.
+
+    A folder, a device (``/dev/zero``), a FIFO or a socket is refused: reading one could
+    block or never end. Raises :class:`DataError` naming the file and the fix.
+    """
+    path = Path(path)
+    try:
+        info = path.stat()
+    except FileNotFoundError:
+        raise DataError(f"{what} {path} does not exist") from None
+    except OSError as exc:
+        raise DataError(f"cannot read {what} {path}: {exc.strerror or exc}") from None
+    if stat.S_ISDIR(info.st_mode):
+        raise DataError(f"{what} {path} is a folder; name a file")
+    if not stat.S_ISREG(info.st_mode):
+        raise DataError(f"{what} {path} is not a regular file (a device, pipe or socket); name a file")
+    if info.st_size > max_bytes:
+        raise DataError(
+            f"{what} {path} has {info.st_size:,} bytes, more than the limit of {max_bytes:,}; "
+            "split it or check that it is the right file"
+        )
+    return path
+
+
+def read_input_bytes(path: str | os.PathLike, *, what: str = "input file", max_bytes: int = MAX_INPUT_BYTES) -> bytes:
+    """The bytes of a checked input file (:func:`check_input_file`), never more than ``max_bytes``."""
+    path = check_input_file(path, what=what, max_bytes=max_bytes)
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read(max_bytes + 1)
+    except OSError as exc:
+        raise DataError(f"cannot read {what} {path}: {exc.strerror or exc}") from None
+    if len(data) > max_bytes:
+        raise DataError(f"{what} {path} grew beyond the limit of {max_bytes:,} bytes while being read")
+    return data
+
+
+def _line_of(data: bytes | str, position: int) -> int:
+    newline = b"\n" if isinstance(data, bytes) else "\n"
+    return data.count(newline, 0, position) + 1
+
+
+def read_input_text(path: str | os.PathLike, *, what: str = "input file", max_bytes: int = MAX_INPUT_BYTES) -> str:
+    """The text of a checked input file: UTF-8 (a byte-order mark is dropped), no NUL byte.
+
+    A NUL byte or a byte that is not UTF-8 is a :class:`DataError` naming the line.
+    """
+    data = read_input_bytes(path, what=what, max_bytes=max_bytes)
+    nul = data.find(b"\x00")
+    if nul >= 0:
+        raise DataError(
+            f"{path}, line {_line_of(data, nul)}: a NUL byte; {what} must be a text file (UTF-8), not binary data"
+        )
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise DataError(
+            f"{path}, line {_line_of(data, exc.start)}: byte {data[exc.start : exc.start + 1]!r} is not UTF-8; "
+            f"save {what} as UTF-8 text"
+        ) from None
+
+
+def read_toml(path: str | os.PathLike, *, what: str = "TOML file", max_bytes: int = MAX_TEXT_BYTES) -> dict:
+    """Parse a checked TOML file (:func:`read_input_text`); any failure is one :class:`DataError`."""
+    text = read_input_text(path, what=what, max_bytes=max_bytes)
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise DataError(f"{path}: not valid TOML ({exc}); fix the {what}") from None
+    except RecursionError:
+        raise DataError(f"{path}: tables or arrays nested too deeply to be a {what}; flatten them") from None
+
+
+def _unquote(cell: str) -> str:
+    """Undo :func:`spreadsheet_safe` on a cell read back: ``'=x`` -> ``=x``."""
+    if cell.startswith("'") and cell[1:2] and cell[1:].startswith(FORMULA_PREFIXES):
+        return cell[1:]
+    return cell
+
+
+@dataclass(frozen=True)
+class CsvRecords:
+    """The records of a CSV file parsed exactly: header, rows, the line of each row, comments.
+
+    ``rows[i]`` has exactly ``len(header)`` cells and starts on file line ``lines[i]``.
+    """
+
+    path: Path
+    header: list[str]
+    header_line: int
+    rows: list[list[str]]
+    lines: list[int]
+    comments: list[str]
+
+    def where(self, row: int) -> str:
+        """``"<file>, line <n>"`` for row ``row``."""
+        return f"{self.path}, line {self.lines[row]}"
+
+    def frame(self) -> pd.DataFrame:
+        """The rows as a frame of strings, indexed by their file line numbers."""
+        return pd.DataFrame(self.rows, columns=self.header, index=pd.Index(self.lines, name="line"), dtype=object)
+
+
+def read_csv_records(
+    path: str | os.PathLike,
+    *,
+    what: str = "CSV file",
+    max_bytes: int = MAX_INPUT_BYTES,
+    comments: bool = True,
+) -> CsvRecords:
+    """Read a CSV file exactly, or refuse it with the file and line.
+
+    Parameters
+    ----------
+    path : path-like
+        UTF-8 text (a byte-order mark is allowed), comma-separated, ``"`` quotes.
+    what : str
+        What the file is, for messages (``"register"``, ``"employment file"``).
+    max_bytes : int
+        Size limit (see :func:`check_input_file`).
+    comments : bool
+        Lines starting with ``#`` are comments (their text, without ``#``, is kept in
+        ``comments``); blank lines are skipped.
+
+    Raises
+    ------
+    DataError
+        For a NUL byte, text that is not UTF-8, a quote that is not closed on its line (a
+        field running over several lines is refused: it is almost always an unbalanced
+        quote), text after a closing quote, a row with more or fewer cells than the header,
+        a repeated or blank column name, or no header line at all.
+    """
+    path = Path(path)
+    text = read_input_text(path, what=what, max_bytes=max_bytes)
+    comment_lines: list[str] = []
+    state = {"line": 0, "start": 0, "text": ""}
+
+    def physical_lines():
+        for number, line in enumerate(io.StringIO(text, newline=""), start=1):
+            state["line"] = number
+            stripped = line.strip()
+            if not stripped and state["start"] == number:
+                state["start"] = number + 1
+                continue
+            if comments and line.startswith("#") and state["start"] == number:
+                comment_lines.append(line[1:].strip())
+                state["start"] = number + 1
+                continue
+            state["text"] = line
+            yield line
+
+    records: list[list[str]] = []
+    lines: list[int] = []
+    reader = csv.reader(physical_lines(), strict=True)
+    state["start"] = 1
+    while True:
+        try:
+            record = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:
+            reason = str(exc)
+            if "unexpected end of data" in reason or "newline inside string" in reason:
+                reason = 'a quoted field is never closed (an unbalanced ")'
+            raise DataError(f"{path}, line {state['start']}: cannot parse as CSV: {reason}; fix the quoting") from None
+        if state["line"] != state["start"]:
+            raise DataError(
+                f"{path}, line {state['start']}: a quoted field runs on to line {state['line']} "
+                '(an unbalanced "?); close the quote on its line'
+            )
+        records.append([_unquote(cell) for cell in record] if "'" in state["text"] else record)
+        lines.append(state["start"])
+        state["start"] = state["line"] + 1
+    if not records:
+        raise DataError(f"{path}: no header line and no rows; {what} must start with a header line")
+    header, header_line = [cell.strip() for cell in records[0]], lines[0]
+    width = len(header)
+    for record, line in zip(records[1:], lines[1:], strict=True):
+        if len(record) != width:
+            raise DataError(
+                f"{path}, line {line}: {len(record)} cells where the header (line {header_line}) has {width}; "
+                "every row needs one cell per column (quote cells that contain commas)"
+            )
+    named = [h for h in header if h]
+    repeated = sorted({h for h in named if named.count(h) > 1})
+    if repeated:
+        raise DataError(f"{path}, line {header_line}: the header repeats the column names {repeated}; name each once")
+    return CsvRecords(path, header, header_line, records[1:], lines[1:], comment_lines)
+
+
+def _read_preamble(comments: list[str]) -> dict[str, str]:
     metadata: dict[str, str] = {}
-    with open(path, encoding="utf-8-sig") as handle:
-        for line in handle:
-            if not line.startswith("#"):
-                break
-            key, sep, value = line[1:].partition("=")
-            if sep and key.strip() in METADATA_KEYS:
-                metadata[key.strip()] = value.strip()
+    for line in comments:
+        key, sep, value = line.partition("=")
+        if sep and key.strip() in METADATA_KEYS:
+            metadata[key.strip()] = value.strip()
     return metadata
 
 
-def _frame_to_dataset(frame: pd.DataFrame, source_name: str, metadata: dict) -> xr.Dataset:
+def _looks_numeric(cell: str) -> bool:
+    try:
+        float(str(cell).replace(",", ""))
+    except ValueError:
+        return False
+    return True
+
+
+def no_header_hint(header: Sequence[str]) -> str:
+    """A sentence for an error when a header line looks like data (empty when it does not)."""
+    cells = [c for c in header if str(c).strip()]
+    if cells and sum(_looks_numeric(c) for c in cells) >= max(1, len(cells) - 1):
+        return f" The file seems to have no header line: its first line {list(header)} looks like data."
+    return ""
+
+
+def parse_number(cell, *, where: str, what: str, blank: float | None = None) -> float:
+    """A finite number from a text cell, or a :class:`DataError` naming ``where`` and the value.
+
+    A blank cell gives ``blank`` when given, else an error. ``nan``, ``inf`` and the like are
+    refused: a table holds finite amounts.
+    """
+    text = "" if cell is None or (isinstance(cell, float) and np.isnan(cell)) else str(cell).strip()
+    if not text:
+        if blank is not None:
+            return blank
+        raise DataError(f"{where}: {what} is blank; write a number (0 for none)")
+    try:
+        number = float(text)
+    except ValueError:
+        raise DataError(f"{where}: {what} is {text!r}, not a number; write a plain number such as 1250.5") from None
+    if not np.isfinite(number):
+        raise DataError(f"{where}: {what} is {text!r}; write a finite number")
+    return number
+
+
+def parse_numbers(cells: np.ndarray, where, *, what: str, blank: float | None = None) -> np.ndarray:
+    """A float matrix from a matrix of text cells, each finite (see :func:`parse_number`).
+
+    ``where(i, j)`` names cell ``(i, j)`` in an error (file, line, column). The common case
+    is one vectorised conversion; only a bad matrix is searched cell by cell for the message.
+    """
+    cells = np.asarray(cells, dtype=object)
+    if blank is not None:
+        cells = np.where(np.char.strip(cells.astype(str)) == "", repr(blank), cells)
+    try:
+        values = cells.astype(np.float64)
+    except (ValueError, TypeError):
+        values = None
+    if values is not None and all_finite(values):
+        return values
+    values = np.empty(cells.shape)
+    for (i, j), cell in np.ndenumerate(cells):
+        values[i, j] = parse_number(cell, where=where(i, j), what=what, blank=blank)
+    return values
+
+
+def _frame_to_dataset(frame: pd.DataFrame, source_name: str, metadata: dict, *, row_word: str = "line") -> xr.Dataset:
+    """The table layout of the module docstring from a frame of text cells indexed by file line."""
     from .tables import IOTable
 
+    frame = frame.copy()
     frame.columns = [str(c).strip() for c in frame.columns]
     if "code" not in frame.columns:
         raise DataError(
-            f"{source_name}: the first header must include a 'code' column; found {list(frame.columns)[:6]}"
+            f"{source_name}: the header line must include a 'code' column; found {list(frame.columns)[:6]}."
+            f"{no_header_hint(frame.columns)} The layout is: code,name,<sector codes>,fd:<category>,total_output"
         )
-    frame = frame.dropna(how="all")
-    codes = frame["code"].astype(str).str.strip()
+    codes = frame["code"].str.strip()
+    blank = codes == ""
+    if blank.any():
+        raise DataError(
+            f"{source_name}, {row_word} {blank.idxmax()}: the code cell is blank; give every row a sector code "
+            f"or a special row name (va:<component>, {', '.join(SPECIAL_ROWS)})"
+        )
+    line_of = dict(zip(codes, frame.index, strict=False))
+    repeated = sorted(set(codes[codes.duplicated()]))
+    if repeated:
+        raise DataError(
+            f"{source_name}, {row_word} {line_of[repeated[0]]}: the codes {repeated[:5]} appear in more than one row; "
+            "give each row its own code"
+        )
     frame = frame.set_index(codes)
     fd_columns = [c for c in frame.columns if c.startswith("fd:")]
     sector_rows = [c for c in codes if not c.startswith("va:") and c not in SPECIAL_ROWS]
+    if not sector_rows:
+        raise DataError(f"{source_name}: no sector rows; a table needs at least one row with a sector code")
     missing_cols = [s for s in sector_rows if s not in frame.columns]
     if missing_cols:
         raise DataError(
-            f"{source_name}: sector rows {missing_cols[:5]} have no matching column; every sector code "
-            f"must appear both as a row and as a column (in the same order)"
+            f"{source_name}, {row_word} {line_of[missing_cols[0]]}: sector rows {missing_cols[:5]} have no matching "
+            "column; every sector code must appear both as a row and as a column (in the same order)"
+        )
+    sector_columns = [c for c in frame.columns if c in sector_rows]
+    if sector_columns != sector_rows:
+        raise DataError(
+            f"{source_name}: sector columns {sector_columns[:6]} are not in the order of the rows {sector_rows[:6]}; "
+            "put the columns in the order of the rows (the matrix must be square with the same labels)"
         )
     extra_cols = [c for c in frame.columns if c not in (*sector_rows, *fd_columns, "code", "name", "total_output")]
     if extra_cols:
@@ -100,34 +396,29 @@ def _frame_to_dataset(frame: pd.DataFrame, source_name: str, metadata: dict) -> 
             f"{source_name}: unknown columns {extra_cols[:5]}; columns are 'code', 'name', the sector codes, "
             f"'fd:<category>' and 'total_output'"
         )
-    if len(set(sector_rows)) != len(sector_rows):
-        raise DataError(f"{source_name}: duplicated sector codes in rows")
 
-    def numeric(rows, columns, what):
-        block = frame.loc[rows, columns]
-        try:
-            values = block.apply(pd.to_numeric, errors="raise").to_numpy(dtype=np.float64)
-        except (ValueError, TypeError) as exc:
-            raise DataError(f"{source_name}: non-numeric value in {what}: {exc}") from None
-        return values
+    def numeric(rows, columns, what, blank=None):
+        return parse_numbers(
+            frame.loc[rows, columns].to_numpy(dtype=object),
+            lambda a, b: f"{source_name}, {row_word} {line_of[rows[a]]} (row {rows[a]!r}), column {columns[b]!r}",
+            what=what,
+            blank=blank,
+        )
 
-    Z = numeric(sector_rows, sector_rows, "intermediate flows")
-    if np.isnan(Z).any():
-        raise DataError(f"{source_name}: empty cells in the intermediate block; write 0 for no flow")
-    f = numeric(sector_rows, fd_columns, "final demand") if fd_columns else np.zeros((len(sector_rows), 1))
-    f = np.nan_to_num(f)
-    x = numeric(sector_rows, ["total_output"], "total_output")[:, 0] if "total_output" in frame.columns else None
+    Z = numeric(sector_rows, sector_rows, "an intermediate flow")
+    f = numeric(sector_rows, fd_columns, "final demand", 0.0) if fd_columns else np.zeros((len(sector_rows), 1))
+    x = numeric(sector_rows, ["total_output"], "total output")[:, 0] if "total_output" in frame.columns else None
 
     def row(label):
-        return numeric([label], sector_rows, label)[0] if label in frame.index else None
+        return numeric([label], sector_rows, label, 0.0)[0] if label in frame.index else None
 
     va_rows = [c for c in codes if c.startswith("va:")]
     value_added = compensation = None
     if va_rows:
         components = {r[3:]: row(r) for r in va_rows}
-        value_added = np.nansum(list(components.values()), axis=0)
+        value_added = np.sum(list(components.values()), axis=0)
         compensation = components.get("compensation")
-    names = frame.loc[sector_rows, "name"].fillna("").astype(str).tolist() if "name" in frame.columns else None
+    names = frame.loc[sector_rows, "name"].str.strip().tolist() if "name" in frame.columns else None
     meta = {k: metadata[k] for k in METADATA_KEYS if k in metadata}
     if "price_year" in meta and str(meta["price_year"]).isdigit():
         meta["price_year"] = int(meta["price_year"])
@@ -147,6 +438,7 @@ def _frame_to_dataset(frame: pd.DataFrame, source_name: str, metadata: dict) -> 
             sector_names=[n or s for n, s in zip(names, sector_rows, strict=False)] if names else None,
             fd_categories=[c[3:] for c in fd_columns] if fd_columns else None,
             name=source_name,
+            allow_negative=tuple(NEGATIVE_IMPOSSIBLE),  # the caller checks with the user's choice
             **meta,
         )
     ds = table.dataset
@@ -155,27 +447,69 @@ def _frame_to_dataset(frame: pd.DataFrame, source_name: str, metadata: dict) -> 
 
 
 def read_table_csv(path: str | os.PathLike, **metadata) -> xr.Dataset:
-    """Read a table in the CSV layout of this module; see the module docstring."""
-    path = Path(path)
-    if not path.is_file():
-        raise DataError(f"table file {path} does not exist")
+    """Read a table in the CSV layout of this module; see the module docstring.
+
+    Parsed exactly (:func:`read_csv_records`): errors name the file, line and column.
+    """
+    records = read_csv_records(path, what="table file")
+    return _frame_to_dataset(records.frame(), Path(path).name, {**_read_preamble(records.comments), **metadata})
+
+
+def check_workbook(path: Path) -> None:
+    """Refuse an Excel workbook that is not a sound ``.xlsx`` zip before any XML parser sees it.
+
+    Checks: a zip archive; at most :data:`MAX_WORKBOOK_MEMBERS` members; unpacked size at most
+    :data:`MAX_WORKBOOK_UNPACKED_BYTES` and compression ratio at most
+    :data:`MAX_WORKBOOK_RATIO` (zip bombs); every member's checksum; and no document type
+    declaration in any XML member (an ``.xlsx`` never needs one, and entity expansion
+    ("billion laughs") and external entities both need one).
+    """
+    if not zipfile.is_zipfile(path):
+        raise DataError(f"{path}: not an .xlsx workbook (not a zip archive); save it as .xlsx or export CSV")
     try:
-        frame = pd.read_csv(path, comment="#", dtype=str, encoding="utf-8-sig")
-    except (pd.errors.ParserError, UnicodeDecodeError, pd.errors.EmptyDataError) as exc:
-        raise DataError(f"{path}: cannot parse as CSV ({exc})") from None
-    return _frame_to_dataset(frame, path.name, {**_read_preamble(path), **metadata})
+        with zipfile.ZipFile(path) as archive:
+            members = archive.infolist()
+            if len(members) > MAX_WORKBOOK_MEMBERS:
+                raise DataError(f"{path}: {len(members):,} parts in the workbook; not a table workbook")
+            unpacked = sum(m.file_size for m in members)
+            packed = max(sum(m.compress_size for m in members), 1)
+            if unpacked > MAX_WORKBOOK_UNPACKED_BYTES or unpacked / packed > MAX_WORKBOOK_RATIO:
+                raise DataError(
+                    f"{path}: the workbook unpacks to {unpacked:,} bytes ({unpacked / packed:.0f} times its size); "
+                    "refused as a possible zip bomb; export the sheet as CSV"
+                )
+            for member in members:
+                if not member.filename.endswith((".xml", ".rels", ".vml")):
+                    continue
+                with archive.open(member) as handle:
+                    content = handle.read()
+                if b"<!DOCTYPE" in content.upper() or b"<!ENTITY" in content.upper():
+                    raise DataError(
+                        f"{path}: part {member.filename} declares a document type or entities, which a workbook "
+                        "never needs (entity expansion or external entities); refused. Export the sheet as CSV"
+                    )
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, NotImplementedError) as exc:
+        raise DataError(f"{path}: a broken .xlsx workbook ({exc}); save it again or export CSV") from None
 
 
 def read_table_excel(path: str | os.PathLike, *, sheet: str | int = 0, **metadata) -> xr.Dataset:
-    """Read a table in the same layout from one Excel sheet (needs ``openpyxl``)."""
-    path = Path(path)
-    if not path.is_file():
-        raise DataError(f"table file {path} does not exist")
+    """Read a table in the same layout from one sheet of an ``.xlsx`` workbook (needs ``openpyxl``).
+
+    The workbook is checked first (:func:`check_workbook`); errors name the sheet row.
+    """
+    path = check_input_file(path, what="table file")
+    check_workbook(path)
     try:
-        frame = pd.read_excel(path, sheet_name=sheet, dtype=str)
+        frame = pd.read_excel(path, sheet_name=sheet, dtype=str, header=0)
     except ValueError as exc:
         raise DataError(f"{path}: cannot read sheet {sheet!r} ({exc})") from None
-    return _frame_to_dataset(frame, f"{path.name}[{sheet}]", metadata)
+    except Exception as exc:  # a hostile or broken workbook: any parser failure is this one refusal
+        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise DataError(f"{path}: a broken .xlsx workbook ({reason}); save it again or export CSV") from None
+    frame.index = pd.RangeIndex(2, len(frame) + 2)
+    frame = frame.fillna("").astype(str)
+    frame = frame[(frame != "").any(axis=1)]
+    return _frame_to_dataset(frame, f"{path.name}[{sheet}]", metadata, row_word="row")
 
 
 def write_table_csv(ds: xr.Dataset, path: str | os.PathLike, *, overwrite: bool = False) -> Path:
@@ -205,14 +539,13 @@ def _one_line(value) -> str:
 
 def read_netcdf(path: str | os.PathLike) -> xr.Dataset:
     """Open a NetCDF file fully into memory (the file is closed on return)."""
-    path = Path(path)
-    if not path.is_file():
-        raise DataError(f"NetCDF file {path} does not exist")
+    path = check_input_file(path, what="NetCDF file")
     try:
         with xr.open_dataset(path, engine="h5netcdf") as ds:
             return ds.load()
-    except (OSError, ValueError) as exc:
-        raise DataError(f"{path}: cannot read as NetCDF-4 ({exc})") from None
+    except Exception as exc:  # a broken or hostile file: any reader failure is this one refusal
+        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise DataError(f"{path}: cannot read as NetCDF-4 ({reason}); write it with simengine or xarray") from None
 
 
 def check_output_path(path: str | os.PathLike, *, overwrite: bool = False, suffixes: tuple[str, ...] = ()) -> Path:
@@ -369,10 +702,14 @@ def spreadsheet_safe(value):
 
     Text starting with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return gets a leading
     single quote (the OWASP CSV-injection guidance); numbers and other values are returned
-    unchanged, so numeric columns stay numeric.
+    unchanged, so numeric columns stay numeric. A line break inside text becomes a space, so
+    that every row of a file we write is one line (as our readers require).
     """
-    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
-        return "'" + value
+    if isinstance(value, str):
+        if value.startswith(FORMULA_PREFIXES):
+            value = "'" + value
+        if "\n" in value or "\r" in value:
+            value = value.replace("\r\n", " ").replace("\r", " ").replace("\n", " ")
     return value
 
 
@@ -403,6 +740,10 @@ def write_csv(
 
     Floats are written with 17 significant digits (they read back bit for bit).
     """
+    numbers = frame.select_dtypes("number")
+    infinite = [str(c) for c in numbers.columns if np.isinf(numbers[c].to_numpy(dtype=np.float64)).any()]
+    if infinite:
+        raise DataError(f"cannot write {path}: columns {infinite} hold infinite values, which no result can have")
     text = spreadsheet_safe_frame(frame).to_csv(index=index, float_format="%.17g", lineterminator="\n")
     return write_atomic(path, preamble + text, overwrite=overwrite, suffixes=(".csv",))
 

@@ -13,8 +13,9 @@ import pandas as pd
 import xarray as xr
 
 from .balance import BalanceResult, gras, ras
+from .checks import check_finite
 from .errors import DataError
-from .io import write_csv, write_netcdf
+from .io import no_header_hint, parse_numbers, read_csv_records, write_csv, write_netcdf
 from .tables import IOTable
 
 __all__ = [
@@ -134,8 +135,14 @@ def frame_text(frame: pd.DataFrame, *, title: str, name_width: int = 40) -> str:
     shown = frame.copy()
     if "name" in shown:
         shown["name"] = [n if len(n) <= name_width else n[: name_width - 1] + "…" for n in shown["name"]]
-    body = shown.reset_index().to_string(index=False, float_format=lambda v: f"{v:.4g}")
-    return terminal_safe(f"{title}\n{body}")
+    numbers = shown.select_dtypes("number")
+    if np.isinf(numbers.to_numpy(dtype=np.float64)).any():
+        bad = [str(c) for c in numbers.columns if np.isinf(numbers[c].to_numpy(dtype=np.float64)).any()]
+        raise DataError(f"{title}: infinite values in {bad}; the inputs give no finite result (check for zero output)")
+    undefined = bool(numbers.isna().to_numpy().any())
+    body = shown.reset_index().to_string(index=False, float_format=lambda v: f"{v:.4g}", na_rep="n/a")
+    note = "\nn/a: not defined for this row (a ratio whose denominator is zero)" if undefined else ""
+    return terminal_safe(f"{title}\n{body}{note}")
 
 
 def write_frame(frame: pd.DataFrame, path: str | os.PathLike, *, overwrite: bool = False) -> Path:
@@ -151,18 +158,42 @@ def write_frame(frame: pd.DataFrame, path: str | os.PathLike, *, overwrite: bool
     raise DataError(f"{path}: unknown output format {suffix!r}; use .csv or .nc")
 
 
-def _read_labelled_csv(path: str | os.PathLike, what: str) -> pd.DataFrame:
-    try:
-        frame = pd.read_csv(path, index_col=0, comment="#", encoding="utf-8-sig")
-    except (pd.errors.ParserError, UnicodeDecodeError, pd.errors.EmptyDataError, ValueError) as exc:
-        raise DataError(f"{path}: cannot parse {what} as CSV ({exc})") from None
-    frame.index = frame.index.astype(str)
-    frame.columns = frame.columns.astype(str)
-    for axis, labels in (("row", frame.index), ("column", frame.columns)):
-        repeated = sorted(set(labels[labels.duplicated()]))
+def _read_labelled_csv(
+    path: str | os.PathLike, what: str, *, width: int | None = None
+) -> tuple[pd.DataFrame, dict[str, int]]:
+    """A matrix of numbers with row labels in the first column and column labels in the header.
+
+    Returns the frame and the file line of each row label.
+    """
+    records = read_csv_records(path, what=what)
+    if len(records.header) < 2:
+        raise DataError(f"{path}, line {records.header_line}: {what} needs a label column and at least one more")
+    if width is not None and len(records.header) != width:
+        raise DataError(f"{path}: {what} need two columns (label, total); found {len(records.header)}")
+    hint = no_header_hint(records.header[1:])
+    if hint:
+        raise DataError(
+            f"{path}, line {records.header_line}: {what} must start with a header line (labels of the columns).{hint}"
+            " Add a header line, e.g. 'label,total' for a totals file"
+        )
+    rows = [row[0].strip() for row in records.rows]
+    for k, label in enumerate(rows):
+        if not label:
+            raise DataError(f"{records.where(k)}: the label cell is blank; give every row a label")
+    columns = [c.strip() for c in records.header[1:]]
+    for axis, labels in (("row", rows), ("column", columns)):
+        repeated = sorted({label for label in labels if labels.count(label) > 1})
         if repeated:
             raise DataError(f"{path}: {what} repeats the {axis} labels {repeated}; give each label once")
-    return frame
+    if not rows:
+        raise DataError(f"{path}: {what} has a header line but no rows")
+    values = parse_numbers(
+        np.array([row[1:] for row in records.rows], dtype=object),
+        lambda i, j: f"{records.where(i)} (row {rows[i]!r}), column {columns[j]!r}",
+        what="the value",
+    )
+    frame = pd.DataFrame(values, index=pd.Index(rows, dtype=object), columns=pd.Index(columns, dtype=object))
+    return frame, dict(zip(rows, records.lines, strict=True))
 
 
 def balance_csv(
@@ -179,14 +210,23 @@ def balance_csv(
     are matched to the matrix by label. Returns the balanced matrix as a frame (same
     layout as the input) and the :class:`~simengine.balance.BalanceResult`.
     """
-    frame = _read_labelled_csv(matrix_path, "the matrix")
+    frame, _ = _read_labelled_csv(matrix_path, "the matrix")
+    labels = {"row": frame.index.to_list(), "column": frame.columns.to_list()}
     totals = []
     for path, dim in ((row_totals_path, "row"), (column_totals_path, "column")):
-        table = _read_labelled_csv(path, f"{dim} totals")
-        if table.shape[1] != 1:
-            raise DataError(f"{path}: {dim} totals need two columns (label, total); found {table.shape[1] + 1}")
+        table, lines = _read_labelled_csv(path, f"{dim} totals", width=2)
+        unknown = [label for label in table.index if label not in labels[dim]]
+        if unknown:
+            raise DataError(
+                f"{path}, line {lines[unknown[0]]}: a {dim} total for {unknown[:5]}, which the matrix "
+                f"{matrix_path} has no {dim} for; its {dim} labels are {labels[dim][:8]}"
+            )
+        missing = [label for label in labels[dim] if label not in table.index]
+        if missing:
+            raise DataError(
+                f"{path}: no {dim} total for the matrix {dim}s {missing[:5]}; give one total per {dim} label"
+            )
         totals.append(xr.DataArray(table.iloc[:, 0].to_numpy(), dims=dim, coords={dim: table.index.to_list()}))
-    labels = {"row": frame.index.to_list(), "column": frame.columns.to_list()}
     matrix = xr.DataArray(frame.to_numpy(), dims=("row", "column"), coords=labels)
     result = {"ras": ras, "gras": gras}[method](matrix, *totals)
     balanced = pd.DataFrame(result.matrix.values, index=frame.index, columns=frame.columns)
@@ -241,6 +281,8 @@ def circuit_report(circuit, local_spending: dict[str, float], *, title: str) -> 
     account = circuit.leakage_account(local_spending)
     closed = circuit.impact(local_spending)
     rounds = circuit.rounds(local_spending)
+    for name, values in (*account.data_vars.items(), *closed.data_vars.items(), ("rounds", rounds.total)):
+        check_finite(values.values, f"the circuit's {name}", where=title.split(":")[0])
     spent = float(account.spending)
     per_unit = closed / spent
     lines = [title, "", "Leakage account, production round (per unit of spending):"]

@@ -46,7 +46,8 @@ def test_no_text_cell_we_write_starts_a_formula_and_numbers_stay_numbers(labels,
 
 def test_safe_cells_keep_their_text_after_the_quote():
     for value in HOSTILE:
-        assert spreadsheet_safe(value) == "'" + value
+        assert spreadsheet_safe(value) == "'" + value.replace("\r", " ")
+    assert spreadsheet_safe("two\nlines") == "two lines"
     assert spreadsheet_safe(-1.5) == -1.5 and spreadsheet_safe("plain") == "plain"
     frame = spreadsheet_safe_frame(pd.DataFrame({"=a": ["-x", 1]}, index=pd.Index(["@i", "j"])))
     assert list(frame.columns) == ["'=a"] and list(frame.index) == ["'@i", "j"] and frame.iloc[0, 0] == "'-x"
