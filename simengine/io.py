@@ -91,13 +91,14 @@ MAX_WORKBOOK_UNPACKED_BYTES = 1 << 30
 MAX_WORKBOOK_RATIO = 200
 
 
-def check_input_file(path: str | os.PathLike, *, what: str = "input file", max_bytes: int = MAX_INPUT_BYTES) -> Path:
+def check_input_file(path: str | os.PathLike, *, what: str = "input file", max_bytes: int | None = None) -> Path:
     """Check that ``path`` is a regular file of at most ``max_bytes`` before it is read.
 
     A folder, a device (``/dev/zero``), a FIFO or a socket is refused: reading one could
     block or never end. Raises :class:`DataError` naming the file and the fix.
     """
     path = Path(path)
+    max_bytes = MAX_INPUT_BYTES if max_bytes is None else max_bytes
     try:
         info = path.stat()
     except FileNotFoundError:
@@ -116,8 +117,9 @@ def check_input_file(path: str | os.PathLike, *, what: str = "input file", max_b
     return path
 
 
-def read_input_bytes(path: str | os.PathLike, *, what: str = "input file", max_bytes: int = MAX_INPUT_BYTES) -> bytes:
+def read_input_bytes(path: str | os.PathLike, *, what: str = "input file", max_bytes: int | None = None) -> bytes:
     """The bytes of a checked input file (:func:`check_input_file`), never more than ``max_bytes``."""
+    max_bytes = MAX_INPUT_BYTES if max_bytes is None else max_bytes
     path = check_input_file(path, what=what, max_bytes=max_bytes)
     try:
         with open(path, "rb") as handle:
@@ -134,7 +136,7 @@ def _line_of(data: bytes | str, position: int) -> int:
     return data.count(newline, 0, position) + 1
 
 
-def read_input_text(path: str | os.PathLike, *, what: str = "input file", max_bytes: int = MAX_INPUT_BYTES) -> str:
+def read_input_text(path: str | os.PathLike, *, what: str = "input file", max_bytes: int | None = None) -> str:
     """The text of a checked input file: UTF-8 (a byte-order mark is dropped), no NUL byte.
 
     A NUL byte or a byte that is not UTF-8 is a :class:`DataError` naming the line.
@@ -154,9 +156,9 @@ def read_input_text(path: str | os.PathLike, *, what: str = "input file", max_by
         ) from None
 
 
-def read_toml(path: str | os.PathLike, *, what: str = "TOML file", max_bytes: int = MAX_TEXT_BYTES) -> dict:
+def read_toml(path: str | os.PathLike, *, what: str = "TOML file", max_bytes: int | None = None) -> dict:
     """Parse a checked TOML file (:func:`read_input_text`); any failure is one :class:`DataError`."""
-    text = read_input_text(path, what=what, max_bytes=max_bytes)
+    text = read_input_text(path, what=what, max_bytes=MAX_TEXT_BYTES if max_bytes is None else max_bytes)
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -199,7 +201,7 @@ def read_csv_records(
     path: str | os.PathLike,
     *,
     what: str = "CSV file",
-    max_bytes: int = MAX_INPUT_BYTES,
+    max_bytes: int | None = None,
     comments: bool = True,
 ) -> CsvRecords:
     """Read a CSV file exactly, or refuse it with the file and line.
@@ -256,7 +258,12 @@ def read_csv_records(
             reason = str(exc)
             if "unexpected end of data" in reason or "newline inside string" in reason:
                 reason = 'a quoted field is never closed (an unbalanced ")'
-            raise DataError(f"{path}, line {state['start']}: cannot parse as CSV: {reason}; fix the quoting") from None
+            elif "expected after" in reason:
+                reason = 'text follows a closing quote (an unbalanced or stray ")'
+            raise DataError(
+                f"{path}, line {state['start']}: cannot parse as CSV: {reason}; quote whole cells, and double a quote "
+                'inside a quoted cell ("")'
+            ) from None
         if state["line"] != state["start"]:
             raise DataError(
                 f"{path}, line {state['start']}: a quoted field runs on to line {state['line']} "

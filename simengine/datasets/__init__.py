@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import DataError
+from ..io import check_input_file
 from ..tables import IOTable
 
 __all__ = [
@@ -157,6 +158,7 @@ def load_table(name_or_path: str | os.PathLike = DEFAULT_TABLE, *, strict=(), al
     suffix = path.suffix.lower()
     if not path.exists():
         raise DataError(f"table {text!r} is neither a shipped dataset ({', '.join(DATASETS)}) nor an existing file")
+    check_input_file(path, what="table file")
     if suffix in (".nc", ".nc4", ".netcdf"):
         return IOTable.from_netcdf(path, strict=strict, allow_negative=allow_negative)
     if suffix == ".csv":

@@ -103,6 +103,7 @@ def read_mapping(mapping: str | os.PathLike | Mapping | None) -> dict:
         path = Path(mapping)
         content = read_toml(path, what="mapping file")
         source = str(path)
+    _check_mapping_types(content, source)
     unknown = set(content) - _MAPPING_KEYS
     if unknown:
         raise DataError(f"{source}: unknown keys {sorted(unknown)}; valid keys are {sorted(_MAPPING_KEYS)}")
@@ -111,7 +112,6 @@ def read_mapping(mapping: str | os.PathLike | Mapping | None) -> dict:
         bad = set(content.get(section, {})) - allowed
         if bad:
             raise DataError(f"{source}: [{section}] has unknown names {sorted(bad)}; valid names are {sorted(allowed)}")
-    _check_mapping_types(content, source)
     if "locality" in content and content["locality"] not in LOCALITY_RULES:
         raise DataError(f"{source}: locality = {content['locality']!r}; valid rules are {list(LOCALITY_RULES)}")
     return {**content, "source": source}

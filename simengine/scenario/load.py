@@ -9,11 +9,9 @@ by table, key by key, recursively, and every array (including arrays of tables s
 
 from __future__ import annotations
 
-import csv
 import difflib
 import json
 import re
-import tomllib
 import types
 import typing
 from collections.abc import Iterable, Sequence
@@ -23,7 +21,8 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from ..errors import ScenarioError
+from ..errors import DataError, ScenarioError
+from ..io import read_csv_records, read_toml
 from .checks import check_labels
 from .schema import Batch, Scenario
 
@@ -91,16 +90,15 @@ def merge_tables(parent: dict, child: dict) -> dict:
 
 
 def _read_toml(path: Path) -> dict:
+    """The parsed file (a regular file within the size limit; see :func:`simengine.io.read_toml`)."""
+    if not path.exists():
+        raise scenario_error(path, "(file)", "file not found")
     try:
-        with open(path, "rb") as handle:
-            return tomllib.load(handle)
-    except FileNotFoundError:
-        raise scenario_error(path, "(file)", "file not found") from None
-    except (OSError, ValueError) as exc:  # tomllib.TOMLDecodeError and UnicodeDecodeError are ValueErrors
-        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        return read_toml(path, what="scenario file")
+    except DataError as exc:
+        reason = str(exc)
+        reason = reason[len(str(path)) :].lstrip(":, ") if reason.startswith(str(path)) else reason
         raise scenario_error(path, "(file)", f"not a readable TOML file: {reason}") from None
-    except RecursionError:
-        raise scenario_error(path, "(file)", "not a readable TOML file: nesting too deep") from None
 
 
 def _resolve_paths(document: dict, folder: Path, file: Path) -> None:
@@ -181,17 +179,26 @@ def _read_cell_file(document: dict, file: Path) -> None:
     if "cell" in budget:
         raise scenario_error(file, "budget.cell_file", "give either cell_file or [[budget.cell]] tables, not both")
     cell_path = Path(budget["cell_file"])
-    numeric = {"amount": float, "local_share": float, "contracts": int}
+    if not cell_path.exists():
+        raise scenario_error(file, "budget.cell_file", "file not found", got=str(cell_path))
     try:
-        with open(cell_path, newline="", encoding="utf-8") as handle:
-            rows = list(csv.DictReader(handle))
-        cells = []
-        for row in rows:
-            cells.append({k: (numeric[k](v) if k in numeric else v) for k, v in row.items() if v not in ("", None)})
-    except FileNotFoundError:
-        raise scenario_error(file, "budget.cell_file", "file not found", got=str(cell_path)) from None
-    except (OSError, ValueError, TypeError, csv.Error) as exc:
-        raise scenario_error(file, "budget.cell_file", f"unreadable CSV {cell_path.name}: {exc}") from None
+        records = read_csv_records(cell_path, what="cell file")
+    except DataError as exc:
+        raise scenario_error(file, "budget.cell_file", f"unreadable CSV: {exc}") from None
+    numeric = {"amount": float, "local_share": float, "contracts": int}
+    cells = []
+    for k, row in enumerate(records.rows):
+        cell = {}
+        for key, value in zip(records.header, row, strict=True):
+            value = value.strip()
+            if not value:
+                continue
+            try:
+                cell[key] = numeric[key](value) if key in numeric else value
+            except ValueError:
+                problem = f"{records.where(k)}: {key} {value!r} is not a {'whole ' if key == 'contracts' else ''}number"
+                raise scenario_error(file, "budget.cell_file", problem) from None
+        cells.append(cell)
     budget["cell"] = cells
 
 
@@ -405,7 +412,6 @@ def validate(paths: Iterable[Path | str], *, sectors: Sequence[str] | None = Non
 def is_batch_file(path: Path | str) -> bool:
     """True when ``path`` is a TOML file with a ``[batch]`` table (a batch, not a scenario)."""
     try:
-        with open(path, "rb") as handle:
-            return "batch" in tomllib.load(handle)
-    except (OSError, ValueError, RecursionError):
+        return "batch" in read_toml(path, what="scenario or batch file")
+    except DataError:
         return False
