@@ -57,7 +57,7 @@ from .local_economy import LocalEconomy
 from .regional import RegionalModel
 from .results import FLOW_ACCOUNTS, LEAKAGE_CHANNELS, RESULT_VARIABLES, check_result, concat_results
 from .scenario import apply_circuit_levers, apply_levers, load_batch, load_scenario, ramp_fraction
-from .scenario.batch import expand_batch
+from .scenario.batch import SweepFailure, sweep_variants
 from .scenario.load import is_batch_file
 from .scenario.schema import MONETARY_SCALE, Scenario
 
@@ -701,12 +701,14 @@ class BatchOutcome:
 
 def _run_chunk(items: list, **options) -> tuple[list[xr.Dataset], dict[str, str]]:
     """Run a chunk of scenarios; a failing member is reported and the others still run."""
-    scenarios, failures = [], {}
+    scenarios, failures, labels = [], {}, {}
     for label, item in items:
         try:
             scenarios.append(_as_scenario(item))
         except SimEngineError as exc:
             failures[label] = str(exc)
+        else:
+            labels[scenarios[-1].scenario.id] = label
     try:
         return run_scenarios(scenarios, **options), failures
     except SimEngineError:
@@ -715,7 +717,7 @@ def _run_chunk(items: list, **options) -> tuple[list[xr.Dataset], dict[str, str]
             try:
                 results.append(run_scenario(scenario, **options))
             except SimEngineError as exc:
-                failures[scenario.scenario.id] = str(exc)
+                failures[labels.get(scenario.scenario.id, scenario.scenario.id)] = str(exc)
         return results, failures
 
 
@@ -765,13 +767,14 @@ def run_batch(
     if isinstance(members, (str, os.PathLike)):
         batch = load_batch(members)
         items: list = [(str(Path(path)), path) for path in (batch.baseline, *batch.scenarios)]
-        if batch.sweep is not None:
-            try:
-                variants = expand_batch(batch.model_copy(update={"scenarios": []}))[1:]
-            except SimEngineError as exc:
-                variants = []
-                failures[f"sweep of {batch.sweep.base}"] = str(exc)
-            items += [(v.scenario.id, v) for v in variants]
+        try:
+            for label, variant in sweep_variants(batch):
+                if isinstance(variant, SweepFailure):
+                    failures[label] = str(variant.error)
+                else:
+                    items.append((label, variant))
+        except SimEngineError as exc:  # the sweep's base file itself
+            failures[f"sweep of {batch.sweep.base}"] = str(exc)
     else:
         items = [(str(m) if not isinstance(m, Scenario) else m.scenario.id, m) for m in members]
     chunks = [items[i : i + chunk_size] for i in range(0, len(items), chunk_size)]
