@@ -288,6 +288,14 @@ def circuit(table_name, params_file, sector, amount, allow_negative) -> None:
     from simengine.local_economy import LocalEconomy
 
     table = load_table(table_name, allow_negative=allow_negative)
+    if sector not in table.sectors:
+        from simengine.errors import unknown_label
+
+        raise unknown_label("sector", sector, table.sectors, where=f"--sector (table {table.name})")
+    if not amount > 0:
+        from simengine.errors import DataError
+
+        raise DataError(f"--amount {amount:g}: the money spent on local output must be positive")
     economy = LocalEconomy.from_table(table)
     if params_file is None:
         parameters = CircuitParameters.default_for(economy.sectors, table=table)
@@ -389,7 +397,7 @@ def compare(inputs, baseline, output, report_path, overwrite) -> None:
     table = compare_results(results, baseline=baseline)
     click.echo(text.comparison_text(table))
     if output is not None:
-        click.echo(f"wrote {text.write_frame(table.to_dataframe(), output, overwrite=overwrite)}")
+        click.echo(f"wrote {text.write_frame(text.comparison_frame(table), output, overwrite=overwrite)}")
     if report_path is not None:
         write_report(results, report_path, overwrite=overwrite, baseline=baseline)
         click.echo(f"wrote {report_path}")

@@ -306,10 +306,17 @@ def _looks_numeric(cell: str) -> bool:
     return True
 
 
-def no_header_hint(header: Sequence[str]) -> str:
-    """A sentence for an error when a header line looks like data (empty when it does not)."""
-    cells = [c for c in header if str(c).strip()]
-    if cells and sum(_looks_numeric(c) for c in cells) >= max(1, len(cells) - 1):
+def no_header_hint(header: Sequence[str], expected: Sequence[str] = ()) -> str:
+    """A sentence for an error when a header line looks like data (empty when it does not).
+
+    It does when most of its cells are numbers, or when it has a number and none of the
+    ``expected`` column names.
+    """
+    cells = [str(c).strip() for c in header if str(c).strip()]
+    numbers = sum(_looks_numeric(c) for c in cells)
+    mostly_numbers = cells and numbers >= max(1, len(cells) - 1)
+    no_names = expected and numbers and not set(cells) & set(expected)
+    if mostly_numbers or no_names:
         return f" The file seems to have no header line: its first line {list(header)} looks like data."
     return ""
 

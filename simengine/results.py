@@ -262,10 +262,14 @@ def compare(results: Sequence[xr.Dataset], *, baseline: str | None = None) -> xr
     combined = concat_results(results)
     labels = [str(s) for s in combined["scenario"].values]
     if len(set(labels)) != len(labels):
-        raise DataError(f"duplicate scenario labels in comparison: {labels}")
+        repeated = sorted({label for label in labels if labels.count(label) > 1})
+        raise DataError(
+            f"the scenario ids {repeated} appear more than once in the comparison; give each scenario its own "
+            "[scenario].id (or compare each result file once)"
+        )
     base = baseline or labels[0]
     if base not in labels:
-        raise DataError(f"baseline {base!r} is not among the scenarios {labels}")
+        raise DataError(f"baseline {base!r} (--baseline) is not among the scenarios {labels}")
     table = headline(combined)
     reference = table.sel(scenario=base)
     for name in ("local_output", "local_value_added", "local_income", "local_employment", "local_tax", "cost_premium"):

@@ -37,7 +37,7 @@ import xarray as xr
 
 from . import checks
 from .accounts import LeontiefSystem, household_closure, input_coefficients, technical_coefficients
-from .errors import DataError
+from .errors import DataError, unknown_label
 
 __all__ = ["IOTable", "to_matrix", "to_vector", "demand_matrix", "MULTIPLIER_KINDS", "MULTIPLIER_TYPES"]
 
@@ -106,7 +106,7 @@ def _demand_columns(delta, sectors: list[str]) -> tuple[np.ndarray, str, object]
         vector = np.zeros(n)
         for label, amount in delta.items():
             if label not in sectors:
-                raise DataError(f"unknown sector {label!r} in final demand; valid sectors: {', '.join(sectors)}")
+                raise unknown_label("sector", label, sectors, where="final demand (spending by sector)")
             vector[sectors.index(label)] = float(amount)
         return vector[:, None], "_vector", [0]
     if isinstance(delta, xr.DataArray):

@@ -26,6 +26,7 @@ __all__ = [
     "circuit_report",
     "scenario_summary",
     "comparison_text",
+    "comparison_frame",
     "frame_text",
     "write_frame",
     "datasets_listing",
@@ -130,6 +131,18 @@ def calibration_text(calibration, *, region: str, worst: int = 10) -> str:
     return terminal_safe("\n".join(lines))
 
 
+def _number_text(value: float) -> str:
+    """A number for the terminal: whole with thousands separators from 10,000 up, else 4 significant digits.
+
+    Never scientific notation for money (``1,912,004,725``, not ``1.912e+09``).
+    """
+    if abs(value) >= 1e4:
+        return f"{value:,.0f}"
+    if value != 0 and abs(value) < 1e-3:
+        return f"{value:.3e}"
+    return f"{value:.4g}"
+
+
 def frame_text(frame: pd.DataFrame, *, title: str, name_width: int = 40) -> str:
     """Render a frame for the terminal with long names shortened."""
     shown = frame.copy()
@@ -140,7 +153,7 @@ def frame_text(frame: pd.DataFrame, *, title: str, name_width: int = 40) -> str:
         bad = [str(c) for c in numbers.columns if np.isinf(numbers[c].to_numpy(dtype=np.float64)).any()]
         raise DataError(f"{title}: infinite values in {bad}; the inputs give no finite result (check for zero output)")
     undefined = bool(numbers.isna().to_numpy().any())
-    body = shown.reset_index().to_string(index=False, float_format=lambda v: f"{v:.4g}", na_rep="n/a")
+    body = shown.reset_index().to_string(index=False, float_format=_number_text, na_rep="n/a")
     note = "\nn/a: not defined for this row (a ratio whose denominator is zero)" if undefined else ""
     return terminal_safe(f"{title}\n{body}{note}")
 
@@ -344,8 +357,27 @@ def scenario_summary(result) -> str:
         lines += [
             f"    {str(c):28s}{float(v):8.1%}" for c, v in zip(shares["channel"].values, shares.values, strict=True)
         ]
+        remaining = 1.0 - float(shares.sum())
+        if abs(remaining) >= 0.0005:
+            lines.append(
+                f"    {'still circulating locally':28s}{remaining:8.1%}  (received but not yet re-spent or leaked "
+                "at the end of the horizon: the circuit's stock)"
+            )
         blocks.append("\n".join(lines))
     return terminal_safe("\n\n".join(blocks))
+
+
+def comparison_frame(table) -> pd.DataFrame:
+    """A comparison (:func:`simengine.results.compare`) as a frame for files, units in the column names.
+
+    Each column is named ``"<variable> (<units>)"`` (``"1"`` units are written as ``ratio``).
+    """
+    frame = table.to_dataframe()
+    names = {}
+    for name in frame.columns:
+        units = table[name].attrs.get("units", "") if name in table else ""
+        names[name] = f"{name} ({'ratio' if units == '1' else units})" if units and name != "rank" else name
+    return frame.rename(columns=names)
 
 
 def comparison_text(table) -> str:

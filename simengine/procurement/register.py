@@ -336,17 +336,17 @@ def read_register(
     records = read_csv_records(path, what="register", comments=False)
     raw = records.frame()
     raw.columns = [str(c).strip() for c in raw.columns]
-    if raw.empty:
-        raise DataError(f"{path}: the register has a header but no contract rows; add one row per award")
     names = {name: spec.get("columns", {}).get(name, name) for name in (*REQUIRED_COLUMNS, *OPTIONAL_COLUMNS)}
     missing = [f"{name} (column {names[name]!r})" for name in REQUIRED_COLUMNS if names[name] not in raw.columns]
     if missing:
         raise DataError(
             f"{path}: missing required columns {missing}; the file has {list(raw.columns)}."
-            f"{no_header_hint(raw.columns)} Expected columns "
+            f"{no_header_hint(raw.columns, list(names.values()))} Expected columns "
             f"{list(REQUIRED_COLUMNS)} (optional {list(OPTIONAL_COLUMNS)}); map other names with a mapping "
             f"[columns] table (source of this mapping: {spec['source']})"
         )
+    if raw.empty:
+        raise DataError(f"{path}: the register has a header but no contract rows; add one row per award")
     for name in OPTIONAL_COLUMNS:
         if name in spec.get("columns", {}) and names[name] not in raw.columns:
             raise DataError(

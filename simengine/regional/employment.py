@@ -26,7 +26,7 @@ from pathlib import Path
 import numpy as np
 import xarray as xr
 
-from ..errors import DataError
+from ..errors import DataError, unknown_label
 from ..io import no_header_hint, parse_number, read_csv_records
 
 __all__ = ["read_employment_csv"]
@@ -87,7 +87,7 @@ def read_employment_csv(
         if not code:
             raise DataError(f"{where}: the sector cell is blank; write a sector code of the table")
         if code not in sectors:
-            raise DataError(f"{where}: unknown sector {code!r}; valid sectors: {', '.join(sectors)}")
+            raise unknown_label("sector", code, sectors, where=where, fix="use the table's sector codes")
         if code in values:
             raise DataError(f"{where}: sector {code!r} appears twice")
         number = parse_number(amount, where=where, what=f"employment of {code!r}")

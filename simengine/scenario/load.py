@@ -185,6 +185,9 @@ def _read_cell_file(document: dict, file: Path) -> None:
         records = read_csv_records(cell_path, what="cell file")
     except DataError as exc:
         raise scenario_error(file, "budget.cell_file", f"unreadable CSV: {exc}") from None
+    if {"value", "local_share_value"} <= set(records.header):
+        budget["cell"] = _spend_cells(records, budget, file)
+        return
     numeric = {"amount": float, "local_share": float, "contracts": int}
     cells = []
     for k, row in enumerate(records.rows):
@@ -200,6 +203,51 @@ def _read_cell_file(document: dict, file: Path) -> None:
                 raise scenario_error(file, "budget.cell_file", problem) from None
         cells.append(cell)
     budget["cell"] = cells
+
+
+def _spend_cells(records, budget: dict, file: Path) -> list[dict]:
+    """Budget cells from a spend-analysis CSV (``simengine spend -o cells.csv``).
+
+    One cell per sector x method x size class with awards; total rows (``all``) are skipped.
+    ``amount`` is the awarded ``value`` (currency units, one year of awards) in the budget's
+    monetary unit; ``local_share`` is ``local_share_value``; ``contracts`` the rounded count.
+    """
+    from .schema import MONETARY_SCALE
+
+    unit = budget.get("monetary_unit", "one")
+    scale = MONETARY_SCALE.get(unit) if isinstance(unit, str) else None
+    if scale is None:
+        raise scenario_error(file, "budget.monetary_unit", "needed to read a spend-analysis cell_file", got=unit)
+    missing = {"sector", "method", "size_class", "contracts"} - set(records.header)
+    if missing:
+        raise scenario_error(
+            file,
+            "budget.cell_file",
+            f"{records.path} lacks the spend-analysis columns {sorted(missing)}; "
+            "write it with simengine spend --by sector --by method --by size_class -o FILE.csv",
+        )
+    column = {name: records.header.index(name) for name in records.header}
+    cells = []
+    for k, row in enumerate(records.rows):
+        keys = {name: row[column[name]].strip() for name in ("sector", "method", "size_class")}
+        if "all" in keys.values():
+            continue
+        try:
+            contracts = float(row[column["contracts"]])
+            value = float(row[column["value"]])
+            share = row[column["local_share_value"]].strip()
+            if contracts <= 0 or value <= 0:
+                continue
+            if not share:
+                raise ValueError("local_share_value is blank (no supplier location known)")
+            cells.append(
+                {**keys, "amount": value / scale, "local_share": float(share), "contracts": max(1, round(contracts))}
+            )
+        except ValueError as exc:
+            raise scenario_error(file, "budget.cell_file", f"{records.where(k)}: {exc}") from None
+    if not cells:
+        raise scenario_error(file, "budget.cell_file", f"{records.path} has no cell with awards")
+    return cells
 
 
 def _unwrap(annotation: Any) -> Any:
@@ -253,12 +301,27 @@ def _walk(model: type[BaseModel], loc: Sequence[Any]) -> tuple[str, type[BaseMod
     return path, owner
 
 
+#: Problems of one file listed in one error; further ones are counted.
+MAX_LISTED_PROBLEMS = 10
+
+
 def _from_validation_error(file: Path, exc: ValidationError, model: type[BaseModel]) -> ScenarioError:
+    """One error listing every problem of the file (up to :data:`MAX_LISTED_PROBLEMS`), first one first."""
     errors = exc.errors(include_url=False)
-    first = errors[0]
+    problems = [str(_problem(file, error, model)) for error in errors[:MAX_LISTED_PROBLEMS]]
+    prefix = f"{file}: "
+    rest = [p.removeprefix(prefix) for p in problems[1:]]
+    message = problems[0] + "".join(f"; also {p}" for p in rest)
+    if len(errors) > MAX_LISTED_PROBLEMS:
+        message += f"; and {len(errors) - MAX_LISTED_PROBLEMS} more problem(s)"
+    return ScenarioError(message)
+
+
+def _problem(file: Path, first: dict, model: type[BaseModel]) -> ScenarioError:
+    """The error for one pydantic problem: key path, what is wrong, valid options, suggestion."""
     key_path, owner = _walk(model, first["loc"])
     kind, ctx, got = first["type"], first.get("ctx") or {}, first.get("input")
-    more = f" [and {len(errors) - 1} more problem(s)]" if len(errors) > 1 else ""
+    more = ""
     if kind == "extra_forbidden":
         options = sorted(owner.model_fields) if owner is not None else []
         unknown = str(first["loc"][-1])
