@@ -62,4 +62,4 @@ def unknown_label(kind: str, value: object, valid: Sequence[str], *, where: str 
     hint = f"; did you mean {close[0]!r}?" if close else ""
     shown = ", ".join(valid[:20]) + (f", ... ({len(valid)} in all)" if len(valid) > 20 else "")
     prefix = f"{where}: " if where else ""
-    return DataError(f"{prefix}unknown {kind} {value!r}{hint} Valid: {shown}{'; ' + fix if fix else ''}")
+    return DataError(f"{prefix}unknown {kind} {value!r}{hint}; valid: {shown}{'; ' + fix if fix else ''}")

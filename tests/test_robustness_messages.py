@@ -149,7 +149,10 @@ def test_compare_names_only_the_duplicate_id():
         main, ["compare", str(BASELINE), str(BASELINE), str(SCENARIOS / "small_contracts.toml")]
     )
     line = _error_line(result)
-    assert "['gwangmyeong-baseline'] appear more than once" in line and "small-contracts" not in line
+    assert (
+        "duplicate scenario ids ['gwangmyeong-baseline']: they appear more than once" in line
+        and "small-contracts" not in line
+    )
 
 
 def test_an_existing_output_says_pass_overwrite_not_python(tmp_path):

