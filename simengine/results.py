@@ -264,8 +264,8 @@ def compare(results: Sequence[xr.Dataset], *, baseline: str | None = None) -> xr
     if len(set(labels)) != len(labels):
         repeated = sorted({label for label in labels if labels.count(label) > 1})
         raise DataError(
-            f"duplicate scenario ids {repeated}: they appear more than once in the comparison; give each scenario its own "
-            "[scenario].id (or compare each result file once)"
+            f"duplicate scenario ids {repeated}: they appear more than once in the comparison; give each scenario "
+            "its own [scenario].id (or compare each result file once)"
         )
     base = baseline or labels[0]
     if base not in labels:
