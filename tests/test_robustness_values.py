@@ -168,3 +168,23 @@ def test_undefined_ratios_print_as_n_a_with_a_note(tmp_path):
     result = CliRunner().invoke(main, ["multipliers", "--table", str(path), "--kind", "income"])
     assert result.exit_code == 0, result.output
     assert "nan" not in result.output.lower().replace("n/a", "") and "n/a: not defined" in result.output
+
+
+@pytest.mark.parametrize("change", ["nan", "fewer sectors", "missing variable"])
+def test_a_broken_regional_model_file_is_one_error_naming_it(change, tmp_path):
+    import xarray as xr
+
+    from simengine.datasets import region_path
+
+    ds = xr.open_dataset(region_path("gwangmyeong"), engine="h5netcdf").load()
+    if change == "nan":
+        ds["coefficients"].values[0, 0, 0, 0] = np.nan
+    elif change == "fewer sectors":
+        ds = ds.isel(sector=slice(0, 5))
+    else:
+        ds = ds.drop_vars("employment")
+    path = tmp_path / "region.nc"
+    ds.to_netcdf(path, engine="h5netcdf")
+    result = CliRunner().invoke(main, ["multipliers", "--region", str(path)])
+    assert result.exit_code == 1 and "region.nc" in result.output and "Traceback" not in result.output
+    assert len([line for line in result.output.splitlines() if line.startswith("error:")]) == 1
