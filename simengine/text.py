@@ -151,7 +151,7 @@ def frame_text(frame: pd.DataFrame, *, title: str, name_width: int = 40) -> str:
     numbers = shown.select_dtypes("number")
     if np.isinf(numbers.to_numpy(dtype=np.float64)).any():
         bad = [str(c) for c in numbers.columns if np.isinf(numbers[c].to_numpy(dtype=np.float64)).any()]
-        raise DataError(f"{title}: infinite values in {bad}; the inputs give no finite result (check for zero output)")
+        raise DataError(f"{title}: infinite values in {bad}; the inputs give no finite result (check units and scale)")
     undefined = bool(numbers.isna().to_numpy().any())
     body = shown.reset_index().to_string(index=False, float_format=_number_text, na_rep="n/a")
     note = "\nn/a: not defined for this row (a ratio whose denominator is zero)" if undefined else ""

@@ -350,3 +350,10 @@ def test_register_reading_is_exact_or_refused(content):
         rows = list(csv.DictReader(io.StringIO(content.decode("utf-8-sig"), newline="")))
         values = [float(r["value"].replace(",", "")) for r in rows if r.get("contract_id", "").strip()]
         assert np.isclose(register["value"].sum(), sum(values), rtol=1e-12, atol=0)
+
+
+def test_register_values_that_overflow_their_sum_are_refused(tmp_path):
+    path = tmp_path / "r.csv"
+    path.write_text(HEADER + f"C1,1e308,KRW,F,open,Seoul,{HERE}\nC2,1e308,KRW,F,open,{HERE},{HERE}\n")
+    with pytest.raises(DataError, match="sum beyond the range of numbers"):
+        read_register(path)

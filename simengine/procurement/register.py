@@ -373,6 +373,13 @@ def read_register(
     else:
         frame["award_date"] = pd.NaT
     frame["award_value"] = _parse_values(path, names["value"], present["value"])
+    with np.errstate(over="ignore"):
+        total = float(frame["award_value"].sum())
+    if not np.isfinite(total):
+        raise DataError(
+            f"{path}: the award values in column {names['value']!r} sum beyond the range of numbers "
+            "(about 1.8e308); check their unit (currency units, not a scaled code)"
+        )
     if not (frame["award_value"] > 0).any():
         raise DataError(
             f"{path}: every award value in column {names['value']!r} is 0, so no local award share is defined; "
