@@ -138,8 +138,6 @@ def _number_text(value: float) -> str:
     """
     if abs(value) >= 1e4:
         return f"{value:,.0f}"
-    if value != 0 and abs(value) < 1e-3:
-        return f"{value:.3e}"
     return f"{value:.4g}"
 
 
