@@ -67,6 +67,8 @@ __all__ = [
     "atomic_path",
     "write_atomic",
     "write_csv",
+    "write_frame",
+    "FRAME_FORMATS",
     "write_error",
     "spreadsheet_safe",
     "spreadsheet_safe_frame",
@@ -760,6 +762,28 @@ def write_csv(
         raise DataError(f"cannot write {path}: columns {infinite} hold infinite values, which no result can have")
     text = spreadsheet_safe_frame(frame).to_csv(index=index, float_format="%.17g", lineterminator="\n")
     return write_atomic(path, preamble + text, overwrite=overwrite, suffixes=(".csv",))
+
+
+#: Output suffixes of a frame and the format each writes.
+FRAME_FORMATS = {".csv": "CSV", ".nc": "NetCDF-4", ".nc4": "NetCDF-4"}
+
+
+def write_frame(frame: pd.DataFrame, path: str | os.PathLike, *, overwrite: bool = False) -> Path:
+    """Write a frame in the format its suffix names (:data:`FRAME_FORMATS`), atomically.
+
+    The one place where an output suffix chooses a format: ``.csv`` (:func:`write_csv`) or
+    ``.nc``/``.nc4`` (:func:`write_netcdf`, the frame as a Dataset); any other suffix is refused
+    before anything is written.
+    """
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix == ".csv":
+        return write_csv(frame, path, overwrite=overwrite)
+    if suffix in NETCDF_SUFFIXES:
+        ds = frame.to_xarray()
+        ds.attrs.update({k: str(v) for k, v in frame.attrs.items()})
+        return write_netcdf(ds, path, overwrite=overwrite)
+    raise DataError(f"{path}: unknown output format {suffix!r}; use {', '.join(FRAME_FORMATS)}")
 
 
 def write_netcdf(ds: xr.Dataset, path: str | os.PathLike, *, overwrite: bool = False) -> Path:

@@ -6,7 +6,6 @@ import os
 import platform
 import re
 from collections.abc import Sequence
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -15,7 +14,7 @@ import xarray as xr
 from .balance import BalanceResult, gras, ras
 from .checks import check_finite
 from .errors import DataError
-from .io import no_header_hint, parse_numbers, read_csv_records, write_csv, write_netcdf
+from .io import no_header_hint, parse_numbers, read_csv_records, write_frame
 from .tables import IOTable
 
 __all__ = [
@@ -154,19 +153,6 @@ def frame_text(frame: pd.DataFrame, *, title: str, name_width: int = 40) -> str:
     body = shown.reset_index().to_string(index=False, float_format=_number_text, na_rep="n/a")
     note = "\nn/a: not defined for this row (a ratio whose denominator is zero)" if undefined else ""
     return terminal_safe(f"{title}\n{body}{note}")
-
-
-def write_frame(frame: pd.DataFrame, path: str | os.PathLike, *, overwrite: bool = False) -> Path:
-    """Write a frame as ``.csv`` or ``.nc`` (NetCDF-4), atomically."""
-    path = Path(path)
-    suffix = path.suffix.lower()
-    if suffix == ".csv":
-        return write_csv(frame, path, overwrite=overwrite)
-    if suffix in (".nc", ".nc4"):
-        ds = frame.to_xarray()
-        ds.attrs.update({k: str(v) for k, v in frame.attrs.items()})
-        return write_netcdf(ds, path, overwrite=overwrite)
-    raise DataError(f"{path}: unknown output format {suffix!r}; use .csv or .nc")
 
 
 def _read_labelled_csv(
