@@ -138,6 +138,11 @@ def check_result(ds: xr.Dataset) -> None:
         raise DataError(f"result lacks provenance attributes {missing_attrs}")
     if ds.attrs["time_unit"] not in ("year", "month"):
         raise DataError(f"result time_unit must be 'year' or 'month', got {ds.attrs['time_unit']!r}")
+    for dim in ds.dims:
+        if dim in ds.indexes and not ds.indexes[dim].is_unique:
+            labels = [str(v) for v in ds[dim].values]
+            repeated = sorted({label for label in labels if labels.count(label) > 1})
+            raise DataError(f"result repeats the {dim} labels {repeated[:5]}; each label must appear once")
     money = _money_unit(ds)
     for name, (dims, kind, _) in RESULT_VARIABLES.items():
         if name not in ds:

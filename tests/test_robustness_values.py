@@ -9,6 +9,7 @@ import warnings
 import numpy as np
 import pytest
 from click.testing import CliRunner
+from factories import synthetic_result
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -188,3 +189,13 @@ def test_a_broken_regional_model_file_is_one_error_naming_it(change, tmp_path):
     result = CliRunner().invoke(main, ["multipliers", "--region", str(path)])
     assert result.exit_code == 1 and "region.nc" in result.output and "Traceback" not in result.output
     assert len([line for line in result.output.splitlines() if line.startswith("error:")]) == 1
+
+
+def test_a_result_file_with_repeated_labels_is_one_error(tmp_path):
+    path = tmp_path / "dup.nc"
+    synthetic_result().assign_coords(sector=["a", "a", "b", "c"]).to_netcdf(path, engine="h5netcdf")
+    for arguments in (["compare", str(path)], ["report", str(path), "-o", str(tmp_path / "r.html")]):
+        result = CliRunner().invoke(main, arguments)
+        assert (
+            result.exit_code == 1 and "dup.nc" in result.output and "repeats the sector labels ['a']" in result.output
+        )
