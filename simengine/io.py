@@ -392,6 +392,11 @@ def _frame_to_dataset(frame: pd.DataFrame, source_name: str, metadata: dict, *, 
     frame = frame.set_index(codes)
     fd_columns = [c for c in frame.columns if c.startswith("fd:")]
     sector_rows = [c for c in codes if not c.startswith("va:") and c not in SPECIAL_ROWS]
+    for label in (*fd_columns, *(c for c in codes if c.startswith("va:"))):
+        if not label[3:].strip():
+            raise DataError(
+                f"{source_name}: {label!r} has no name after the prefix; write e.g. 'fd:exports' or 'va:compensation'"
+            )
     if not sector_rows:
         raise DataError(f"{source_name}: no sector rows; a table needs at least one row with a sector code")
     missing_cols = [s for s in sector_rows if s not in frame.columns]

@@ -357,3 +357,11 @@ def test_register_values_that_overflow_their_sum_are_refused(tmp_path):
     path.write_text(HEADER + f"C1,1e308,KRW,F,open,Seoul,{HERE}\nC2,1e308,KRW,F,open,{HERE},{HERE}\n")
     with pytest.raises(DataError, match="sum beyond the range of numbers"):
         read_register(path)
+
+
+@pytest.mark.parametrize("header", ["code,S1,fd:,total_output", "code,S1,fd: ,total_output"])
+def test_a_final_demand_column_without_a_name_is_refused(header, tmp_path):
+    path = tmp_path / "t.csv"
+    path.write_text(f"{header}\nS1,1,2,3\n")
+    with pytest.raises(DataError, match="has no name after the prefix"):
+        IOTable.from_csv(path)
