@@ -37,3 +37,20 @@ def test_monthly_results_do_not_depend_on_the_process_hash_seed():
     several cohorts."""
     scenario = ROOT / "scenarios" / "combined_package.toml"
     assert _digest(scenario, "1") == _digest(scenario, "2")
+
+
+def test_monthly_batch_on_two_workers_is_bit_identical_to_serial():
+    """Workers are other processes (other hash seeds): ``--monthly --workers 2`` gives the same bits."""
+    import concurrent.futures
+
+    import xarray as xr
+
+    from simengine.circuit import DEFAULT_LAGS
+    from simengine.runner import run_batch
+
+    batch = ROOT / "scenarios" / "batch_gwangmyeong.toml"
+    options = {"time_unit": "month", "lags": DEFAULT_LAGS, "chunk_size": 4}
+    serial = run_batch(batch, **options).results
+    with concurrent.futures.ProcessPoolExecutor(2) as executor:
+        parallel = run_batch(batch, executor=executor, **options).results
+    xr.testing.assert_identical(serial, parallel)
