@@ -329,6 +329,8 @@ def test_any_bytes_as_any_input_file_give_exit_0_or_one_error_line(content, whic
     path.write_bytes(content)
     result = CliRunner().invoke(main, _invocations(path, tmp_path)[which])
     _one_error_line(result)
+    if result.exit_code == 1:
+        assert path.name in result.output, result.output  # the refusal names the file it refuses
 
 
 @settings(max_examples=40, deadline=None)
