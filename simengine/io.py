@@ -22,7 +22,19 @@ textbook, one row per selling sector and one column per buying sector::
   multipliers), ``imports`` (imported inputs), ``other_inputs`` (product taxes less
   subsidies and adjustments), ``employment`` (persons).
 - ``# key = value`` lines before the header set ``currency``, ``monetary_unit``,
-  ``price_year`` and ``source``; keyword arguments override them.
+  ``price_year`` and ``source``; keyword arguments override them. A line is a comment only
+  when it starts with ``#``.
+
+Every reader and writer of the package goes through this module:
+
+- reading: :func:`check_input_file` (a regular file within :data:`MAX_INPUT_BYTES`), then
+  :func:`read_input_text` (UTF-8, no NUL byte), :func:`read_csv_records` (strict CSV, the
+  line of every row) or :func:`read_toml` (:data:`MAX_TEXT_BYTES`, bounded nesting);
+  Excel workbooks are checked by :func:`check_workbook` before openpyxl opens them;
+- writing: :class:`atomic_path` / :func:`write_atomic` (temporary file in the target folder,
+  fsync, rename; removed on any error or signal; disk errors as one :class:`DataError`),
+  :func:`write_csv` (text cells :func:`spreadsheet_safe`), :func:`write_netcdf` (built in
+  memory first) and :func:`write_frame` (the suffix picks the format).
 """
 
 from __future__ import annotations
