@@ -14,6 +14,7 @@ import click
 
 from simengine import text
 from simengine.errors import SimEngineError
+from simengine.io import FRAME_SUFFIXES, write_frame
 from simengine.procurement.register import LOCALITY_RULES
 
 
@@ -26,17 +27,18 @@ class _Group(click.Group):
         except SimEngineError as exc:
             if ctx.obj and ctx.obj.get("debug"):
                 raise
-            click.echo(f"error: {exc}", err=True)
+            click.echo(text.terminal_safe(f"error: {exc}"), err=True)
             ctx.exit(1)
 
 
 def _exit_on_sigterm(signum, frame) -> None:
     """Turn SIGTERM into SystemExit so that temporary output files are removed on the way out."""
+    click.echo("error: stopped by SIGTERM; no output file is left half-written", err=True)
     raise SystemExit(128 + signum)
 
 
 def _one_line_warnings(message, category, filename, lineno, file=None, line=None):
-    click.echo(f"warning: {message}", err=True)
+    click.echo(text.terminal_safe(f"warning: {message}"), err=True)
 
 
 @click.group(cls=_Group)
@@ -57,6 +59,15 @@ _table_option = click.option(
     default="korea-2014",
     show_default=True,
     help="Shipped dataset name (see 'simengine tables') or a .nc/.csv/.xlsx file.",
+)
+
+
+_allow_negative_option = click.option(
+    "--allow-negative",
+    "allow_negative",
+    multiple=True,
+    type=click.Choice(["intermediate", "gross_output", "compensation", "employment", "imported_inputs"]),
+    help="Accept negative entries of this table quantity (warned, not refused); repeat for several.",
 )
 
 
@@ -142,6 +153,7 @@ def _household_closure(table, income_base: str, net_income_share: float, propens
 )
 @click.option("--strict", is_flag=True, help="Treat every data-quality finding (unbalanced rows, ...) as an error.")
 @_household_options
+@_allow_negative_option
 def multipliers(
     table_name,
     kinds,
@@ -155,6 +167,7 @@ def multipliers(
     income_base,
     net_income_share,
     propensity_to_consume,
+    allow_negative,
 ) -> None:
     """Multipliers per unit of final demand, by sector.
 
@@ -167,7 +180,7 @@ def multipliers(
     from simengine.io import check_output_path
 
     if output is not None:
-        check_output_path(output, overwrite=overwrite, suffixes=text.FRAME_SUFFIXES)
+        check_output_path(output, overwrite=overwrite, suffixes=FRAME_SUFFIXES)
     closed = mtype in ("total", "II")
     if region_name is not None:
         model = load_region(region_name)
@@ -178,7 +191,7 @@ def multipliers(
         frame = text.regional_multiplier_frame(model, kinds, mtype, sort=sort, top=top, households=households)
         title = f"{model.name}: type {mtype} multipliers for final demand in {model.regions[0]}"
     else:
-        table = load_table(table_name, strict="all" if strict else ())
+        table = load_table(table_name, strict="all" if strict else (), allow_negative=allow_negative)
         households = _household_closure(table, income_base, net_income_share, propensity_to_consume) if closed else None
         frame = text.multiplier_frame(table, kinds, mtype, sort=sort, top=top, households=households)
         title = f"{table.name}: type {mtype} multipliers"
@@ -187,7 +200,7 @@ def multipliers(
     if output is None:
         click.echo(text.frame_text(frame, title=title))
     else:
-        click.echo(f"wrote {text.write_frame(frame, output, overwrite=overwrite)}")
+        click.echo(f"wrote {write_frame(frame, output, overwrite=overwrite)}")
 
 
 @main.command()
@@ -214,7 +227,7 @@ def spend(register, mapping, locality, buyer_location, by, output, overwrite) ->
     from simengine.procurement import read_register, spend_analysis, spend_table, write_spend
 
     if output is not None:
-        check_output_path(output, overwrite=overwrite, suffixes=text.FRAME_SUFFIXES)
+        check_output_path(output, overwrite=overwrite, suffixes=FRAME_SUFFIXES)
     awards = read_register(register, mapping=mapping, locality=locality, buyer_location=buyer_location)
     analysis = spend_analysis(awards, by=by)
     if output is None:
@@ -233,7 +246,8 @@ def validate_command(files) -> None:
 
     results = validate(files)
     for result in results:
-        click.echo(f"OK {result.path} ({result.kind})" if result.ok else f"error: {result.error}", err=not result.ok)
+        line = f"OK {result.path} ({result.kind})" if result.ok else f"error: {result.error}"
+        click.echo(text.terminal_safe(line), err=not result.ok)
     if not all(result.ok for result in results):
         raise click.exceptions.Exit(1)
 
@@ -294,15 +308,20 @@ def region_list() -> None:
 @click.option("--select", "select_region", default=None, help="Use only rows with this 'region' value.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write the model as .nc.")
 @click.option("--overwrite", is_flag=True, help="Replace an existing output file.")
-def region_build(table_name, employment_path, method, delta, region_label, select_region, output, overwrite) -> None:
+@_allow_negative_option
+def region_build(
+    table_name, employment_path, method, delta, region_label, select_region, output, overwrite, allow_negative
+) -> None:
     """Build a two-region model (region / rest of the country) from a national table."""
     from simengine.datasets import load_table
     from simengine.io import check_output_path
     from simengine.regional import build_region_model, read_employment_csv
 
     if output is not None:
-        check_output_path(output, overwrite=overwrite, suffixes=(".nc", ".nc4"))
-    table = load_table(table_name)
+        from simengine.io import NETCDF_SUFFIXES, check_output_path
+
+        check_output_path(output, overwrite=overwrite, suffixes=NETCDF_SUFFIXES)
+    table = load_table(table_name, allow_negative=allow_negative)
     national = table.dataset["employment"].values
     employment = read_employment_csv(employment_path, table.sectors, national_employment=national, region=select_region)
     model = build_region_model(table, employment, method=method, delta=delta, region=region_label)
@@ -395,7 +414,7 @@ def region_calibrate(region_names, worst, output, overwrite) -> None:
             f"(level {found['out_level']:.2f}, {found['out_median_abs_error_after_level']:.0%} after the level)"
         )
     if output is not None:
-        click.echo(f"wrote {text.write_frame(sector_frame(calibrations), output, overwrite=overwrite)}")
+        click.echo(f"wrote {write_frame(sector_frame(calibrations), output, overwrite=overwrite)}")
 
 
 @main.command()
@@ -432,7 +451,8 @@ def report(results, output, lang, figures_dir, overwrite) -> None:
     default=None,
     help="Regional model (see 'simengine region list') or .nc file: the circuit of its first region's economy.",
 )
-def circuit(table_name, params_file, sector, amount, region_name) -> None:
+@_allow_negative_option
+def circuit(table_name, params_file, sector, amount, region_name, allow_negative) -> None:
     """Leakage account, closed circuit and LM3 of spending on local output.
 
     Without --region the local economy is the whole table (a one-region economy); with
@@ -444,19 +464,23 @@ def circuit(table_name, params_file, sector, amount, region_name) -> None:
     from simengine.datasets import load_region, load_table
     from simengine.local_economy import LocalEconomy
 
+    if not amount > 0:
+        from simengine.errors import DataError
+
+        raise DataError(f"--amount {amount:g}: the money spent on local output must be positive")
     if region_name is None:
-        table = load_table(table_name)
+        table = load_table(table_name, allow_negative=allow_negative)
         economy = LocalEconomy.from_table(table)
         place = table.name
     else:
         model = load_region(region_name)
-        table = load_table(model.dataset.attrs.get("table", table_name))
+        table = load_table(model.dataset.attrs.get("table", table_name), allow_negative=allow_negative)
         economy = model.local_economy()
         place = f"{model.name} ({model.regions[0]})"
     if sector not in economy.sectors:
-        from simengine.errors import DataError
+        from simengine.errors import unknown_label
 
-        raise DataError(f"unknown sector {sector!r} for --sector; valid sectors: {', '.join(economy.sectors)}")
+        raise unknown_label("sector", sector, economy.sectors, where=f"--sector ({place})")
     if params_file is None:
         parameters = CircuitParameters.default_for(economy.sectors, table=table)
     else:
@@ -524,7 +548,7 @@ def paths(
     from simengine.structural_paths import structural_paths
 
     if output is not None:
-        check_output_path(output, overwrite=overwrite, suffixes=text.FRAME_SUFFIXES)
+        check_output_path(output, overwrite=overwrite, suffixes=FRAME_SUFFIXES)
     model = load_table(table_name) if region_name is None else load_region(region_name)
     households = None
     if closed:
@@ -542,7 +566,7 @@ def paths(
     )
     frame = analysis.to_frame()
     if output is not None:
-        click.echo(f"wrote {text.write_frame(frame, output, overwrite=overwrite)}")
+        click.echo(f"wrote {write_frame(frame, output, overwrite=overwrite)}")
         return
     title = (
         f"{model.name}: largest paths from final demand for {source} to {target or 'every sector'} ({kind}); "
@@ -567,9 +591,9 @@ def balance(matrix, row_totals, column_totals, method, output, overwrite) -> Non
     """Scale MATRIX.csv (labels in first column and header) to given row and column totals."""
     from simengine.io import check_output_path
 
-    check_output_path(output, overwrite=overwrite, suffixes=text.FRAME_SUFFIXES)
+    check_output_path(output, overwrite=overwrite, suffixes=FRAME_SUFFIXES)
     frame, result = text.balance_csv(matrix, row_totals, column_totals, method=method)
-    path = text.write_frame(frame, output, overwrite=overwrite)
+    path = write_frame(frame, output, overwrite=overwrite)
     click.echo(
         f"wrote {path}: {method.upper()} converged in {result.iterations} iterations; "
         f"largest row / column gap {result.row_residual:.3g} / {result.column_residual:.3g}"
@@ -651,12 +675,12 @@ def compare(inputs, baseline, objective, output, report_path, overwrite) -> None
 
     _check_outputs(None, report_path, overwrite)
     if output is not None:
-        check_output_path(output, overwrite=overwrite, suffixes=text.FRAME_SUFFIXES)
+        check_output_path(output, overwrite=overwrite, suffixes=FRAME_SUFFIXES)
     results = load_or_run(inputs)
     table = compare_results(results, baseline=baseline, objective=objective)
     click.echo(text.comparison_text(table))
     if output is not None:
-        click.echo(f"wrote {text.write_frame(table.to_dataframe(), output, overwrite=overwrite)}")
+        click.echo(f"wrote {write_frame(text.comparison_frame(table), output, overwrite=overwrite)}")
     if report_path is not None:
         write_report(results, report_path, overwrite=overwrite, baseline=baseline)
         click.echo(f"wrote {report_path}")
@@ -682,7 +706,7 @@ def batch(inputs, output, workers, monthly, report_path, overwrite) -> None:
         members = inputs[0] if len(inputs) == 1 else inputs
         outcome = run_batch(members, executor=executor, progress=True, **_time_options(monthly))
     for label, error in outcome.failures.items():
-        click.echo(f"error: {label}: {error}", err=True)
+        click.echo(text.terminal_safe(f"error: {label}: {error}"), err=True)
     if outcome.results is None:
         raise click.exceptions.Exit(1)
     click.echo(text.comparison_text(compare_results([outcome.results])))

@@ -205,14 +205,15 @@ def _validated(method, initial, row_totals, column_totals, tol, max_iterations):
             raise DataError(
                 f"RAS: the initial matrix has {len(negative)} negative entries, the first at "
                 f"{_line_name('row', row_labels, i)}, {_line_name('column', column_labels, j)}: {matrix[i, j]:g}. "
-                "RAS needs a nonnegative matrix; use simengine.balance.gras for matrices with negative entries"
+                "RAS needs a nonnegative matrix; use GRAS for matrices with negative entries "
+                "(simengine balance --method gras; in Python simengine.balance.gras)"
             )
         for name, totals in (("row totals", u), ("column totals", v)):
             if (totals < 0).any():
                 k = int(np.flatnonzero(totals < 0)[0])
                 raise DataError(
                     f"RAS: {name} entry {k} is {totals[k]:g}; RAS needs nonnegative totals "
-                    "(use simengine.balance.gras for negative totals)"
+                    "(use GRAS for negative totals: simengine balance --method gras; in Python simengine.balance.gras)"
                 )
     row_sum, column_sum = u.sum(), v.sum()
     if abs(row_sum - column_sum) > tol * max(np.abs(u).sum(), np.abs(v).sum()):

@@ -17,7 +17,7 @@ from .evaluation import PERIODS_PER_YEAR, evaluate, prepare
 from .region_context import region_context
 from .results import concat_results
 from .scenario import load_batch, load_scenario
-from .scenario.batch import expand_batch
+from .scenario.batch import SweepFailure, sweep_variants
 from .scenario.load import is_batch_file
 from .scenario.schema import Scenario
 
@@ -97,12 +97,14 @@ class BatchOutcome:
 
 def _run_chunk(items: list, **options) -> tuple[list[xr.Dataset], dict[str, str]]:
     """Run a chunk of scenarios; a failing member is reported and the others still run."""
-    scenarios, failures = [], {}
+    scenarios, failures, labels = [], {}, {}
     for label, item in items:
         try:
             scenarios.append(_as_scenario(item))
         except SimEngineError as exc:
             failures[label] = str(exc)
+        else:
+            labels[scenarios[-1].scenario.id] = label
     try:
         return run_scenarios(scenarios, **options), failures
     except SimEngineError:
@@ -111,7 +113,7 @@ def _run_chunk(items: list, **options) -> tuple[list[xr.Dataset], dict[str, str]
             try:
                 results.append(run_scenario(scenario, **options))
             except SimEngineError as exc:
-                failures[scenario.scenario.id] = str(exc)
+                failures[labels.get(scenario.scenario.id, scenario.scenario.id)] = str(exc)
         return results, failures
 
 
@@ -161,13 +163,14 @@ def run_batch(
     if isinstance(members, (str, os.PathLike)):
         batch = load_batch(members)
         items: list = [(str(Path(path)), path) for path in (batch.baseline, *batch.scenarios)]
-        if batch.sweep is not None:
-            try:
-                variants = expand_batch(batch.model_copy(update={"scenarios": []}))[1:]
-            except SimEngineError as exc:
-                variants = []
-                failures[f"sweep of {batch.sweep.base}"] = str(exc)
-            items += [(v.scenario.id, v) for v in variants]
+        try:
+            for label, variant in sweep_variants(batch):
+                if isinstance(variant, SweepFailure):
+                    failures[label] = str(variant.error)
+                else:
+                    items.append((label, variant))
+        except SimEngineError as exc:  # the sweep's base file itself
+            failures[f"sweep of {batch.sweep.base}"] = str(exc)
     else:
         items = [(str(m) if not isinstance(m, Scenario) else m.scenario.id, m) for m in members]
     chunks = [items[i : i + chunk_size] for i in range(0, len(items), chunk_size)]

@@ -7,14 +7,30 @@ system is always an error: it would otherwise produce negative outputs silently.
 =================  ================================================================
 name               finding
 =================  ================================================================
-``finite``         NaN or infinite values anywhere in the table
-``negative_flows`` negative intermediate flows (allowed by GRAS, suspicious otherwise)
+``finite``         NaN or infinite values anywhere in the table (always an error)
+``labels``         row and column labels of the flows differ from the sector labels,
+                   or a variable has the wrong dimensions (always an error)
+``negative``       negative entries where none can be: intermediate flows, gross output,
+                   compensation of employees, employment, imported inputs (an error
+                   unless the quantity is listed in ``allow_negative``)
+``negative_flows`` negative entries that :data:`NEGATIVE_IMPOSSIBLE` lets a user allow
+                   (warned when allowed)
+``negative_value_added``  negative value added (legitimate for loss-making or subsidised
+                   industries, but unusual)
 ``zero_output``    industries with zero gross output (their coefficients are set to 0)
 ``row_balance``    gross output differs from intermediate sales plus final demand
 ``column_balance`` gross output differs from the sum of all inputs (when given)
 ``column_sums``    a column of A sums to one or more (inputs cost at least the output)
 ``productive``     the spectral radius of A is at least one (always an error)
 =================  ================================================================
+
+What is impossible and what is unusual: a flow of goods, an output, a wage bill, a head
+count or an import cannot be below zero, so a negative one is an error (a sign or units
+mistake); a user whose table really has such entries (for example flows netted against
+subsidies) lists the quantity in ``allow_negative`` and gets a warning instead. Final demand
+may be negative (inventory changes, net exports) and is not checked; value added may be
+negative (losses, subsidies) and is warned. Other inputs (product taxes less subsidies) may
+be negative and are not checked.
 """
 
 from __future__ import annotations
@@ -27,17 +43,43 @@ import numpy as np
 
 from .errors import DataError, DataQualityWarning
 
-__all__ = ["CHECKS", "Finding", "run_checks", "check_productive", "spectral_radius", "all_finite", "has_negative"]
+__all__ = [
+    "CHECKS",
+    "NEGATIVE_IMPOSSIBLE",
+    "Finding",
+    "run_checks",
+    "check_productive",
+    "check_finite",
+    "spectral_radius",
+    "all_finite",
+    "has_negative",
+    "negative_findings",
+]
 
 CHECKS = (
     "finite",
+    "labels",
+    "negative",
     "negative_flows",
+    "negative_value_added",
     "zero_output",
     "row_balance",
     "column_balance",
     "column_sums",
     "productive",
 )
+
+#: Quantities (table variables) that cannot be negative, with their names in messages; a user
+#: may allow negative entries of one by listing it in ``allow_negative``.
+NEGATIVE_IMPOSSIBLE = {
+    "intermediate": "intermediate flows",
+    "gross_output": "gross output",
+    "compensation": "compensation of employees",
+    "employment": "employment",
+    "imported_inputs": "imported inputs",
+}
+#: Findings that are always errors, whatever ``strict`` says.
+ALWAYS_ERRORS = ("finite", "labels", "negative", "productive")
 
 #: Relative tolerance of the balance checks: |x - (Z 1 + f)| <= tol * max(|x|, 1).
 BALANCE_RTOL = 1e-6
@@ -171,16 +213,6 @@ def find_issues(
             findings.append(Finding("finite", f"{name} has {int(bad.sum())} NaN or infinite values"))
     if any(f.check == "finite" for f in findings):
         return findings
-    if has_negative(intermediate):
-        negative = intermediate < 0
-        cols = negative.sum(axis=0)
-        findings.append(
-            Finding(
-                "negative_flows",
-                f"{int(negative.sum())} negative intermediate flows, in the columns of "
-                f"{_name_worst(labels, cols.astype(float))}",
-            )
-        )
     zero = gross_output == 0
     if zero.any():
         names = ", ".join(labels[i] for i in np.flatnonzero(zero))
@@ -215,6 +247,77 @@ def find_issues(
     return findings
 
 
+def negative_findings(
+    quantities: dict[str, np.ndarray],
+    labels: Sequence[str],
+    *,
+    allow_negative: Iterable[str] = (),
+) -> list[Finding]:
+    """Findings for negative entries of the quantities in :data:`NEGATIVE_IMPOSSIBLE`.
+
+    Parameters
+    ----------
+    quantities : dict
+        Variable name (a key of :data:`NEGATIVE_IMPOSSIBLE`, or ``"value_added"``) -> values
+        by industry (a matrix for ``intermediate``: seller rows, buyer columns).
+    labels : sequence of str
+        Industry labels.
+    allow_negative : iterable of str
+        Quantities whose negative entries are only warned (``negative_flows``).
+    """
+    allowed = set(allow_negative)
+    unknown = allowed - set(NEGATIVE_IMPOSSIBLE)
+    if unknown:
+        raise DataError(
+            f"allow_negative names {sorted(unknown)}; quantities that can be allowed are "
+            f"{', '.join(NEGATIVE_IMPOSSIBLE)} (final demand and other inputs may always be negative)"
+        )
+    findings = []
+    for key, values in quantities.items():
+        values = np.asarray(values, dtype=np.float64)
+        if not has_negative(values):
+            continue
+        negative = values < 0
+        where = negative.any(axis=0) if values.ndim == 2 else negative
+        worst = values.min(axis=0) if values.ndim == 2 else values
+        first = int(np.flatnonzero(where)[0])
+        named = ", ".join(labels[i] for i in np.flatnonzero(where)[:5])
+        place = f"in the columns of {named}" if values.ndim == 2 else f"for {named}"
+        if values.ndim == 2:
+            row = int(np.flatnonzero(negative[:, first])[0])
+            example = f"e.g. {labels[row]} -> {labels[first]}: {values[row, first]:.6g}"
+        else:
+            example = f"e.g. {labels[first]}: {worst[first]:.6g}"
+        count = int(negative.sum())
+        if key == "value_added":
+            findings.append(Finding("negative_value_added", f"negative value added {place} ({example})"))
+        elif key in allowed:
+            findings.append(
+                Finding("negative_flows", f"{count} negative {NEGATIVE_IMPOSSIBLE[key]} {place} ({example})")
+            )
+        else:
+            findings.append(
+                Finding(
+                    "negative",
+                    f"{count} negative {NEGATIVE_IMPOSSIBLE[key]} {place} ({example}); {NEGATIVE_IMPOSSIBLE[key]} "
+                    f"cannot be below zero: check signs and units, or allow them explicitly with "
+                    f"allow_negative=[{key!r}] (--allow-negative {key}) if the table really has them",
+                )
+            )
+    return findings
+
+
+def check_finite(values, what: str, *, where: str = "") -> None:
+    """Raise :class:`DataError` when ``values`` has a NaN or infinite entry (a result that cannot be true)."""
+    array = np.asarray(values, dtype=np.float64)
+    if not all_finite(array):
+        count = int((~np.isfinite(array)).sum())
+        raise DataError(
+            f"{where + ': ' if where else ''}{what} has {count} NaN or infinite value(s); the inputs lead to an "
+            "undefined result (a division by zero output or income?); check the table and parameters"
+        )
+
+
 def run_checks(findings: Iterable[Finding], *, strict: Iterable[str] | str = (), source: str = "table") -> None:
     """Warn about each finding, or raise for the first one whose check is strict.
 
@@ -232,6 +335,6 @@ def run_checks(findings: Iterable[Finding], *, strict: Iterable[str] | str = (),
         raise DataError(f"unknown check name(s) {sorted(unknown)} in strict; valid names: {', '.join(CHECKS)}")
     for finding in findings:
         message = f"{source}: [{finding.check}] {finding.message}"
-        if finding.check in strict_set or finding.check == "finite":
+        if finding.check in strict_set or finding.check in ALWAYS_ERRORS:
             raise DataError(message)
         warnings.warn(message, DataQualityWarning, stacklevel=3)

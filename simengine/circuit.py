@@ -73,7 +73,6 @@ from __future__ import annotations
 
 import difflib
 import os
-import tomllib
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -308,16 +307,10 @@ class CircuitParameters:
         DataError
             Unknown key or sector code (naming the file and key), missing key, bad value.
         """
+        from .io import read_toml
+
         path = Path(path)
-        try:
-            with open(path, "rb") as handle:
-                document = tomllib.load(handle)
-        except FileNotFoundError:
-            raise DataError(f"circuit parameter file {path} does not exist") from None
-        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-            raise DataError(f"{path}: not valid TOML ({exc})") from None
-        except IsADirectoryError:
-            raise DataError(f"circuit parameter file {path} is a folder, not a file") from None
+        document = read_toml(path, what="circuit parameter file")
         reader = _TomlReader(path, tuple(sectors), table)
         return reader.parameters(document)
 

@@ -7,12 +7,16 @@ and the fix.
 
 from __future__ import annotations
 
+import difflib
+from collections.abc import Sequence
+
 __all__ = [
     "SimEngineError",
     "ScenarioError",
     "DataError",
     "ConvergenceError",
     "DataQualityWarning",
+    "unknown_label",
 ]
 
 
@@ -34,3 +38,28 @@ class ConvergenceError(SimEngineError, RuntimeError):
 
 class DataQualityWarning(UserWarning):
     """A data-quality finding that is reported but does not stop the computation."""
+
+
+def unknown_label(kind: str, value: object, valid: Sequence[str], *, where: str = "", fix: str = "") -> DataError:
+    """The error for a label that is not one of ``valid``: where, the value, a suggestion, the options.
+
+    Parameters
+    ----------
+    kind : str
+        What the label names, e.g. ``"sector"``.
+    value : object
+        The bad label as given.
+    valid : sequence of str
+        The labels that would be accepted (the first 20 are listed, then a count).
+    where : str
+        File and line, key path or option, e.g. ``"emp.csv, line 4"`` or ``"--sector"``.
+    fix : str
+        What to do, appended after the options.
+    """
+    valid = [str(v) for v in valid]
+    same_case = [v for v in valid if v.casefold() == str(value).casefold()]
+    close = same_case or difflib.get_close_matches(str(value), valid, n=1, cutoff=0.6)
+    hint = f"; did you mean {close[0]!r}?" if close else ""
+    shown = ", ".join(valid[:20]) + (f", ... ({len(valid)} in all)" if len(valid) > 20 else "")
+    prefix = f"{where}: " if where else ""
+    return DataError(f"{prefix}unknown {kind} {value!r}{hint}; valid: {shown}{'; ' + fix if fix else ''}")

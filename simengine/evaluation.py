@@ -282,7 +282,7 @@ def evaluate(
         path = {name: values[..., cols] for name, values in closed.items()}
         if lags is not None:
             path = {name: np.zeros_like(values) for name, values in path.items()}
-            for key in {circuit_signature(v) for v in p.circuit_values}:
+            for key in dict.fromkeys(circuit_signature(v) for v in p.circuit_values):  # first-seen, not hash order
                 chosen = np.array([circuit_signature(v) == key for v in p.circuit_values])
                 receipts, _ = _transfer_receipts(circuits[key], p.local_transfer * chosen)
                 cohort = (p.local_spending + p.household_spending) * chosen

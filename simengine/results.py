@@ -280,6 +280,11 @@ def check_result(ds: xr.Dataset) -> None:
         raise DataError(f"result lacks provenance attributes {missing_attrs}")
     if ds.attrs["time_unit"] not in ("year", "month"):
         raise DataError(f"result time_unit must be 'year' or 'month', got {ds.attrs['time_unit']!r}")
+    for dim in ds.dims:
+        if dim in ds.indexes and not ds.indexes[dim].is_unique:
+            labels = [str(v) for v in ds[dim].values]
+            repeated = sorted({label for label in labels if labels.count(label) > 1})
+            raise DataError(f"result repeats the {dim} labels {repeated[:5]}; each label must appear once")
     money = _money_unit(ds)
     for name, spec in RESULT_VARIABLES.items():
         dims, kind = spec.dims, spec.kind
@@ -510,10 +515,14 @@ def compare(results: Sequence[xr.Dataset], *, baseline: str | None = None, objec
     combined = xr.concat(list(results), dim="scenario", combine_attrs="drop_conflicts")
     labels = [str(s) for s in combined["scenario"].values]
     if len(set(labels)) != len(labels):
-        raise DataError(f"duplicate scenario labels in comparison: {labels}")
+        repeated = sorted({label for label in labels if labels.count(label) > 1})
+        raise DataError(
+            f"duplicate scenario ids {repeated}: they appear more than once in the comparison; give each scenario "
+            "its own [scenario].id (or compare each result file once)"
+        )
     base = baseline or labels[0]
     if base not in labels:
-        raise DataError(f"baseline {base!r} is not among the scenarios {labels}")
+        raise DataError(f"baseline {base!r} (--baseline) is not among the scenarios {labels}")
     chosen = objective or str(results[0].attrs.get("objective", "local_value_added"))
     needed = OBJECTIVE_STREAMS[chosen][0][0]
     for ds in results:

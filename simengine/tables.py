@@ -37,7 +37,7 @@ import xarray as xr
 
 from . import checks
 from .accounts import LeontiefSystem, household_closure, input_coefficients, technical_coefficients
-from .errors import DataError
+from .errors import DataError, unknown_label
 from .households import HouseholdClosure
 
 __all__ = ["IOTable", "to_matrix", "to_vector", "demand_matrix", "MULTIPLIER_KINDS", "MULTIPLIER_TYPES"]
@@ -106,7 +106,7 @@ def _demand_columns(delta, sectors: list[str]) -> tuple[np.ndarray, str, object]
         vector = np.zeros(n)
         for label, amount in delta.items():
             if label not in sectors:
-                raise DataError(f"unknown sector {label!r} in final demand; valid sectors: {', '.join(sectors)}")
+                raise unknown_label("sector", label, sectors, where="final demand (spending by sector)")
             vector[sectors.index(label)] = float(amount)
         return vector[:, None], "_vector", [0]
     if isinstance(delta, xr.DataArray):
@@ -125,6 +125,54 @@ def _demand_columns(delta, sectors: list[str]) -> tuple[np.ndarray, str, object]
     if array.ndim == 2 and array.shape[0] == n:
         return np.ascontiguousarray(array), "scenario", np.arange(array.shape[1])
     raise DataError(f"final demand has shape {array.shape}; expected ({n},) or ({n}, k)")
+
+
+#: Dimensions of each table variable (required ones first).
+TABLE_LAYOUT = {
+    "intermediate": ("sector_from", "sector_to"),
+    "final_demand": ("sector", "fd_category"),
+    "gross_output": ("sector",),
+    "value_added": ("va_component", "sector"),
+    "imported_inputs": ("sector",),
+    "other_inputs": ("sector",),
+    "employment": ("sector",),
+    "household_consumption": ("sector",),
+}
+_REQUIRED = ("intermediate", "final_demand", "gross_output", "value_added")
+
+
+def _checked_layout(dataset: xr.Dataset, name: str) -> xr.Dataset:
+    """The dataset if its variables have the dims of :data:`TABLE_LAYOUT` and one set of sector labels.
+
+    A missing ``sector_name`` coordinate is filled with the codes.
+    """
+    missing = [v for v in _REQUIRED if v not in dataset.data_vars]
+    if missing:
+        raise DataError(
+            f"{name}: dataset lacks required variables {missing}; a table has {', '.join(_REQUIRED)} "
+            "(see simengine.tables)"
+        )
+    for variable, dims in TABLE_LAYOUT.items():
+        if variable in dataset.data_vars and set(dataset[variable].dims) != set(dims):
+            raise DataError(f"{name}: variable {variable!r} has dims {tuple(dataset[variable].dims)}; expected {dims}")
+    labels = {}
+    for dim in ("sector", "sector_from", "sector_to"):
+        if dim not in dataset.coords:
+            raise DataError(f"{name}: dimension {dim!r} has no labels; give sector codes as its coordinate")
+        labels[dim] = [str(v) for v in dataset[dim].values]
+    if len(set(labels["sector"])) != len(labels["sector"]):
+        raise DataError(f"{name}: repeated sector labels; give each sector one code")
+    for dim in ("sector_from", "sector_to"):
+        if labels[dim] != labels["sector"]:
+            differ = [f"{a!r} vs {b!r}" for a, b in zip(labels[dim], labels["sector"], strict=False) if a != b]
+            raise DataError(
+                f"{name}: the {dim} labels of the intermediate flows differ from the sector labels "
+                f"({len(labels[dim])} vs {len(labels['sector'])} labels; first differences: {differ[:3]}); the flow "
+                "matrix must have the same sectors, in the same order, as rows and as columns"
+            )
+    if "sector_name" not in dataset.coords:
+        dataset = dataset.assign_coords(sector_name=("sector", labels["sector"]))
+    return dataset
 
 
 def _attrs(name: str, units: str) -> dict[str, str]:
@@ -161,13 +209,22 @@ class IOTable:
     (``dataset.attrs["currency"]``, ``["monetary_unit"]``) unless stated.
     """
 
-    def __init__(self, dataset: xr.Dataset, *, name: str | None = None, strict=()):
-        missing = {"intermediate", "final_demand", "gross_output", "value_added"} - set(dataset.data_vars)
-        if missing:
-            raise DataError(f"{name or 'table'}: dataset lacks required variables {sorted(missing)}")
-        self.dataset = dataset
+    def __init__(self, dataset: xr.Dataset, *, name: str | None = None, strict=(), allow_negative=()):
         self.name = name or dataset.attrs.get("name", "table")
+        self.dataset = _checked_layout(dataset, self.name)
         self._strict = strict
+        self._allow_negative = tuple(allow_negative)
+        for variable in self.dataset.data_vars:
+            checks.check_finite(self.dataset[variable].values, f"variable {variable!r}", where=self.name)
+        quantities = {"intermediate": self._Z, "gross_output": self._x}
+        for key in ("employment", "imported_inputs"):
+            if key in self.dataset:
+                quantities[key] = to_vector(self.dataset[key])
+        if "compensation" in self.dataset["va_component"].values:
+            quantities["compensation"] = self._component("compensation")
+        quantities["value_added"] = to_vector(self.dataset["value_added"].sum("va_component"))
+        negative = checks.negative_findings(quantities, self.sectors, allow_negative=allow_negative)
+        checks.run_checks(negative, strict=strict, source=self.name)
         column_total = None
         if "imported_inputs" in dataset or "other_inputs" in dataset or dataset.attrs.get("value_added_given"):
             column_total = self._Z.sum(axis=0) + self._primary_inputs().sum(axis=0)
@@ -205,6 +262,7 @@ class IOTable:
         source: str = "user arrays",
         name: str | None = None,
         strict=(),
+        allow_negative=(),
     ) -> IOTable:
         """Build a table from plain arrays.
 
@@ -239,6 +297,9 @@ class IOTable:
             For example ``"KRW"``, ``"million"``, ``2014``.
         strict : iterable of str or "all"
             Checks that raise instead of warn.
+        allow_negative : iterable of str
+            Quantities of :data:`simengine.checks.NEGATIVE_IMPOSSIBLE` whose negative entries
+            are warned instead of refused.
         """
         Z = np.asarray(Z, dtype=np.float64)
         if Z.ndim != 2 or Z.shape[0] != Z.shape[1]:
@@ -315,28 +376,32 @@ class IOTable:
             ds["household_consumption"] = (("sector",), hc, _attrs("household_consumption", unit))
         if household_income is not None:
             ds.attrs["household_income"] = float(household_income)
-        return cls(ds, name=name, strict=strict)
+        return cls(ds, name=name, strict=strict, allow_negative=allow_negative)
 
     @classmethod
-    def from_netcdf(cls, path: str | os.PathLike, *, name: str | None = None, strict=()) -> IOTable:
+    def from_netcdf(cls, path: str | os.PathLike, *, name: str | None = None, strict=(), allow_negative=()) -> IOTable:
         """Load a table written by :meth:`to_netcdf`."""
         from .io import read_netcdf
 
-        return cls(read_netcdf(path), name=name or Path(path).name, strict=strict)
+        return cls(read_netcdf(path), name=name or Path(path).name, strict=strict, allow_negative=allow_negative)
 
     @classmethod
-    def from_csv(cls, path: str | os.PathLike, *, strict=(), **metadata) -> IOTable:
+    def from_csv(cls, path: str | os.PathLike, *, strict=(), allow_negative=(), **metadata) -> IOTable:
         """Load a table in the documented CSV layout (see :mod:`simengine.io`)."""
         from .io import read_table_csv
 
-        return cls(read_table_csv(path, **metadata), name=Path(path).name, strict=strict)
+        dataset = read_table_csv(path, **metadata)
+        return cls(dataset, name=Path(path).name, strict=strict, allow_negative=allow_negative)
 
     @classmethod
-    def from_excel(cls, path: str | os.PathLike, *, sheet: str | int = 0, strict=(), **metadata) -> IOTable:
+    def from_excel(
+        cls, path: str | os.PathLike, *, sheet: str | int = 0, strict=(), allow_negative=(), **metadata
+    ) -> IOTable:
         """Load a table from an Excel sheet in the same layout as the CSV."""
         from .io import read_table_excel
 
-        return cls(read_table_excel(path, sheet=sheet, **metadata), name=Path(path).name, strict=strict)
+        dataset = read_table_excel(path, sheet=sheet, **metadata)
+        return cls(dataset, name=Path(path).name, strict=strict, allow_negative=allow_negative)
 
     def to_netcdf(self, path: str | os.PathLike, *, overwrite: bool = False) -> Path:
         """Write the table as NetCDF-4 (atomically; refuses to overwrite unless asked)."""
@@ -473,7 +538,7 @@ class IOTable:
 
     def check(self, *, strict="all") -> None:
         """Run every check, including productivity; raise :class:`DataError` on strict findings."""
-        type(self)(self.dataset, name=self.name, strict=strict)._system  # noqa: B018
+        type(self)(self.dataset, name=self.name, strict=strict, allow_negative=self._allow_negative)._system  # noqa: B018
 
     def technical_coefficients(self) -> xr.DataArray:
         """Technical coefficients ``A`` (dims sector_from, sector_to; money per unit output)."""

@@ -4,37 +4,52 @@ from __future__ import annotations
 
 import os
 import platform
+import re
 from collections.abc import Sequence
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import xarray as xr
 
 from .balance import BalanceResult, gras, ras
+from .checks import check_finite
 from .errors import DataError
 from .households import HouseholdClosure
-from .io import atomic_path, output_format, write_netcdf
+from .io import no_header_hint, parse_numbers, read_csv_records, write_frame
 from .tables import IOTable
 
 __all__ = [
+    "terminal_safe",
     "multiplier_frame",
     "regional_multiplier_frame",
     "circuit_report",
     "scenario_summary",
     "comparison_text",
+    "comparison_frame",
     "frame_text",
     "write_frame",
     "datasets_listing",
     "environment_info",
     "balance_csv",
-    "FRAME_FORMATS",
-    "FRAME_SUFFIXES",
 ]
 
 #: Output formats of :func:`write_frame`, by file suffix.
-FRAME_FORMATS = {".csv": "csv", ".nc": "netcdf", ".nc4": "netcdf"}
-FRAME_SUFFIXES = tuple(FRAME_FORMATS)
+
+
+#: Characters a terminal may act on instead of showing: C0 controls but tab and newline, DEL, C1
+#: controls (ESC and CSI start colour, cursor and title sequences) and bidirectional overrides
+#: (which reorder what is shown).
+_TERMINAL_CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def terminal_safe(text: str) -> str:
+    """``text`` with every terminal control character shown as its escape (``\\x1b``), not acted on.
+
+    Tabs and newlines are kept. Labels, titles and messages from user files pass through
+    this before they reach the terminal, so a file cannot move the cursor, recolour or
+    retitle the terminal, or hide text.
+    """
+    return _TERMINAL_CONTROLS.sub(lambda match: match.group().encode("unicode_escape").decode("ascii"), str(text))
 
 
 def multiplier_frame(
@@ -109,46 +124,67 @@ def regional_multiplier_frame(
     return frame
 
 
+def _number_text(value: float) -> str:
+    """A number for the terminal: whole with thousands separators from 10,000 up, else 4 significant digits.
+
+    Never scientific notation for money (``1,912,004,725``, not ``1.912e+09``).
+    """
+    if abs(value) >= 1e4:
+        return f"{value:,.0f}"
+    return f"{value:.4g}"
+
+
 def frame_text(frame: pd.DataFrame, *, title: str, name_width: int = 40) -> str:
     """Render a frame for the terminal with long names shortened."""
     shown = frame.copy()
     if "name" in shown:
         shown["name"] = [n if len(n) <= name_width else n[: name_width - 1] + "…" for n in shown["name"]]
-    body = shown.reset_index().to_string(index=False, float_format=lambda v: f"{v:.4g}")
-    return f"{title}\n{body}"
+    numbers = shown.select_dtypes("number")
+    if np.isinf(numbers.to_numpy(dtype=np.float64)).any():
+        bad = [str(c) for c in numbers.columns if np.isinf(numbers[c].to_numpy(dtype=np.float64)).any()]
+        raise DataError(f"{title}: infinite values in {bad}; the inputs give no finite result (check units and scale)")
+    undefined = bool(numbers.isna().to_numpy().any())
+    body = shown.reset_index().to_string(index=False, float_format=_number_text, na_rep="n/a")
+    note = "\nn/a: not defined for this row (a ratio whose denominator is zero)" if undefined else ""
+    return terminal_safe(f"{title}\n{body}{note}")
 
 
-def write_frame(frame: pd.DataFrame, path: str | os.PathLike, *, overwrite: bool = False) -> Path:
-    """Write a frame as ``.csv`` or ``.nc`` (NetCDF-4), atomically; the suffix decides.
+def _read_labelled_csv(
+    path: str | os.PathLike, what: str, *, width: int | None = None
+) -> tuple[pd.DataFrame, dict[str, int]]:
+    """A matrix of numbers with row labels in the first column and column labels in the header.
 
-    In NetCDF a column label becomes a variable name with ``/`` (the HDF5 group separator)
-    spelled ``per``; the label itself is kept as the variable's ``long_name``.
+    Returns the frame and the file line of each row label.
     """
-    path = Path(path)
-    if output_format(path, FRAME_FORMATS) == "csv":
-        with atomic_path(path, overwrite=overwrite) as tmp:
-            frame.to_csv(tmp, float_format="%.17g")
-        return path
-    ds = frame.to_xarray()
-    ds = ds.rename({name: str(name).replace("/", " per ") for name in ds.data_vars if "/" in str(name)})
-    for label, name in zip(frame.columns, ds.data_vars, strict=True):
-        ds[name].attrs["long_name"] = str(label)
-    ds.attrs.update({k: str(v) for k, v in frame.attrs.items()})
-    return write_netcdf(ds, path, overwrite=overwrite)
-
-
-def _read_labelled_csv(path: str | os.PathLike, what: str) -> pd.DataFrame:
-    try:
-        frame = pd.read_csv(path, index_col=0, comment="#", encoding="utf-8-sig")
-    except (pd.errors.ParserError, UnicodeDecodeError, pd.errors.EmptyDataError, ValueError) as exc:
-        raise DataError(f"{path}: cannot parse {what} as CSV ({exc})") from None
-    frame.index = frame.index.astype(str)
-    frame.columns = frame.columns.astype(str)
-    for axis, labels in (("row", frame.index), ("column", frame.columns)):
-        repeated = sorted(set(labels[labels.duplicated()]))
+    records = read_csv_records(path, what=what)
+    if len(records.header) < 2:
+        raise DataError(f"{path}, line {records.header_line}: {what} needs a label column and at least one more")
+    if width is not None and len(records.header) != width:
+        raise DataError(f"{path}: {what} need two columns (label, total); found {len(records.header)}")
+    hint = no_header_hint(records.header[1:])
+    if hint:
+        raise DataError(
+            f"{path}, line {records.header_line}: {what} must start with a header line (labels of the columns).{hint}"
+            " Add a header line, e.g. 'label,total' for a totals file"
+        )
+    rows = [row[0].strip() for row in records.rows]
+    for k, label in enumerate(rows):
+        if not label:
+            raise DataError(f"{records.where(k)}: the label cell is blank; give every row a label")
+    columns = [c.strip() for c in records.header[1:]]
+    for axis, labels in (("row", rows), ("column", columns)):
+        repeated = sorted({label for label in labels if labels.count(label) > 1})
         if repeated:
             raise DataError(f"{path}: {what} repeats the {axis} labels {repeated}; give each label once")
-    return frame
+    if not rows:
+        raise DataError(f"{path}: {what} has a header line but no rows")
+    values = parse_numbers(
+        np.array([row[1:] for row in records.rows], dtype=object),
+        lambda i, j: f"{records.where(i)} (row {rows[i]!r}), column {columns[j]!r}",
+        what="the value",
+    )
+    frame = pd.DataFrame(values, index=pd.Index(rows, dtype=object), columns=pd.Index(columns, dtype=object))
+    return frame, dict(zip(rows, records.lines, strict=True))
 
 
 def balance_csv(
@@ -165,14 +201,23 @@ def balance_csv(
     are matched to the matrix by label. Returns the balanced matrix as a frame (same
     layout as the input) and the :class:`~simengine.balance.BalanceResult`.
     """
-    frame = _read_labelled_csv(matrix_path, "the matrix")
+    frame, _ = _read_labelled_csv(matrix_path, "the matrix")
+    labels = {"row": frame.index.to_list(), "column": frame.columns.to_list()}
     totals = []
     for path, dim in ((row_totals_path, "row"), (column_totals_path, "column")):
-        table = _read_labelled_csv(path, f"{dim} totals")
-        if table.shape[1] != 1:
-            raise DataError(f"{path}: {dim} totals need two columns (label, total); found {table.shape[1] + 1}")
+        table, lines = _read_labelled_csv(path, f"{dim} totals", width=2)
+        unknown = [label for label in table.index if label not in labels[dim]]
+        if unknown:
+            raise DataError(
+                f"{path}, line {lines[unknown[0]]}: a {dim} total for {unknown[:5]}, which the matrix "
+                f"{matrix_path} has no {dim} for; its {dim} labels are {labels[dim][:8]}"
+            )
+        missing = [label for label in labels[dim] if label not in table.index]
+        if missing:
+            raise DataError(
+                f"{path}: no {dim} total for the matrix {dim}s {missing[:5]}; give one total per {dim} label"
+            )
         totals.append(xr.DataArray(table.iloc[:, 0].to_numpy(), dims=dim, coords={dim: table.index.to_list()}))
-    labels = {"row": frame.index.to_list(), "column": frame.columns.to_list()}
     matrix = xr.DataArray(frame.to_numpy(), dims=("row", "column"), coords=labels)
     result = {"ras": ras, "gras": gras}[method](matrix, *totals)
     balanced = pd.DataFrame(result.matrix.values, index=frame.index, columns=frame.columns)
@@ -187,7 +232,7 @@ def datasets_listing(datasets) -> str:
             f"{info.name}\n  {info.description}\n  source:  {info.source}\n  licence: {info.licence}\n"
             f"  raw files and SOURCE.md: simengine/datasets/{info.raw_folder}\n  recipe:  {info.recipe}"
         )
-    return "\n".join(blocks)
+    return terminal_safe("\n".join(blocks))
 
 
 def environment_info() -> str:
@@ -227,6 +272,8 @@ def circuit_report(circuit, local_spending: dict[str, float], *, title: str) -> 
     account = circuit.leakage_account(local_spending)
     closed = circuit.impact(local_spending)
     rounds = circuit.rounds(local_spending)
+    for name, values in (*account.data_vars.items(), *closed.data_vars.items(), ("rounds", rounds.total)):
+        check_finite(values.values, f"the circuit's {name}", where=title.split(":")[0])
     spent = float(account.spending)
     per_unit = closed / spent
     lines = [title, "", "Leakage account, production round (per unit of spending):"]
@@ -247,7 +294,7 @@ def circuit_report(circuit, local_spending: dict[str, float], *, title: str) -> 
         f"Rounds (money received locally): {first}, ... ({rounds.sizes['round']} rounds to convergence)",
         f"LM3 = (round 1 + round 2 + round 3) / round 1 = {circuit.lm3(local_spending):.4f}",
     ]
-    return "\n".join(lines)
+    return terminal_safe("\n".join(lines))
 
 
 def scenario_summary(result) -> str:
@@ -288,8 +335,27 @@ def scenario_summary(result) -> str:
         lines += [
             f"    {str(c):28s}{float(v):8.1%}" for c, v in zip(shares["channel"].values, shares.values, strict=True)
         ]
+        remaining = 1.0 - float(shares.sum())
+        if abs(remaining) >= 0.0005:
+            lines.append(
+                f"    {'still circulating locally':28s}{remaining:8.1%}  (received but not yet re-spent or leaked "
+                "at the end of the horizon: the circuit's stock)"
+            )
         blocks.append("\n".join(lines))
-    return "\n\n".join(blocks)
+    return terminal_safe("\n\n".join(blocks))
+
+
+def comparison_frame(table) -> pd.DataFrame:
+    """A comparison (:func:`simengine.results.compare`) as a frame for files, units in the column names.
+
+    Each column is named ``"<variable> (<units>)"`` (``"1"`` units are written as ``ratio``).
+    """
+    frame = table.to_dataframe()
+    names = {}
+    for name in frame.columns:
+        units = table[name].attrs.get("units", "") if name in table else ""
+        names[name] = f"{name} ({'ratio' if units == '1' else units})" if units and name != "rank" else name
+    return frame.rename(columns=names)
 
 
 def comparison_text(table) -> str:
@@ -310,4 +376,4 @@ def comparison_text(table) -> str:
         f"ranked by net present benefit of {table.attrs.get('objective')})"
     )
     body = frame.to_string(formatters={label: fmt.format for _, label, fmt, _ in spec})
-    return f"{title}\n{body}"
+    return terminal_safe(f"{title}\n{body}")

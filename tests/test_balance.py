@@ -247,7 +247,7 @@ def test_non_convergence_reports_iterations_and_worst_lines():
 
 
 def test_ras_refuses_negative_entries_and_points_to_gras():
-    with pytest.raises(DataError, match=r"row 0, column 1: -1.*use simengine.balance.gras"):
+    with pytest.raises(DataError, match=r"row 0, column 1: -1.*--method gras"):
         ras([[1.0, -1.0], [1.0, 1.0]], [0.0, 2.0], [2.0, 0.0])
 
 

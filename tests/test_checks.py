@@ -40,12 +40,14 @@ def test_nan_is_an_error():
         IOTable.from_arrays([[1.0, np.nan], [0.0, 1.0]], [5.0, 5.0])
 
 
-def test_negative_flows_warn_and_strict_raises():
+def test_negative_flows_are_refused_unless_allowed_then_warned():
     Z = np.array([[10.0, -2.0], [3.0, 10.0]])
-    with pytest.warns(DataQualityWarning, match="negative_flows"):
+    with pytest.raises(DataError, match=r"\[negative\] 1 negative intermediate flows.*S1 -> S2.*--allow-negative"):
         IOTable.from_arrays(Z, [50.0, 50.0])
+    with pytest.warns(DataQualityWarning, match="negative_flows"):
+        IOTable.from_arrays(Z, [50.0, 50.0], allow_negative=["intermediate"])
     with pytest.raises(DataError, match="negative_flows"):
-        IOTable.from_arrays(Z, [50.0, 50.0], strict=["negative_flows"])
+        IOTable.from_arrays(Z, [50.0, 50.0], strict=["negative_flows"], allow_negative=["intermediate"])
 
 
 def test_unbalanced_rows_warn():

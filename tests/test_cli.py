@@ -82,4 +82,4 @@ def test_circuit_reads_a_params_file_and_reports_errors(runner, tmp_path):
     assert result.exit_code == 0, result.output
     assert "mine.toml" in result.output
     bad = runner.invoke(main, ["circuit", "--sector", "ZZ"])
-    assert bad.exit_code == 1 and bad.output.startswith("error: unknown sector 'ZZ'")
+    assert bad.exit_code == 1 and bad.output.startswith("error: --sector (table korea-2014): unknown sector 'ZZ'")

@@ -67,11 +67,12 @@ def test_existing_file_is_not_overwritten_and_nothing_half_written(tmp_path, kor
 @pytest.mark.parametrize(
     "text, message",
     [
-        ("code,S1\nS1,abc\n", "non-numeric"),
+        ("code,S1\nS1,abc\n", r"line 2 \(row 'S1'\), column 'S1': an intermediate flow is 'abc', not a number"),
         ("code,S1,S2\nS1,1,2\n", "no matching column|unknown columns"),
         ("code,S1,weird\nS1,1,2\n", "unknown columns"),
         ("S1,S2\n1,2\n", "'code' column"),
-        ("code,S1\nS1,\n", "empty cells"),
+        ("code,S1\nS1,\n", r"line 2 \(row 'S1'\), column 'S1': an intermediate flow is blank"),
+        ("S1,1,2\nS2,3,4\n", "seems to have no header line"),
     ],
 )
 def test_bad_csv_names_the_file_and_problem(tmp_path, text, message):

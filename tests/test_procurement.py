@@ -284,6 +284,7 @@ def test_write_netcdf_and_csv(tmp_path):
 def registers(draw):
     n = draw(st.integers(1, 25))
     values = draw(st.lists(st.floats(0, 1e9, allow_nan=False), min_size=n, max_size=n))
+    values[0] = max(values[0], 1.0)  # an all-zero register is refused (no share is defined)
     places = draw(st.lists(st.sampled_from(["SM1", "SM9", "EC3N", "B17", ""]), min_size=n, max_size=n))
     sectors = draw(st.lists(st.sampled_from(["works", "goods", "services"]), min_size=n, max_size=n))
     methods = draw(st.lists(st.sampled_from(["open", "direct", "selective"]), min_size=n, max_size=n))

@@ -16,6 +16,7 @@ from click.testing import CliRunner
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from simengine.levers import CELL_LEVER_KINDS, CIRCUIT_LEVER_KINDS
 from simengine.planner import Workspace, create_app
 from simengine.planner.documents import baseline_document, load_package, toml_text
 from simengine.planner.workspace import MAX_UPLOAD_BYTES
@@ -24,7 +25,6 @@ from simengine.report.indicators import INDICATORS, headline_indicators
 from simengine.report.labels import load_labels
 from simengine.runner import run_scenario
 from simengine.scenario import load_scenario
-from simengine.levers import CELL_LEVER_KINDS, CIRCUIT_LEVER_KINDS
 
 pytest.importorskip("httpx2", reason="the test client needs httpx2 (pip install '.[test]')")
 from starlette.testclient import TestClient  # noqa: E402

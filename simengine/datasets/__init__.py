@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import DataError
+from ..io import check_input_file
 from ..tables import IOTable
 
 __all__ = [
@@ -177,7 +178,7 @@ def load_region(name_or_path: str | os.PathLike):
     return RegionalModel.from_netcdf(text)
 
 
-def load_table(name_or_path: str | os.PathLike = DEFAULT_TABLE, *, strict=()) -> IOTable:
+def load_table(name_or_path: str | os.PathLike = DEFAULT_TABLE, *, strict=(), allow_negative=()) -> IOTable:
     """Open a table: a shipped dataset name, or a ``.nc``, ``.csv``, ``.xlsx`` file path.
 
     Parameters
@@ -187,18 +188,22 @@ def load_table(name_or_path: str | os.PathLike = DEFAULT_TABLE, *, strict=()) ->
         :mod:`simengine.io`).
     strict : iterable of str or "all"
         Data-quality checks that raise instead of warn.
+    allow_negative : iterable of str
+        Quantities (:data:`simengine.checks.NEGATIVE_IMPOSSIBLE`) whose negative entries are
+        warned instead of refused.
     """
     text = str(name_or_path)
     if text in DATASETS:
-        return IOTable.from_netcdf(dataset_path(text), name=text, strict=strict)
+        return IOTable.from_netcdf(dataset_path(text), name=text, strict=strict, allow_negative=allow_negative)
     path = Path(text)
     suffix = path.suffix.lower()
     if not path.exists():
         raise DataError(f"table {text!r} is neither a shipped dataset ({', '.join(DATASETS)}) nor an existing file")
+    check_input_file(path, what="table file")
     if suffix in (".nc", ".nc4", ".netcdf"):
-        return IOTable.from_netcdf(path, strict=strict)
+        return IOTable.from_netcdf(path, strict=strict, allow_negative=allow_negative)
     if suffix == ".csv":
-        return IOTable.from_csv(path, strict=strict)
+        return IOTable.from_csv(path, strict=strict, allow_negative=allow_negative)
     if suffix in (".xlsx", ".xlsm"):
-        return IOTable.from_excel(path, strict=strict)
+        return IOTable.from_excel(path, strict=strict, allow_negative=allow_negative)
     raise DataError(f"{path}: unknown table format {suffix!r}; use .nc, .csv or .xlsx")

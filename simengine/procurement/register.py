@@ -26,7 +26,6 @@ from __future__ import annotations
 import math
 import os
 import re
-import tomllib
 import warnings
 from collections.abc import Mapping
 from pathlib import Path
@@ -35,6 +34,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import DataError, DataQualityWarning
+from ..io import no_header_hint, read_csv_records, read_toml
 from .vocabulary import METHODS, size_class_index
 
 __all__ = [
@@ -101,13 +101,9 @@ def read_mapping(mapping: str | os.PathLike | Mapping | None) -> dict:
         content, source = dict(mapping), "mapping"
     else:
         path = Path(mapping)
-        if not path.is_file():
-            raise DataError(f"mapping file {path} does not exist")
-        try:
-            content = tomllib.loads(path.read_text(encoding="utf-8"))
-        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-            raise DataError(f"{path}: not valid TOML ({exc})") from None
+        content = read_toml(path, what="mapping file")
         source = str(path)
+    _check_mapping_types(content, source)
     unknown = set(content) - _MAPPING_KEYS
     if unknown:
         raise DataError(f"{source}: unknown keys {sorted(unknown)}; valid keys are {sorted(_MAPPING_KEYS)}")
@@ -121,9 +117,42 @@ def read_mapping(mapping: str | os.PathLike | Mapping | None) -> dict:
     return {**content, "source": source}
 
 
+def _check_mapping_types(content: Mapping, source: str) -> None:
+    """Refuse mapping values of the wrong type, naming the key, the value and the expected type."""
+
+    def fail(key: str, value, expected: str) -> None:
+        raise DataError(f"{source}: {key} = {value!r} is a {type(value).__name__}; expected {expected}")
+
+    for key in ("currency", "locality", "buyer_location"):
+        if key in content and not isinstance(content[key], str):
+            fail(key, content[key], "a string")
+    columns = content.get("columns", {})
+    if not isinstance(columns, Mapping):
+        fail("columns", columns, "a table of canonical name = column name")
+    for name, column in columns.items():
+        if not isinstance(column, str) or not column.strip():
+            fail(f"columns.{name}", column, "a column name (a non-empty string)")
+    values = content.get("values", {})
+    if not isinstance(values, Mapping):
+        fail("values", values, "a table of [values.<name>] tables")
+    for name, table in values.items():
+        if not isinstance(table, Mapping):
+            fail(f"values.{name}", table, "a table of file value = canonical value")
+        for key, value in table.items():
+            if not isinstance(value, str):
+                fail(f"values.{name}.{key!r}", value, "a string")
+    classes = content.get("size_classes")
+    if classes is not None:
+        if not isinstance(classes, Mapping) or not classes:
+            fail("size_classes", classes, "a table of label = upper bound, e.g. {small = 1e4, large = inf}")
+        for label, bound in classes.items():
+            if isinstance(bound, bool) or not isinstance(bound, int | float) or math.isnan(bound) or bound <= 0:
+                fail(f"size_classes.{label}", bound, "a positive number (inf for the last class)")
+
+
 def _line(index) -> int:
-    """File line of a data row (the header is line 1)."""
-    return int(index) + 2
+    """File line of a data row (rows are indexed by their line, see :meth:`simengine.io.CsvRecords.frame`)."""
+    return int(index)
 
 
 def _fail_rows(path: Path, column: str, bad: pd.Series, raw: pd.Series, problem: str, fix: str) -> None:
@@ -302,23 +331,20 @@ def read_register(
     """
     path = Path(path)
     spec = read_mapping(mapping)
-    if not path.is_file():
-        raise DataError(f"register file {path} does not exist")
-    try:
-        raw = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
-    except (pd.errors.ParserError, UnicodeDecodeError, pd.errors.EmptyDataError) as exc:
-        raise DataError(f"{path}: cannot parse as CSV ({exc})") from None
+    records = read_csv_records(path, what="register", comments=False)
+    raw = records.frame()
     raw.columns = [str(c).strip() for c in raw.columns]
-    if raw.empty:
-        raise DataError(f"{path}: the register has a header but no contract rows; add one row per award")
     names = {name: spec.get("columns", {}).get(name, name) for name in (*REQUIRED_COLUMNS, *OPTIONAL_COLUMNS)}
     missing = [f"{name} (column {names[name]!r})" for name in REQUIRED_COLUMNS if names[name] not in raw.columns]
     if missing:
         raise DataError(
-            f"{path}: missing required columns {missing}; the file has {list(raw.columns)}. Expected columns "
+            f"{path}: missing required columns {missing}; the file has {list(raw.columns)}."
+            f"{no_header_hint(raw.columns, list(names.values()))} Expected columns "
             f"{list(REQUIRED_COLUMNS)} (optional {list(OPTIONAL_COLUMNS)}); map other names with a mapping "
             f"[columns] table (source of this mapping: {spec['source']})"
         )
+    if raw.empty:
+        raise DataError(f"{path}: the register has a header but no contract rows; add one row per award")
     for name in OPTIONAL_COLUMNS:
         if name in spec.get("columns", {}) and names[name] not in raw.columns:
             raise DataError(
@@ -345,6 +371,18 @@ def read_register(
     else:
         frame["award_date"] = pd.NaT
     frame["award_value"] = _parse_values(path, names["value"], present["value"])
+    with np.errstate(over="ignore"):
+        total = float(frame["award_value"].sum())
+    if not np.isfinite(total):
+        raise DataError(
+            f"{path}: the award values in column {names['value']!r} sum beyond the range of numbers "
+            "(about 1.8e308); check their unit (currency units, not a scaled code)"
+        )
+    if not (frame["award_value"] > 0).any():
+        raise DataError(
+            f"{path}: every award value in column {names['value']!r} is 0, so no local award share is defined; "
+            "check that the column holds the award values (in currency units)"
+        )
     if "currency" in present:
         frame["currency"] = present["currency"].str.strip().str.upper()
         _fail_rows(

@@ -17,7 +17,7 @@ import pandas as pd
 import xarray as xr
 
 from ..errors import DataError
-from ..io import output_format, write_netcdf
+from ..io import FRAME_FORMATS, output_format, write_frame, write_netcdf
 
 __all__ = ["spend_analysis", "spend_table", "write_spend", "TOTAL_LABEL"]
 
@@ -122,9 +122,7 @@ def spend_table(analysis: xr.Dataset) -> pd.DataFrame:
 
 def write_spend(analysis: xr.Dataset, path: str | os.PathLike, *, overwrite: bool = False) -> Path:
     """Write an analysis as NetCDF-4 (``.nc``: the full Dataset) or CSV (``.csv``: every variable, one row per cell)."""
-    from ..text import FRAME_FORMATS, write_frame
-
     path = Path(path)
-    if output_format(path, FRAME_FORMATS) == "netcdf":
+    if output_format(path, FRAME_FORMATS) == "NetCDF-4":
         return write_netcdf(analysis, path, overwrite=overwrite)
     return write_frame(analysis.to_dataframe(), path, overwrite=overwrite)

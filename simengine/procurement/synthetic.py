@@ -37,7 +37,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..io import atomic_path
+from ..io import write_csv
 
 __all__ = ["synthetic_register", "write_synthetic_register", "BUSAN_LOCAL_SHARES", "SHIPPED_REGISTER", "SHIPPED_SEED"]
 
@@ -222,8 +222,7 @@ def write_synthetic_register(
     path: str | os.PathLike = SHIPPED_REGISTER, *, seed: int = SHIPPED_SEED, overwrite: bool = False
 ) -> Path:
     """Write :func:`synthetic_register` as CSV (atomically); the default is the shipped file."""
-    with atomic_path(path, overwrite=overwrite) as tmp:
-        synthetic_register(seed=seed).to_csv(tmp, index=False, lineterminator="\n")
+    write_csv(synthetic_register(seed=seed), path, overwrite=overwrite, index=False)
     return Path(path)
 
 

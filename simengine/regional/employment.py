@@ -24,10 +24,10 @@ import os
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 import xarray as xr
 
-from ..errors import DataError
+from ..errors import DataError, unknown_label
+from ..io import no_header_hint, parse_number, read_csv_records
 
 __all__ = ["read_employment_csv"]
 
@@ -65,18 +65,15 @@ def read_employment_csv(
         negative or larger-than-national entry.
     """
     path = Path(path)
-    if not path.is_file():
-        raise DataError(f"employment file {path} does not exist")
-    try:
-        frame = pd.read_csv(path, comment="#", dtype=str, skip_blank_lines=True, encoding="utf-8-sig")
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
-        raise DataError(f"{path}: cannot parse as CSV ({exc})") from None
+    records = read_csv_records(path, what="employment file")
+    frame = records.frame()
     frame.columns = [str(c).strip().lower() for c in frame.columns]
     if not {"sector", "employment"} <= set(frame.columns):
         raise DataError(
-            f"{path}: needs columns 'sector' and 'employment' (optional 'region'); found {list(frame.columns)}"
+            f"{path}, line {records.header_line}: needs columns 'sector' and 'employment' (optional 'region'); "
+            f"found {list(frame.columns)}.{no_header_hint(frame.columns)}"
         )
-    frame["line"] = _data_line_numbers(path)[: len(frame)]
+    frame["line"] = frame.index
     if region is not None:
         if "region" not in frame.columns:
             raise DataError(f"{path}: region={region!r} given but the file has no 'region' column")
@@ -87,16 +84,13 @@ def read_employment_csv(
     codes = frame["sector"].astype(str).str.strip()
     for code, amount, line in zip(codes, frame["employment"], frame["line"], strict=True):
         where = f"{path}, line {line}"
+        if not code:
+            raise DataError(f"{where}: the sector cell is blank; write a sector code of the table")
         if code not in sectors:
-            raise DataError(f"{where}: unknown sector {code!r}; valid sectors: {', '.join(sectors)}")
+            raise unknown_label("sector", code, sectors, where=where, fix="use the table's sector codes")
         if code in values:
             raise DataError(f"{where}: sector {code!r} appears twice")
-        try:
-            number = float(amount)
-        except (TypeError, ValueError):
-            raise DataError(f"{where}: employment of {code!r} is not a number: {amount!r}") from None
-        if not np.isfinite(number):
-            raise DataError(f"{where}: employment of {code!r} is missing; write 0 if the region has none")
+        number = parse_number(amount, where=where, what=f"employment of {code!r}")
         if number < 0:
             raise DataError(f"{where}: employment of {code!r} is negative ({number:g}); counts are persons >= 0")
         if national_employment is not None:
@@ -117,19 +111,3 @@ def read_employment_csv(
         name="employment",
         attrs={"units": "persons", "long_name": "regional employment (workplace basis)", "source": str(path)},
     )
-
-
-def _data_line_numbers(path: Path) -> list[int]:
-    """1-based file line numbers of the data rows (after comments, blanks and the header)."""
-    lines = []
-    header_seen = False
-    with open(path, encoding="utf-8-sig") as handle:
-        for number, text in enumerate(handle, start=1):
-            stripped = text.strip()
-            if not stripped or stripped.startswith("#"):
-                continue
-            if not header_seen:
-                header_seen = True
-                continue
-            lines.append(number)
-    return lines

@@ -57,6 +57,30 @@ _PER_UNIT = {
 }
 
 
+def _check_model_layout(dataset: xr.Dataset, name: str) -> None:
+    """Refuse a model whose flow matrix and industry vectors do not share one set of labels, or hold NaN."""
+    from ..checks import check_finite
+
+    dims = {"coefficients": ("region_from", "sector_from", "region_to", "sector_to")}
+    dims.update({key: ("region", "sector") for key in ("gross_output", "employment", *_PER_UNIT)})
+    for variable, expected in dims.items():
+        if set(dataset[variable].dims) != set(expected):
+            raise DataError(
+                f"{name}: variable {variable!r} has dims {tuple(dataset[variable].dims)}; expected {expected}"
+            )
+    for kind in ("region", "sector"):
+        labels = [str(v) for v in dataset[kind].values]
+        for side in ("_from", "_to"):
+            other = [str(v) for v in dataset[kind + side].values]
+            if other != labels:
+                raise DataError(
+                    f"{name}: the {kind}{side} labels of the coefficients ({len(other)}) differ from the {kind} labels "
+                    f"({len(labels)}); the matrix must have the same {kind}s, in the same order, as rows and columns"
+                )
+    for variable in dims:
+        check_finite(dataset[variable].values, f"variable {variable!r}", where=name)
+
+
 class RegionalModel:
     """An interregional input-output model (regions x sectors) with regional multipliers.
 
@@ -79,6 +103,7 @@ class RegionalModel:
         missing = required - set(dataset.data_vars)
         if missing:
             raise DataError(f"{name or 'regional model'}: dataset lacks variables {sorted(missing)}")
+        _check_model_layout(dataset, name or "regional model")
         self.dataset = dataset
         self.name = name or dataset.attrs.get("name", "regional model")
 
@@ -246,7 +271,10 @@ class RegionalModel:
     def from_netcdf(cls, path: str | os.PathLike, *, name: str | None = None) -> RegionalModel:
         """Read a model written by :meth:`to_netcdf`."""
         ds = read_netcdf(path)
-        return cls(ds, name=name or ds.attrs.get("name", os.fspath(path)))
+        try:
+            return cls(ds, name=name or ds.attrs.get("name", os.fspath(path)))
+        except DataError as exc:
+            raise DataError(f"{path}: {exc}") from None
 
     def to_pymrio(self):
         """The model as a multi-region ``pymrio.IOSystem`` (needs pymrio; see :mod:`simengine.pymrio_interop`)."""

@@ -20,7 +20,8 @@ from matplotlib.patches import PathPatch, Rectangle
 from matplotlib.path import Path as MplPath
 from matplotlib.ticker import MaxNLocator
 
-from ..io import atomic_path
+from ..errors import DataError
+from ..io import check_output_paths, write_atomic, write_error
 from .content import TOP_N, ReportData, ranked_scenarios, shown_scenarios
 from .fonts import matplotlib_font_family
 from .labels import Labels
@@ -452,8 +453,29 @@ def figure_svg(figure: Figure) -> str:
     return f'{head} role="img">{rest}'
 
 
+FIGURE_FORMATS = {".png": {"dpi": 200}, ".svg": {"metadata": _SVG_METADATA}}
+
+
+def figure_files(figures: dict[str, Figure], folder: str | Path) -> list[Path]:
+    """The files :func:`save_figures` writes: ``<name>.png`` and ``<name>.svg`` per figure.
+
+    Creates ``folder`` when it is missing (a failure is one :class:`DataError`).
+    """
+    folder = Path(folder)
+    if folder.exists() and not folder.is_dir():
+        raise DataError(f"--figures {folder} exists and is not a folder; name a folder")
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise write_error(folder, exc) from None
+    return [folder / f"{name}{suffix}" for name in figures for suffix in FIGURE_FORMATS]
+
+
 def save_figures(figures: dict[str, Figure], folder: str | Path, *, overwrite: bool = False) -> list[Path]:
     """Write every figure as ``<name>.png`` (200 dpi) and ``<name>.svg`` (glyphs as paths).
+
+    Every target is checked before the first is written; if one write fails, the files this
+    call wrote are removed again, so a failure leaves none of them.
 
     Parameters
     ----------
@@ -464,13 +486,16 @@ def save_figures(figures: dict[str, Figure], folder: str | Path, *, overwrite: b
     overwrite : bool
         Replace files that exist.
     """
-    folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
-    written = []
-    for name, figure in figures.items():
-        for suffix, options in ((".png", {"dpi": 200}), (".svg", {"metadata": _SVG_METADATA})):
-            path = folder / f"{name}{suffix}"
-            with atomic_path(path, overwrite=overwrite) as tmp, _style(), rc_context({"svg.fonttype": "path"}):
-                figure.savefig(tmp, format=suffix[1:], **options)
-            written.append(path)
+    paths = check_output_paths(figure_files(figures, folder), overwrite=overwrite)
+    written: list[Path] = []
+    try:
+        for path in paths:
+            buffer = io.BytesIO()
+            with _style(), rc_context({"svg.fonttype": "path"}):
+                figures[path.stem].savefig(buffer, format=path.suffix[1:], **FIGURE_FORMATS[path.suffix])
+            written.append(write_atomic(path, buffer.getvalue(), overwrite=overwrite))
+    except BaseException:
+        for path in written:
+            path.unlink(missing_ok=True)
+        raise
     return written

@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 import xarray as xr
 
-from ..io import atomic_path
+from ..io import check_output_path, check_output_paths, write_atomic
 from ..results import headline_set
 from .content import (
     TOP_N,
@@ -30,7 +30,7 @@ from .content import (
     scenario_groups,
     shown_scenarios,
 )
-from .figures import figure_svg, report_figures, save_figures
+from .figures import figure_files, figure_svg, report_figures, save_figures
 from .fonts import FONT_FAMILY, font_face_css
 from .indicators import indicator_names
 from .labels import Labels, load_labels
@@ -613,10 +613,18 @@ def write_report(
     that receives every chart as PNG and SVG (see :func:`simengine.report.figures.save_figures`).
     """
     path = Path(path)
-    with atomic_path(path, overwrite=overwrite) as tmp:
-        data, labels, figures = _prepare(results, lang, descriptions, baseline)
-        page = render_html(data, labels, {name: figure_svg(figure) for name, figure in figures.items()})
-        tmp.write_text(page, encoding="utf-8")
-        if figures_dir is not None:
-            save_figures(figures, figures_dir, overwrite=overwrite)
+    check_output_path(path, overwrite=overwrite, suffixes=(".html", ".htm"))
+    data, labels, figures = _prepare(results, lang, descriptions, baseline)
+    page = render_html(data, labels, {name: figure_svg(figure) for name, figure in figures.items()})
+    if figures_dir is None:
+        return write_atomic(path, page, overwrite=overwrite)
+    figure_paths = figure_files(figures, figures_dir)
+    check_output_paths([path, *figure_paths], overwrite=overwrite)
+    written = save_figures(figures, figures_dir, overwrite=overwrite)
+    try:
+        write_atomic(path, page, overwrite=overwrite)
+    except BaseException:
+        for done in written:
+            done.unlink(missing_ok=True)
+        raise
     return path

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import itertools
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 
+from ..errors import ScenarioError
 from .checks import check_labels
 from .load import _validate_model, load_document, load_scenario, set_key_path
 from .schema import Batch, Scenario, Sweep
 
-__all__ = ["expand_batch", "sweep_points"]
+__all__ = ["expand_batch", "sweep_points", "sweep_variants", "SweepFailure"]
 
 
 def sweep_points(sweep: Sweep) -> list[dict[str, object]]:
@@ -39,6 +41,47 @@ def sweep_points(sweep: Sweep) -> list[dict[str, object]]:
     return points
 
 
+@dataclass(frozen=True)
+class SweepFailure:
+    """A sweep variant that is not a valid scenario: its label (id and sweep coordinates) and the error."""
+
+    label: str
+    error: ScenarioError
+
+
+def _coordinates(point: dict[str, object]) -> str:
+    return ", ".join(f"{path} = {value!r}" for path, value in point.items())
+
+
+def sweep_variants(
+    batch: Batch, *, sectors: Sequence[str] | None = None
+) -> Iterator[tuple[str, Scenario | SweepFailure]]:
+    """Each sweep variant of ``batch`` as ``(label, scenario)``, or ``(label, SweepFailure)`` when invalid.
+
+    The label is the variant's id followed by its sweep coordinates, e.g.
+    ``combined-package-sweep0003 (lever[0].target = 0.7)``, so that a report of a bad variant
+    says which point of the sweep it is. One invalid point never stops the others.
+    """
+    if batch.sweep is None:
+        return
+    base_file = batch.sweep.base
+    base = load_document(base_file)
+    base_id = base.get("scenario", {}).get("id", "sweep") if isinstance(base.get("scenario"), dict) else "sweep"
+    for k, point in enumerate(sweep_points(batch.sweep)):
+        label = f"{base_id}-sweep{k:04d} ({_coordinates(point)})"
+        try:
+            document = base
+            for key_path, value in point.items():
+                document = set_key_path(document, key_path, value, file=base_file)
+            document = set_key_path(document, "scenario.id", f"{base_id}-sweep{k:04d}", file=base_file)
+            variant = _validate_model(base_file, document, Scenario)
+            check_labels(variant, base_file, sectors=sectors)
+        except ScenarioError as exc:
+            yield label, SweepFailure(label, exc)
+            continue
+        yield label, variant
+
+
 def expand_batch(batch: Batch, *, sectors: Sequence[str] | None = None) -> list[Scenario]:
     """Load every scenario of ``batch``: the baseline first, then ``scenarios``, then sweep variants.
 
@@ -51,16 +94,8 @@ def expand_batch(batch: Batch, *, sectors: Sequence[str] | None = None) -> list[
         varied key path.
     """
     scenarios = [load_scenario(path, sectors=sectors) for path in (batch.baseline, *batch.scenarios)]
-    if batch.sweep is not None:
-        base_file = batch.sweep.base
-        base = load_document(base_file)
-        for k, point in enumerate(sweep_points(batch.sweep)):
-            document = base
-            for key_path, value in point.items():
-                document = set_key_path(document, key_path, value, file=base_file)
-            base_id = document.get("scenario", {}).get("id", "sweep")
-            document = set_key_path(document, "scenario.id", f"{base_id}-sweep{k:04d}", file=base_file)
-            variant = _validate_model(base_file, document, Scenario)
-            check_labels(variant, base_file, sectors=sectors)
-            scenarios.append(variant)
+    for _, variant in sweep_variants(batch, sectors=sectors):
+        if isinstance(variant, SweepFailure):
+            raise variant.error
+        scenarios.append(variant)
     return scenarios

@@ -11,7 +11,7 @@ import os
 import sys
 from pathlib import Path
 
-from ..io import atomic_path
+from ..io import write_atomic
 from ..levers import LEVER_KINDS
 from .schema import Batch, Scenario
 
@@ -31,8 +31,7 @@ def write_json_schema(kind: str = "scenario", path: str | os.PathLike | None = N
     """The JSON Schema as indented text, also written atomically to ``path`` when given."""
     text = json.dumps(json_schema(kind), indent=2, ensure_ascii=False) + "\n"
     if path is not None:
-        with atomic_path(Path(path), overwrite=overwrite) as tmp:
-            tmp.write_text(text, encoding="utf-8")
+        write_atomic(Path(path), text, overwrite=overwrite)
     return text
 
 

@@ -9,11 +9,9 @@ by table, key by key, recursively, and every array (including arrays of tables s
 
 from __future__ import annotations
 
-import csv
 import difflib
 import json
 import re
-import tomllib
 import types
 import typing
 from collections.abc import Iterable, Sequence
@@ -23,7 +21,8 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from ..errors import ScenarioError
+from ..errors import DataError, ScenarioError
+from ..io import read_csv_records, read_toml
 from .checks import check_labels
 from .schema import Batch, Scenario
 
@@ -91,16 +90,15 @@ def merge_tables(parent: dict, child: dict) -> dict:
 
 
 def _read_toml(path: Path) -> dict:
+    """The parsed file (a regular file within the size limit; see :func:`simengine.io.read_toml`)."""
+    if not path.exists():
+        raise scenario_error(path, "(file)", "file not found")
     try:
-        with open(path, "rb") as handle:
-            return tomllib.load(handle)
-    except FileNotFoundError:
-        raise scenario_error(path, "(file)", "file not found") from None
-    except (OSError, ValueError) as exc:  # tomllib.TOMLDecodeError and UnicodeDecodeError are ValueErrors
-        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        return read_toml(path, what="scenario file")
+    except DataError as exc:
+        reason = str(exc)
+        reason = reason[len(str(path)) :].lstrip(":, ") if reason.startswith(str(path)) else reason
         raise scenario_error(path, "(file)", f"not a readable TOML file: {reason}") from None
-    except RecursionError:
-        raise scenario_error(path, "(file)", "not a readable TOML file: nesting too deep") from None
 
 
 def _resolve_paths(document: dict, folder: Path, file: Path) -> None:
@@ -181,18 +179,75 @@ def _read_cell_file(document: dict, file: Path) -> None:
     if "cell" in budget:
         raise scenario_error(file, "budget.cell_file", "give either cell_file or [[budget.cell]] tables, not both")
     cell_path = Path(budget["cell_file"])
-    numeric = {"amount": float, "local_share": float, "contracts": int}
+    if not cell_path.exists():
+        raise scenario_error(file, "budget.cell_file", "file not found", got=str(cell_path))
     try:
-        with open(cell_path, newline="", encoding="utf-8") as handle:
-            rows = list(csv.DictReader(handle))
-        cells = []
-        for row in rows:
-            cells.append({k: (numeric[k](v) if k in numeric else v) for k, v in row.items() if v not in ("", None)})
-    except FileNotFoundError:
-        raise scenario_error(file, "budget.cell_file", "file not found", got=str(cell_path)) from None
-    except (OSError, ValueError, TypeError, csv.Error) as exc:
-        raise scenario_error(file, "budget.cell_file", f"unreadable CSV {cell_path.name}: {exc}") from None
+        records = read_csv_records(cell_path, what="cell file")
+    except DataError as exc:
+        raise scenario_error(file, "budget.cell_file", f"unreadable CSV: {exc}") from None
+    if {"value", "local_share_value"} <= set(records.header):
+        budget["cell"] = _spend_cells(records, budget, file)
+        return
+    numeric = {"amount": float, "local_share": float, "contracts": int}
+    cells = []
+    for k, row in enumerate(records.rows):
+        cell = {}
+        for key, value in zip(records.header, row, strict=True):
+            value = value.strip()
+            if not value:
+                continue
+            try:
+                cell[key] = numeric[key](value) if key in numeric else value
+            except ValueError:
+                problem = f"{records.where(k)}: {key} {value!r} is not a {'whole ' if key == 'contracts' else ''}number"
+                raise scenario_error(file, "budget.cell_file", problem) from None
+        cells.append(cell)
     budget["cell"] = cells
+
+
+def _spend_cells(records, budget: dict, file: Path) -> list[dict]:
+    """Budget cells from a spend-analysis CSV (``simengine spend -o cells.csv``).
+
+    One cell per sector x method x size class with awards; total rows (``all``) are skipped.
+    ``amount`` is the awarded ``value`` (currency units, one year of awards) in the budget's
+    monetary unit; ``local_share`` is ``local_share_value``; ``contracts`` the rounded count.
+    """
+    from .schema import MONETARY_SCALE
+
+    unit = budget.get("monetary_unit", "one")
+    scale = MONETARY_SCALE.get(unit) if isinstance(unit, str) else None
+    if scale is None:
+        raise scenario_error(file, "budget.monetary_unit", "needed to read a spend-analysis cell_file", got=unit)
+    missing = {"sector", "method", "size_class", "contracts"} - set(records.header)
+    if missing:
+        raise scenario_error(
+            file,
+            "budget.cell_file",
+            f"{records.path} lacks the spend-analysis columns {sorted(missing)}; "
+            "write it with simengine spend --by sector --by method --by size_class -o FILE.csv",
+        )
+    column = {name: records.header.index(name) for name in records.header}
+    cells = []
+    for k, row in enumerate(records.rows):
+        keys = {name: row[column[name]].strip() for name in ("sector", "method", "size_class")}
+        if "all" in keys.values():
+            continue
+        try:
+            contracts = float(row[column["contracts"]])
+            value = float(row[column["value"]])
+            share = row[column["local_share_value"]].strip()
+            if contracts <= 0 or value <= 0:
+                continue
+            if not share:
+                raise ValueError("local_share_value is blank (no supplier location known)")
+            cells.append(
+                {**keys, "amount": value / scale, "local_share": float(share), "contracts": max(1, round(contracts))}
+            )
+        except ValueError as exc:
+            raise scenario_error(file, "budget.cell_file", f"{records.where(k)}: {exc}") from None
+    if not cells:
+        raise scenario_error(file, "budget.cell_file", f"{records.path} has no cell with awards")
+    return cells
 
 
 def _unwrap(annotation: Any) -> Any:
@@ -246,12 +301,27 @@ def _walk(model: type[BaseModel], loc: Sequence[Any]) -> tuple[str, type[BaseMod
     return path, owner
 
 
+#: Problems of one file listed in one error; further ones are counted.
+MAX_LISTED_PROBLEMS = 10
+
+
 def _from_validation_error(file: Path, exc: ValidationError, model: type[BaseModel]) -> ScenarioError:
+    """One error listing every problem of the file (up to :data:`MAX_LISTED_PROBLEMS`), first one first."""
     errors = exc.errors(include_url=False)
-    first = errors[0]
+    problems = [str(_problem(file, error, model)) for error in errors[:MAX_LISTED_PROBLEMS]]
+    prefix = f"{file}: "
+    rest = [p.removeprefix(prefix) for p in problems[1:]]
+    message = problems[0] + "".join(f"; also {p}" for p in rest)
+    if len(errors) > MAX_LISTED_PROBLEMS:
+        message += f"; and {len(errors) - MAX_LISTED_PROBLEMS} more problem(s)"
+    return ScenarioError(message)
+
+
+def _problem(file: Path, first: dict, model: type[BaseModel]) -> ScenarioError:
+    """The error for one pydantic problem: key path, what is wrong, valid options, suggestion."""
     key_path, owner = _walk(model, first["loc"])
     kind, ctx, got = first["type"], first.get("ctx") or {}, first.get("input")
-    more = f" [and {len(errors) - 1} more problem(s)]" if len(errors) > 1 else ""
+    more = ""
     if kind == "extra_forbidden":
         options = sorted(owner.model_fields) if owner is not None else []
         unknown = str(first["loc"][-1])
@@ -405,7 +475,6 @@ def validate(paths: Iterable[Path | str], *, sectors: Sequence[str] | None = Non
 def is_batch_file(path: Path | str) -> bool:
     """True when ``path`` is a TOML file with a ``[batch]`` table (a batch, not a scenario)."""
     try:
-        with open(path, "rb") as handle:
-            return "batch" in tomllib.load(handle)
-    except (OSError, ValueError, RecursionError):
+        return "batch" in read_toml(path, what="scenario or batch file")
+    except DataError:
         return False
