@@ -471,7 +471,7 @@ def circuit(table_name, params_file, sector, amount, region_name, allow_negative
     if region_name is None:
         table = load_table(table_name, allow_negative=allow_negative)
         economy = LocalEconomy.from_table(table)
-        place = table.name
+        place = f"table {table.name}"
     else:
         model = load_region(region_name)
         table = load_table(model.dataset.attrs.get("table", table_name), allow_negative=allow_negative)

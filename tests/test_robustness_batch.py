@@ -10,7 +10,7 @@ from click.testing import CliRunner
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import simengine.runner
+import simengine.batch
 from cli import main
 from simengine import ScenarioError
 from simengine.results import load_result
@@ -64,14 +64,14 @@ def test_a_sweep_of_a_missing_key_path_fails_every_point_and_keeps_the_baseline(
 
 
 def test_a_point_that_fails_while_running_is_reported_with_its_coordinates(tmp_path, monkeypatch):
-    real = simengine.runner.run_scenarios
+    real = simengine.batch.run_scenarios
 
     def fails_with_point_1(scenarios, **kwargs):
         if any(s.scenario.id.endswith("sweep0001") for s in scenarios):
             raise ScenarioError("this point cannot run")
         return real(scenarios, **kwargs)
 
-    monkeypatch.setattr(simengine.runner, "run_scenarios", fails_with_point_1)
+    monkeypatch.setattr(simengine.batch, "run_scenarios", fails_with_point_1)
     outcome = run_batch(_batch(tmp_path, [0.5, 0.6, 0.7]))
     assert outcome.failures == {"construction-local60-sweep0001 (lever[0].target = 0.6)": "this point cannot run"}
     assert outcome.results.sizes["scenario"] == 3
