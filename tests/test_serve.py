@@ -16,15 +16,16 @@ from click.testing import CliRunner
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from simengine.levers import CELL_LEVER_KINDS, CIRCUIT_LEVER_KINDS
 from simengine.planner import Workspace, create_app
 from simengine.planner.documents import baseline_document, load_package, toml_text
 from simengine.planner.workspace import MAX_UPLOAD_BYTES
 from simengine.report.catalogue import lever_kinds
 from simengine.report.indicators import INDICATORS, headline_indicators
 from simengine.report.labels import load_labels
+from simengine.results import compare
 from simengine.runner import run_scenario
 from simengine.scenario import load_scenario
-from simengine.levers import CELL_LEVER_KINDS, CIRCUIT_LEVER_KINDS
 
 pytest.importorskip("httpx2", reason="the test client needs httpx2 (pip install '.[test]')")
 from starlette.testclient import TestClient  # noqa: E402
@@ -74,10 +75,20 @@ def test_indicators_follow_compare_and_carry_kinds_and_roles():
     base, package = run_scenario(BASELINE), run_scenario(ROOT / "scenarios" / "construction_local60.toml")
     table = headline_indicators([base, package])
     assert list(table.data_vars) == [name for name, _, _ in INDICATORS]
-    assert table.attrs["objective"] == "net_value_added_per_cost"
-    nonlocal_change = float(table["nonlocal_output"].isel(scenario=1) - table["nonlocal_output"].isel(scenario=0))
-    assert float(table["delta_nonlocal_output"].isel(scenario=1)) == nonlocal_change < 0
-    assert table["delta_nonlocal_output"].attrs["role"] == "displacement"
+    objective = base.attrs["objective"]
+    assert table.attrs["objective"] == objective == "resident_income"
+    compared = compare([base, package])
+    for name, variable in (("net_present_benefit", f"npb_{objective}"), ("benefit_cost_ratio", f"bcr_{objective}")):
+        assert table[name].values.tolist() == compared[variable].values.tolist()
+    levels = compared["other_regions_value_added"]
+    moved = float(levels.isel(scenario=1) - levels.isel(scenario=0))
+    assert float(table["delta_other_regions_value_added"].isel(scenario=1)) == moved < 0
+    assert table["delta_other_regions_value_added"].attrs["role"] == "displacement"
+    national = float(table["delta_national_value_added"].isel(scenario=1))
+    assert national == float(compared["delta_national_value_added"].isel(scenario=1))
+    fiscal = headline_indicators([base, package], objective="fiscal")
+    assert fiscal.attrs["objective"] == "fiscal"
+    assert fiscal["net_present_benefit"].values.tolist() == compared["npb_fiscal"].values.tolist()
 
 
 @settings(max_examples=30, deadline=None)
