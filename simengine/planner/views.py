@@ -13,6 +13,8 @@ from urllib.parse import quote
 import numpy as np
 import xarray as xr
 
+from ..levers.base import SCOPE_KEYS
+from ..procurement.vocabulary import sector_group_of
 from ..report.catalogue import LeverField, LeverKind, lever_kind, lever_kinds, range_words
 from ..report.indicators import indicator_names
 from ..report.labels import Labels
@@ -42,19 +44,23 @@ def _default_words(setting: LeverField, labels: Labels) -> str:
     if setting.required:
         return labels("page", "required")
     if setting.default in (None, ""):
-        return labels("page", "optional_all") if setting.path in ("sector", "method", "size_class") else ""
+        return labels("page", "optional_all") if setting.path in SCOPE_KEYS else ""
     return labels("page", "optional").format(default=setting.default)
 
 
 def _control(position: int, setting: LeverField, value, labels: Labels, sectors: list[str]) -> str:
     name = field_id(position, setting.path)
     shown = "" if value is None else value
-    if setting.kind in ("sector", "choice"):
-        options = sectors if setting.kind == "sector" else list(setting.choices)
+    if setting.kind in ("sector", "sector_group", "choice"):
+        groups = list(dict.fromkeys(sector_group_of(code) for code in sectors))
+        options = {"sector": sectors, "sector_group": groups}.get(setting.kind, list(setting.choices))
+        words = {
+            "sector": labels.sector,
+            "sector_group": lambda o: f"{labels('sector_groups', o)} ({o})",
+        }.get(setting.kind, lambda o: labels("choices", o))
         blank = "" if setting.required and setting.kind == "choice" else '<option value="">—</option>'
         items = "".join(
-            f'<option value="{escape(o)}"{" selected" if str(shown) == o else ""}>'
-            f"{escape(labels.sector(o) if setting.kind == 'sector' else labels('choices', o))}</option>"
+            f'<option value="{escape(o)}"{" selected" if str(shown) == o else ""}>{escape(words(o))}</option>'
             for o in options
         )
         return f'<select name="{name}" id="{name}">{blank}{items}</select>'
@@ -275,7 +281,8 @@ def results_panel(workspace: Workspace, evaluation: Evaluation, labels: Labels) 
         )
     ms = f"{1000 * evaluation.seconds:.0f}"
     return (
-        f'<div id="results" data-server-ms="{ms}"><h2>{escape(labels("page", "results"))}</h2>{body}'
+        f'<div id="results" data-server-ms="{ms}" data-objective="{workspace.objective}">'
+        f"<h2>{escape(labels('page', 'results'))}</h2>{body}"
         f'<p class="meta" id="timing">{escape(labels("page", "updated").format(ms=ms))}</p></div>'
     )
 
@@ -303,7 +310,7 @@ def packages_panel(workspace: Workspace, labels: Labels) -> str:
     rows = []
     for package_id in ranked:
         cells = "".join(
-            f'<td class="num" data-value="{float(table[name].sel(scenario=package_id))!r}">'
+            f'<td class="num" data-figure="{name}" data-value="{float(table[name].sel(scenario=package_id))!r}">'
             f"{escape(value_text(float(table[name].sel(scenario=package_id)), table[name].attrs['kind'], sign=name.startswith('delta_'), infinite=labels.ui('no_extra_cost'), points=labels.ui('points')))}</td>"  # noqa: E501
             for name in shown
         )
@@ -319,7 +326,8 @@ def packages_panel(workspace: Workspace, labels: Labels) -> str:
         )
     note = labels("page", "ranking_note").format(objective=labels("objectives", objective))
     return (
-        f'<div id="packages">{heading}<p class="note">{escape(note)}</p><table id="ranking"><thead><tr>'
+        f'<div id="packages">{heading}<p class="note">{escape(note)}</p>'
+        f'<table id="ranking" data-objective="{objective}"><thead><tr>'
         f"<th>{escape(labels.ui('rank'))}</th><th>{escape(labels('page', 'package'))}</th>{header}<th></th></tr>"
         f"</thead><tbody>{''.join(rows)}</tbody></table>"
         f'<p><a id="download-report" download href="/report.html?lang={labels.lang}">'
