@@ -195,3 +195,16 @@ def test_printed_report_puts_the_answer_on_page_one(tmp_path):
     assert "1. Summary" not in first  # the details start on a new page
     pages = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True).stdout
     assert int(re.search(r"Pages:\s+(\d+)", pages).group(1)) < 20
+
+
+def test_the_notes_results_carry_read_in_korean_in_a_korean_report():
+    """Every note a shipped region attaches to its results (employment basis, structure warning)
+    has Korean wording, so the Korean report's provenance is in Korean."""
+    from simengine.datasets.regions import EMPLOYMENT_BASIS, GWANGMYEONG_STRUCTURE_WARNING
+
+    notes = load_labels("ko").tables["notes"]
+    for text in (EMPLOYMENT_BASIS, GWANGMYEONG_STRUCTURE_WARNING):
+        assert re.search("[\uac00-\ud7a3]", notes[text]), text
+    results = synthetic_result().assign_attrs(employment_basis=EMPLOYMENT_BASIS)
+    page = build_report(results, lang="ko")
+    assert notes[EMPLOYMENT_BASIS] in page and EMPLOYMENT_BASIS not in page

@@ -478,7 +478,7 @@ def _provenance(data: ReportData, labels: Labels) -> str:
     if len(hashes) > len(listed):
         entries.append((labels.ui("scenario_hash"), labels.ui("more_hashes").format(count=len(hashes) - len(listed))))
     entries += [
-        (labels("provenance", key), str(attrs[key]))
+        (labels("provenance", key), labels.tables.get("notes", {}).get(str(attrs[key]), str(attrs[key])))
         for key in ("employment_basis", "structure_warning")
         if key in attrs
     ]
