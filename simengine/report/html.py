@@ -40,16 +40,18 @@ __all__ = ["HEADLINE_FIGURES", "build_report", "write_report"]
 
 #: Headline figures of the summary (variables of :func:`simengine.results.headline`) and how
 #: each is shown: ``money`` (the results' money unit), ``share`` (percent), ``persons``
-#: (person-periods) or ``ratio``.
+#: (person-years) or ``ratio``.
 HEADLINE_FIGURES = (
     ("local_output", "money"),
     ("local_value_added", "money"),
-    ("local_income", "money"),
+    ("other_regions_value_added", "money"),
+    ("national_value_added", "money"),
+    ("resident_household_income", "money"),
+    ("fiscal_balance", "money"),
+    ("real_volume", "money"),
     ("local_employment", "persons"),
-    ("local_tax", "money"),
     ("local_award_share", "share"),
     ("cost_premium", "money"),
-    ("value_added_per_budget", "ratio"),
     ("lm3", "ratio"),
 )
 
@@ -136,7 +138,7 @@ def _unit(kind: str, data: ReportData, labels: Labels) -> str:
     attrs = data.results.attrs
     return {
         "money": labels.money_unit(attrs["currency"], attrs["monetary_unit"]),
-        "persons": labels.ui(f"persons_periods_{attrs['time_unit']}"),
+        "persons": labels.ui("persons_periods_year"),  # headline employment is in person-years
         "share": "%",
         "ratio": "",
     }[kind]
