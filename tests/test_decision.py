@@ -26,16 +26,17 @@ OFF = Appraisal(financing="new_money", premium="as_spending", feedback=False, pr
 
 #: The main job's figures before the decision channels existed: local value added, local tax,
 #: cost and employment (person-years) summed over 2026-2030, KRW million at 2024 prices; and LM3.
-#: REGRESSION values produced by this code's previous release (not published numbers).
+#: REGRESSION values produced by this code's previous release (before the lever registry) on the
+#: same data (the jointly calibrated provinces, coefficients scaled 2014->2020), not published numbers.
 OLD_FIGURES = {
-    "gwangmyeong-baseline": (326386.182955, 2601.910053, 0.0, 7384.417259, 1.70850291),
-    "construction-local60": (339137.635498, 2701.411998, 3375.0, 7688.602024, 1.740273334),
-    "small-contracts": (356990.247813, 2841.770441, 3963.415966, 8089.268943, 1.7719648),
-    "local-contribution": (334727.357938, 2667.225085, 6840.0, 7582.019739, 1.724655454),
-    "coexistence-plan": (338780.594827, 2698.625944, 1640.25, 7680.08485, 1.739383762),
-    "combined-package": (368000.827727, 2927.984328, 63543.814183, 8359.69834, 1.799734007),
-    "combined-package-sweep0000": (363137.510439, 2890.024589, 61489.980288, 8243.783195, 1.78766202),
-    "combined-package-sweep0005": (370620.953469, 2948.435176, 65301.907933, 8422.148585, 1.806238119),
+    "gwangmyeong-baseline": (399348.047268, 3186.216803, 0.0, 7416.384009, 1.72528235),
+    "construction-local60": (416162.122329, 3317.295738, 3375.0, 7722.217494, 1.75796357),
+    "small-contracts": (435639.782090, 3470.283140, 3963.415966, 8124.678437, 1.79011729),
+    "local-contribution": (409962.796324, 3269.264222, 6840.0, 7614.615284, 1.74194613),
+    "coexistence-plan": (415691.328227, 3313.625528, 1640.25, 7713.654156, 1.75704849),
+    "combined-package": (452315.790776, 3600.756167, 63543.814183, 8401.886828, 1.81901858),
+    "combined-package-sweep0000": (445902.525231, 3550.746116, 61489.980288, 8285.237884, 1.80660052),
+    "combined-package-sweep0005": (455770.951894, 3627.699105, 65301.907933, 8464.731719, 1.82570916),
 }
 
 
