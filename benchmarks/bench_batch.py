@@ -51,6 +51,8 @@ from simengine.scenario.schema import Scenario
 
 BASELINE = Path(__file__).resolve().parents[1] / "scenarios" / "gwangmyeong_baseline.toml"
 
+#: Appraisal settings under which a run is the plain IO propagation of its spending.
+PLAIN_APPRAISAL = {"financing": "new_money", "premium": "as_spending", "feedback": False, "productivity_growth": 0.0}
 #: Relative tolerance for pymrio's gross output against simengine's (both solve the same system).
 PYMRIO_RTOL = 1e-9
 
@@ -198,14 +200,20 @@ def measure(
     if pymrio is not None and pymrio_sample > 0:
         sample = range(min(pymrio_sample, draws))
         accounts = list(circuit.accounts)
-        for k in sample:
-            x = pymrio_gross_output(circuit.coefficients.values, accounts, spending_by_draw[k], years)
-            ours = circuit.impact(spending_by_draw[k].sum(axis=1))
-            # The circuit's own accounts: the user path's local_output adds the feedback of the
-            # non-local awards through the other regions, which pymrio's single-region system lacks.
+        # The check compares the plain IO propagation both solve: the decision channels of the
+        # appraisal (financing, premium as a transfer, feedback, productivity growth) switched off.
+        plain = [
+            scenarios[k].model_copy(update={"appraisal": scenarios[k].appraisal.model_copy(update=PLAIN_APPRAISAL)})
+            for k in sample
+        ]
+        _, plain_spending = circuit_inputs(plain)
+        results = run_scenarios(plain)
+        for k, ds in zip(sample, results, strict=True):
+            x = pymrio_gross_output(circuit.coefficients.values, accounts, plain_spending[k], years)
+            ours = circuit.impact(plain_spending[k].sum(axis=1))
             expected = np.concatenate(
                 [
-                    ours["output"].values.ravel(),
+                    ds["local_output"].sum("time").values.ravel(),
                     [float(ours[name]) for name in ("household_income", "city_tax_revenue", "reinvestment")],
                 ]
             )

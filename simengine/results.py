@@ -342,10 +342,12 @@ def headline(ds: xr.Dataset) -> xr.Dataset:
     if "draw" in ds.dims:
         ds = ds.mean("draw", keep_attrs=True)
     ds = fill_not_computed(ds.copy())
-    out = xr.Dataset(attrs=ds.attrs)
-    for name, spec in RESULT_VARIABLES.items():
-        if spec.kind == "money" and set(spec.dims) <= {"scenario", "time", "sector"}:
-            out[name] = ds[name].sum([d for d in spec.dims if d != "scenario"], keep_attrs=True)
+    # Collected first and put into one Dataset: one alignment instead of one per variable.
+    out = {
+        name: ds[name].sum([d for d in spec.dims if d != "scenario"], keep_attrs=True)
+        for name, spec in RESULT_VARIABLES.items()
+        if spec.kind == "money" and set(spec.dims) <= {"scenario", "time", "sector"}
+    }
     periods_per_year = {"year": 1, "month": 12}[ds.attrs["time_unit"]]
     out["local_employment"] = (ds["local_employment"].sum(("time", "sector")) / periods_per_year).assign_attrs(
         units="person-years", long_name="employment summed over the horizon"
@@ -358,6 +360,7 @@ def headline(ds: xr.Dataset) -> xr.Dataset:
     out["value_added_per_budget"] = (out["local_value_added"] / out["budget"]).assign_attrs(
         units="1", long_name="local value added per unit of procurement budget"
     )
+    out = xr.Dataset(out, attrs=ds.attrs)
     return out
 
 
@@ -455,7 +458,7 @@ def present_values(ds: xr.Dataset, *, baseline: str) -> xr.Dataset:
         ds = ds.mean("draw", keep_attrs=True)
     ds = fill_not_computed(ds.copy())
     factor = discount_factors(ds)
-    out = xr.Dataset()
+    out: dict = {}  # put into one Dataset at the end: one alignment
     money = _money_unit(ds)
 
     def pv(values: xr.DataArray) -> xr.DataArray:
@@ -481,7 +484,7 @@ def present_values(ds: xr.Dataset, *, baseline: str) -> xr.Dataset:
             ratio,
             {"units": "1", "long_name": f"{objective.replace('_', ' ')} per unit of extra cost (0 if none)"},
         )
-    return out
+    return xr.Dataset(out)
 
 
 def compare(results: Sequence[xr.Dataset], *, baseline: str | None = None, objective: str | None = None) -> xr.Dataset:
@@ -532,13 +535,18 @@ def compare(results: Sequence[xr.Dataset], *, baseline: str | None = None, objec
                 f"(scenarios {[str(v) for v in ds['scenario'].values]}); rank by local_value_added (--objective)"
             )
     table = headline(combined)
-    reference = table.sel(scenario=base)
-    for name in list(table.data_vars):
-        if name in ("lm3", "local_award_share", "value_added_per_budget"):
-            continue
-        table[f"delta_{name}"] = (table[name] - reference[name]).assign_attrs(
-            units=table[name].attrs.get("units", ""), long_name=f"change in {name.replace('_', ' ')} vs {base}"
+    # Every headline figure lies along ``scenario`` alone: differences on the arrays, one assignment.
+    position = labels.index(base)
+    deltas = {
+        f"delta_{name}": xr.Variable(
+            ("scenario",),
+            table[name].values - table[name].values[position],
+            {"units": table[name].attrs.get("units", ""), "long_name": f"change in {name.replace('_', ' ')} vs {base}"},
         )
+        for name in table.data_vars
+        if name not in ("lm3", "local_award_share", "value_added_per_budget")
+    }
+    table = table.assign(deltas)
     table["net_value_added"] = (table["delta_local_value_added"] - table["delta_cost_premium"]).assign_attrs(
         units=table["local_value_added"].attrs.get("units", ""),
         long_name=f"change in local value added less the extra cost of the levers, vs {base}",

@@ -165,9 +165,10 @@ def test_shipped_font_covers_every_hangul_syllable_under_its_own_name():
 
 
 def test_labels_have_the_same_keys_in_both_languages():
-    """Korean alone carries lever meanings: English reads them from the schema's descriptions."""
+    """Korean alone carries lever meanings and the wording of English notes results carry: English reads
+    them from the schema's descriptions and the results."""
     english, korean = load_labels("en").tables, load_labels("ko").tables
-    assert english.keys() == korean.keys() - {"lever_meanings", "lever_field_meanings"}
+    assert english.keys() == korean.keys() - {"lever_meanings", "lever_field_meanings", "notes"}
     for group in english:
         assert english[group].keys() == korean[group].keys(), group
     with pytest.raises(DataError, match="choose one of"):

@@ -8,6 +8,7 @@ and the transfer from other regions; every figure there equals
 
 from __future__ import annotations
 
+import html
 import re
 import shutil
 import subprocess
@@ -40,7 +41,7 @@ def batch(count: int, draws: int | None = None) -> xr.Dataset:
 
 def lead_text(page: str) -> str:
     section = re.search(r'<section id="lead">(.*?)</section>', page, re.S).group(1)
-    return re.sub(r"<[^>]+>", "", section.split('<p class="note">')[0])
+    return html.unescape(re.sub(r"<[^>]+>", "", section.split('<p class="note">')[0]))
 
 
 def test_page_one_names_the_first_package_its_margin_cost_and_transfer():
@@ -52,22 +53,47 @@ def test_page_one_names_the_first_package_its_margin_cost_and_transfer():
     )
     first, second = ranked[:2]
     text = lead_text(page)
-    value = float(table["net_value_added_per_cost"].sel(scenario=first))
-    margin = value - float(table["net_value_added_per_cost"].sel(scenario=second))
-    assert text.startswith(f"The answer{first} ranks first by net local value added per won of extra cost: "
-                           f"{value_text(value, 'ratio')}.")  # fmt: skip
-    assert f"That is {value_text(margin, 'ratio')} more than {second}" in text
-    cost = float(table["delta_cost_premium"].sel(scenario=first))
-    assert f"it costs {value_text(cost, 'money')} KRW million more" in text
-    transfer = float(table["delta_nonlocal_output"].sel(scenario=first))
-    assert f"changes by {value_text(transfer, 'money', sign=True)} KRW million" in text
+    value = float(table["net_present_benefit"].sel(scenario=first))
+    margin = value - float(table["net_present_benefit"].sel(scenario=second))
+    assert table.attrs["objective"] == "local_value_added"
+    assert text.startswith(f"The answer{first} ranks first by net present benefit in local value added: "
+                           f"{value_text(value, 'money')} KRW million.")  # fmt: skip
+    assert f"That is {value_text(margin, 'money')} KRW million more than {second}" in text
+    cost = float(table["pv_delta_cost"].sel(scenario=first))
+    ratio = float(table["benefit_cost_ratio"].sel(scenario=first))
+    assert f"it costs {value_text(cost, 'money')} KRW million above the baseline" in text
+    assert f"returns {value_text(ratio, 'ratio')} of local value added per won" in text
+    moved = float(table["delta_other_regions_value_added"].sel(scenario=first))
+    national = float(table["delta_national_value_added"].sel(scenario=first))
+    assert f"other regions' value added changes by {value_text(moved, 'money', sign=True)} KRW million" in text
+    assert f"the country's by {value_text(national, 'money', sign=True)} KRW million" in text
     assert "one deterministic run" in text
     assert page.index('id="lead"') < page.index('id="summary"')
 
 
+def test_page_one_says_how_much_of_the_local_gain_is_a_transfer():
+    """Share of the local gain taken from other regions = -Δ other regions' VA / Δ local VA
+    (here other regions lose a quarter of what the city gains, so the share is 25%)."""
+    results = batch(3)
+    local = results["local_value_added"].sum("sector")
+    results["other_regions_value_added"] = (-0.25 * local).assign_attrs(results["other_regions_value_added"].attrs)
+    results["national_value_added"] = (0.75 * local).assign_attrs(results["national_value_added"].attrs)
+    table = headline_indicators([results])
+    first = min(
+        (s for s in table["scenario"].values if s != "baseline"), key=lambda s: int(table["rank"].sel(scenario=s))
+    )
+    gain = float(table["delta_local_value_added"].sel(scenario=first))
+    moved = float(table["delta_other_regions_value_added"].sel(scenario=first))
+    assert gain > 0 and moved == pytest.approx(-0.25 * gain)
+    text = lead_text(build_report(results))
+    assert "so 25.0% of the local gain is taken from other regions" in text
+
+
 def test_page_one_says_when_packages_tie_for_first():
     parts = [synthetic_result("baseline"), synthetic_result("a", seed=3, local_share=0.7, cost_premium=2.0)]
-    parts += [synthetic_result("b", seed=3, local_share=0.7, cost_premium=2.0), synthetic_result("c", seed=4)]
+    # c gains less and costs more, so a and b (identical) tie for first by net present benefit
+    parts += [synthetic_result("b", seed=3, local_share=0.7, cost_premium=2.0)]
+    parts += [synthetic_result("c", seed=4, local_share=0.5, cost_premium=50.0)]
     text = lead_text(build_report(xr.concat(parts, dim="scenario")))
     assert "2 packages share this value" in text and "more than" not in text
 
@@ -169,3 +195,16 @@ def test_printed_report_puts_the_answer_on_page_one(tmp_path):
     assert "1. Summary" not in first  # the details start on a new page
     pages = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True).stdout
     assert int(re.search(r"Pages:\s+(\d+)", pages).group(1)) < 20
+
+
+def test_the_notes_results_carry_read_in_korean_in_a_korean_report():
+    """Every note a shipped region attaches to its results (employment basis, structure warning)
+    has Korean wording, so the Korean report's provenance is in Korean."""
+    from simengine.datasets.regions import EMPLOYMENT_BASIS, GWANGMYEONG_STRUCTURE_WARNING
+
+    notes = load_labels("ko").tables["notes"]
+    for text in (EMPLOYMENT_BASIS, GWANGMYEONG_STRUCTURE_WARNING):
+        assert re.search("[\uac00-\ud7a3]", notes[text]), text
+    results = synthetic_result().assign_attrs(employment_basis=EMPLOYMENT_BASIS)
+    page = build_report(results, lang="ko")
+    assert notes[EMPLOYMENT_BASIS] in page and EMPLOYMENT_BASIS not in page

@@ -24,6 +24,7 @@ from click.testing import CliRunner
 
 from simengine.planner import Workspace, create_app
 from simengine.report.indicators import headline_indicators
+from simengine.results import compare
 from simengine.runner import run_scenario
 from simengine.scenario import load_scenario
 
@@ -188,6 +189,37 @@ def test_a_planner_builds_compares_and_downloads_a_package(server, browser, tmp_
     page.click("#save")
     page.wait_for_selector('#ranking tr[data-package="construction-80-preference"]')
     assert page.locator("#ranking tbody tr").count() == 2
+
+    # Pick the objective: the headline and the ranking follow compare(..., objective=...) at once.
+    saved = [workspace.baseline_result(), *(p.result for p in workspace.packages.values())]
+    objective_ms = []
+    for objective in ("fiscal", "national_value_added", "local_value_added", "resident_income"):
+        page.select_option("#objective", objective)
+        page.wait_for_function(
+            "(o) => document.getElementById('ranking').dataset.objective === o"
+            " && document.getElementById('results').dataset.objective === o"
+            " && document.getElementById('results').dataset.latencyMs !== undefined",
+            arg=objective,
+        )
+        objective_ms.append(float(page.get_attribute("#results", "data-latency-ms")))
+        table = compare(saved, baseline=workspace.baseline_id, objective=objective)
+        for package_id in workspace.packages:
+            cell = f'#ranking tr[data-package="{package_id}"] td[data-figure="net_present_benefit"]'
+            assert float(page.get_attribute(cell, "data-value")) == float(
+                table[f"npb_{objective}"].sel(scenario=package_id)
+            )
+            shown_rank = int(page.inner_text(f'#ranking tr[data-package="{package_id}"] td:first-child'))
+            assert shown_rank == int(table["rank"].sel(scenario=package_id))
+        # the draft kept the second package's levers after saving it
+        draft = headline_indicators(
+            [saved[0], workspace.packages["construction-80-preference"].result],
+            baseline=workspace.baseline_id,
+            objective=objective,
+        )
+        assert _figure(page, "net_present_benefit") == float(draft["net_present_benefit"].isel(scenario=1))
+    latency = json.loads((ARTIFACTS / "serve_latency.json").read_text())
+    latency["objective_browser_ms"] = objective_ms
+    (ARTIFACTS / "serve_latency.json").write_text(json.dumps(latency, indent=1))
     with page.expect_download() as waiting:
         page.click('#ranking tr[data-package="construction-80"] a.download-toml')
     downloaded = tmp_path / "construction-80.toml"

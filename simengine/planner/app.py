@@ -109,12 +109,29 @@ def create_app(workspace: Workspace) -> Starlette:
 
         return upload
 
+    def objective_changed(form: FormData) -> bool:
+        """Take the form's objective; whether it changed the ranking."""
+        chosen = str(form.get("objective", "")) or workspace.objective
+        if chosen == workspace.objective:
+            return False
+        try:
+            workspace.choose_objective(chosen)
+        except SimEngineError:
+            return False
+        return True
+
     async def evaluate(request: Request) -> Response:
-        draft = _draft(await request.form())
+        form = await request.form()
+        draft = _draft(form)
+        reranked = objective_changed(form)
         shown_before = workspace.shown_errors
         evaluation = workspace.evaluate(draft)
         workspace.shown_errors = set(placed_errors(draft, evaluation))
         slots = error_slots(draft, evaluation, shown_before=shown_before)
+        if reranked:
+            slots += packages_panel(workspace, labels()).replace(
+                '<div id="packages"', '<div id="packages" hx-swap-oob="true"', 1
+            )
         return HTMLResponse(results_panel(workspace, evaluation, labels()) + slots)
 
     async def add_lever(request: Request) -> Response:
@@ -148,7 +165,9 @@ def create_app(workspace: Workspace) -> Starlette:
         return HTMLResponse(panel + results + error_slots(draft, evaluation, levers=False))
 
     async def save(request: Request) -> Response:
-        draft = _draft(await request.form())
+        form = await request.form()
+        draft = _draft(form)
+        objective_changed(form)
         evaluation = workspace.save(draft)
         oob = error_slots(draft, evaluation, shown_before=workspace.shown_errors)
         workspace.shown_errors = set(placed_errors(draft, evaluation))

@@ -13,9 +13,13 @@ from urllib.parse import quote
 import numpy as np
 import xarray as xr
 
+from ..levers.base import SCOPE_KEYS
+from ..procurement.vocabulary import sector_group_of
 from ..report.catalogue import LeverField, LeverKind, lever_kind, lever_kinds, range_words
+from ..report.indicators import indicator_names
 from ..report.labels import Labels
 from ..report.numbers import value_text
+from ..results import OBJECTIVE_STREAMS
 from .workspace import Draft, Evaluation, Workspace
 
 __all__ = ["page", "results_panel", "packages_panel", "levers_panel", "field_id", "error_slots"]
@@ -40,19 +44,23 @@ def _default_words(setting: LeverField, labels: Labels) -> str:
     if setting.required:
         return labels("page", "required")
     if setting.default in (None, ""):
-        return labels("page", "optional_all") if setting.path in ("sector", "method", "size_class") else ""
+        return labels("page", "optional_all") if setting.path in SCOPE_KEYS else ""
     return labels("page", "optional").format(default=setting.default)
 
 
 def _control(position: int, setting: LeverField, value, labels: Labels, sectors: list[str]) -> str:
     name = field_id(position, setting.path)
     shown = "" if value is None else value
-    if setting.kind in ("sector", "choice"):
-        options = sectors if setting.kind == "sector" else list(setting.choices)
+    if setting.kind in ("sector", "sector_group", "choice"):
+        groups = list(dict.fromkeys(sector_group_of(code) for code in sectors))
+        options = {"sector": sectors, "sector_group": groups}.get(setting.kind, list(setting.choices))
+        words = {
+            "sector": labels.sector,
+            "sector_group": lambda o: f"{labels('sector_groups', o)} ({o})",
+        }.get(setting.kind, lambda o: labels("choices", o))
         blank = "" if setting.required and setting.kind == "choice" else '<option value="">—</option>'
         items = "".join(
-            f'<option value="{escape(o)}"{" selected" if str(shown) == o else ""}>'
-            f"{escape(labels.sector(o) if setting.kind == 'sector' else labels('choices', o))}</option>"
+            f'<option value="{escape(o)}"{" selected" if str(shown) == o else ""}>{escape(words(o))}</option>'
             for o in options
         )
         return f'<select name="{name}" id="{name}">{blank}{items}</select>'
@@ -204,32 +212,59 @@ def error_slots(
 
 
 def _indicator_rows(indicators: xr.Dataset, labels: Labels, baseline: str, package: str) -> str:
+    """One row per figure: baseline, package and change; a change-only figure (``delta_X`` without
+    ``X``) shows its change alone. The ranking figure names its objective."""
+    money = labels.money_unit(indicators.attrs.get("currency", ""), indicators.attrs.get("monetary_unit", "one"))
+    infinite, points = labels.ui("no_extra_cost"), labels.ui("points")
     rows = []
     for name in indicators.data_vars:
         variable = indicators[name]
         kind = variable.attrs.get("kind", "number")
-        if name.startswith("delta_") or kind == "rank":
+        level = name.removeprefix("delta_")
+        if kind == "rank" or (level != name and level in indicators):
             continue
-        money = labels.money_unit(indicators.attrs.get("currency", ""), indicators.attrs.get("monetary_unit", "one"))
         unit = {"money": money, "persons": labels.ui("persons_periods_year")}.get(kind, "")
-        base = float(variable.sel(scenario=baseline))
         value = float(variable.sel(scenario=package))
-        delta_name = f"delta_{name}"
-        if delta_name in indicators:
-            change = float(indicators[delta_name].sel(scenario=package))
+        if level != name:
+            base_text, value_cell, change = "", "", value
         else:
-            change = value - base if kind != "ratio" or name != indicators.attrs.get("objective") else np.nan
-        infinite = labels.ui("no_extra_cost")
-        points = labels.ui("points")
+            base = float(variable.sel(scenario=baseline))
+            base_text = value_text(base, kind, infinite=infinite)
+            value_cell = value_text(value, kind, infinite=infinite)
+            if f"delta_{name}" in indicators:
+                change = float(indicators[f"delta_{name}"].sel(scenario=package))
+            else:
+                change = value - base if kind != "ratio" else np.nan
         change_text = "" if np.isnan(change) else value_text(change, kind, sign=True, infinite=infinite, points=points)
         rows.append(
-            f'<tr data-indicator="{escape(name)}"><th>{escape(labels("figures", name))}'
+            f'<tr data-indicator="{escape(name)}"><th>{escape(_figure_name(indicators, name, labels))}'
             f'<span class="unit"> {escape(unit.strip())}</span></th>'
-            f'<td class="num">{escape(value_text(base, kind, infinite=infinite))}</td>'
-            f'<td class="num" data-value="{value!r}">{escape(value_text(value, kind, infinite=infinite))}</td>'
+            f'<td class="num">{escape(base_text)}</td>'
+            f'<td class="num" data-value="{value!r}">{escape(value_cell)}</td>'
             f'<td class="num delta" data-value="{change!r}">{escape(change_text)}</td></tr>'
         )
     return "".join(rows)
+
+
+def _figure_name(indicators: xr.Dataset, name: str, labels: Labels) -> str:
+    """A figure's name; the net present benefit with its objective, e.g. ``Net present benefit (fiscal)``."""
+    if indicators[name].attrs.get("role") == "objective":
+        return labels("figures", f"npb_{indicators.attrs['objective']}")
+    return labels("figures", name)
+
+
+def _objective_control(workspace: Workspace, labels: Labels) -> str:
+    """The objective packages are ranked by: one of the comparison's objectives."""
+    options = "".join(
+        f'<option value="{name}"{" selected" if name == workspace.objective else ""}>'
+        f"{escape(labels('objectives', name))}</option>"
+        for name in OBJECTIVE_STREAMS
+    )
+    return (
+        f'<div class="setting"><label for="objective">{escape(labels("page", "objective_choose"))}</label>'
+        f'<select name="objective" id="objective">{options}</select>'
+        f'<p class="meaning">{escape(labels("page", "objective_meaning"))}</p></div>'
+    )
 
 
 def results_panel(workspace: Workspace, evaluation: Evaluation, labels: Labels) -> str:
@@ -246,7 +281,8 @@ def results_panel(workspace: Workspace, evaluation: Evaluation, labels: Labels) 
         )
     ms = f"{1000 * evaluation.seconds:.0f}"
     return (
-        f'<div id="results" data-server-ms="{ms}"><h2>{escape(labels("page", "results"))}</h2>{body}'
+        f'<div id="results" data-server-ms="{ms}" data-objective="{workspace.objective}">'
+        f"<h2>{escape(labels('page', 'results'))}</h2>{body}"
         f'<p class="meta" id="timing">{escape(labels("page", "updated").format(ms=ms))}</p></div>'
     )
 
@@ -260,12 +296,12 @@ def packages_panel(workspace: Workspace, labels: Labels) -> str:
     objective = table.attrs["objective"]
     shown = [
         name
-        for name in table.data_vars
-        if table[name].attrs.get("role") in ("objective", "gain", "cost", "displacement") or name == "local_award_share"
-    ]
+        for role in ("objective", "ratio", "gain", "displacement", "national", "cost")
+        for name in indicator_names(table, role)
+    ] + ["local_award_share"]
     money = labels.money_unit(table.attrs.get("currency", ""), table.attrs.get("monetary_unit", "one"))
     header = "".join(
-        f"<th>{escape(labels('figures', name))}"
+        f"<th>{escape(_figure_name(table, name, labels))}"
         + (f'<br><span class="unit">{escape(money)}</span>' if table[name].attrs["kind"] == "money" else "")
         + "</th>"
         for name in shown
@@ -274,7 +310,7 @@ def packages_panel(workspace: Workspace, labels: Labels) -> str:
     rows = []
     for package_id in ranked:
         cells = "".join(
-            f'<td class="num" data-value="{float(table[name].sel(scenario=package_id))!r}">'
+            f'<td class="num" data-figure="{name}" data-value="{float(table[name].sel(scenario=package_id))!r}">'
             f"{escape(value_text(float(table[name].sel(scenario=package_id)), table[name].attrs['kind'], sign=name.startswith('delta_'), infinite=labels.ui('no_extra_cost'), points=labels.ui('points')))}</td>"  # noqa: E501
             for name in shown
         )
@@ -288,9 +324,10 @@ def packages_panel(workspace: Workspace, labels: Labels) -> str:
             f'<button type="button" hx-post="/packages/remove?package_id={quote(package_id)}" hx-target="#packages" '
             f'hx-swap="outerHTML">{escape(labels("page", "remove"))}</button></td></tr>'
         )
-    note = labels("page", "ranking_note").format(objective=labels("figures", objective))
+    note = labels("page", "ranking_note").format(objective=labels("objectives", objective))
     return (
-        f'<div id="packages">{heading}<p class="note">{escape(note)}</p><table id="ranking"><thead><tr>'
+        f'<div id="packages">{heading}<p class="note">{escape(note)}</p>'
+        f'<table id="ranking" data-objective="{objective}"><thead><tr>'
         f"<th>{escape(labels.ui('rank'))}</th><th>{escape(labels('page', 'package'))}</th>{header}<th></th></tr>"
         f"</thead><tbody>{''.join(rows)}</tbody></table>"
         f'<p><a id="download-report" download href="/report.html?lang={labels.lang}">'
@@ -410,6 +447,7 @@ def page(workspace: Workspace, labels: Labels, evaluation: Evaluation | None) ->
             f'pattern="[a-z0-9][a-z0-9_\\-]*"><div class="error" id="error-package_id" role="alert"></div></div>'
             f'<div class="setting"><label for="package-title">{escape(labels("page", "package_title"))}</label>'
             f'<input type="text" name="package-title" id="package-title" value="{escape(draft.title)}"></div>'
+            f"{_objective_control(workspace, labels)}"
             f"{levers_panel(workspace, labels, evaluation)}"
             f'<div class="error" id="error-package" role="alert">{escape(placed.get((-1, ""), ""))}</div>'
             f'<button type="button" id="save" hx-post="/packages/save" hx-include="#package" hx-target="#packages" '

@@ -23,6 +23,7 @@ import xarray as xr
 from ..errors import DataError, ScenarioError, SimEngineError
 from ..report.catalogue import LeverKind, lever_kind
 from ..report.indicators import headline_indicators
+from ..results import OBJECTIVE_STREAMS
 from ..runner import run_scenario
 from ..scenario import load_scenario
 from ..scenario.load import is_batch_file
@@ -151,6 +152,8 @@ class Workspace:
         self.messages: dict[str, str] = {}
         #: Fields whose message the page shows now, ``(lever position, setting path)``.
         self.shown_errors: set[tuple[int, str]] = set()
+        #: Objective the page ranks by (None: the baseline's ``[appraisal] objective``).
+        self.chosen_objective: str | None = None
         self.lock = threading.RLock()
         self._results: OrderedDict[str, xr.Dataset] = OrderedDict()
 
@@ -212,6 +215,17 @@ class Workspace:
         self.register, self.register_name = analysis, Path(name).name
 
     @property
+    def objective(self) -> str:
+        """The objective packages are ranked by: the one chosen on the page, else the baseline's."""
+        return self.chosen_objective or self.baseline.appraisal.objective
+
+    def choose_objective(self, objective: str) -> None:
+        """Rank by ``objective`` (one of :data:`simengine.results.OBJECTIVE_STREAMS`)."""
+        if objective not in OBJECTIVE_STREAMS:
+            raise DataError(f"unknown objective {objective!r}; use one of {list(OBJECTIVE_STREAMS)}")
+        self.chosen_objective = objective
+
+    @property
     def money_unit(self) -> str:
         budget = self.baseline.budget
         return budget.currency if budget.monetary_unit == "one" else f"{budget.currency} {budget.monetary_unit}"
@@ -265,7 +279,7 @@ class Workspace:
             try:
                 result = self._run(text, scenario)
                 base = self.baseline_result()
-                indicators = headline_indicators([base, result], baseline=self.baseline_id)
+                indicators = headline_indicators([base, result], baseline=self.baseline_id, objective=self.objective)
             except SimEngineError as exc:
                 return Evaluation(text, None, {(-1, ""): str(exc)}, time.perf_counter() - start)
             return Evaluation(text, indicators, {}, time.perf_counter() - start)
@@ -304,7 +318,9 @@ class Workspace:
             if not self.packages:
                 return None
             return headline_indicators(
-                [self.baseline_result(), *(p.result for p in self.packages.values())], baseline=self.baseline_id
+                [self.baseline_result(), *(p.result for p in self.packages.values())],
+                baseline=self.baseline_id,
+                objective=self.objective,
             )
 
     def report_html(self, lang: str) -> str:
@@ -313,6 +329,7 @@ class Workspace:
 
         with self.lock:
             results = [self.baseline_result(), *(p.result for p in self.packages.values())]
+            results = [result.assign_attrs(objective=self.objective) for result in results]
             return build_report(results, lang=lang, baseline=self.baseline_id)
 
 

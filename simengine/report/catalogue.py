@@ -94,6 +94,8 @@ def _resolve(schema: dict, node: dict) -> dict:
 def _field_kind(path: str, node: dict) -> str:
     if path.endswith("sector"):
         return "sector"
+    if path.endswith("sector_group"):
+        return "sector_group"
     if "enum" in node:
         return "choice"
     if node.get("type") == "array":
@@ -116,7 +118,7 @@ def _choices(schema: dict, node: dict) -> tuple[str, ...]:
 
 
 def _unit(kind: str, path: str, labels: Labels) -> str:
-    if kind in ("choice", "choices", "sector", "text"):
+    if kind in ("choice", "choices", "sector", "sector_group", "text"):
         return ""
     if path.endswith("ramp_years"):
         return labels("units", "years")

@@ -26,6 +26,7 @@ __all__ = [
     "ScenarioGroup",
     "TOP_N",
     "lever_settings",
+    "objective_variable",
     "rank_probabilities",
     "ranked_scenarios",
     "report_data",
@@ -49,10 +50,10 @@ class ReportData:
         The results concatenated on ``scenario`` (checked against the contract).
     table : xarray.Dataset
         :func:`simengine.results.compare` of the batch: headline figures, differences to the
-        baseline, ``net_value_added_per_cost`` and ``rank`` over ``scenario``.
+        baseline, present values, net present benefits and ``rank`` over ``scenario``.
     bands : xarray.DataArray or None
-        Percentiles :data:`BAND_PERCENTILES` of ``net_value_added_per_cost`` over Monte
-        Carlo draws, dims ``(scenario, percentile)``; None without draws.
+        Percentiles :data:`BAND_PERCENTILES` of the objective's net present benefit
+        (:func:`objective_variable`) over Monte Carlo draws, dims ``(scenario, percentile)``; None without draws.
     descriptions : dict
         ``{scenario: {"title": str, "levers": list of dict}}``.
     indicators : xarray.Dataset
@@ -114,12 +115,10 @@ def _descriptions_in(ds: xr.Dataset) -> dict[str, dict]:
 def _uncertainty_bands(results: xr.Dataset, baseline: str) -> xr.DataArray | None:
     if "draw" not in results.dims:
         return None
-    ratios = np.stack(
-        [
-            compare([results.isel(draw=k)], baseline=baseline)["net_value_added_per_cost"].values
-            for k in range(results.sizes["draw"])
-        ]
-    )
+    tables = [compare([results.isel(draw=k)], baseline=baseline) for k in range(results.sizes["draw"])]
+    objective = objective_variable(tables[0])
+    units = tables[0][objective].attrs.get("units", "")
+    ratios = np.stack([table[objective].values for table in tables])
     finite = np.where(np.isfinite(ratios), ratios, np.nan)
     with np.errstate(all="ignore"):
         bands = np.nanpercentile(finite, BAND_PERCENTILES, axis=0).T if np.isfinite(finite).any() else None
@@ -129,8 +128,13 @@ def _uncertainty_bands(results: xr.Dataset, baseline: str) -> xr.DataArray | Non
         bands,
         dims=("scenario", "percentile"),
         coords={"scenario": results["scenario"].values, "percentile": list(BAND_PERCENTILES)},
-        attrs={"units": "1", "long_name": "percentiles of net local value added per unit of extra cost over draws"},
+        attrs={"units": units, "long_name": f"percentiles of {objective} over draws"},
     )
+
+
+def objective_variable(table: xr.Dataset) -> str:
+    """The variable of a comparison (:func:`simengine.results.compare`) that ranks it: ``npb_<objective>``."""
+    return f"npb_{table.attrs['objective']}"
 
 
 def report_data(

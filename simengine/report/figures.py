@@ -22,7 +22,7 @@ from matplotlib.ticker import MaxNLocator
 
 from ..errors import DataError
 from ..io import check_output_paths, write_atomic, write_error
-from .content import TOP_N, ReportData, ranked_scenarios, shown_scenarios
+from .content import TOP_N, ReportData, objective_variable, ranked_scenarios, shown_scenarios
 from .fonts import matplotlib_font_family
 from .labels import Labels
 from .numbers import axis_formatter, value_text
@@ -326,7 +326,7 @@ def region_figure(data: ReportData, labels: Labels) -> Figure:
 
 
 def ranking_figure(data: ReportData, labels: Labels) -> Figure | None:
-    """Ranked bars of net local value added per unit of extra cost for the best :data:`TOP_N`
+    """Ranked bars of the objective's net present benefit for the best :data:`TOP_N`
     scenarios; with more, a second panel summarises every scenario as a histogram. None for a
     single scenario."""
     table = data.table
@@ -334,7 +334,9 @@ def ranking_figure(data: ReportData, labels: Labels) -> Figure | None:
     if not everyone:
         return None
     ranked = everyone[:TOP_N]
-    ratio = np.array([float(table["net_value_added_per_cost"].sel(scenario=s)) for s in ranked])
+    objective = objective_variable(table)
+    money = labels.money_unit(table.attrs.get("currency", ""), table.attrs.get("monetary_unit", "one"))
+    ratio = np.array([float(table[objective].sel(scenario=s)) for s in ranked])
     finite = np.isfinite(ratio)
     shown = np.where(finite, ratio, 0.0)
     summarised = len(everyone) > TOP_N
@@ -357,7 +359,7 @@ def ranking_figure(data: ReportData, labels: Labels) -> Figure | None:
             ax.errorbar(shown, ranked, xerr=error, fmt="none", ecolor="#333333", capsize=3)
             label_at = np.where(shown >= 0, shown + error[1], shown - error[0])
         for bar, value, ok, x in zip(bars, ratio, finite, label_at, strict=True):
-            text = value_text(value, "ratio") if ok else labels.ui("no_extra_cost")
+            text = value_text(value, "money") if ok else labels.ui("no_extra_cost")
             ax.annotate(
                 text,
                 (x, bar.get_y() + bar.get_height() / 2),
@@ -369,19 +371,19 @@ def ranking_figure(data: ReportData, labels: Labels) -> Figure | None:
             )
         ax.axvline(0, color="#333333", linewidth=0.8)
         ax.invert_yaxis()
-        ax.set_xlabel(labels("figures", "net_value_added_per_cost"))
-        ax.xaxis.set_major_formatter(axis_formatter("ratio"))
+        ax.set_xlabel(f"{labels('figures', objective)} ({money})")
+        ax.xaxis.set_major_formatter(axis_formatter("money"))
         ax.margins(x=0.25)
         if summarised:
-            values = np.array([float(table["net_value_added_per_cost"].sel(scenario=s)) for s in everyone])
+            values = np.array([float(table[objective].sel(scenario=s)) for s in everyone])
             values = values[np.isfinite(values)]
             all_ax.hist(values, bins=min(40, max(5, len(values) // 10)), color="#8d99ae")
             if finite.any():
                 all_ax.axvline(float(np.min(ratio[finite])), color=LOCAL_COLOUR, linewidth=1.2, linestyle="--")
             all_ax.set_title(labels.ui("ranking_all").format(count=len(everyone), top=len(ranked)), fontsize=9)
-            all_ax.set_xlabel(labels("figures", "net_value_added_per_cost"))
+            all_ax.set_xlabel(f"{labels('figures', objective)} ({money})")
             all_ax.set_ylabel(labels.ui("scenarios_count"))
-            all_ax.xaxis.set_major_formatter(axis_formatter("ratio"))
+            all_ax.xaxis.set_major_formatter(axis_formatter("money"))
             all_ax.yaxis.set_major_formatter(axis_formatter())
     return figure
 

@@ -40,16 +40,18 @@ __all__ = ["HEADLINE_FIGURES", "build_report", "write_report"]
 
 #: Headline figures of the summary (variables of :func:`simengine.results.headline`) and how
 #: each is shown: ``money`` (the results' money unit), ``share`` (percent), ``persons``
-#: (person-periods) or ``ratio``.
+#: (person-years) or ``ratio``.
 HEADLINE_FIGURES = (
     ("local_output", "money"),
     ("local_value_added", "money"),
-    ("local_income", "money"),
+    ("other_regions_value_added", "money"),
+    ("national_value_added", "money"),
+    ("resident_household_income", "money"),
+    ("fiscal_balance", "money"),
+    ("real_volume", "money"),
     ("local_employment", "persons"),
-    ("local_tax", "money"),
     ("local_award_share", "share"),
     ("cost_premium", "money"),
-    ("value_added_per_budget", "ratio"),
     ("lm3", "ratio"),
 )
 
@@ -136,7 +138,7 @@ def _unit(kind: str, data: ReportData, labels: Labels) -> str:
     attrs = data.results.attrs
     return {
         "money": labels.money_unit(attrs["currency"], attrs["monetary_unit"]),
-        "persons": labels.ui(f"persons_periods_{attrs['time_unit']}"),
+        "persons": labels.ui("persons_periods_year"),  # headline employment is in person-years
         "share": "%",
         "ratio": "",
     }[kind]
@@ -203,14 +205,15 @@ def _years(data: ReportData) -> str:
 
 def _lead(data: ReportData, labels: Labels) -> str:
     """Page one: which package ranks first under the objective, by how much, at what cost, how
-    sure, and what is a transfer from other regions; then the best :data:`LEAD_ROWS` in a table.
-    Every figure comes from :func:`simengine.report.indicators.headline_indicators`."""
+    sure, and how much of the local gain is a transfer from other regions; then the best
+    :data:`LEAD_ROWS` in a table. Every figure comes from
+    :func:`simengine.report.indicators.headline_indicators`."""
     heading = f'<section id="lead"><h2>{escape(labels.ui("lead"))}</h2>'
     ranked = ranked_scenarios(data)
     if not ranked:
         return f'{heading}<p class="answer">{escape(labels.ui("lead_only_baseline"))}</p></section>'
     table = data.indicators
-    objective = table.attrs["objective"]
+    objective = indicator_names(table, "objective")[0]
     kind = {name: table[name].attrs["kind"] for name in table.data_vars}
 
     def value(name: str, scenario: str) -> float:
@@ -224,11 +227,13 @@ def _lead(data: ReportData, labels: Labels) -> str:
 
     first = ranked[0]
     unit = escape(_unit("money", data, labels))
+    aim = escape(labels("objectives", table.attrs["objective"]))
     sentences = [
         escape(labels.ui("lead_first")).format(
             first=strong(data.display_name(first, labels.ui("baseline"))),
-            objective=escape(_in_sentence(labels("figures", objective), labels)),
+            objective=aim,
             value=strong(shown(objective, first)),
+            unit=unit,
         )
     ]
     if len(ranked) > 1:
@@ -243,26 +248,27 @@ def _lead(data: ReportData, labels: Labels) -> str:
                     margin=strong(_shown(margin, kind[objective], labels)),
                     second=escape(second),
                     value=escape(shown(objective, second)),
-                )
-            )
-    gain, cost = indicator_names(table, "gain"), indicator_names(table, "cost")
-    if gain and cost:
-        years = escape(_years(data))
-        if value(cost[0], first) > 0:
-            net = value(gain[0], first) - value(cost[0], first)
-            sentences.append(
-                escape(labels.ui("lead_cost")).format(
-                    years=years,
-                    cost=strong(shown(cost[0], first)),
-                    gain=strong(shown(gain[0], first)),
-                    net=escape(_shown(net, "money", labels, sign=True)),
                     unit=unit,
                 )
             )
-        else:
-            sentences.append(
-                escape(labels.ui("lead_free")).format(years=years, gain=strong(shown(gain[0], first)), unit=unit)
+    gain, cost = indicator_names(table, "gain")[0], indicator_names(table, "cost")[0]
+    ratio = indicator_names(table, "ratio")[0]
+    years = escape(_years(data))
+    if value(cost, first) > 0:
+        sentences.append(
+            escape(labels.ui("lead_cost")).format(
+                years=years,
+                cost=strong(shown(cost, first)),
+                ratio=strong(shown(ratio, first)),
+                objective=aim,
+                gain=strong(shown(gain, first, sign=True)),
+                unit=unit,
             )
+        )
+    else:
+        sentences.append(
+            escape(labels.ui("lead_free")).format(years=years, gain=strong(shown(gain, first, sign=True)), unit=unit)
+        )
     if data.rank_first is not None:
         sentences.append(
             escape(labels.ui("lead_sure_draws")).format(
@@ -272,22 +278,20 @@ def _lead(data: ReportData, labels: Labels) -> str:
         )
     else:
         sentences.append(escape(labels.ui("lead_sure_none")))
-    displacement = indicator_names(table, "displacement")
-    if displacement:
-        sentences.append(
-            escape(labels.ui("lead_transfer")).format(
-                change=strong(shown(displacement[0], first, sign=True)), unit=unit
-            )
-        )
+    displacement, national = indicator_names(table, "displacement")[0], indicator_names(table, "national")[0]
+    local_gain, moved = value(gain, first), value(displacement, first)
+    transfer = {
+        "change": strong(shown(displacement, first, sign=True)),
+        "national": strong(shown(national, first, sign=True)),
+        "unit": unit,
+    }
+    if local_gain > 0 and moved < 0:
+        share = _shown(min(1.0, -moved / local_gain), "share", labels)
+        sentences.append(escape(labels.ui("lead_transfer_share")).format(share=strong(share), **transfer))
     else:
-        sentences.append(escape(labels.ui("lead_transfer_none")))
+        sentences.append(escape(labels.ui("lead_transfer")).format(**transfer))
     answer = "".join(f"<p>{sentence}</p>" for sentence in sentences)
     return f'{heading}<div class="answer">{answer}</div>{_lead_table(data, labels, ranked)}</section>'
-
-
-def _in_sentence(words: str, labels: Labels) -> str:
-    """A figure's name inside an English sentence starts in lower case."""
-    return words[:1].lower() + words[1:] if labels.lang == "en" else words
 
 
 def _lead_cell(table: xr.Dataset, scenario: str, name: str, labels: Labels) -> str:
@@ -303,7 +307,11 @@ def _lead_table(data: ReportData, labels: Labels, ranked: list[str]) -> str:
     """The best :data:`LEAD_ROWS` packages: rank, the objective, gain, cost, transfer (and the share of
     draws ranked first)."""
     table = data.indicators
-    columns = [name for role in ("objective", "gain", "cost", "displacement") for name in indicator_names(table, role)]
+    columns = [
+        name
+        for role in ("objective", "ratio", "gain", "displacement", "national", "cost")
+        for name in indicator_names(table, role)
+    ]
     shown = ranked[:LEAD_ROWS]
     header = "".join(
         f"<th>{escape(labels('figures', name))}"
@@ -472,7 +480,7 @@ def _provenance(data: ReportData, labels: Labels) -> str:
     if len(hashes) > len(listed):
         entries.append((labels.ui("scenario_hash"), labels.ui("more_hashes").format(count=len(hashes) - len(listed))))
     entries += [
-        (labels("provenance", key), str(attrs[key]))
+        (labels("provenance", key), labels.tables.get("notes", {}).get(str(attrs[key]), str(attrs[key])))
         for key in ("employment_basis", "structure_warning")
         if key in attrs
     ]
