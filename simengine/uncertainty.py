@@ -33,6 +33,7 @@ from dataclasses import dataclass
 import numpy as np
 import xarray as xr
 
+from .accounts import column_product
 from .circuit import Circuit
 from .errors import ScenarioError
 from .evaluation import _accounts, _regional_effects, _transfer_receipts
@@ -198,6 +199,13 @@ def prepare_draws(
     responses = _responses(scenario, values)
     circuit_values = []
 
+    def total(values: np.ndarray) -> np.ndarray:
+        """Sum over the cells in cell order: the same for a draw whatever the other draws."""
+        out = np.zeros(d)
+        for i in range(values.shape[-1]):
+            out += values[:, i]
+        return out
+
     def by_sector(values: np.ndarray) -> np.ndarray:
         out = np.zeros((d, n))
         for j, rows in enumerate(members):
@@ -209,18 +217,18 @@ def prepare_draws(
         effect = apply_levers(cells, scenario.lever, year, start_year=start, responses=responses)
         share = np.broadcast_to(effect.local_share, (d, len(amounts)))
         rate = np.broadcast_to(effect.cost_premium, (d, len(amounts)))
-        awards[:, k] = share @ amounts
-        volume[:, k] = np.sum(amounts / (1.0 + rate), axis=-1)
+        awards[:, k] = total(share * amounts)
+        volume[:, k] = total(amounts / (1.0 + rate))
         if appraisal.premium == "transfer":
             bought = amounts / (1.0 + rate)
             local[:, :, k] = by_sector(bought * share)
             nonlocal_[:, :, k] = by_sector(bought * (1.0 - share))
             transfer[:, :, k] = by_sector((amounts - bought) * share)
-            premium_cost = np.sum(amounts - bought, axis=-1)
+            premium_cost = total(amounts - bought)
         else:
             local[:, :, k] = by_sector(amounts * share)
             nonlocal_[:, :, k] = by_sector(amounts * (1.0 - share))
-            premium_cost = np.sum(rate * amounts, axis=-1)
+            premium_cost = total(rate * amounts)
         programme = programme_cost(scenario.lever, year, start_year=start, monetary_unit=unit)
         premium[:, k] = premium_cost + programme
         if np.any(premium[:, k] > amounts.sum()):
@@ -265,6 +273,15 @@ def _columns(values: np.ndarray, draws: int) -> np.ndarray:
     return np.ascontiguousarray(values.transpose(1, 0, 2).reshape(n, d * t))
 
 
+def _row_total(values: np.ndarray) -> np.ndarray:
+    """Sum of the rows, one after the other: a column's total never depends on the other columns
+    (``ndarray.sum(axis=0)`` changes its order with the memory layout)."""
+    out = np.zeros(values.shape[1])
+    for row in values:
+        out += row
+    return out
+
+
 def evaluate_draws(prepared: Sequence[DrawPrepared], context: RegionContext) -> list[dict[str, np.ndarray]]:
     """Headline totals per year (:data:`HEADLINE_TOTALS`) of every scenario and draw of one region.
 
@@ -302,8 +319,8 @@ def evaluate_draws(prepared: Sequence[DrawPrepared], context: RegionContext) -> 
         circuit = Circuit(economy, with_values(context, circuit_of[key]))
         receipts, _ = _transfer_receipts(circuit, transfer[:, cols])
         accounts = _accounts(circuit.impact(spending[:, cols], receipts=receipts), n)
-        closed["value_added"][cols] = accounts["value_added"].sum(axis=0)
-        closed["employment"][cols] = accounts["employment"].sum(axis=0)
+        closed["value_added"][cols] = _row_total(accounts["value_added"])
+        closed["employment"][cols] = _row_total(accounts["employment"])
         closed["household_income"][cols] = accounts["household_income"]
         closed["city_tax"][cols] = accounts["city_tax"]
         if displaced[:, cols].any():
@@ -314,7 +331,7 @@ def evaluate_draws(prepared: Sequence[DrawPrepared], context: RegionContext) -> 
             )
     regional = _regional_effects(spending, elsewhere, context)
     value_added_rate = economy.compensation + economy.operating_surplus
-    feedback_all = value_added_rate @ regional["feedback_output"]
+    feedback_all = column_product(value_added_rate[None, :], regional["feedback_output"])[0]
     out = []
     offset = 0
     for p in prepared:
