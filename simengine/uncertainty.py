@@ -63,6 +63,8 @@ __all__ = [
     "uncertainty_compare",
     "rank_draws",
     "summarise",
+    "comparison_scenarios",
+    "uncertainty_text",
 ]
 
 #: Totals over the horizon kept per scenario and draw (money in the table's unit; employment in person-years).
@@ -566,3 +568,75 @@ def summarise(ds: xr.Dataset, objective: str | None = None, *, top: int = 3) -> 
     out["sensitivity_max"] = ("parameter", np.abs(table).max(axis=1) if table.size else np.zeros(0))
     out.attrs.update(ds.attrs, objective=chosen, leader=ids[leader], top=top)
     return out
+
+
+def comparison_scenarios(paths: Sequence) -> tuple[list[Scenario], int | None, int]:
+    """Scenarios of scenario and batch files, in order, and a batch file's ``[uncertainty]`` draws and seed.
+
+    Returns ``(scenarios, draws, seed)``; ``draws`` is None when no batch file has an
+    ``[uncertainty]`` table (the last one given wins).
+    """
+    from .scenario import load_batch, load_scenario
+    from .scenario.batch import expand_batch
+    from .scenario.load import is_batch_file
+
+    scenarios, draws, seed = [], None, 0
+    for path in paths:
+        if is_batch_file(path):
+            batch = load_batch(path)
+            scenarios.extend(expand_batch(batch))
+            if batch.uncertainty is not None:
+                draws, seed = batch.uncertainty.draws, batch.uncertainty.seed
+        else:
+            scenarios.append(load_scenario(path))
+    return scenarios, draws, seed
+
+
+def _money(value: float) -> str:
+    return f"{value:,.0f}"
+
+
+def uncertainty_text(summary: xr.Dataset, *, top: int = 10, unit: str = "") -> str:
+    """Terminal table of :func:`summarise`: the top scenarios by probability of ranking first,
+    with medians and 90% intervals, then the parameters that move the ranking most."""
+    o = summary.attrs["objective"]
+    k = summary.attrs.get("top", 3)
+    ids = [str(s) for s in summary["scenario"].values]
+    base = summary.attrs["baseline"]
+    order = sorted(
+        (i for i, s in enumerate(ids) if s != base),
+        key=lambda i: (-float(summary[f"p_first_{o}"][i]), -float(summary[f"npb_{o}_median"][i])),
+    )[:top]
+    width = max([len(ids[i]) for i in order] + [8])
+
+    def interval(name: str, i: int) -> str:
+        return (
+            f"{_money(float(summary[f'{name}_median'][i]))} "
+            f"[{_money(float(summary[f'{name}_p05'][i]))}, {_money(float(summary[f'{name}_p95'][i]))}]"
+        )
+
+    lines = [
+        f"Under uncertainty: {summary.attrs['draws']:,} draws (seed {summary.attrs['seed']}) of every response "
+        f"parameter, uniform on its prior, the same draws for every scenario; vs {base}, ranked by {o}"
+        + (f" ({unit})" if unit else ""),
+        f"{'scenario':<{width}}  {'NPB median [90% interval]':>36}  {'Δ local VA median [90% interval]':>36}  "
+        f"{'P(first)':>8}  {f'P(top {k})':>9}",
+    ]
+    for i in order:
+        lines.append(
+            f"{ids[i]:<{width}}  {interval(f'npb_{o}', i):>36}  {interval('delta_local_value_added', i):>36}  "
+            f"{float(summary[f'p_first_{o}'][i]):>8.1%}  {float(summary[f'p_top{k}_{o}'][i]):>9.1%}"
+        )
+    if len(ids) - 1 > len(order):
+        lines.append(f"... {len(ids) - 1 - len(order)} more scenarios")
+    if summary.sizes.get("parameter", 0):
+        lines.append(
+            f"What moves the ranking: Spearman correlation of each parameter with NPB less the leader's "
+            f"({summary.attrs['leader']}), largest |rho| over the scenarios"
+        )
+        sens = summary["sensitivity_max"].values
+        names = [str(p) for p in summary["parameter"].values]
+        pw = max(len(n) for n in names)
+        for j in np.argsort(-sens, kind="stable"):
+            lines.append(f"  {names[j]:<{pw}}  |rho| {sens[j]:.2f}")
+    return "\n".join(lines)
