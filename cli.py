@@ -724,11 +724,11 @@ def batch(inputs, output, workers, monthly, report_path, overwrite) -> None:
     if outcome.results is None:
         raise click.exceptions.Exit(1)
     click.echo(text.comparison_text(compare_results([outcome.results])))
-    with ProcessPoolExecutor(workers) if workers > 1 else nullcontext() as executor:
-        _print_uncertainty(inputs, None, None, executor=executor)
     _write_outputs(outcome.results, output, report_path, overwrite)
     if outcome.failures:
         raise click.exceptions.Exit(1)
+    with ProcessPoolExecutor(workers) if workers > 1 else nullcontext() as executor:
+        _print_uncertainty(inputs, None, None, executor=executor)
 
 
 @main.group()
