@@ -36,7 +36,7 @@ import xarray as xr
 from .accounts import column_product
 from .circuit import Circuit
 from .errors import ScenarioError
-from .evaluation import _accounts, _regional_effects, _transfer_receipts
+from .evaluation import _accounts, _transfer_receipts
 from .fields import MONETARY_SCALE
 from .levers import BudgetArrays, Prior, apply_circuit_levers, apply_levers, check_analytic, programme_cost
 from .levers import consumption_injection as _consumption_injection
@@ -275,6 +275,47 @@ def _columns(values: np.ndarray, draws: int) -> np.ndarray:
     return np.ascontiguousarray(values.transpose(1, 0, 2).reshape(n, d * t))
 
 
+_ROWS: dict[int, tuple[object, np.ndarray]] = {}
+
+
+def _regional_rows(context: RegionContext) -> np.ndarray:
+    """Rows ``(3, n)`` that turn local and non-local spending into the regional headline totals.
+
+    The open multi-region model's effects that a ranking needs are linear in the spending, so
+    they are multiplier rows (one transposed solve of the regional model, ``w' L``) times the
+    spending, instead of the full multi-region solve of
+    :func:`simengine.evaluation._regional_effects`: row 0 times local spending plus row 1 times
+    non-local spending is value added in the other regions; row 2 times non-local spending is
+    the local value added fed back by the other regions' purchases (feedback output times the
+    local value-added rate). Non-local spending goes to the other regions in proportion to
+    their output, as there.
+    """
+    cached = _ROWS.get(id(context))
+    if cached is not None and cached[0] is context:
+        return cached[1]
+    model = context.model
+    output = model.dataset["gross_output"].transpose("region", "sector").values
+    va = model.dataset["value_added_coefficient"].transpose("region", "sector").values
+    regions, n = output.shape
+    others = output[1:]
+    totals = others.sum(axis=0)
+    fallback = np.full_like(others, 1.0 / max(regions - 1, 1))
+    weights = np.divide(others, totals, out=fallback, where=totals > 0)
+    targets = np.zeros((regions * n, 2))
+    targets[n:, 0] = va[1:].reshape(-1)
+    targets[:n, 1] = context.economy.compensation + context.economy.operating_surplus
+    multipliers = model._system.solve_transposed(targets).T.reshape(2, regions, n)
+    rows = np.vstack(
+        [
+            multipliers[0, 0],
+            (multipliers[0, 1:] * weights).sum(axis=0),
+            (multipliers[1, 1:] * weights).sum(axis=0),
+        ]
+    )
+    _ROWS[id(context)] = (context, rows)
+    return rows
+
+
 def _row_total(values: np.ndarray) -> np.ndarray:
     """Sum of the rows, one after the other: a column's total never depends on the other columns
     (``ndarray.sum(axis=0)`` changes its order with the memory layout)."""
@@ -331,9 +372,9 @@ def evaluate_draws(prepared: Sequence[DrawPrepared], context: RegionContext) -> 
                 .sel(indicator=["value_added", "household_income", "city_tax_revenue"])
                 .values
             )
-    regional = _regional_effects(spending, elsewhere, context)
-    value_added_rate = economy.compensation + economy.operating_surplus
-    feedback_all = column_product(value_added_rate[None, :], regional["feedback_output"])[0]
+    rows = _regional_rows(context)
+    other_all = column_product(rows[0:1], spending)[0] + column_product(rows[1:2], elsewhere)[0]
+    feedback_all = column_product(rows[2:3], elsewhere)[0]
     out = []
     offset = 0
     for p in prepared:
@@ -346,7 +387,7 @@ def evaluate_draws(prepared: Sequence[DrawPrepared], context: RegionContext) -> 
 
         feedback = shaped(feedback_all) if p.scenario.appraisal.feedback else np.zeros((d, t))
         local_va = shaped(closed["value_added"])
-        other = shaped(regional["other_value_added"])
+        other = shaped(other_all)
         tax = shaped(closed["city_tax"])
         out.append(
             {
