@@ -36,7 +36,6 @@ import xarray as xr
 from .accounts import column_product
 from .circuit import Circuit
 from .errors import ScenarioError
-from .evaluation import _accounts, _transfer_receipts
 from .fields import MONETARY_SCALE
 from .levers import BudgetArrays, Prior, apply_circuit_levers, apply_levers, check_analytic, programme_cost
 from .levers import consumption_injection as _consumption_injection
@@ -325,11 +324,26 @@ def _row_total(values: np.ndarray) -> np.ndarray:
     return out
 
 
+def _circuit_rows(circuit: Circuit) -> np.ndarray:
+    """Rows ``(4, accounts)``: local value added, employment (persons), household income and city
+    tax per unit injected into each account of the closed circuit (one transposed solve)."""
+    e, n = circuit.economy, len(circuit.economy.sectors)
+    targets = np.zeros((len(circuit.accounts), 4))
+    targets[:n, 0] = e.compensation + e.operating_surplus
+    targets[:n, 1] = e.employment
+    targets[n, 2] = 1.0
+    targets[n + 1, 3] = 1.0
+    return np.ascontiguousarray(circuit._system.solve_transposed(targets).T)
+
+
 def evaluate_draws(prepared: Sequence[DrawPrepared], context: RegionContext) -> list[dict[str, np.ndarray]]:
     """Headline totals per year (:data:`HEADLINE_TOTALS`) of every scenario and draw of one region.
 
-    Every scenario-draw-year is one column; columns sharing circuit parameters are solved on
-    one factorisation with the same calls as :func:`simengine.evaluation.evaluate`.
+    Every scenario-draw-year is one column. The totals a ranking needs are linear in the
+    spending, so each is a multiplier row (one transposed solve per circuit and one for the
+    regional model) times the columns (:func:`simengine.accounts.column_product`, fixed order):
+    the same economics as :func:`simengine.evaluation.evaluate` without the per-sector
+    accounts. Columns of the same circuit parameters share its factorisation.
 
     Returns
     -------
@@ -337,75 +351,71 @@ def evaluate_draws(prepared: Sequence[DrawPrepared], context: RegionContext) -> 
         Per scenario, name -> ``(D, T)`` array.
     """
     economy = context.economy
-    n = len(economy.sectors)
-    spending, transfer, displaced, elsewhere, keys = [], [], [], [], []
-    for p in prepared:
-        d = p.draws
-        spending.append(_columns(p.local_spending + p.household_spending[None], d))
-        transfer.append(_columns(p.local_transfer, d))
-        displaced.append(_columns(p.displaced, d))
-        elsewhere.append(_columns(p.nonlocal_spending - p.household_spending[None], d))
-        keys.extend([circuit_signature(v) for v in p.circuit_values] * d)
-    spending, transfer = np.hstack(spending), np.hstack(transfer)
-    displaced, elsewhere = np.hstack(displaced), np.hstack(elsewhere)
-    width = spending.shape[1]
-    groups: dict[bytes, list[int]] = {}
-    for c, key in enumerate(keys):
-        groups.setdefault(key, []).append(c)
-    circuit_of: dict[bytes, dict] = {}
-    for p in prepared:
-        for v in p.circuit_values:
-            circuit_of.setdefault(circuit_signature(v), v)
-    closed = {name: np.zeros(width) for name in ("value_added", "household_income", "city_tax", "employment")}
-    lost = np.zeros((3, width))
-    for key, cols in groups.items():
-        circuit = Circuit(economy, with_values(context, circuit_of[key]))
-        receipts, _ = _transfer_receipts(circuit, transfer[:, cols])
-        accounts = _accounts(circuit.impact(spending[:, cols], receipts=receipts), n)
-        closed["value_added"][cols] = _row_total(accounts["value_added"])
-        closed["employment"][cols] = _row_total(accounts["employment"])
-        closed["household_income"][cols] = accounts["household_income"]
-        closed["city_tax"][cols] = accounts["city_tax"]
-        if displaced[:, cols].any():
-            lost[:, cols] = (
-                circuit.headline(displaced[:, cols])
-                .sel(indicator=["value_added", "household_income", "city_tax_revenue"])
-                .values
-            )
-    rows = _regional_rows(context)
-    other_all = column_product(rows[0:1], spending)[0] + column_product(rows[1:2], elsewhere)[0]
-    feedback_all = column_product(rows[2:3], elsewhere)[0]
+    regional = _regional_rows(context)
+    blocks: dict[bytes, list[tuple[int, int]]] = {}
+    values_of: dict[bytes, dict] = {}
+    for i, p in enumerate(prepared):
+        for k, v in enumerate(p.circuit_values):
+            key = circuit_signature(v)
+            blocks.setdefault(key, []).append((i, k))
+            values_of.setdefault(key, v)
+    names = ("value_added", "employment", "household_income", "city_tax", "other", "feedback", "lost")
+    columns = [{name: np.zeros((p.draws, len(p.period_years))) for name in names} for p in prepared]
+    for p, c in zip(prepared, columns, strict=True):
+        c["lost"] = np.zeros((3, p.draws, len(p.period_years)))
+    for key, pairs in blocks.items():
+        circuit = Circuit(economy, with_values(context, values_of[key]))
+        weights = _circuit_rows(circuit)
+        spending = np.hstack(
+            [(prepared[i].local_spending[:, :, k] + prepared[i].household_spending[None, :, k]).T for i, k in pairs]
+        )
+        transfer = np.hstack([prepared[i].local_transfer[:, :, k].T for i, k in pairs])
+        elsewhere = np.hstack(
+            [(prepared[i].nonlocal_spending[:, :, k] - prepared[i].household_spending[None, :, k]).T for i, k in pairs]
+        )
+        receipts, _ = circuit.surplus_transfer(transfer)
+        injection = np.ascontiguousarray(np.vstack([spending, receipts]))
+        totals = column_product(weights, injection)
+        other = column_product(regional[0:1], spending)[0] + column_product(regional[1:2], elsewhere)[0]
+        feedback = column_product(regional[2:3], elsewhere)[0]
+        offset = 0
+        for i, k in pairs:
+            d = prepared[i].draws
+            part = slice(offset, offset + d)
+            offset += d
+            c = columns[i]
+            for row, name in enumerate(names[:4]):
+                c[name][:, k] = totals[row, part]
+            c["other"][:, k] = other[part]
+            c["feedback"][:, k] = feedback[part]
+            displaced = prepared[i].displaced[:, k : k + 1]
+            if displaced.any():
+                lost = circuit.headline(displaced).sel(
+                    indicator=["value_added", "household_income", "city_tax_revenue"]
+                )
+                c["lost"][:, :, k] = lost.values
     out = []
-    offset = 0
-    for p in prepared:
+    for p, c in zip(prepared, columns, strict=True):
         d, t = p.draws, len(p.period_years)
-        cols = slice(offset, offset + d * t)
-        offset += d * t
-
-        def shaped(values: np.ndarray) -> np.ndarray:
-            return values[cols].reshape(d, t)  # noqa: B023
-
-        feedback = shaped(feedback_all) if p.scenario.appraisal.feedback else np.zeros((d, t))
-        local_va = shaped(closed["value_added"])
-        other = shaped(other_all)
-        tax = shaped(closed["city_tax"])
+        feedback = c["feedback"] if p.scenario.appraisal.feedback else np.zeros((d, t))
+        lost = c["lost"]
         out.append(
             {
                 "budget": np.broadcast_to(p.budget, (d, t)),
                 "local_awards": p.local_awards,
                 "cost_premium": p.cost_premium,
                 "real_volume": p.real_volume,
-                "local_value_added": local_va,
+                "local_value_added": c["value_added"],
                 "feedback_value_added": feedback,
-                "other_regions_value_added": other,
-                "national_value_added": local_va + feedback + other,
-                "resident_household_income": shaped(closed["household_income"]),
-                "local_tax": tax,
-                "displaced_value_added": shaped(lost[0]),
-                "displaced_household_income": shaped(lost[1]),
-                "displaced_local_tax": shaped(lost[2]),
-                "fiscal_balance": tax - shaped(lost[2]) - p.cost_premium,
-                "local_employment": shaped(closed["employment"]) / p.deflator,
+                "other_regions_value_added": c["other"],
+                "national_value_added": c["value_added"] + feedback + c["other"],
+                "resident_household_income": c["household_income"],
+                "local_tax": c["city_tax"],
+                "displaced_value_added": lost[0],
+                "displaced_household_income": lost[1],
+                "displaced_local_tax": lost[2],
+                "fiscal_balance": c["city_tax"] - lost[2] - p.cost_premium,
+                "local_employment": c["employment"] / p.deflator,
             }
         )
     return out
