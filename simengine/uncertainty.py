@@ -150,10 +150,10 @@ class DrawPrepared:
     period_years: list[int]
     budget: np.ndarray  # (T,)
     deflator: float
-    local_spending: np.ndarray  # (D, n, T)
+    local_spending: np.ndarray  # (T, n, D)
     household_spending: np.ndarray  # (n, T)
-    nonlocal_spending: np.ndarray  # (D, n, T)
-    local_transfer: np.ndarray  # (D, n, T)
+    nonlocal_spending: np.ndarray  # (T, n, D)
+    local_transfer: np.ndarray  # (T, n, D)
     local_awards: np.ndarray  # (D, T)
     real_volume: np.ndarray  # (D, T)
     cost_premium: np.ndarray  # (D, T)
@@ -162,7 +162,7 @@ class DrawPrepared:
 
     @property
     def draws(self) -> int:
-        return self.local_spending.shape[0]
+        return self.local_spending.shape[2]
 
 
 def prepare_draws(
@@ -190,7 +190,7 @@ def prepare_draws(
     n, t, d = len(sectors), len(years), draws
     # cells -> sectors as a sum over the cells of each sector, in cell order (as numpy.add.at)
     members = [np.flatnonzero(cell_sector == j) for j in range(n)]
-    local, nonlocal_, transfer = np.zeros((d, n, t)), np.zeros((d, n, t)), np.zeros((d, n, t))
+    local, nonlocal_, transfer = np.zeros((t, n, d)), np.zeros((t, n, d)), np.zeros((t, n, d))
     awards, volume, premium = np.zeros((d, t)), np.zeros((d, t)), np.zeros((d, t))
     displaced, extra = np.zeros((n, t)), np.zeros((n, t))
     base_values = scenario_circuit_values(scenario, context)
@@ -208,10 +208,11 @@ def prepare_draws(
         return out
 
     def by_sector(values: np.ndarray) -> np.ndarray:
-        out = np.zeros((d, n))
+        """(draws, cells) -> (sectors, draws), each sector's cells added in cell order."""
+        out = np.zeros((n, d))
         for j, rows in enumerate(members):
             for i in rows:
-                out[:, j] += values[:, i]
+                out[j] += values[:, i]
         return out
 
     for k, year in enumerate(years):
@@ -222,13 +223,13 @@ def prepare_draws(
         volume[:, k] = total(amounts / (1.0 + rate))
         if appraisal.premium == "transfer":
             bought = amounts / (1.0 + rate)
-            local[:, :, k] = by_sector(bought * share)
-            nonlocal_[:, :, k] = by_sector(bought * (1.0 - share))
-            transfer[:, :, k] = by_sector((amounts - bought) * share)
+            local[k] = by_sector(bought * share)
+            nonlocal_[k] = by_sector(bought * (1.0 - share))
+            transfer[k] = by_sector((amounts - bought) * share)
             premium_cost = total(amounts - bought)
         else:
-            local[:, :, k] = by_sector(amounts * share)
-            nonlocal_[:, :, k] = by_sector(amounts * (1.0 - share))
+            local[k] = by_sector(amounts * share)
+            nonlocal_[k] = by_sector(amounts * (1.0 - share))
             premium_cost = total(rate * amounts)
         programme = programme_cost(scenario.lever, year, start_year=start, monetary_unit=unit)
         premium[:, k] = premium_cost + programme
@@ -264,14 +265,6 @@ def prepare_draws(
         displaced=displaced,
         circuit_values=circuit_values,
     )
-
-
-def _columns(values: np.ndarray, draws: int) -> np.ndarray:
-    """``(D, n, T)`` or ``(n, T)`` as ``(n, D * T)`` columns, draw-major."""
-    if values.ndim == 2:
-        values = np.broadcast_to(values, (draws, *values.shape))
-    d, n, t = values.shape
-    return np.ascontiguousarray(values.transpose(1, 0, 2).reshape(n, d * t))
 
 
 _ROWS: dict[int, tuple[object, np.ndarray]] = {}
@@ -367,11 +360,11 @@ def evaluate_draws(prepared: Sequence[DrawPrepared], context: RegionContext) -> 
         circuit = Circuit(economy, with_values(context, values_of[key]))
         weights = _circuit_rows(circuit)
         spending = np.hstack(
-            [(prepared[i].local_spending[:, :, k] + prepared[i].household_spending[None, :, k]).T for i, k in pairs]
+            [prepared[i].local_spending[k] + prepared[i].household_spending[:, k : k + 1] for i, k in pairs]
         )
-        transfer = np.hstack([prepared[i].local_transfer[:, :, k].T for i, k in pairs])
+        transfer = np.hstack([prepared[i].local_transfer[k] for i, k in pairs])
         elsewhere = np.hstack(
-            [(prepared[i].nonlocal_spending[:, :, k] - prepared[i].household_spending[None, :, k]).T for i, k in pairs]
+            [prepared[i].nonlocal_spending[k] - prepared[i].household_spending[:, k : k + 1] for i, k in pairs]
         )
         receipts, _ = circuit.surplus_transfer(transfer)
         injection = np.ascontiguousarray(np.vstack([spending, receipts]))
@@ -500,7 +493,8 @@ def uncertainty_compare(
     if executor is None:
         parts = [task(b) for b in bounds]
     else:
-        parts = [f.result() for f in [executor.submit(_chunk_task, scenarios, values, b) for b in bounds]]
+        futures = [executor.submit(_chunk, scenarios, {k: v[a:b] for k, v in values.items()}, b - a) for a, b in bounds]
+        parts = [f.result() for f in futures]
     streams = {name: np.concatenate([p[name] for p in parts], axis=1) for name in HEADLINE_TOTALS}
     factor = _discount(scenarios[0])
     b = ids.index(base)
@@ -535,12 +529,6 @@ def uncertainty_compare(
         prior="uniform on [low, high] of each response parameter, independent, common random numbers",
     )
     return ds
-
-
-def _chunk_task(scenarios, values, bound):
-    """One chunk of draws (a picklable task for process executors)."""
-    a, b = bound
-    return _chunk(scenarios, {k: v[a:b] for k, v in values.items()}, b - a)
 
 
 def rank_draws(scores: np.ndarray, baseline_index: int | None = None) -> np.ndarray:
