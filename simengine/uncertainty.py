@@ -414,8 +414,11 @@ def evaluate_draws(prepared: Sequence[DrawPrepared], context: RegionContext) -> 
     return out
 
 
-def _chunk(scenarios: Sequence[Scenario], values: dict[str, np.ndarray], draws: int) -> dict[str, np.ndarray]:
-    """Totals over the horizon and per-year objective streams of one chunk of draws, ``(S, D[, T])``."""
+def _chunk(
+    scenarios: Sequence[Scenario], values: dict[str, np.ndarray], draws: int, base: int
+) -> dict[str, np.ndarray]:
+    """One chunk of draws reduced to ``(S, D)``: horizon totals, differences to the baseline
+    ``base`` (index) in the same draw, present values (only these leave the chunk)."""
     by_region: dict[str, list[int]] = {}
     for i, s in enumerate(scenarios):
         by_region.setdefault(s.scenario.region, []).append(i)
@@ -425,7 +428,24 @@ def _chunk(scenarios: Sequence[Scenario], values: dict[str, np.ndarray], draws: 
         prepared = [prepare_draws(scenarios[i], context, values, draws) for i in indices]
         for i, arrays in zip(indices, evaluate_draws(prepared, context), strict=True):
             per[i] = arrays
-    return {name: np.stack([p[name] for p in per]) for name in HEADLINE_TOTALS}
+    streams = {name: np.stack([p[name] for p in per]) for name in HEADLINE_TOTALS}
+    factor = _discount(scenarios[0])
+    out = {}
+    for name, yearly in streams.items():
+        out[name] = yearly.sum(axis=-1)
+        if name != "budget":
+            out[f"delta_{name}"] = (yearly - yearly[base : base + 1]).sum(axis=-1)
+
+    def pv(yearly: np.ndarray) -> np.ndarray:
+        return ((yearly - yearly[base : base + 1]) * factor).sum(axis=-1)
+
+    cost = pv(streams["cost_premium"])
+    out["pv_delta_cost"] = cost
+    for objective, (plus, minus) in OBJECTIVE_STREAMS.items():
+        stream = sum(streams[name] for name in plus) - sum((streams[name] for name in minus), 0.0)
+        benefit = pv(stream)
+        out[f"npb_{objective}"] = benefit if objective == "fiscal" else benefit - cost
+    return out
 
 
 def _discount(scenario: Scenario) -> np.ndarray:
@@ -485,34 +505,13 @@ def uncertainty_compare(
     priors = response_priors(scenarios)
     values = draw_parameters(priors, draws, seed)
     bounds = [(a, min(a + chunk_size, draws)) for a in range(0, draws, max(1, chunk_size))]
-
-    def task(bound):
-        a, b = bound
-        return _chunk(scenarios, {k: v[a:b] for k, v in values.items()}, b - a)
-
-    if executor is None:
-        parts = [task(b) for b in bounds]
-    else:
-        futures = [executor.submit(_chunk, scenarios, {k: v[a:b] for k, v in values.items()}, b - a) for a, b in bounds]
-        parts = [f.result() for f in futures]
-    streams = {name: np.concatenate([p[name] for p in parts], axis=1) for name in HEADLINE_TOTALS}
-    factor = _discount(scenarios[0])
     b = ids.index(base)
-    data = {}
-    for name, yearly in streams.items():
-        data[name] = (("scenario", "draw"), yearly.sum(axis=-1))
-        if name != "budget":
-            data[f"delta_{name}"] = (("scenario", "draw"), (yearly - yearly[b : b + 1]).sum(axis=-1))
-
-    def pv(yearly: np.ndarray) -> np.ndarray:
-        return ((yearly - yearly[b : b + 1]) * factor).sum(axis=-1)
-
-    cost = pv(streams["cost_premium"])
-    data["pv_delta_cost"] = (("scenario", "draw"), cost)
-    for objective, (plus, minus) in OBJECTIVE_STREAMS.items():
-        stream = sum(streams[name] for name in plus) - sum((streams[name] for name in minus), 0.0)
-        benefit = pv(stream)
-        data[f"npb_{objective}"] = (("scenario", "draw"), benefit if objective == "fiscal" else benefit - cost)
+    tasks = [(scenarios, {k: v[lo:hi] for k, v in values.items()}, hi - lo, b) for lo, hi in bounds]
+    if executor is None:
+        parts = [_chunk(*t) for t in tasks]
+    else:
+        parts = [f.result() for f in [executor.submit(_chunk, *t) for t in tasks]]
+    data = {name: (("scenario", "draw"), np.concatenate([p[name] for p in parts], axis=1)) for name in parts[0]}
     names = list(priors)
     data["parameter_value"] = (
         ("parameter", "draw"),
