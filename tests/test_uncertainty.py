@@ -191,3 +191,31 @@ def test_sensitivity_names_the_parameters_that_move_the_ranking(shipped_draws):
     assert np.all(np.abs(summary["sensitivity"].values) <= 1.0 + 1e-12)
     leader = summary.attrs["leader"]
     np.testing.assert_array_equal(summary["sensitivity"].sel(scenario=leader).values, 0.0)
+
+
+def test_cli_compare_prints_the_ranking_under_uncertainty():
+    from click.testing import CliRunner
+
+    from cli import main
+
+    files = [str(SCENARIOS / f"{n}.toml") for n in ("gwangmyeong_baseline", "construction_local60", "small_contracts")]
+    result = CliRunner().invoke(main, ["compare", *files, "--uncertainty", "20", "--seed", "4", "--top", "2"])
+    assert result.exit_code == 0, result.output
+    assert "Under uncertainty: 20 draws (seed 4)" in result.output and "P(first)" in result.output
+    assert "What moves the ranking" in result.output
+
+
+def test_batch_file_uncertainty_table(tmp_path):
+    from simengine.errors import SimEngineError
+    from simengine.scenario import load_batch
+    from simengine.uncertainty import comparison_scenarios
+
+    batch = load_batch(SCENARIOS / "batch_gwangmyeong.toml")
+    assert batch.uncertainty is not None and batch.uncertainty.draws <= 5000
+    scenarios, draws, seed = comparison_scenarios([SCENARIOS / "batch_gwangmyeong.toml"])
+    assert len(scenarios) == 12 and (draws, seed) == (batch.uncertainty.draws, batch.uncertainty.seed)
+    bad = tmp_path / "b.toml"
+    text = (SCENARIOS / "batch_gwangmyeong.toml").read_text(encoding="utf-8").replace("draws = 2000", "draws = 0")
+    bad.write_text(text.replace('"gwangmyeong_baseline.toml"', f'"{SCENARIOS / "gwangmyeong_baseline.toml"}"'))
+    with pytest.raises(SimEngineError, match="draws"):
+        load_batch(bad)
