@@ -36,8 +36,8 @@ import xarray as xr
 from .accounts import column_product
 from .circuit import Circuit
 from .errors import ScenarioError
-from .fields import MONETARY_SCALE
-from .levers import BudgetArrays, Prior, apply_circuit_levers, apply_levers, check_analytic, programme_cost
+from .evaluation import BudgetCells
+from .levers import Prior, apply_circuit_levers, apply_levers, programme_cost
 from .levers import consumption_injection as _consumption_injection
 from .region_context import (
     RegionContext,
@@ -45,7 +45,6 @@ from .region_context import (
     employment_factor,
     region_context,
     scenario_circuit_values,
-    table_unit,
     with_values,
 )
 from .results import OBJECTIVE_STREAMS
@@ -176,18 +175,10 @@ def prepare_draws(
     """
     if scenario.scenario.mode == "agents":
         raise ScenarioError(f"scenario {scenario.scenario.id}: uncertainty comparisons run in analytic mode only")
-    check_analytic(scenario.lever, scenario.scenario.id)
-    budget = scenario.budget
+    b = BudgetCells.of(scenario, context)
     appraisal = scenario.appraisal
-    unit = table_unit(scenario, context)
-    to_table = MONETARY_SCALE[budget.monetary_unit] / MONETARY_SCALE[unit]
-    sectors = list(context.economy.sectors)
-    cell_sector = np.array([sectors.index(cell.sector) for cell in budget.cell], dtype=np.int64)
-    amounts = np.array([cell.amount for cell in budget.cell], dtype=np.float64) * to_table
-    years = list(scenario.scenario.years)
-    start = scenario.scenario.start_year
-    cells = BudgetArrays.from_budget(budget)
-    n, t, d = len(sectors), len(years), draws
+    unit, cells, amounts, cell_sector, years, start = b.unit, b.cells, b.amounts, b.cell_sector, b.years, b.start
+    n, t, d = len(context.economy.sectors), len(years), draws
     # cells -> sectors as a sum over the cells of each sector, in cell order (as numpy.add.at)
     members = [np.flatnonzero(cell_sector == j) for j in range(n)]
     local, nonlocal_, transfer = np.zeros((t, n, d)), np.zeros((t, n, d)), np.zeros((t, n, d))
