@@ -655,6 +655,27 @@ def run(scenario, output, monthly, report_path, overwrite) -> None:
     _write_outputs(result, output, report_path, overwrite)
 
 
+def _print_uncertainty(inputs, draws, seed, *, baseline=None, objective=None, top=10, executor=None) -> None:
+    """Print the ranking under uncertainty of scenario and batch files (draws from --uncertainty or
+    a batch file's [uncertainty]); nothing without either, or for result files."""
+    from simengine.errors import ScenarioError
+    from simengine.uncertainty import comparison_scenarios, summarise, uncertainty_compare, uncertainty_text
+
+    files = [p for p in inputs if p.suffix.lower() == ".toml"]
+    if not files:
+        if draws is not None:
+            raise ScenarioError("--uncertainty runs scenario and batch files (.toml), not result files (.nc)")
+        return
+    scenarios, file_draws, file_seed = comparison_scenarios(files)
+    draws = draws if draws is not None else file_draws
+    if draws is None:
+        return
+    seed = seed if seed is not None else file_seed
+    ds = uncertainty_compare(scenarios, draws=draws, seed=seed, baseline=baseline, executor=executor)
+    click.echo("")
+    click.echo(uncertainty_text(summarise(ds, objective), top=top))
+
+
 @main.command()
 @click.argument("inputs", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--baseline", help="Scenario id of the baseline [default: the first].")
@@ -664,10 +685,25 @@ def run(scenario, output, monthly, report_path, overwrite) -> None:
     help="Rank by this objective's net present benefit [default: the scenarios' [appraisal] objective].",
 )
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write the table (.csv/.nc).")
+@click.option(
+    "--uncertainty",
+    "draws",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Also rank under N joint draws of every lever response parameter (scenario and batch files).",
+)
+@click.option("--seed", type=click.IntRange(min=0), default=None, help="Seed of the draws [default: 0].")
+@click.option("--top", type=click.IntRange(min=1), default=10, show_default=True, help="Scenarios shown.")
 @_report_option
 @_overwrite_option
-def compare(inputs, baseline, objective, output, report_path, overwrite) -> None:
-    """Compare results (.nc) or scenario files (.toml) with the baseline, ranked by net present benefit."""
+def compare(inputs, baseline, objective, output, draws, seed, top, report_path, overwrite) -> None:
+    """Compare results (.nc) or scenario files (.toml) with the baseline, ranked by net present benefit.
+
+    With --uncertainty N (or a batch file's [uncertainty] table) the scenarios are also ranked
+    under N joint draws of their levers' response parameters (uniform on each prior, the same
+    draws for every scenario): medians, 90% intervals, probabilities of ranking first and in
+    the top three, and the parameters that move the ranking most.
+    """
     from simengine.io import check_output_path
     from simengine.report import write_report
     from simengine.results import compare as compare_results
@@ -679,6 +715,8 @@ def compare(inputs, baseline, objective, output, report_path, overwrite) -> None
     results = load_or_run(inputs)
     table = compare_results(results, baseline=baseline, objective=objective)
     click.echo(text.comparison_text(table))
+    if draws is not None or seed is not None or any(p.suffix.lower() == ".toml" for p in inputs):
+        _print_uncertainty(inputs, draws, seed, baseline=baseline, objective=objective, top=top)
     if output is not None:
         click.echo(f"wrote {write_frame(text.comparison_frame(table), output, overwrite=overwrite)}")
     if report_path is not None:
@@ -713,6 +751,8 @@ def batch(inputs, output, workers, monthly, report_path, overwrite) -> None:
     _write_outputs(outcome.results, output, report_path, overwrite)
     if outcome.failures:
         raise click.exceptions.Exit(1)
+    with ProcessPoolExecutor(workers) if workers > 1 else nullcontext() as executor:
+        _print_uncertainty(inputs, None, None, executor=executor)
 
 
 @main.group()

@@ -111,20 +111,41 @@ class Prepared:
 PERIODS_PER_YEAR = {"year": 1, "month": 12}
 
 
+@dataclass(frozen=True)
+class BudgetCells:
+    """What the levers and the spending split need of a scenario's budget, in the table's unit."""
+
+    unit: str  # the table's monetary unit
+    cells: BudgetArrays
+    amounts: np.ndarray  # (cells,) annual amount, table unit
+    cell_sector: np.ndarray  # (cells,) index of each cell's sector in the economy
+    years: list[int]
+    start: int
+
+    @classmethod
+    def of(cls, scenario: Scenario, context: RegionContext) -> BudgetCells:
+        """The budget cells of an analytic scenario (raises for a lever analytic mode cannot evaluate)."""
+        check_analytic(scenario.lever, scenario.scenario.id)
+        budget = scenario.budget
+        unit = table_unit(scenario, context)
+        to_table = MONETARY_SCALE[budget.monetary_unit] / MONETARY_SCALE[unit]
+        sectors = list(context.economy.sectors)
+        return cls(
+            unit=unit,
+            cells=BudgetArrays.from_budget(budget),
+            amounts=np.array([cell.amount for cell in budget.cell], dtype=np.float64) * to_table,
+            cell_sector=np.array([sectors.index(cell.sector) for cell in budget.cell], dtype=np.int64),
+            years=list(scenario.scenario.years),
+            start=scenario.scenario.start_year,
+        )
+
+
 def prepare(scenario: Scenario, context: RegionContext, time_unit: str = "year") -> Prepared:
     """Reduce a scenario to the arrays :func:`evaluate` solves (levers applied year by year)."""
-    check_analytic(scenario.lever, scenario.scenario.id)
-    budget = scenario.budget
+    b = BudgetCells.of(scenario, context)
     appraisal = scenario.appraisal
-    unit = table_unit(scenario, context)
-    to_table = MONETARY_SCALE[budget.monetary_unit] / MONETARY_SCALE[unit]
-    sectors = list(context.economy.sectors)
-    cell_sector = np.array([sectors.index(cell.sector) for cell in budget.cell], dtype=np.int64)
-    amounts = np.array([cell.amount for cell in budget.cell], dtype=np.float64) * to_table
-    years = list(scenario.scenario.years)
-    start = scenario.scenario.start_year
-    cells = BudgetArrays.from_budget(budget)
-    n, t = len(sectors), len(years)
+    unit, cells, amounts, cell_sector, years, start = b.unit, b.cells, b.amounts, b.cell_sector, b.years, b.start
+    n, t = len(context.economy.sectors), len(years)
     local, nonlocal_, transfer = np.zeros((n, t)), np.zeros((n, t)), np.zeros((n, t))
     nonlocal_transfer, awards, volume = np.zeros(t), np.zeros(t), np.zeros(t)
     premium, programme, injection = np.zeros(t), np.zeros(t), np.zeros(t)

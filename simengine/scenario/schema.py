@@ -298,6 +298,13 @@ class BatchInfo(_Table):
     description: str = Field(default="", max_length=5000, description="Free text.")
 
 
+class Uncertainty(_Table):
+    """``[uncertainty]``: compare the batch's scenarios under joint draws of every response parameter's prior."""
+
+    draws: int = Field(ge=1, le=10_000_000, description="Joint draws of the response parameters.")
+    seed: int = Field(default=0, ge=0, description="Seed of the draws; the same seed gives the same draws.")
+
+
 class Batch(_Table):
     """A batch file: scenarios to compare, and optionally a sweep."""
 
@@ -306,3 +313,6 @@ class Batch(_Table):
     baseline: str = Field(description="The scenario file every other is compared with, relative to the batch file.")
     scenarios: list[str] = Field(default=[], max_length=10_000, description="Further scenario files.")
     sweep: Sweep | None = Field(default=None, description="Variants of one scenario.")
+    uncertainty: Uncertainty | None = Field(
+        default=None, description="Also compare the scenarios under draws of the levers' response parameters."
+    )
