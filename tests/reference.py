@@ -1,7 +1,8 @@
 """Plain-Python twins of the numba kernels, written for clarity; tests compare the two.
 
-``run_periods`` mirrors :func:`simengine.kernels.agents._run_periods` for one draw, using
-Python floats and integers only (no numba, no vectorisation).
+``award`` and ``tender`` are written from the award rules of docs/agents.md (not ported from
+the kernel); ``run_periods`` follows the monthly loop of the same document for one draw,
+using Python floats and integers only (no numba, no vectorisation).
 """
 
 from __future__ import annotations
@@ -76,99 +77,164 @@ def poisson(rate: float, u: float) -> int:
     return k
 
 
-def allocate_contract(
-    key, t, item, v, q, restrict_local, sme_only, social_only, ff, fi, sector_start, backlog, cf, ci, params
+def award(
+    key,
+    t,
+    item,
+    streams,
+    v,
+    q,
+    restrict_local,
+    sme_only,
+    social_only,
+    ff,
+    fi,
+    sector_start,
+    capacity,
+    backlog,
+    cf,
+    ci,
+    params,
 ):
-    """Winner, price per unit of estimated value and number of bidders of one contract."""
+    """The award of one contract, written from the rules in docs/agents.md ("Awards").
+
+    Returns ``(winner, price per unit of estimated value, bidders)``; winner -1 when no firm
+    of the sector is eligible at any re-tender level.
+    """
     s, rule = ci[q][K.CI_SECTOR], ci[q][K.CI_RULE]
-    lo, hi = sector_start[s], sector_start[s + 1]
-    if hi == lo:
-        return -1, 1.0, 0
+    sector = list(range(sector_start[s], sector_start[s + 1]))
     pool_size = int(params[K.P_POOL])
-    if hi - lo <= pool_size:
-        candidates = list(range(lo, hi))
-    else:
-        candidates = []
-        for j in range(pool_size):
-            f = lo + int(uniform(key, t, item, j, K.R_CANDIDATE) * (hi - lo))
-            if f not in candidates:
-                candidates.append(f)
+    if len(sector) <= pool_size:
+        notice = sector
+    else:  # pool_size draws with replacement, duplicates dropped, in order of first draw
+        drawn = [
+            sector[0] + int(uniform(key, t, item, j, streams + K.R_CANDIDATE) * len(sector)) for j in range(pool_size)
+        ]
+        notice = list(dict.fromkeys(drawn))
     required = cf[q][K.C_CREDENTIALS] * (1.0 - cf[q][K.C_RELAXATION])
     preference, cap = cf[q][K.C_PREFERENCE], cf[q][K.C_PREFERENCE_CAP]
-    floor_ratio = params[K.P_FLOOR_RATIO]
-    bidders = []
-    for level in range(3):
-        bidders, best, best_utility = [], -1, -math.inf
-        for f in candidates:
-            is_local = fi[f][K.FI_LOCATION] == 0
-            if level == 0 and (
-                (restrict_local and not is_local)
-                or (sme_only and fi[f][K.FI_SME] == 0)
-                or (social_only and fi[f][K.FI_SOCIAL] == 0)
-            ):
-                continue
-            if level <= 1 and (
-                ff[f][K.FF_CREDENTIALS] < required
-                or (
-                    params[K.P_CAPACITY_LIMITS] > 0
-                    and backlog[f] + v > ff[f][K.FF_CAPACITY] * params[K.P_BACKLOG_MONTHS]
-                )
-            ):
-                continue
-            cost = ff[f][K.FF_UNIT_COST]
-            margin = ((floor_ratio if rule == K.RULE_FLOOR_LOTTERY else 1.0) - cost) / cost
-            if not is_local and rule != K.RULE_FLOOR_LOTTERY:
-                margin -= preference
-            utility = (
-                params[K.P_ENTRY_INTERCEPT]
-                + params[K.P_ENTRY_PROFIT] * margin
-                - params[K.P_ENTRY_BACKLOG] * backlog[f] / ff[f][K.FF_CAPACITY]
-            )
-            if utility > best_utility:
-                best, best_utility = f, utility
-            if uniform(key, t, item, f, K.R_ENTRY) * (1.0 + math.exp(-utility)) < 1.0:
-                bidders.append(f)
-        if not bidders and best >= 0:
-            bidders = [best]
-        if bidders:
-            break
-    if not bidders:
-        return -1, 1.0, 0
-    bids, evaluated = [], []
-    for f in bidders:
-        bid = ff[f][K.FF_UNIT_COST] * (
-            1.0 + params[K.P_MARKUP] + params[K.P_BID_NOISE] * uniform(key, t, item, f, K.R_BID)
+    floor = params[K.P_FLOOR_RATIO]
+    duration = params[K.P_BACKLOG_MONTHS]
+
+    def local(f):
+        return fi[f][K.FI_LOCATION] == K.LOCATION_LOCAL
+
+    def eligible(f, level):
+        reserved_ok = not (
+            (restrict_local and not local(f))
+            or (sme_only and not fi[f][K.FI_SME])
+            or (social_only and not fi[f][K.FI_SOCIAL])
         )
-        bids.append(bid)
-        discount = min(preference * bid, cap / v) if fi[f][K.FI_LOCATION] == 0 and preference > 0 else 0.0
-        evaluated.append(bid - discount)
-    lowest = min(evaluated)
-    cheapest = evaluated.index(lowest)
+        fits = params[K.P_CAPACITY_LIMITS] <= 0 or backlog[f] + v <= capacity[f] * duration
+        return fits and (level >= 2 or ff[f][K.FF_CREDENTIALS] >= required) and (level >= 1 or reserved_ok)
+
+    def utility(f):
+        expected = floor if rule == K.RULE_FLOOR_LOTTERY else 1.0
+        margin = (expected - ff[f][K.FF_UNIT_COST]) / ff[f][K.FF_UNIT_COST]
+        if not local(f) and rule != K.RULE_FLOOR_LOTTERY:
+            margin -= preference
+        return (
+            params[K.P_ENTRY_INTERCEPT]
+            + params[K.P_ENTRY_PROFIT] * margin
+            - params[K.P_ENTRY_BACKLOG] * backlog[f] / capacity[f]
+        )
+
+    for level, firms in ((0, notice), (1, notice), (2, sector)):
+        candidates = [f for f in firms if eligible(f, level)]
+        if not candidates:
+            continue
+        bidders = [
+            f for f in candidates if uniform(key, t, item, f, streams + K.R_ENTRY) < 1.0 / (1.0 + math.exp(-utility(f)))
+        ]
+        if not bidders:  # nobody bids: the most willing eligible firm is invited
+            utilities = [utility(f) for f in candidates]
+            bidders = [candidates[utilities.index(max(utilities))]]
+        break
+    else:
+        return -1, 1.0, 0
+    bids = [
+        ff[f][K.FF_UNIT_COST]
+        * (1.0 + params[K.P_MARKUP] + params[K.P_BID_NOISE] * uniform(key, t, item, f, streams + K.R_BID))
+        for f in bidders
+    ]
+    evaluated = [
+        b - (min(preference * b, cap / v) if local(f) and preference > 0 else 0.0)
+        for f, b in zip(bidders, bids, strict=True)
+    ]
+    cheapest = evaluated.index(min(evaluated))
     if rule == K.RULE_LOWEST_PRICE:
         return bidders[cheapest], bids[cheapest], len(bidders)
     if rule == K.RULE_FLOOR_LOTTERY:
-        qualified = [f for f in bidders if ff[f][K.FF_UNIT_COST] <= floor_ratio]
+        qualified = [f for f in bidders if ff[f][K.FF_UNIT_COST] <= floor]
         if not qualified:
             return bidders[cheapest], bids[cheapest], len(bidders)
-        f = qualified[int(uniform(key, t, item, 0, K.R_CHOICE) * len(qualified))]
-        return f, floor_ratio * (1.0 + params[K.P_FLOOR_SPREAD] * uniform(key, t, item, f, K.R_BID)), len(bidders)
+        f = qualified[int(uniform(key, t, item, 0, streams + K.R_CHOICE) * len(qualified))]
+        return f, floor * (1.0 + params[K.P_FLOOR_SPREAD] * uniform(key, t, item, f, streams + K.R_BID)), len(bidders)
     scores = []
-    for j, f in enumerate(bidders):
-        local = 1.0 if fi[f][K.FI_LOCATION] == 0 else 0.0
-        gumbel = -math.log(-math.log(uniform(key, t, item, f, K.R_CHOICE)))
+    for f, e in zip(bidders, evaluated, strict=True):
+        is_local = 1.0 if local(f) else 0.0
+        gumbel = -math.log(-math.log(uniform(key, t, item, f, streams + K.R_CHOICE)))
         if rule == K.RULE_SCORING:
-            contribution = 0.5 * local + 0.25 * local * (ff[f][K.FF_RESIDENT_SHARE] + ff[f][K.FF_LOCAL_INPUT_SHARE])
+            contribution = 0.5 * is_local + 0.25 * is_local * (
+                ff[f][K.FF_RESIDENT_SHARE] + ff[f][K.FF_LOCAL_INPUT_SHARE]
+            )
             score = (
-                params[K.P_W_PRICE] * lowest / evaluated[j]
+                params[K.P_W_PRICE] * min(evaluated) / e
                 + params[K.P_W_QUALITY] * ff[f][K.FF_QUALITY]
                 + (params[K.P_W_LOCAL] + cf[q][K.C_LOCAL_WEIGHT]) * contribution
                 + params[K.P_W_SOCIAL] * fi[f][K.FI_SOCIAL]
             )
             scores.append(score / params[K.P_SCORE_TEMPERATURE] + gumbel)
         else:
-            scores.append(params[K.P_LOCALITY_BIAS] * local + gumbel)
+            scores.append(params[K.P_LOCALITY_BIAS] * is_local + gumbel)
     winner = scores.index(max(scores))
     return bidders[winner], bids[winner], len(bidders)
+
+
+def tender(
+    key,
+    t,
+    item,
+    v,
+    q,
+    restrict_local,
+    sme_only,
+    social_only,
+    ff,
+    fi,
+    sector_start,
+    capacity,
+    backlog,
+    cf,
+    ci,
+    params,
+    book,
+):
+    """Award one lot whole, or split when nobody can take it whole; ``book(winner, price, bidders)``
+    records each award (and adds it to the winner's backlog before the next piece is tendered)."""
+    s = ci[q][K.CI_SECTOR]
+    sector = list(range(sector_start[s], sector_start[s + 1]))
+    args = (restrict_local, sme_only, social_only, ff, fi, sector_start, capacity, backlog, cf, ci, params)
+    winner, ratio, n = award(key, t, item, 0, v, q, *args)
+    if winner >= 0 or not sector:
+        book(winner, v * ratio, n)
+        return
+
+    def room(f):
+        return capacity[f] * params[K.P_BACKLOG_MONTHS] - backlog[f]
+
+    def roomiest():
+        rooms = [room(f) for f in sector]
+        return sector[rooms.index(max(rooms))]
+
+    largest = room(roomiest())
+    pieces = K.MAX_SPLIT if largest <= 0 else min(K.MAX_SPLIT, math.ceil(v / largest))
+    for k in range(pieces):
+        winner, ratio, n = award(key, t, item, (k + 1) * K.SPLIT_STREAMS, v / pieces, q, *args)
+        if winner < 0:
+            winner = roomiest()
+            ratio, n = ff[winner][K.FF_UNIT_COST] * (1.0 + params[K.P_MARKUP]), 1
+        book(winner, v / pieces * ratio, n)
 
 
 def run_periods(
@@ -209,6 +275,34 @@ def run_periods(
     national_wage_tax, national_profit_tax = params[K.P_NATIONAL_WAGE_TAX], params[K.P_NATIONAL_PROFIT_TAX]
     leak = K.O_LEAK
     tax_pending = 0.0
+
+    def book(q, winner, price, n_bidders):
+        row[K.O_PAYMENTS] += price
+        row[K.O_CONTRACTS] += 1.0
+        row[K.O_BIDDERS] += n_bidders
+        out_cell[q][K.Q_AWARDED] += price
+        out_cell[q][K.Q_CONTRACTS] += 1.0
+        out_cell[q][K.Q_BIDDERS] += n_bidders
+        if winner >= 0:
+            backlog[winner] += price
+            awarded[winner] += price
+            row[K.O_SME_AWARDS] += price if fi[winner][K.FI_SME] > 0 else 0.0
+            row[K.O_SOCIAL_AWARDS] += price if fi[winner][K.FI_SOCIAL] > 0 else 0.0
+        if winner >= 0 and fi[winner][K.FI_LOCATION] == 0:
+            plan_backlog[winner] += price * cf[q][K.C_COEXISTENCE]
+            row[K.O_LOCAL_AWARDS] += price
+            out_cell[q][K.Q_LOCAL] += price
+        else:
+            row[leak + K.L_NONLOCAL_AWARDS] += price
+            srow[K.S_NONLOCAL_AWARDS][ci[q][K.CI_SECTOR]] += price
+
+    def adjust_capacity(f, demand):
+        target = max(ff[f][K.FF_CAPACITY], demand / params[K.P_TARGET_BACKLOG])
+        if target > capacity[f]:
+            capacity[f] += params[K.P_CAPACITY_ADJUSTMENT] * (target - capacity[f])
+        else:
+            capacity[f] -= params[K.P_DEPRECIATION] * (capacity[f] - target)
+
     for t in range(periods):
         row, srow = out_period[t], out_sector[t]
         tax_used = params[K.P_CITY_RESPEND] * tax_pending
@@ -244,42 +338,11 @@ def run_periods(
                         or (ci[q][K.CI_RESTRICTED] > 0 and lot_value < cf[q][K.C_RESTRICT_MAX])
                     )
                     sme_only = set_aside and cf[q][K.C_SET_ASIDE_SME] > 0
-                    winner, ratio, n_bidders = allocate_contract(
-                        key,
-                        t,
-                        item * K.MAX_LOTS + lot,
-                        lot_value,
-                        q,
-                        restrict,
-                        sme_only,
-                        social_only,
-                        ff,
-                        fi,
-                        sector_start,
-                        backlog,
-                        cf,
-                        ci,
-                        params,
-                    )
-                    price = lot_value * ratio
-                    row[K.O_PAYMENTS] += price
-                    row[K.O_CONTRACTS] += 1.0
-                    row[K.O_BIDDERS] += n_bidders
-                    out_cell[q][K.Q_AWARDED] += price
-                    out_cell[q][K.Q_CONTRACTS] += 1.0
-                    out_cell[q][K.Q_BIDDERS] += n_bidders
-                    if winner >= 0:
-                        backlog[winner] += price
-                        awarded[winner] += price
-                        row[K.O_SME_AWARDS] += price if fi[winner][K.FI_SME] > 0 else 0.0
-                        row[K.O_SOCIAL_AWARDS] += price if fi[winner][K.FI_SOCIAL] > 0 else 0.0
-                    if winner >= 0 and fi[winner][K.FI_LOCATION] == 0:
-                        plan_backlog[winner] += price * cf[q][K.C_COEXISTENCE]
-                        row[K.O_LOCAL_AWARDS] += price
-                        out_cell[q][K.Q_LOCAL] += price
-                    else:
-                        row[leak + K.L_NONLOCAL_AWARDS] += price
-                        srow[K.S_NONLOCAL_AWARDS][ci[q][K.CI_SECTOR]] += price
+                    tender(
+                        key, t, item * K.MAX_LOTS + lot, lot_value, q, restrict, sme_only, social_only,
+                        ff, fi, sector_start, capacity, backlog, cf, ci, params,
+                        lambda winner, price, n_bidders, q=q: book(q, winner, price, n_bidders),
+                    )  # fmt: skip
                 item += 1
         purchases_indirect, purchases_induced = [0.0] * n_sectors, [0.0] * n_sectors
         income, investment = transfers, 0.0
@@ -287,21 +350,21 @@ def run_periods(
             if local_weight[s] <= 0:
                 row[leak + K.L_OTHER_REGIONS] += demand_indirect[s] + demand_induced[s]
         for f in range(n_firms):
+            demand = backlog[f]
             executed = min(backlog[f], capacity[f]) if params[K.P_CAPACITY_LIMITS] > 0 else backlog[f]
-            if fi[f][K.FI_LOCATION] != 0:
-                backlog[f] -= executed
-                capacity[f] *= 1.0 - params[K.P_DEPRECIATION]
-                continue
             plan = 0.0
             if executed > 0:
                 plan = plan_backlog[f] * executed / backlog[f]
                 plan_backlog[f] -= plan
                 backlog[f] -= executed
+            if params[K.P_CAPACITY_LIMITS] > 0:
+                adjust_capacity(f, demand)
+            if fi[f][K.FI_LOCATION] != 0:
+                continue
             s = fi[f][K.FI_SECTOR]
             y_indirect = ff[f][K.FF_MARKET_WEIGHT] * demand_indirect[s]
             y_induced = ff[f][K.FF_MARKET_WEIGHT] * demand_induced[s]
             y = executed + y_indirect + y_induced
-            capacity[f] *= 1.0 - params[K.P_DEPRECIATION]
             if y <= 0:
                 continue
             domestic = eco[K.E_DOMESTIC_INPUTS][s]
@@ -329,11 +392,12 @@ def run_periods(
             row[leak + K.L_TAXES_LEAVING] += national_wage_tax * wages + national_profit_tax * surplus
             after_tax = (1.0 - profit_tax - national_profit_tax) * surplus
             owner = ff[f][K.FF_OWNER_LOCAL]
-            reinvested = owner * after_tax * ff[f][K.FF_REINVEST_RATE]
-            investment += reinvested
-            capacity[f] += params[K.P_CAPACITY_PER_INVESTMENT] * reinvested
-            income += owner * after_tax - reinvested
-            row[leak + K.L_OUTSIDE_OWNERS] += (1.0 - owner) * after_tax
+            replacement = eco[K.E_REPLACEMENT][s] * after_tax  # every local firm, whoever owns it
+            distributable = after_tax - replacement
+            reinvested = owner * distributable * ff[f][K.FF_REINVEST_RATE]
+            investment += replacement + reinvested
+            income += owner * distributable - reinvested
+            row[leak + K.L_OUTSIDE_OWNERS] += (1.0 - owner) * distributable
             srow[K.S_OUTPUT][s] += y
             srow[K.S_VALUE_ADDED][s] += wages + surplus
             srow[K.S_RESIDENT_WAGES][s] += wages * resident_share

@@ -49,14 +49,18 @@ class AgentParameters:
     pool_size : int
         Firms of the sector that see a notice (drawn at random).
     capacity_limits : bool
-        Whether backlog and capacity bind (eligibility and execution).
+        Whether backlog and capacity bind (eligibility, execution and the investment rule).
     backlog_months : float
-        A firm may hold at most this many months of capacity as backlog.
+        Execution period of a contract (months): a firm is eligible only when its backlog plus
+        the contract fits in this many months of its current capacity.
     lot_admin_cost, lot_scale_penalty : float
         Unbundling: administrative cost per lot (money) and price penalty per lot (fraction),
         where a ``contract_unbundling`` lever does not give its own.
-    capacity_per_investment, depreciation : float
-        Monthly capacity added per unit reinvested; monthly capacity depreciation rate.
+    capacity_adjustment, depreciation, target_backlog_months : float
+        Investment rule: capacity moves towards ``max(initial capacity, backlog /
+        target_backlog_months)``, closing ``capacity_adjustment`` of a gap above it each month
+        and shedding ``depreciation`` of idle capacity above the target (not replaced as it
+        wears out); the rest is kept by replacement investment financed from gross surplus.
     floor_ratio, floor_spread : float
         Floor-price qualification: the floor per unit of estimated value (87.745 % in Korean
         qualification screening) and the spread of winning prices above it.
@@ -78,16 +82,25 @@ class AgentParameters:
     backlog_months: float = 6.0
     lot_admin_cost: float = 0.5
     lot_scale_penalty: float = 0.03
-    capacity_per_investment: float = 1.0 / 36.0
+    capacity_adjustment: float = 1.0 / 12.0
     depreciation: float = 1.0 / 120.0
+    target_backlog_months: float = 3.0
     floor_ratio: float = 0.87745
     floor_spread: float = 0.02
 
     def to_array(self, circuit: AgentCircuit) -> np.ndarray:
         """Pack into the kernel's ``params`` array (``layout.P_*`` order)."""
-        if self.pool_size < 1 or self.score_temperature <= 0 or self.backlog_months <= 0:
+        if (
+            self.pool_size < 1
+            or self.score_temperature <= 0
+            or self.backlog_months <= 0
+            or self.target_backlog_months <= 0
+            or not 0 <= self.capacity_adjustment <= 1
+            or not 0 <= self.depreciation <= 1
+        ):
             raise ScenarioError(
-                "agent parameters: pool_size >= 1, score_temperature > 0 and backlog_months > 0 required"
+                "agent parameters: pool_size >= 1, score_temperature > 0, backlog_months > 0, "
+                "target_backlog_months > 0, capacity_adjustment and depreciation in [0, 1] required"
             )
         values = {
             layout.P_ENTRY_INTERCEPT: self.entry_intercept,
@@ -104,7 +117,8 @@ class AgentParameters:
             layout.P_POOL: float(self.pool_size),
             layout.P_CAPACITY_LIMITS: float(self.capacity_limits),
             layout.P_BACKLOG_MONTHS: self.backlog_months,
-            layout.P_CAPACITY_PER_INVESTMENT: self.capacity_per_investment,
+            layout.P_CAPACITY_ADJUSTMENT: self.capacity_adjustment,
+            layout.P_TARGET_BACKLOG: self.target_backlog_months,
             layout.P_DEPRECIATION: self.depreciation,
             layout.P_FLOOR_RATIO: self.floor_ratio,
             layout.P_FLOOR_SPREAD: self.floor_spread,
@@ -193,6 +207,7 @@ def pack_inputs(
     packed_economy[layout.E_SURPLUS] = economy.operating_surplus
     packed_economy[layout.E_CONSUMPTION_LOCAL] = circuit.consumption_mix * circuit.household_local_share
     packed_economy[layout.E_CAPITAL_LOCAL] = circuit.capital_goods_mix * circuit.capital_local_share
+    packed_economy[layout.E_REPLACEMENT] = circuit.replacement_share
     household = np.column_stack([households.income_share, households.consumption_propensity]).astype(np.float64)
 
     q_shape = cells.shape

@@ -17,7 +17,8 @@ LOCATION_LOCAL, LOCATION_PROVINCE, LOCATION_NATION = 0, 1, 2
 # economy[:, n]: per unit of output of the column sector
 E_DOMESTIC_INPUTS, E_LOCAL_INPUTS, E_IMPORTED, E_OTHER_INPUTS, E_COMPENSATION, E_SURPLUS = 0, 1, 2, 3, 4, 5
 E_CONSUMPTION_LOCAL, E_CAPITAL_LOCAL = 6, 7  # per unit of consumption / investment, by buying sector
-N_ECONOMY = 8
+E_REPLACEMENT = 8  # share of a local firm's after-tax surplus spent on replacement investment
+N_ECONOMY = 9
 
 # household[G, :]
 H_INCOME_SHARE, H_PROPENSITY = 0, 1
@@ -58,7 +59,7 @@ RULE_NEGOTIATED, RULE_LOWEST_PRICE, RULE_FLOOR_LOTTERY, RULE_SCORING = 0, 1, 2, 
     P_POOL,
     P_CAPACITY_LIMITS,
     P_BACKLOG_MONTHS,
-    P_CAPACITY_PER_INVESTMENT,
+    P_CAPACITY_ADJUSTMENT,
     P_DEPRECIATION,
     P_FLOOR_RATIO,
     P_FLOOR_SPREAD,
@@ -68,8 +69,9 @@ RULE_NEGOTIATED, RULE_LOWEST_PRICE, RULE_FLOOR_LOTTERY, RULE_SCORING = 0, 1, 2, 
     P_NATIONAL_PROFIT_TAX,
     P_CITY_RESPEND,
     P_CITY_TRANSFER,
-) = range(24)
-N_PARAMS = 24
+    P_TARGET_BACKLOG,
+) = range(25)
+N_PARAMS = 25
 
 # out_period[T, :]
 (
@@ -122,7 +124,19 @@ N_OUT_CELL = 4
 ) = range(8)
 N_OUT_FLOWS = 8
 
+# per-draw state carried from one slice of periods to the next
+SF_CAPACITY, SF_BACKLOG, SF_PLAN, SF_AWARDED = range(4)  # state_firm[4, F]
+N_STATE_FIRM = 4
+SS_INDIRECT, SS_INDUCED = 0, 1  # state_sector[2, n]: next month's local market demand
+N_STATE_SECTOR = 2
+SC_TAX = 0  # state_scalar[1]: local tax collected last month
+N_STATE_SCALAR = 1
+
 # random streams of the counter-based generator
 R_COUNT, R_VALUE_1, R_VALUE_2, R_CANDIDATE, R_ENTRY, R_BID, R_CHOICE, R_TARGET, R_SOCIAL = range(9)
+#: Streams of the ``k``-th piece of a split contract are offset by ``k * SPLIT_STREAMS``.
+SPLIT_STREAMS = 16
+#: A contract that no firm can take whole is split into at most this many pieces.
+MAX_SPLIT = 64
 #: Lots per contract are capped so that (contract, lot) keys never collide.
 MAX_LOTS = 1000
