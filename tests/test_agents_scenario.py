@@ -50,7 +50,14 @@ def test_circuit_mapping_keeps_local_purchases_and_taxes(context):
         circuit.capital_goods_mix * circuit.capital_local_share, parameters.investment.local_purchases(), rtol=1e-12
     )
     np.testing.assert_array_equal(circuit.resident_wage_share, parameters.resident_wage_share)
-    np.testing.assert_array_equal(circuit.reinvestment_rate, parameters.reinvestment_rate)
+    # replacement investment of every local firm, then ownership and reinvestment of the rest:
+    # reinvestment, local owners' income and outside owners' share per unit of surplus are the analytic ones
+    d, o, rho = circuit.replacement_share, circuit.local_ownership_share, circuit.reinvestment_rate
+    o_a, rho_a = parameters.local_ownership_share, parameters.reinvestment_rate
+    assert np.all(d > 0)
+    np.testing.assert_allclose(d + (1 - d) * o * rho, o_a * rho_a, rtol=1e-12)
+    np.testing.assert_allclose((1 - d) * o * (1 - rho), o_a * (1 - rho_a), rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose((1 - d) * (1 - o), 1 - o_a, rtol=1e-12)
     assert circuit.local_wage_tax_rate == parameters.local_income_tax_rate_on_wages
     assert circuit.national_wage_tax_rate == parameters.national_tax_rate_on_wages
     assert circuit.local_profit_tax_rate == parameters.local_tax_rate_on_surplus
