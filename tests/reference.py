@@ -404,6 +404,9 @@ def run_periods(
             srow[K.S_DIRECT][s] += executed
             srow[K.S_INDIRECT][s] += y_indirect
             srow[K.S_INDUCED][s] += y_induced
+            srow[K.S_LOCAL_PURCHASES][s] += local_indirect + local_induced
+            srow[K.S_OWNERS_INCOME][s] += owner * distributable - reinvested
+            srow[K.S_INVESTMENT][s] += replacement + reinvested
             if executed > 0:
                 out_flows[K.F_LOCAL_INPUTS] += local_direct
                 out_flows[K.F_OTHER_REGION_INPUTS] += domestic * executed - local_direct

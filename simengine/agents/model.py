@@ -453,6 +453,30 @@ def _label(raw, premium, economy: LocalEconomy, cells: BudgetCells, *, scenario:
             money,
             "money held in the circuit at period end (backlog, next-period demand and tax)",
         ),
+        "direct_output": (
+            TSS,
+            add_scenario(sector[:, :, layout.S_DIRECT]),
+            money,
+            "contract work executed by local firms (direct output)",
+        ),
+        "local_input_purchases": (
+            TSS,
+            add_scenario(sector[:, :, layout.S_LOCAL_PURCHASES]),
+            money,
+            "intermediate inputs bought from local firms by local industries",
+        ),
+        "local_owners_income": (
+            TSS,
+            add_scenario(sector[:, :, layout.S_OWNERS_INCOME]),
+            money,
+            "surplus of local industries paid to resident owners (after taxes and investment)",
+        ),
+        "local_investment": (
+            TSS,
+            add_scenario(sector[:, :, layout.S_INVESTMENT]),
+            money,
+            "replacement investment and reinvestment of local industries",
+        ),
         "hhi": (
             ("draw", "scenario", "category"),
             add_scenario(raw.hhi[:, category_sector]),

@@ -516,6 +516,9 @@ def _firm_accounts(
     sector_row[K.S_DIRECT, s] += executed
     sector_row[K.S_INDIRECT, s] += y_indirect
     sector_row[K.S_INDUCED, s] += y_induced
+    sector_row[K.S_LOCAL_PURCHASES, s] += local_indirect + local_induced
+    sector_row[K.S_OWNERS_INCOME, s] += owner * distributable - reinvested
+    sector_row[K.S_INVESTMENT, s] += replacement + reinvested
     if executed > 0.0:
         out_flows[K.F_LOCAL_INPUTS] += local_direct
         out_flows[K.F_OTHER_REGION_INPUTS] += domestic * executed - local_direct

@@ -105,7 +105,9 @@ N_OUT_PERIOD = O_LEAK + 8
 
 # out_sector[T, :, n]
 S_OUTPUT, S_VALUE_ADDED, S_RESIDENT_WAGES, S_NONLOCAL_AWARDS, S_DIRECT, S_INDIRECT, S_INDUCED = range(7)
-N_OUT_SECTOR = 7
+# realised firm mix: local input purchases, local owners' income, investment (replacement + reinvestment)
+S_LOCAL_PURCHASES, S_OWNERS_INCOME, S_INVESTMENT = 7, 8, 9
+N_OUT_SECTOR = 10
 
 # out_cell[Q, :]
 Q_AWARDED, Q_LOCAL, Q_CONTRACTS, Q_BIDDERS = range(4)
