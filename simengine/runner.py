@@ -223,7 +223,7 @@ class _Prepared:
 
 PERIODS_PER_YEAR = {"year": 1, "month": 12}
 #: Longest horizon (years) accepted in agent mode; see :func:`run_agent_scenario`.
-MAX_AGENT_HORIZON = 10
+MAX_AGENT_HORIZON = 50
 
 
 def _table_unit(scenario: Scenario, context: RegionContext) -> str:
@@ -599,8 +599,8 @@ def run_agent_scenario(scenario: Scenario, context: RegionContext) -> xr.Dataset
     info = scenario.scenario
     if info.horizon > MAX_AGENT_HORIZON:
         raise ScenarioError(
-            f"scenario {info.id}: agent mode is limited to {MAX_AGENT_HORIZON} years (horizon = {info.horizon}): "
-            "over longer runs money accumulates in the agents' circuit stock (a known issue); use analytic mode"
+            f"scenario {info.id}: agent mode is limited to {MAX_AGENT_HORIZON} years (scenario.horizon = "
+            f"{info.horizon}); set scenario.horizon to {MAX_AGENT_HORIZON} or less, or use analytic mode"
         )
     table_scale = MONETARY_SCALE[_table_unit(scenario, context)]
     values = apply_circuit_levers(

@@ -22,10 +22,17 @@ from .circuit import AgentCircuit
 from .montecarlo import draw_keys, run_draws
 from .populations import Firms, Households, generate_firms
 
-__all__ = ["AgentParameters", "KernelInputs", "pack_inputs", "simulate"]
+__all__ = ["AgentParameters", "KernelInputs", "pack_inputs", "simulate", "estimate_work", "MAX_BYTES", "MAX_SECONDS"]
 
 #: Calendar months per period and per year.
 MONTHS_PER_YEAR = 12
+#: Largest result (bytes, all copies) and longest estimated run (seconds on one core) accepted.
+MAX_BYTES = 4 * 2**30
+MAX_SECONDS = 3600.0
+#: Cost model of :func:`estimate_work` (seconds per tendered lot and per firm-month, one core;
+#: measured at Gwangmyeong scale and rounded up).
+SECONDS_PER_LOT = 3e-6
+SECONDS_PER_FIRM_MONTH = 3e-8
 
 
 @dataclass(frozen=True)
@@ -247,6 +254,47 @@ def pack_inputs(
     )
 
 
+def estimate_work(inputs: KernelInputs, *, draws: int, periods: int, runs: int = 1) -> tuple[float, float, int]:
+    """Memory (bytes) and time (seconds, one core) of ``runs`` agent runs, and the busiest cell.
+
+    Lots per month are each cell's contract rate times its expected lots (one, or
+    ``mean value / lot threshold + 1`` under unbundling, at most ``MAX_LOTS``); memory is the
+    kernel's outputs and the labelled result built from them (three copies).
+    """
+    c = inputs.cells_float
+    threshold = c[:, layout.C_LOT_THRESHOLD]
+    lots = np.where(
+        threshold > 0,
+        np.minimum(c[:, layout.C_MEAN_VALUE] / np.where(threshold > 0, threshold, 1.0) + 1.0, layout.MAX_LOTS),
+        1.0,
+    )
+    per_cell = c[:, layout.C_RATE] * lots
+    n = inputs.economy.shape[1]
+    firm_months = float(inputs.firm_float.shape[0]) * periods
+    seconds = runs * draws * (float(per_cell.sum()) * periods * SECONDS_PER_LOT + firm_months * SECONDS_PER_FIRM_MONTH)
+    per_draw = periods * (layout.N_OUT_PERIOD + layout.N_OUT_SECTOR * n) + c.shape[0] * layout.N_OUT_CELL
+    memory = 3.0 * runs * draws * per_draw * 8.0 + 8.0 * draws * layout.N_STATE_FIRM * inputs.firm_float.shape[0]
+    return memory, seconds, int(np.argmax(per_cell)) if per_cell.size else 0
+
+
+def _check_work(inputs: KernelInputs, cells: BudgetCells, *, draws: int, periods: int, runs: int) -> None:
+    """Refuse runs whose estimated memory or time is absurd, naming the inputs that drive it."""
+    memory, seconds, busiest = estimate_work(inputs, draws=draws, periods=periods, runs=runs)
+    if memory <= MAX_BYTES and seconds <= MAX_SECONDS:
+        return
+    index = np.unravel_index(busiest, cells.shape)
+    name = f"({cells.categories[index[0]]}, {cells.size_classes[index[1]]}, {cells.methods[index[2]]})"
+    per_year = float(cells.contracts_per_year()[index])
+    amount = float(cells.annual_amount[index])
+    what = f"about {memory / 2**30:,.1f} GB" if memory > MAX_BYTES else f"about {seconds / 3600:,.1f} core-hours"
+    raise ScenarioError(
+        f"agent run too large: {what} for draws = {draws}, {periods} months; the busiest budget cell {name} "
+        f"has {per_year:,.0f} contracts a year (amount {amount:,.6g}); limits are {MAX_BYTES / 2**30:.0f} GB and "
+        f"{MAX_SECONDS / 3600:.0f} core-hour: lower scenario.draws or scenario.horizon, or that cell's contracts "
+        "(or its amount, when contracts is not given)"
+    )
+
+
 def _money_units(unit: str) -> tuple[str, str]:
     parts = unit.split(maxsplit=1)
     return (parts[0], parts[1]) if len(parts) == 2 else (unit or "unknown", "")
@@ -314,6 +362,7 @@ def simulate(
     parameters = parameters or AgentParameters()
     keys = draw_keys(seed, draws)
     inputs = pack_inputs(economy, circuit, cells, levers, firms, households, parameters)
+    _check_work(inputs, cells, draws=draws, periods=periods, runs=2 if levers else 1)
     raw = run_draws(inputs, keys, periods, workers=workers, progress=progress)
     if levers:
         base_inputs = pack_inputs(economy, circuit, cells, (), firms, households, parameters)
