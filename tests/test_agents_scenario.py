@@ -6,6 +6,7 @@ import math
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 from click.testing import CliRunner
 
@@ -194,3 +195,36 @@ def test_cli_agents_calibrate_prints_the_fit():
     assert "locality_bias" in result.output and "bidders not in the register" in result.output
     missing = CliRunner().invoke(main, ["agents", "calibrate", "--register", "nope.csv"])
     assert missing.exit_code != 0
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".nc"])
+def test_cli_agents_calibrate_writes_the_fit_by_suffix(tmp_path, suffix):
+    """``-o FILE`` writes the moments and fitted parameters as CSV or NetCDF by suffix."""
+    from simengine.agents.calibrate import FITTED_PARAMETERS
+    from simengine.io import read_netcdf
+
+    out = tmp_path / f"fit{suffix}"
+    result = CliRunner().invoke(
+        main, ["agents", "calibrate", "--draws", "1", "--evaluations", "1", "--seed", "3", "-o", str(out)]
+    )
+    assert result.exit_code == 0, result.output
+    assert f"wrote {out}" in result.output
+    if suffix == ".csv":
+        frame = pd.read_csv(out, index_col="quantity")
+    else:
+        frame = read_netcdf(out).to_dataframe()
+    assert set(FITTED_PARAMETERS) <= set(frame.index)
+    moments = frame[frame["kind"] == "moment"]
+    assert "local_share[negotiated]" in moments.index
+    np.testing.assert_allclose(moments["difference"], moments["simulated"] - moments["target"], atol=1e-12)
+    again = CliRunner().invoke(main, ["agents", "calibrate", "--evaluations", "1", "-o", str(out)])
+    assert again.exit_code == 1 and "exists" in again.output
+
+
+@pytest.mark.parametrize("name", ["fit.json", "fit", "fit.xlsx"])
+def test_cli_agents_calibrate_refuses_other_suffixes_before_work(tmp_path, name):
+    out = tmp_path / name
+    result = CliRunner().invoke(main, ["agents", "calibrate", "--evaluations", "1", "-o", str(out)])
+    assert result.exit_code == 1
+    assert "must end in .csv or .nc" in result.output and len(result.output.strip().splitlines()) == 1
+    assert not out.exists()

@@ -97,6 +97,20 @@ class CalibrationResult:
     objective: float
     converged: bool
 
+    def to_frame(self) -> pd.DataFrame:
+        """The fit as one table: a row per moment (target, simulated, difference) and a row per
+        fitted parameter (its value in ``simulated``), ``kind`` telling them apart; the
+        objective and convergence in ``attrs``."""
+        moments = self.report.assign(kind="moment")
+        parameters = pd.DataFrame(
+            {"kind": "parameter", "simulated": [float(getattr(self.parameters, name)) for name in FITTED_PARAMETERS]},
+            index=list(FITTED_PARAMETERS),
+        )
+        frame = pd.concat([moments, parameters])[["kind", "target", "simulated", "difference"]]
+        frame.index.name = "quantity"
+        frame.attrs.update({"objective": self.objective, "converged": int(self.converged)})
+        return frame
+
     def summary(self) -> str:
         """The fit report as text: targets against simulated moments, then the fitted parameters."""
         lines = [self.report.to_string(float_format=lambda v: f"{v:.4f}"), ""]
