@@ -84,7 +84,7 @@ def award(
     streams,
     v,
     q,
-    restrict_local,
+    reserve,
     sme_only,
     social_only,
     ff,
@@ -120,8 +120,10 @@ def award(
         return fi[f][K.FI_LOCATION] == K.LOCATION_LOCAL
 
     def eligible(f, level):
+        # reservations: a regional restriction admits city and province firms, a local reserve city firms only
+        allowed = {K.RESERVE_NONE: (0, 1, 2), K.RESERVE_REGION: (0, 1), K.RESERVE_CITY: (0,)}[reserve]
         reserved_ok = not (
-            (restrict_local and not local(f))
+            fi[f][K.FI_LOCATION] not in allowed
             or (sme_only and not fi[f][K.FI_SME])
             or (social_only and not fi[f][K.FI_SOCIAL])
         )
@@ -137,6 +139,7 @@ def award(
             params[K.P_ENTRY_INTERCEPT]
             + params[K.P_ENTRY_PROFIT] * margin
             - params[K.P_ENTRY_BACKLOG] * backlog[f] / capacity[f]
+            + (0.5 if local(f) else -0.5) * cf[q][K.C_LOCAL_ENTRY]
         )
 
     for level, firms in ((0, notice), (1, notice), (2, sector)):
@@ -197,7 +200,7 @@ def tender(
     item,
     v,
     q,
-    restrict_local,
+    reserve,
     sme_only,
     social_only,
     ff,
@@ -214,7 +217,7 @@ def tender(
     records each award (and adds it to the winner's backlog before the next piece is tendered)."""
     s = ci[q][K.CI_SECTOR]
     sector = list(range(sector_start[s], sector_start[s + 1]))
-    args = (restrict_local, sme_only, social_only, ff, fi, sector_start, capacity, backlog, cf, ci, params)
+    args = (reserve, sme_only, social_only, ff, fi, sector_start, capacity, backlog, cf, ci, params)
     winner, ratio, n = award(key, t, item, 0, v, q, *args)
     if winner >= 0 or not sector:
         book(winner, v * ratio, n)
@@ -332,11 +335,12 @@ def run_periods(
                     row[K.O_ADMIN] += n_lots * cf[q][K.C_LOT_ADMIN]
                 for lot in range(n_lots):
                     set_aside = lot_value < cf[q][K.C_SET_ASIDE]
-                    restrict = (
-                        reserve_local
-                        or set_aside
-                        or (ci[q][K.CI_RESTRICTED] > 0 and lot_value < cf[q][K.C_RESTRICT_MAX])
-                    )
+                    if reserve_local or set_aside:
+                        restrict = K.RESERVE_CITY
+                    elif ci[q][K.CI_RESTRICTED] > 0 and lot_value < cf[q][K.C_RESTRICT_MAX]:
+                        restrict = K.RESERVE_REGION
+                    else:
+                        restrict = K.RESERVE_NONE
                     sme_only = set_aside and cf[q][K.C_SET_ASIDE_SME] > 0
                     tender(
                         key, t, item * K.MAX_LOTS + lot, lot_value, q, restrict, sme_only, social_only,

@@ -99,3 +99,32 @@ def test_awards_respect_capacity_and_backlog_is_bounded(baseline):
         # bounded: within the duration's capacity except for last-resort pieces (measured max 7.7 months)
         assert np.all(backlog <= 2 * behaviour.backlog_months * capacity)
     assert np.all(state_firm[0, layout.SF_CAPACITY] >= inputs.firm_float[:, layout.FF_CAPACITY] * (1 - 1e-12))
+
+
+#: Draws of the calibration of ``CALIBRATED_LOCAL_ENTRY_BIAS`` (its own sampling error enters the test).
+CALIBRATION_DRAWS = 64
+#: The agent baseline's overall local award share equals the analytic baseline's within 2 points.
+SHARE_ATOL = 0.02
+
+
+def test_one_baseline_agent_shares_by_method_equal_the_analytic_baseline(baseline):
+    """The agent baseline (default parameters, 16 fresh draws: seed 7, 10 years) realises the
+    analytic baseline's local share of every method (the scenario cells' amount-weighted shares)
+    within four standard errors (of these draws and of the calibration's 64), and the overall
+    local award share within 2 points. Measured per-draw spreads are 0.5-5 points by method."""
+    from simengine.agents.calibrate import CalibrationTargets
+
+    economy, parameters, circuit, cells, firms, seed = baseline
+    draws = 16
+    ds = simulate(economy, circuit, cells, periods=120, seed=7, draws=draws, firms=firms, parameters=AgentParameters())
+    share = ds["realised_local_share"].fillna(0.0).squeeze("scenario", drop=True)
+    for method, target in CalibrationTargets.from_cells(cells).local_share_by_method.items():
+        weights = cells.annual_amount[:, :, cells.methods.index(method)]
+        per_draw = (share.sel(award_method=method).values * weights).sum(axis=(1, 2)) / weights.sum()
+        spread = per_draw.std(ddof=1)
+        tolerance = 4 * spread * math.sqrt(1 / draws + 1 / CALIBRATION_DRAWS)
+        assert tolerance < 0.05, f"{method}: too few draws to test the calibration"
+        assert abs(per_draw.mean() - target) < tolerance, f"agent {method}: {per_draw.mean():.3f} vs {target:.3f}"
+    total = float(ds["local_awards"].sum() / ds["budget"].sum())
+    analytic = float((cells.annual_amount * cells.baseline_local_share).sum() / cells.annual_amount.sum())
+    assert abs(total - analytic) < SHARE_ATOL, f"overall: agent {total:.3f} vs analytic {analytic:.3f}"

@@ -192,7 +192,7 @@ def test_cli_agents_calibrate_prints_the_fit():
     assert result.exit_code == 0, result.output
     for method in ("negotiated", "open", "restricted", "scoring", "mall"):
         assert f"local_share[{method}]" in result.output
-    assert "locality_bias" in result.output and "bidders not in the register" in result.output
+    assert "local_entry_bias[negotiated]" in result.output and "bidders not in the register" in result.output
     missing = CliRunner().invoke(main, ["agents", "calibrate", "--register", "nope.csv"])
     assert missing.exit_code != 0
 
@@ -200,7 +200,6 @@ def test_cli_agents_calibrate_prints_the_fit():
 @pytest.mark.parametrize("suffix", [".csv", ".nc"])
 def test_cli_agents_calibrate_writes_the_fit_by_suffix(tmp_path, suffix):
     """``-o FILE`` writes the moments and fitted parameters as CSV or NetCDF by suffix."""
-    from simengine.agents.calibrate import FITTED_PARAMETERS
     from simengine.io import read_netcdf
 
     out = tmp_path / f"fit{suffix}"
@@ -213,7 +212,9 @@ def test_cli_agents_calibrate_writes_the_fit_by_suffix(tmp_path, suffix):
         frame = pd.read_csv(out, index_col="quantity")
     else:
         frame = read_netcdf(out).to_dataframe()
-    assert set(FITTED_PARAMETERS) <= set(frame.index)
+    assert {f"local_entry_bias[{m}]" for m in ("negotiated", "open", "restricted", "scoring", "mall")} <= set(
+        frame.index
+    )
     moments = frame[frame["kind"] == "moment"]
     assert "local_share[negotiated]" in moments.index
     np.testing.assert_allclose(moments["difference"], moments["simulated"] - moments["target"], atol=1e-12)

@@ -26,6 +26,18 @@ __all__ = ["AgentParameters", "KernelInputs", "pack_inputs", "simulate", "estima
 
 #: Calendar months per period and per year.
 MONTHS_PER_YEAR = 12
+#: Local entry bias by method fitted by :func:`simengine.agents.calibrate.calibrate_local_entry`
+#: so that the agent baseline realises the analytic baseline's local shares by method
+#: (``CalibrationTargets.from_cells``) on the budget cells and generated firms of
+#: scenarios/gwangmyeong_baseline.toml (seed 1, 16 draws x 120 months, 24 rounds): both modes
+#: start from one baseline. Regression values: re-fit when the firm or award rules change.
+CALIBRATED_LOCAL_ENTRY_BIAS = (
+    ("mall", 0.5414),
+    ("negotiated", 5.2265),
+    ("open", -0.7582),
+    ("restricted", 2.6852),
+    ("scoring", -6.3062),
+)
 #: Largest result (bytes, all copies) and longest estimated run (seconds on one core) accepted.
 MAX_BYTES = 4 * 2**30
 MAX_SECONDS = 3600.0
@@ -71,6 +83,11 @@ class AgentParameters:
     floor_ratio, floor_spread : float
         Floor-price qualification: the floor per unit of estimated value (87.745 % in Korean
         qualification screening) and the spread of winning prices above it.
+    local_entry_bias : tuple of (method, float)
+        Log-odds advantage of local firms in entry, by award method (methods not listed: 0):
+        half is added to a local firm's entry utility and half subtracted from other firms'.
+        Default :data:`CALIBRATED_LOCAL_ENTRY_BIAS`, fitted by
+        :func:`simengine.agents.calibrate.calibrate_local_entry`.
     """
 
     entry_intercept: float = 0.0
@@ -94,6 +111,11 @@ class AgentParameters:
     target_backlog_months: float = 3.0
     floor_ratio: float = 0.87745
     floor_spread: float = 0.02
+    local_entry_bias: tuple[tuple[str, float], ...] = CALIBRATED_LOCAL_ENTRY_BIAS
+
+    def entry_bias(self, method: str) -> float:
+        """The local entry bias of ``method`` (0 when not listed)."""
+        return dict(self.local_entry_bias).get(method, 0.0)
 
     def to_array(self, circuit: AgentCircuit) -> np.ndarray:
         """Pack into the kernel's ``params`` array (``layout.P_*`` order)."""
@@ -227,6 +249,8 @@ def pack_inputs(
     cells_float[..., layout.C_RESTRICT_MAX] = cells.restricted_max_value
     for column, values in lever_arrays(cells, levers).items():
         cells_float[..., column] = values
+    for m, method in enumerate(cells.methods):
+        cells_float[:, :, m, layout.C_LOCAL_ENTRY] = parameters.entry_bias(method)
     for column, default in (
         (layout.C_LOT_ADMIN, parameters.lot_admin_cost),
         (layout.C_LOT_PENALTY, parameters.lot_scale_penalty),

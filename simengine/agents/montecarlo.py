@@ -21,7 +21,7 @@ __all__ = ["draw_keys", "run_draws", "RawDraws", "summarise", "SLICE_SECONDS"]
 
 #: Target wall time of one kernel call: the kernel cannot be interrupted, so Ctrl-C and SIGTERM
 #: take effect between calls; months are sliced so that a call lasts about this long.
-SLICE_SECONDS = 0.2
+SLICE_SECONDS = 0.1
 
 
 def draw_keys(seed: int, draws: int) -> np.ndarray:

@@ -136,18 +136,20 @@ def _candidate_pool(key, t, item, streams, lo, hi, pool_size, stamp, pool):
 
 
 @njit(cache=True)
-def _eligible(
-    f, level, v, restrict_local, sme_only, social_only, required, firm_float, firm_int, capacity, backlog, params
-):
+def _eligible(f, level, v, reserve, sme_only, social_only, required, firm_float, firm_int, capacity, backlog, params):
     """Whether firm ``f`` may bid for a contract of value ``v`` at re-tender ``level``.
 
-    Level 0 applies the contract's reservations (local, SME, social economy); levels 0 and 1
+    Level 0 applies the contract's reservations (``reserve``: ``RESERVE_CITY`` for firms of the
+    city, ``RESERVE_REGION`` for firms of the city or its province, as a regionally restricted
+    tender; SME; social economy); levels 0 and 1
     the track-record requirement ``required``; every level the capacity test: the firm's
     backlog plus ``v`` must not exceed what it executes in the contract's duration
     (``capacity x backlog_months``, current capacity), when capacity limits are on.
     """
     if level == 0:
-        if restrict_local and firm_int[f, K.FI_LOCATION] != K.LOCATION_LOCAL:
+        if reserve == K.RESERVE_CITY and firm_int[f, K.FI_LOCATION] != K.LOCATION_LOCAL:
+            return False
+        if reserve == K.RESERVE_REGION and firm_int[f, K.FI_LOCATION] == K.LOCATION_NATION:
             return False
         if sme_only and firm_int[f, K.FI_SME] == 0:
             return False
@@ -161,15 +163,18 @@ def _eligible(
 
 
 @njit(cache=True)
-def _entry_utility(f, rule, preference, firm_float, firm_int, capacity, backlog, params):
-    """Logit utility of bidding: ``intercept + profit_slope x margin - backlog_slope x backlog / capacity``."""
+def _entry_utility(f, rule, preference, local_bias, firm_float, firm_int, capacity, backlog, params):
+    """Logit utility of bidding: ``intercept + profit_slope x margin - backlog_slope x backlog / capacity``,
+    plus half of ``local_bias`` (the method's calibrated log-odds) for a local firm and minus half
+    of it for a firm from elsewhere."""
     cost = firm_float[f, K.FF_UNIT_COST]
     expected_price = params[K.P_FLOOR_RATIO] if rule == K.RULE_FLOOR_LOTTERY else 1.0
     margin = (expected_price - cost) / cost
     if firm_int[f, K.FI_LOCATION] != K.LOCATION_LOCAL and rule != K.RULE_FLOOR_LOTTERY:
         margin -= preference
     load = backlog[f] / capacity[f]
-    return params[K.P_ENTRY_INTERCEPT] + params[K.P_ENTRY_PROFIT] * margin - params[K.P_ENTRY_BACKLOG] * load
+    utility = params[K.P_ENTRY_INTERCEPT] + params[K.P_ENTRY_PROFIT] * margin - params[K.P_ENTRY_BACKLOG] * load
+    return utility + (0.5 if firm_int[f, K.FI_LOCATION] == K.LOCATION_LOCAL else -0.5) * local_bias
 
 
 @njit(cache=True)
@@ -245,7 +250,7 @@ def _choose(
 
 @njit(cache=True)
 def _allocate_contract(
-    key, t, item, streams, v, q, restrict_local, sme_only, social_only,
+    key, t, item, streams, v, q, reserve, sme_only, social_only,
     firm_float, firm_int, sector_start, capacity, backlog, cells_float, cells_int, params, stamp, pool, bids,
 ):  # fmt: skip
     """Choose the winner of one contract (or lot or piece) of estimated value ``v`` in cell ``q``.
@@ -281,7 +286,7 @@ def _allocate_contract(
                 f,
                 level,
                 v,
-                restrict_local,
+                reserve,
                 sme_only,
                 social_only,
                 required,
@@ -292,7 +297,9 @@ def _allocate_contract(
                 params,
             ):
                 continue
-            utility = _entry_utility(f, rule, preference, firm_float, firm_int, capacity, backlog, params)
+            utility = _entry_utility(
+                f, rule, preference, cells_float[q, K.C_LOCAL_ENTRY], firm_float, firm_int, capacity, backlog, params
+            )
             if utility > best_utility:
                 best, best_utility = f, utility
             if _uniform(key, t, item, f, streams + K.R_ENTRY) * (1.0 + math.exp(-utility)) < 1.0:
@@ -354,7 +361,7 @@ def _book_award(q, winner, price, n_bidders, firm_int, cells_float, cells_int, s
 
 @njit(cache=True)
 def _tender(
-    key, t, item, v, q, restrict_local, sme_only, social_only,
+    key, t, item, v, q, reserve, sme_only, social_only,
     firm_float, firm_int, sector_start, cells_float, cells_int, params, state_firm, scratch, row, sector_row, out_cell,
 ):  # fmt: skip
     """Tender one lot of value ``v``; split it when no firm can take it whole. Returns the pieces awarded.
@@ -370,7 +377,7 @@ def _tender(
     s = cells_int[q, K.CI_SECTOR]
     lo, hi = sector_start[s], sector_start[s + 1]
     winner, ratio, n_bidders = _allocate_contract(
-        key, t, item, 0, v, q, restrict_local, sme_only, social_only,
+        key, t, item, 0, v, q, reserve, sme_only, social_only,
         firm_float, firm_int, sector_start, capacity, backlog, cells_float, cells_int, params, stamp, pool, bids,
     )  # fmt: skip
     if winner >= 0 or lo == hi:
@@ -383,7 +390,7 @@ def _tender(
     piece = v / pieces
     for k in range(pieces):
         winner, ratio, n_bidders = _allocate_contract(
-            key, t, item, (k + 1) * K.SPLIT_STREAMS, piece, q, restrict_local, sme_only, social_only,
+            key, t, item, (k + 1) * K.SPLIT_STREAMS, piece, q, reserve, sme_only, social_only,
             firm_float, firm_int, sector_start, capacity, backlog, cells_float, cells_int, params, stamp, pool, bids,
         )  # fmt: skip
         if winner < 0:
@@ -412,7 +419,8 @@ def _issue_contracts(
     contract for local firms with the probability that lifts the baseline share to the ramped
     target; a social-economy target reserves it for social-economy firms; unbundling cuts a
     contract above the lot threshold into lots (with a price penalty and administration cost);
-    a set-aside or a restricted method reserves small lots for local firms (SMEs if asked).
+    a set-aside reserves small lots for local firms (SMEs if asked); a regionally restricted
+    method reserves lots below its ceiling for firms of the city or its province.
     """
     item, awarded = 0, 0
     for q in range(cells_float.shape[0]):
@@ -424,13 +432,13 @@ def _issue_contracts(
             z = math.sqrt(-2.0 * math.log(u1)) * math.cos(2.0 * math.pi * u2)
             v = cells_float[q, K.C_MEAN_VALUE] * math.exp(sigma * z - 0.5 * sigma * sigma) * scale
             row[K.O_ESTIMATED] += v
-            reserve_local = False
+            reserve_city = False
             target = cells_float[q, K.C_TARGET]
             if target > 0.0:
                 base = cells_float[q, K.C_BASE_SHARE]
                 current = base + (target - base) * min(1.0, (t + 1) / max(cells_float[q, K.C_RAMP], 1.0))
                 reserve_probability = (current - base) / (1.0 - base) if base < 1.0 else 0.0
-                reserve_local = _uniform(key, t, item, 0, K.R_TARGET) < reserve_probability
+                reserve_city = _uniform(key, t, item, 0, K.R_TARGET) < reserve_probability
             social_only = _uniform(key, t, item, 0, K.R_SOCIAL) < cells_float[q, K.C_SOCIAL_TARGET]
             n_lots, lot_value = 1, v
             threshold = cells_float[q, K.C_LOT_THRESHOLD]
@@ -441,8 +449,11 @@ def _issue_contracts(
             for lot in range(n_lots):
                 set_aside = lot_value < cells_float[q, K.C_SET_ASIDE]
                 restricted = cells_int[q, K.CI_RESTRICTED] > 0 and lot_value < cells_float[q, K.C_RESTRICT_MAX]
+                reserve = K.RESERVE_REGION if restricted else K.RESERVE_NONE
+                if reserve_city or set_aside:
+                    reserve = K.RESERVE_CITY
                 awarded += _tender(
-                    key, t, item * K.MAX_LOTS + lot, lot_value, q, reserve_local or set_aside or restricted,
+                    key, t, item * K.MAX_LOTS + lot, lot_value, q, reserve,
                     set_aside and cells_float[q, K.C_SET_ASIDE_SME] > 0.0, social_only,
                     firm_float, firm_int, sector_start, cells_float, cells_int, params, state_firm, scratch,
                     row, sector_row, out_cell,

@@ -13,6 +13,8 @@ N_FIRM_FLOAT = 9
 FI_SECTOR, FI_LOCATION, FI_SOCIAL, FI_SME = 0, 1, 2, 3
 N_FIRM_INT = 4
 LOCATION_LOCAL, LOCATION_PROVINCE, LOCATION_NATION = 0, 1, 2
+# who may bid for a reserved contract: anyone, firms of the city or its province, firms of the city
+RESERVE_NONE, RESERVE_REGION, RESERVE_CITY = 0, 1, 2
 
 # economy[:, n]: per unit of output of the column sector
 E_DOMESTIC_INPUTS, E_LOCAL_INPUTS, E_IMPORTED, E_OTHER_INPUTS, E_COMPENSATION, E_SURPLUS = 0, 1, 2, 3, 4, 5
@@ -37,7 +39,8 @@ C_LOT_THRESHOLD, C_RELAXATION, C_COEXISTENCE, C_TARGET, C_RAMP, C_SOCIAL_TARGET,
     16,
 )
 C_LOT_ADMIN, C_LOT_PENALTY = 17, 18  # unbundling: administrative cost per lot (money), price penalty per lot
-N_CELL_FLOAT = 19
+C_LOCAL_ENTRY = 19  # local firms' entry log-odds advantage: +half to local, -half to other firms
+N_CELL_FLOAT = 20
 # cells_int[Q, :]
 CI_SECTOR, CI_RULE, CI_RESTRICTED = 0, 1, 2
 N_CELL_INT = 3
