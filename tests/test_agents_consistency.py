@@ -83,13 +83,13 @@ def test_awards_respect_capacity_and_backlog_is_bounded(baseline):
     behaviour = AgentParameters()
     inputs = pack_inputs(economy, circuit, cells, (), firms, Households.by_income_quintile(circuit), behaviour)
     keys = draw_keys(seed, 1)
-    n, n_firms, periods = inputs.economy.shape[1], inputs.firm_float.shape[0], 36
+    n, n_firms, periods = inputs.economy.compensation.shape[0], inputs.firms.capacity.shape[0], 36
     state_firm = np.zeros((1, layout.N_STATE_FIRM, n_firms))
-    state_firm[:, layout.SF_CAPACITY] = inputs.firm_float[:, layout.FF_CAPACITY]
+    state_firm[:, layout.SF_CAPACITY] = inputs.firms.capacity
     state_sector, state_scalar = np.zeros((1, 2, n)), np.zeros((1, 1))
     period = np.zeros((1, periods, layout.N_OUT_PERIOD))
     sector = np.zeros((1, periods, layout.N_OUT_SECTOR, n))
-    cell = np.zeros((1, inputs.cells_float.shape[0], layout.N_OUT_CELL))
+    cell = np.zeros((1, inputs.cells.rate.shape[0], layout.N_OUT_CELL))
     flows = np.zeros((1, layout.N_OUT_FLOWS))
     for t in range(periods):
         _run_draws(
@@ -98,7 +98,7 @@ def test_awards_respect_capacity_and_backlog_is_bounded(baseline):
         capacity, backlog = state_firm[0, layout.SF_CAPACITY], state_firm[0, layout.SF_BACKLOG]
         # bounded: within the duration's capacity except for last-resort pieces (measured max 7.7 months)
         assert np.all(backlog <= 2 * behaviour.backlog_months * capacity)
-    assert np.all(state_firm[0, layout.SF_CAPACITY] >= inputs.firm_float[:, layout.FF_CAPACITY] * (1 - 1e-12))
+    assert np.all(state_firm[0, layout.SF_CAPACITY] >= inputs.firms.capacity * (1 - 1e-12))
 
 
 #: Draws of the calibration of ``CALIBRATED_LOCAL_ENTRY_BIAS`` (its own sampling error enters the test).

@@ -39,8 +39,8 @@ def _inputs(case, parameters, levers=()):
 
 
 def _scratch(inputs):
-    n_firms = inputs.firm_float.shape[0]
-    largest = int(np.diff(inputs.sector_start).max())
+    n_firms = inputs.firms.capacity.shape[0]
+    largest = int(np.diff(inputs.firms.sector_start).max())
     return (
         np.full(n_firms, -1, dtype=np.int64),
         np.zeros(2 * largest + 2, dtype=np.int64),
@@ -67,21 +67,21 @@ def test_award_step_equals_the_documented_rules(
     parameters = AgentParameters(pool_size=pool, capacity_limits=limits)
     levers = [Lever("bid_price_preference", value=0.05, cap=20.0), Lever("local_contribution_score", value=0.5)]
     inputs = _inputs(case, parameters, levers)
-    q = q % inputs.cells_float.shape[0]
+    q = q % inputs.cells.rate.shape[0]
     rng = np.random.default_rng(seed)
-    capacity = inputs.firm_float[:, layout.FF_CAPACITY] * rng.uniform(0.5, 2.0, inputs.firm_float.shape[0])
-    backlog = capacity * rng.uniform(0.0, load, inputs.firm_float.shape[0])
+    n_firms = inputs.firms.capacity.shape[0]
+    capacity = inputs.firms.capacity * rng.uniform(0.5, 2.0, n_firms)
+    backlog = capacity * rng.uniform(0.0, load, n_firms)
     stamp, pool_scratch, bids = _scratch(inputs)
     key = int(draw_keys(seed, 1)[0])
+    firms, cells, behaviour = inputs.firms, inputs.cells, inputs.behaviour
     got = _allocate_contract(
-        key, 3, 17, 0, value, q, reserve, sme_only, social_only, inputs.firm_float, inputs.firm_int,
-        inputs.sector_start, capacity, backlog, inputs.cells_float, inputs.cells_int, inputs.params,
+        key, 3, 17, 0, value, q, reserve, sme_only, social_only, firms, capacity, backlog, cells, behaviour,
         stamp, pool_scratch, bids,
     )  # fmt: skip
     want = reference.award(
-        key, 3, 17, 0, value, q, reserve, sme_only, social_only, inputs.firm_float.tolist(),
-        inputs.firm_int.tolist(), inputs.sector_start.tolist(), capacity.tolist(), backlog.tolist(),
-        inputs.cells_float.tolist(), inputs.cells_int.tolist(), inputs.params.tolist(),
+        key, 3, 17, 0, value, q, reserve, sme_only, social_only, reference.as_lists(firms), capacity.tolist(),
+        backlog.tolist(), reference.as_lists(cells), behaviour,
     )  # fmt: skip
     assert got[0] == want[0] and got[2] == want[2]
     assert got[1] == pytest.approx(want[1], rel=1e-12)
@@ -93,20 +93,20 @@ def test_award_step_equals_the_documented_rules(
 def test_split_tenders_equal_the_documented_rules(case, seed, q, value, load):
     """A lot too large for any firm is split into pieces awarded one by one, as the twin does."""
     inputs = _inputs(case, AgentParameters())
-    q = q % inputs.cells_float.shape[0]
+    q = q % inputs.cells.rate.shape[0]
     rng = np.random.default_rng(seed)
-    n_firms = inputs.firm_float.shape[0]
+    n_firms = inputs.firms.capacity.shape[0]
     state = np.zeros((layout.N_STATE_FIRM, n_firms))
-    state[layout.SF_CAPACITY] = inputs.firm_float[:, layout.FF_CAPACITY]
+    state[layout.SF_CAPACITY] = inputs.firms.capacity
     state[layout.SF_BACKLOG] = state[layout.SF_CAPACITY] * rng.uniform(0.0, load, n_firms)
     twin_backlog = state[layout.SF_BACKLOG].tolist()
-    n = inputs.economy.shape[1]
+    n = inputs.economy.compensation.shape[0]
     row, sector_row = np.zeros(layout.N_OUT_PERIOD), np.zeros((layout.N_OUT_SECTOR, n))
-    out_cell = np.zeros((inputs.cells_float.shape[0], layout.N_OUT_CELL))
+    out_cell = np.zeros((inputs.cells.rate.shape[0], layout.N_OUT_CELL))
     key = int(draw_keys(seed, 1)[0])
+    firms, cells, behaviour = inputs.firms, inputs.cells, inputs.behaviour
     pieces = _tender(
-        key, 2, 5, value, q, layout.RESERVE_NONE, False, False, inputs.firm_float, inputs.firm_int,
-        inputs.sector_start, inputs.cells_float, inputs.cells_int, inputs.params, state, _scratch(inputs),
+        key, 2, 5, value, q, layout.RESERVE_NONE, False, False, firms, cells, behaviour, state, _scratch(inputs),
         row, sector_row, out_cell,
     )  # fmt: skip
     awards = []
@@ -116,9 +116,8 @@ def test_split_tenders_equal_the_documented_rules(case, seed, q, value, load):
         awards.append((winner, price, bidders))
 
     reference.tender(
-        key, 2, 5, value, q, layout.RESERVE_NONE, False, False, inputs.firm_float.tolist(), inputs.firm_int.tolist(),
-        inputs.sector_start.tolist(), state[layout.SF_CAPACITY].tolist(), twin_backlog, inputs.cells_float.tolist(),
-        inputs.cells_int.tolist(), inputs.params.tolist(), book,
+        key, 2, 5, value, q, layout.RESERVE_NONE, False, False, reference.as_lists(firms),
+        state[layout.SF_CAPACITY].tolist(), twin_backlog, reference.as_lists(cells), behaviour, book,
     )  # fmt: skip
     assert pieces == len(awards) == row[layout.O_CONTRACTS]
     np.testing.assert_allclose(state[layout.SF_BACKLOG], twin_backlog, rtol=1e-12)

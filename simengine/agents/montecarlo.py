@@ -67,9 +67,9 @@ def run_draws(
     carries over from slice to slice, so the result does not depend on the slicing.
     """
     draws = len(keys)
-    n = inputs.economy.shape[1]
-    n_firms = inputs.firm_float.shape[0]
-    q = inputs.cells_float.shape[0]
+    n = inputs.economy.compensation.shape[0]
+    n_firms = inputs.firms.capacity.shape[0]
+    q = inputs.cells.rate.shape[0]
     period = np.zeros((draws, periods, layout.N_OUT_PERIOD))
     sector = np.zeros((draws, periods, layout.N_OUT_SECTOR, n))
     cell = np.zeros((draws, q, layout.N_OUT_CELL))
@@ -81,7 +81,7 @@ def run_draws(
         for start in range(0, draws, chunk):
             stop = min(start + chunk, draws)
             state_firm = np.zeros((stop - start, layout.N_STATE_FIRM, n_firms))
-            state_firm[:, layout.SF_CAPACITY] = inputs.firm_float[:, layout.FF_CAPACITY]
+            state_firm[:, layout.SF_CAPACITY] = inputs.firms.capacity
             state_sector = np.zeros((stop - start, layout.N_STATE_SECTOR, n))
             state_scalar = np.zeros((stop - start, layout.N_STATE_SCALAR))
             t = 0
@@ -97,7 +97,7 @@ def run_draws(
                 rate = elapsed / (t1 - t)
                 months = max(1, min(periods, int(SLICE_SECONDS / rate) if rate > 0 else periods))
                 t = t1
-            hhi[start:stop] = concentration(state_firm[:, layout.SF_AWARDED], inputs.sector_start)
+            hhi[start:stop] = concentration(state_firm[:, layout.SF_AWARDED], inputs.firms.sector_start)
     return RawDraws(period, sector, cell, flows, hhi, int(contracts))
 
 

@@ -136,7 +136,7 @@ def _candidate_pool(key, t, item, streams, lo, hi, pool_size, stamp, pool):
 
 
 @njit(cache=True)
-def _eligible(f, level, v, reserve, sme_only, social_only, required, firm_float, firm_int, capacity, backlog, params):
+def _eligible(f, level, v, reserve, sme_only, social_only, required, firms, capacity, backlog, behaviour):
     """Whether firm ``f`` may bid for a contract of value ``v`` at re-tender ``level``.
 
     Level 0 applies the contract's reservations (``reserve``: ``RESERVE_CITY`` for firms of the
@@ -147,52 +147,50 @@ def _eligible(f, level, v, reserve, sme_only, social_only, required, firm_float,
     (``capacity x backlog_months``, current capacity), when capacity limits are on.
     """
     if level == 0:
-        if reserve == K.RESERVE_CITY and firm_int[f, K.FI_LOCATION] != K.LOCATION_LOCAL:
+        if reserve == K.RESERVE_CITY and firms.location[f] != K.LOCATION_LOCAL:
             return False
-        if reserve == K.RESERVE_REGION and firm_int[f, K.FI_LOCATION] == K.LOCATION_NATION:
+        if reserve == K.RESERVE_REGION and firms.location[f] == K.LOCATION_NATION:
             return False
-        if sme_only and firm_int[f, K.FI_SME] == 0:
+        if sme_only and firms.sme[f] == 0:
             return False
-        if social_only and firm_int[f, K.FI_SOCIAL] == 0:
+        if social_only and firms.social[f] == 0:
             return False
-    if level <= 1 and firm_float[f, K.FF_CREDENTIALS] < required:
+    if level <= 1 and firms.credentials[f] < required:
         return False
-    if params[K.P_CAPACITY_LIMITS] > 0.0 and backlog[f] + v > capacity[f] * params[K.P_BACKLOG_MONTHS]:
+    if behaviour.capacity_limits > 0.0 and backlog[f] + v > capacity[f] * behaviour.backlog_months:
         return False
     return True
 
 
 @njit(cache=True)
-def _entry_utility(f, rule, preference, local_bias, firm_float, firm_int, capacity, backlog, params):
+def _entry_utility(f, rule, preference, local_bias, firms, capacity, backlog, behaviour):
     """Logit utility of bidding: ``intercept + profit_slope x margin - backlog_slope x backlog / capacity``,
     plus half of ``local_bias`` (the method's calibrated log-odds) for a local firm and minus half
     of it for a firm from elsewhere."""
-    cost = firm_float[f, K.FF_UNIT_COST]
-    expected_price = params[K.P_FLOOR_RATIO] if rule == K.RULE_FLOOR_LOTTERY else 1.0
+    cost = firms.unit_cost[f]
+    expected_price = behaviour.floor_ratio if rule == K.RULE_FLOOR_LOTTERY else 1.0
     margin = (expected_price - cost) / cost
-    if firm_int[f, K.FI_LOCATION] != K.LOCATION_LOCAL and rule != K.RULE_FLOOR_LOTTERY:
+    if firms.location[f] != K.LOCATION_LOCAL and rule != K.RULE_FLOOR_LOTTERY:
         margin -= preference
     load = backlog[f] / capacity[f]
-    utility = params[K.P_ENTRY_INTERCEPT] + params[K.P_ENTRY_PROFIT] * margin - params[K.P_ENTRY_BACKLOG] * load
-    return utility + (0.5 if firm_int[f, K.FI_LOCATION] == K.LOCATION_LOCAL else -0.5) * local_bias
+    utility = behaviour.entry_intercept + behaviour.entry_profit * margin - behaviour.entry_backlog * load
+    return utility + (0.5 if firms.location[f] == K.LOCATION_LOCAL else -0.5) * local_bias
 
 
 @njit(cache=True)
-def _bid(key, t, item, streams, f, v, preference, preference_cap, firm_float, firm_int, params):
+def _bid(key, t, item, streams, f, v, preference, preference_cap, firms, behaviour):
     """Firm ``f``'s bid per unit of estimated value and its evaluated bid (local preference applied)."""
-    bid = firm_float[f, K.FF_UNIT_COST] * (
-        1.0 + params[K.P_MARKUP] + params[K.P_BID_NOISE] * _uniform(key, t, item, f, streams + K.R_BID)
+    bid = firms.unit_cost[f] * (
+        1.0 + behaviour.markup + behaviour.bid_noise * _uniform(key, t, item, f, streams + K.R_BID)
     )
     evaluated = bid
-    if firm_int[f, K.FI_LOCATION] == K.LOCATION_LOCAL and preference > 0.0:
+    if firms.location[f] == K.LOCATION_LOCAL and preference > 0.0:
         evaluated = bid - min(preference * bid, preference_cap / v)
     return bid, evaluated
 
 
 @njit(cache=True)
-def _choose(
-    key, t, item, streams, q, rule, n_bidders, bidders, bids, evaluated, firm_float, firm_int, cells_float, params
-):
+def _choose(key, t, item, streams, q, rule, n_bidders, bidders, bids, evaluated, firms, cells, behaviour):
     """The winning slot among ``bidders[:n_bidders]`` and the price per unit of estimated value.
 
     Lowest price: the lowest evaluated bid. Floor lottery: a uniform pick among bidders whose
@@ -202,20 +200,18 @@ def _choose(
     """
     winner = 0
     if rule == K.RULE_LOWEST_PRICE or rule == K.RULE_FLOOR_LOTTERY:
-        floor = params[K.P_FLOOR_RATIO]
+        floor = behaviour.floor_ratio
         n_qualified = 0
         for j in range(n_bidders):
-            if firm_float[bidders[j], K.FF_UNIT_COST] <= floor:
+            if firms.unit_cost[bidders[j]] <= floor:
                 n_qualified += 1
         if rule == K.RULE_FLOOR_LOTTERY and n_qualified > 0:
             pick = int(_uniform(key, t, item, 0, streams + K.R_CHOICE) * n_qualified)
             for j in range(n_bidders):
                 f = bidders[j]
-                if firm_float[f, K.FF_UNIT_COST] <= floor:
+                if firms.unit_cost[f] <= floor:
                     if pick == 0:
-                        return j, floor * (
-                            1.0 + params[K.P_FLOOR_SPREAD] * _uniform(key, t, item, f, streams + K.R_BID)
-                        )
+                        return j, floor * (1.0 + behaviour.floor_spread * _uniform(key, t, item, f, streams + K.R_BID))
                     pick -= 1
         for j in range(1, n_bidders):
             if evaluated[j] < evaluated[winner]:
@@ -227,21 +223,19 @@ def _choose(
     best_score = -np.inf
     for j in range(n_bidders):
         f = bidders[j]
-        is_local = 1.0 if firm_int[f, K.FI_LOCATION] == K.LOCATION_LOCAL else 0.0
+        is_local = 1.0 if firms.location[f] == K.LOCATION_LOCAL else 0.0
         gumbel = -math.log(-math.log(_uniform(key, t, item, f, streams + K.R_CHOICE)))
         if rule == K.RULE_SCORING:
-            contribution = 0.5 * is_local + 0.25 * is_local * (
-                firm_float[f, K.FF_RESIDENT_SHARE] + firm_float[f, K.FF_LOCAL_INPUT_SHARE]
-            )
+            contribution = 0.5 * is_local + 0.25 * is_local * (firms.resident_share[f] + firms.local_input_share[f])
             score = (
-                params[K.P_W_PRICE] * lowest / evaluated[j]
-                + params[K.P_W_QUALITY] * firm_float[f, K.FF_QUALITY]
-                + (params[K.P_W_LOCAL] + cells_float[q, K.C_LOCAL_WEIGHT]) * contribution
-                + params[K.P_W_SOCIAL] * firm_int[f, K.FI_SOCIAL]
+                behaviour.w_price * lowest / evaluated[j]
+                + behaviour.w_quality * firms.quality[f]
+                + (behaviour.w_local + cells.local_weight[q]) * contribution
+                + behaviour.w_social * firms.social[f]
             )
-            score = score / params[K.P_SCORE_TEMPERATURE] + gumbel
+            score = score / behaviour.score_temperature + gumbel
         else:
-            score = params[K.P_LOCALITY_BIAS] * is_local + gumbel
+            score = behaviour.locality_bias * is_local + gumbel
         if score > best_score:
             best_score = score
             winner = j
@@ -251,7 +245,7 @@ def _choose(
 @njit(cache=True)
 def _allocate_contract(
     key, t, item, streams, v, q, reserve, sme_only, social_only,
-    firm_float, firm_int, sector_start, capacity, backlog, cells_float, cells_int, params, stamp, pool, bids,
+    firms, capacity, backlog, cells, behaviour, stamp, pool, bids,
 ):  # fmt: skip
     """Choose the winner of one contract (or lot or piece) of estimated value ``v`` in cell ``q``.
 
@@ -266,14 +260,14 @@ def _allocate_contract(
     Returns ``(winner, price_ratio, bidders)``: ``winner = -1`` when no firm of the sector is
     eligible even at level 2; ``price_ratio`` is the price per unit of ``v``.
     """
-    s = cells_int[q, K.CI_SECTOR]
-    rule = cells_int[q, K.CI_RULE]
-    lo, hi = sector_start[s], sector_start[s + 1]
-    required = cells_float[q, K.C_CREDENTIALS] * (1.0 - cells_float[q, K.C_RELAXATION])
-    preference = cells_float[q, K.C_PREFERENCE]
+    s = cells.sector[q]
+    rule = cells.rule[q]
+    lo, hi = firms.sector_start[s], firms.sector_start[s + 1]
+    required = cells.credentials[q] * (1.0 - cells.relaxation[q])
+    preference = cells.preference[q]
     for level in range(3):
         if level < 2:
-            n_candidates = _candidate_pool(key, t, item, streams, lo, hi, int(params[K.P_POOL]), stamp, pool)
+            n_candidates = _candidate_pool(key, t, item, streams, lo, hi, int(behaviour.pool), stamp, pool)
         else:
             n_candidates = hi - lo
             for f in range(lo, hi):
@@ -290,16 +284,13 @@ def _allocate_contract(
                 sme_only,
                 social_only,
                 required,
-                firm_float,
-                firm_int,
+                firms,
                 capacity,
                 backlog,
-                params,
+                behaviour,
             ):
                 continue
-            utility = _entry_utility(
-                f, rule, preference, cells_float[q, K.C_LOCAL_ENTRY], firm_float, firm_int, capacity, backlog, params
-            )
+            utility = _entry_utility(f, rule, preference, cells.local_entry[q], firms, capacity, backlog, behaviour)
             if utility > best_utility:
                 best, best_utility = f, utility
             if _uniform(key, t, item, f, streams + K.R_ENTRY) * (1.0 + math.exp(-utility)) < 1.0:
@@ -312,30 +303,30 @@ def _allocate_contract(
             bidders = pool[n_candidates : n_candidates + n_bidders]
             for j in range(n_bidders):
                 bids[j], bids[n_bidders + j] = _bid(
-                    key, t, item, streams, bidders[j], v, preference, cells_float[q, K.C_PREFERENCE_CAP],
-                    firm_float, firm_int, params,
+                    key, t, item, streams, bidders[j], v, preference, cells.preference_cap[q],
+                    firms, behaviour,
                 )  # fmt: skip
             slot, price_ratio = _choose(
                 key, t, item, streams, q, rule, n_bidders, bidders, bids[:n_bidders], bids[n_bidders : 2 * n_bidders],
-                firm_float, firm_int, cells_float, params,
+                firms, cells, behaviour,
             )  # fmt: skip
             return bidders[slot], price_ratio, n_bidders
     return -1, 1.0, 0
 
 
 @njit(cache=True)
-def _most_spare(lo, hi, capacity, backlog, params):
+def _most_spare(lo, hi, capacity, backlog, behaviour):
     """The firm of ``[lo, hi)`` with the most spare room (``capacity x backlog_months - backlog``) and that room."""
     best, room = lo, -np.inf
     for f in range(lo, hi):
-        spare = capacity[f] * params[K.P_BACKLOG_MONTHS] - backlog[f]
+        spare = capacity[f] * behaviour.backlog_months - backlog[f]
         if spare > room:
             best, room = f, spare
     return best, room
 
 
 @njit(cache=True)
-def _book_award(q, winner, price, n_bidders, firm_int, cells_float, cells_int, state_firm, row, sector_row, out_cell):
+def _book_award(q, winner, price, n_bidders, firms, cells, state_firm, row, sector_row, out_cell):
     """Record an award of ``price`` to ``winner`` (-1: no firm, the money leaves as a non-local award)."""
     row[K.O_PAYMENTS] += price
     row[K.O_CONTRACTS] += 1.0
@@ -346,23 +337,23 @@ def _book_award(q, winner, price, n_bidders, firm_int, cells_float, cells_int, s
     if winner >= 0:
         state_firm[K.SF_BACKLOG, winner] += price
         state_firm[K.SF_AWARDED, winner] += price
-        if firm_int[winner, K.FI_SME] > 0:
+        if firms.sme[winner] > 0:
             row[K.O_SME_AWARDS] += price
-        if firm_int[winner, K.FI_SOCIAL] > 0:
+        if firms.social[winner] > 0:
             row[K.O_SOCIAL_AWARDS] += price
-    if winner >= 0 and firm_int[winner, K.FI_LOCATION] == K.LOCATION_LOCAL:
-        state_firm[K.SF_PLAN, winner] += price * cells_float[q, K.C_COEXISTENCE]
+    if winner >= 0 and firms.location[winner] == K.LOCATION_LOCAL:
+        state_firm[K.SF_PLAN, winner] += price * cells.coexistence[q]
         row[K.O_LOCAL_AWARDS] += price
         out_cell[q, K.Q_LOCAL] += price
     else:
         row[K.O_LEAK + K.L_NONLOCAL_AWARDS] += price
-        sector_row[K.S_NONLOCAL_AWARDS, cells_int[q, K.CI_SECTOR]] += price
+        sector_row[K.S_NONLOCAL_AWARDS, cells.sector[q]] += price
 
 
 @njit(cache=True)
 def _tender(
     key, t, item, v, q, reserve, sme_only, social_only,
-    firm_float, firm_int, sector_start, cells_float, cells_int, params, state_firm, scratch, row, sector_row, out_cell,
+    firms, cells, behaviour, state_firm, scratch, row, sector_row, out_cell,
 ):  # fmt: skip
     """Tender one lot of value ``v``; split it when no firm can take it whole. Returns the pieces awarded.
 
@@ -374,31 +365,27 @@ def _tender(
     """
     stamp, pool, bids = scratch
     capacity, backlog = state_firm[K.SF_CAPACITY], state_firm[K.SF_BACKLOG]
-    s = cells_int[q, K.CI_SECTOR]
-    lo, hi = sector_start[s], sector_start[s + 1]
+    s = cells.sector[q]
+    lo, hi = firms.sector_start[s], firms.sector_start[s + 1]
     winner, ratio, n_bidders = _allocate_contract(
         key, t, item, 0, v, q, reserve, sme_only, social_only,
-        firm_float, firm_int, sector_start, capacity, backlog, cells_float, cells_int, params, stamp, pool, bids,
+        firms, capacity, backlog, cells, behaviour, stamp, pool, bids,
     )  # fmt: skip
     if winner >= 0 or lo == hi:
-        _book_award(
-            q, winner, v * ratio, n_bidders, firm_int, cells_float, cells_int, state_firm, row, sector_row, out_cell
-        )
+        _book_award(q, winner, v * ratio, n_bidders, firms, cells, state_firm, row, sector_row, out_cell)
         return 1
-    _, room = _most_spare(lo, hi, capacity, backlog, params)
+    _, room = _most_spare(lo, hi, capacity, backlog, behaviour)
     pieces = K.MAX_SPLIT if room <= 0.0 else min(K.MAX_SPLIT, int(math.ceil(v / room)))
     piece = v / pieces
     for k in range(pieces):
         winner, ratio, n_bidders = _allocate_contract(
             key, t, item, (k + 1) * K.SPLIT_STREAMS, piece, q, reserve, sme_only, social_only,
-            firm_float, firm_int, sector_start, capacity, backlog, cells_float, cells_int, params, stamp, pool, bids,
+            firms, capacity, backlog, cells, behaviour, stamp, pool, bids,
         )  # fmt: skip
         if winner < 0:
-            winner, _ = _most_spare(lo, hi, capacity, backlog, params)
-            ratio, n_bidders = firm_float[winner, K.FF_UNIT_COST] * (1.0 + params[K.P_MARKUP]), 1
-        _book_award(
-            q, winner, piece * ratio, n_bidders, firm_int, cells_float, cells_int, state_firm, row, sector_row, out_cell
-        )
+            winner, _ = _most_spare(lo, hi, capacity, backlog, behaviour)
+            ratio, n_bidders = firms.unit_cost[winner] * (1.0 + behaviour.markup), 1
+        _book_award(q, winner, piece * ratio, n_bidders, firms, cells, state_firm, row, sector_row, out_cell)
     return pieces
 
 
@@ -409,7 +396,7 @@ def _tender(
 
 @njit(cache=True)
 def _issue_contracts(
-    key, t, scale, firm_float, firm_int, sector_start, cells_float, cells_int, params, state_firm, scratch,
+    key, t, scale, firms, cells, behaviour, state_firm, scratch,
     row, sector_row, out_cell,
 ):  # fmt: skip
     """Step 1: draw every cell's contracts of month ``t`` and tender them; return the lots awarded.
@@ -423,39 +410,39 @@ def _issue_contracts(
     method reserves lots below its ceiling for firms of the city or its province.
     """
     item, awarded = 0, 0
-    for q in range(cells_float.shape[0]):
-        n_new = _poisson(cells_float[q, K.C_RATE], _uniform(key, t, q, 0, K.R_COUNT))
-        sigma = cells_float[q, K.C_SIGMA]
+    for q in range(cells.rate.shape[0]):
+        n_new = _poisson(cells.rate[q], _uniform(key, t, q, 0, K.R_COUNT))
+        sigma = cells.sigma[q]
         for _ in range(n_new):
             u1 = _uniform(key, t, item, 0, K.R_VALUE_1)
             u2 = _uniform(key, t, item, 0, K.R_VALUE_2)
             z = math.sqrt(-2.0 * math.log(u1)) * math.cos(2.0 * math.pi * u2)
-            v = cells_float[q, K.C_MEAN_VALUE] * math.exp(sigma * z - 0.5 * sigma * sigma) * scale
+            v = cells.mean_value[q] * math.exp(sigma * z - 0.5 * sigma * sigma) * scale
             row[K.O_ESTIMATED] += v
             reserve_city = False
-            target = cells_float[q, K.C_TARGET]
+            target = cells.target[q]
             if target > 0.0:
-                base = cells_float[q, K.C_BASE_SHARE]
-                current = base + (target - base) * min(1.0, (t + 1) / max(cells_float[q, K.C_RAMP], 1.0))
+                base = cells.base_share[q]
+                current = base + (target - base) * min(1.0, (t + 1) / max(cells.ramp[q], 1.0))
                 reserve_probability = (current - base) / (1.0 - base) if base < 1.0 else 0.0
                 reserve_city = _uniform(key, t, item, 0, K.R_TARGET) < reserve_probability
-            social_only = _uniform(key, t, item, 0, K.R_SOCIAL) < cells_float[q, K.C_SOCIAL_TARGET]
+            social_only = _uniform(key, t, item, 0, K.R_SOCIAL) < cells.social_target[q]
             n_lots, lot_value = 1, v
-            threshold = cells_float[q, K.C_LOT_THRESHOLD]
+            threshold = cells.lot_threshold[q]
             if threshold > 0.0 and v > threshold:
                 n_lots = min(int(math.ceil(v / threshold)), K.MAX_LOTS)
-                lot_value = v / n_lots * (1.0 + cells_float[q, K.C_LOT_PENALTY])
-                row[K.O_ADMIN] += n_lots * cells_float[q, K.C_LOT_ADMIN]
+                lot_value = v / n_lots * (1.0 + cells.lot_penalty[q])
+                row[K.O_ADMIN] += n_lots * cells.lot_admin[q]
             for lot in range(n_lots):
-                set_aside = lot_value < cells_float[q, K.C_SET_ASIDE]
-                restricted = cells_int[q, K.CI_RESTRICTED] > 0 and lot_value < cells_float[q, K.C_RESTRICT_MAX]
+                set_aside = lot_value < cells.set_aside[q]
+                restricted = cells.restricted[q] > 0 and lot_value < cells.restrict_max[q]
                 reserve = K.RESERVE_REGION if restricted else K.RESERVE_NONE
                 if reserve_city or set_aside:
                     reserve = K.RESERVE_CITY
                 awarded += _tender(
                     key, t, item * K.MAX_LOTS + lot, lot_value, q, reserve,
-                    set_aside and cells_float[q, K.C_SET_ASIDE_SME] > 0.0, social_only,
-                    firm_float, firm_int, sector_start, cells_float, cells_int, params, state_firm, scratch,
+                    set_aside and cells.set_aside_sme[q] > 0.0, social_only,
+                    firms, cells, behaviour, state_firm, scratch,
                     row, sector_row, out_cell,
                 )  # fmt: skip
             item += 1
@@ -463,7 +450,7 @@ def _issue_contracts(
 
 
 @njit(cache=True)
-def _adjust_capacity(f, demand, firm_float, capacity, params):
+def _adjust_capacity(f, demand, firms, capacity, behaviour):
     """Investment rule: capacity moves towards ``max(initial capacity, demand / target_backlog_months)``.
 
     ``demand`` is the firm's backlog before this month's execution. Capacity below the target
@@ -472,16 +459,16 @@ def _adjust_capacity(f, demand, firm_float, capacity, params):
     Replacement of the rest keeps it; its money is the replacement investment of
     :func:`_firm_accounts`.
     """
-    target = max(firm_float[f, K.FF_CAPACITY], demand / params[K.P_TARGET_BACKLOG])
+    target = max(firms.capacity[f], demand / behaviour.target_backlog)
     if target > capacity[f]:
-        capacity[f] += params[K.P_CAPACITY_ADJUSTMENT] * (target - capacity[f])
+        capacity[f] += behaviour.capacity_adjustment * (target - capacity[f])
     else:
-        capacity[f] -= params[K.P_DEPRECIATION] * (capacity[f] - target)
+        capacity[f] -= behaviour.depreciation * (capacity[f] - target)
 
 
 @njit(cache=True)
 def _firm_accounts(
-    f, s, executed, plan, y_indirect, y_induced, firm_float, economy, params, row, sector_row, out_flows, purchases
+    f, s, executed, plan, y_indirect, y_induced, firms, economy, behaviour, row, sector_row, out_flows, purchases
 ):
     """Step 2 for one local firm: inputs, wages, surplus and taxes of its output this month.
 
@@ -492,33 +479,31 @@ def _firm_accounts(
     next month's indirect and induced demand.
     """
     y = executed + y_indirect + y_induced
-    domestic = economy[K.E_DOMESTIC_INPUTS, s]
-    has_local = economy[K.E_LOCAL_INPUTS, s] > 0.0
-    local_share = firm_float[f, K.FF_LOCAL_INPUT_SHARE] if has_local else 0.0
+    domestic = economy.domestic_inputs[s]
+    has_local = economy.local_inputs[s] > 0.0
+    local_share = firms.local_input_share[f] if has_local else 0.0
     local_direct = min(max(local_share * domestic * executed, plan if has_local else 0.0), domestic * executed)
     local_indirect = local_direct + local_share * domestic * y_indirect
     local_induced = local_share * domestic * y_induced
     purchases[0, s] += local_indirect
     purchases[1, s] += local_induced
     row[K.O_LEAK + K.L_OTHER_REGIONS] += domestic * y - local_indirect - local_induced
-    row[K.O_LEAK + K.L_IMPORTS] += economy[K.E_IMPORTED, s] * y
-    wages = economy[K.E_COMPENSATION, s] * y
-    surplus = economy[K.E_SURPLUS, s] * y
-    resident = firm_float[f, K.FF_RESIDENT_SHARE]
-    owner = firm_float[f, K.FF_OWNER_LOCAL]
+    row[K.O_LEAK + K.L_IMPORTS] += economy.imported[s] * y
+    wages = economy.compensation[s] * y
+    surplus = economy.surplus[s] * y
+    resident = firms.resident_share[f]
+    owner = firms.owner_local_share[f]
     # local wage tax at the workplace on all wages, national taxes leave, then the resident split
-    tax = params[K.P_WAGE_TAX] * wages + params[K.P_PROFIT_TAX] * surplus
-    net_wages = (1.0 - params[K.P_WAGE_TAX] - params[K.P_NATIONAL_WAGE_TAX]) * wages
+    tax = behaviour.wage_tax * wages + behaviour.profit_tax * surplus
+    net_wages = (1.0 - behaviour.wage_tax - behaviour.national_wage_tax) * wages
     row[K.O_LEAK + K.L_COMMUTERS] += net_wages * (1.0 - resident)
     row[K.O_LEAK + K.L_TAXES_LEAVING] += (
-        economy[K.E_OTHER_INPUTS, s] * y
-        + params[K.P_NATIONAL_WAGE_TAX] * wages
-        + params[K.P_NATIONAL_PROFIT_TAX] * surplus
+        economy.other_inputs[s] * y + behaviour.national_wage_tax * wages + behaviour.national_profit_tax * surplus
     )
-    after_tax = (1.0 - params[K.P_PROFIT_TAX] - params[K.P_NATIONAL_PROFIT_TAX]) * surplus
-    replacement = economy[K.E_REPLACEMENT, s] * after_tax
+    after_tax = (1.0 - behaviour.profit_tax - behaviour.national_profit_tax) * surplus
+    replacement = economy.replacement[s] * after_tax
     distributable = after_tax - replacement
-    reinvested = owner * distributable * firm_float[f, K.FF_REINVEST_RATE]
+    reinvested = owner * distributable * firms.reinvestment_rate[f]
     row[K.O_LEAK + K.L_OUTSIDE_OWNERS] += (1.0 - owner) * distributable
     row[K.O_TAX] += tax
     sector_row[K.S_OUTPUT, s] += y
@@ -533,17 +518,17 @@ def _firm_accounts(
     if executed > 0.0:
         out_flows[K.F_LOCAL_INPUTS] += local_direct
         out_flows[K.F_OTHER_REGION_INPUTS] += domestic * executed - local_direct
-        out_flows[K.F_IMPORTED_INPUTS] += economy[K.E_IMPORTED, s] * executed
-        out_flows[K.F_OTHER_INPUTS] += economy[K.E_OTHER_INPUTS, s] * executed
-        out_flows[K.F_RESIDENT_WAGES] += economy[K.E_COMPENSATION, s] * executed * resident
-        out_flows[K.F_COMMUTER_WAGES] += economy[K.E_COMPENSATION, s] * executed * (1.0 - resident)
-        out_flows[K.F_LOCAL_PROFITS] += economy[K.E_SURPLUS, s] * executed * owner
-        out_flows[K.F_OUTSIDE_PROFITS] += economy[K.E_SURPLUS, s] * executed * (1.0 - owner)
+        out_flows[K.F_IMPORTED_INPUTS] += economy.imported[s] * executed
+        out_flows[K.F_OTHER_INPUTS] += economy.other_inputs[s] * executed
+        out_flows[K.F_RESIDENT_WAGES] += economy.compensation[s] * executed * resident
+        out_flows[K.F_COMMUTER_WAGES] += economy.compensation[s] * executed * (1.0 - resident)
+        out_flows[K.F_LOCAL_PROFITS] += economy.surplus[s] * executed * owner
+        out_flows[K.F_OUTSIDE_PROFITS] += economy.surplus[s] * executed * (1.0 - owner)
     return net_wages * resident + owner * distributable - reinvested, replacement + reinvested, tax
 
 
 @njit(cache=True)
-def _execute(firm_float, firm_int, economy, params, state_firm, demand, purchases, row, sector_row, out_flows):
+def _execute(firms, economy, behaviour, state_firm, demand, purchases, row, sector_row, out_flows):
     """Step 2: every firm executes backlog up to its capacity; local firms also serve local demand.
 
     ``demand`` (2, n) is this month's indirect and induced local demand by sector, shared among
@@ -551,10 +536,10 @@ def _execute(firm_float, firm_int, economy, params, state_firm, demand, purchase
     with this month's local input purchases. Returns ``(resident income, investment, local tax)``.
     """
     capacity, backlog, plan_backlog = state_firm[K.SF_CAPACITY], state_firm[K.SF_BACKLOG], state_firm[K.SF_PLAN]
-    limits = params[K.P_CAPACITY_LIMITS] > 0.0
+    limits = behaviour.capacity_limits > 0.0
     purchases[:] = 0.0
     income, investment, tax = 0.0, 0.0, 0.0
-    for f in range(firm_float.shape[0]):
+    for f in range(firms.capacity.shape[0]):
         demand_before = backlog[f]
         executed = min(backlog[f], capacity[f]) if limits else backlog[f]
         plan = 0.0
@@ -563,16 +548,16 @@ def _execute(firm_float, firm_int, economy, params, state_firm, demand, purchase
             plan_backlog[f] -= plan
             backlog[f] -= executed
         if limits:
-            _adjust_capacity(f, demand_before, firm_float, capacity, params)
-        if firm_int[f, K.FI_LOCATION] != K.LOCATION_LOCAL:
+            _adjust_capacity(f, demand_before, firms, capacity, behaviour)
+        if firms.location[f] != K.LOCATION_LOCAL:
             continue  # non-local winners: the award left the city when it was made
-        s = firm_int[f, K.FI_SECTOR]
-        weight = firm_float[f, K.FF_MARKET_WEIGHT]
+        s = firms.sector[f]
+        weight = firms.market_weight[f]
         if executed + weight * (demand[0, s] + demand[1, s]) <= 0.0:
             continue
         y_income, y_investment, y_tax = _firm_accounts(
             f, s, executed, plan, weight * demand[0, s], weight * demand[1, s],
-            firm_float, economy, params, row, sector_row, out_flows, purchases,
+            firms, economy, behaviour, row, sector_row, out_flows, purchases,
         )  # fmt: skip
         income += y_income
         investment += y_investment
@@ -581,36 +566,36 @@ def _execute(firm_float, firm_int, economy, params, state_firm, demand, purchase
 
 
 @njit(cache=True)
-def _respend(income, investment, propensity, economy, local_purchase_mix, purchases, demand, row):
+def _respend(income, investment, propensity, economy, purchases, demand, row):
     """Step 3: resident income and investment, and local input purchases, become next month's demand.
 
     Households spend ``propensity`` of their income (the rest leaks ``not_respent``), locally
     by the consumption mix and local shares; investment buys capital goods by the capital-goods
-    mix and local shares; local input purchases go to the sectors of ``local_purchase_mix``.
+    mix and local shares; local input purchases go to the sectors of ``economy.local_purchase_mix``.
     ``demand`` (2, n) is overwritten with next month's indirect and induced local demand.
     """
-    n = economy.shape[1]
+    n = economy.compensation.shape[0]
     consumption = propensity * income
     row[K.O_HOUSEHOLD_INCOME] = income
     row[K.O_CONSUMPTION] = consumption
     row[K.O_REINVESTMENT] = investment
     row[K.O_LEAK + K.L_NOT_RESPENT] += income - consumption
-    row[K.O_LEAK + K.L_SPENDING_OUTSIDE] += consumption * (1.0 - economy[K.E_CONSUMPTION_LOCAL].sum())
-    row[K.O_LEAK + K.L_OTHER_REGIONS] += investment * (1.0 - economy[K.E_CAPITAL_LOCAL].sum())
+    row[K.O_LEAK + K.L_SPENDING_OUTSIDE] += consumption * (1.0 - economy.consumption_local.sum())
+    row[K.O_LEAK + K.L_OTHER_REGIONS] += investment * (1.0 - economy.capital_local.sum())
     for i in range(n):
         indirect = 0.0
-        induced = consumption * economy[K.E_CONSUMPTION_LOCAL, i] + investment * economy[K.E_CAPITAL_LOCAL, i]
+        induced = consumption * economy.consumption_local[i] + investment * economy.capital_local[i]
         for s in range(n):
-            indirect += local_purchase_mix[i, s] * purchases[0, s]
-            induced += local_purchase_mix[i, s] * purchases[1, s]
+            indirect += economy.local_purchase_mix[i, s] * purchases[0, s]
+            induced += economy.local_purchase_mix[i, s] * purchases[1, s]
         demand[0, i] = indirect
         demand[1, i] = induced
 
 
 @njit(cache=True)
 def _run_periods(
-    key, t0, t1, firm_float, firm_int, sector_start, local_purchase_mix, economy, household, cells_float, cells_int,
-    params, state_firm, state_sector, state_scalar, out_period, out_sector, out_cell, out_flows,
+    key, t0, t1, firms, economy, cells,
+    behaviour, state_firm, state_sector, state_scalar, out_period, out_sector, out_cell, out_flows,
 ):  # fmt: skip
     """Run months ``t0 .. t1 - 1`` of one draw, continuing from and updating its ``state_*``.
 
@@ -621,45 +606,45 @@ def _run_periods(
     ``out_sector`` and accumulates ``out_cell`` and ``out_flows``. Returns the lots awarded.
     """
     max_sector = 0
-    for s in range(economy.shape[1]):
-        max_sector = max(max_sector, sector_start[s + 1] - sector_start[s])
-    scratch = (np.full(firm_float.shape[0], -1, dtype=np.int64), np.zeros(2 * max_sector + 2, dtype=np.int64),
+    for s in range(economy.compensation.shape[0]):
+        max_sector = max(max_sector, firms.sector_start[s + 1] - firms.sector_start[s])
+    scratch = (np.full(firms.capacity.shape[0], -1, dtype=np.int64), np.zeros(2 * max_sector + 2, dtype=np.int64),
                np.zeros(2 * max_sector + 2))  # fmt: skip
-    purchases = np.zeros((2, economy.shape[1]))
-    sector_local_weight = np.zeros(economy.shape[1])
-    for f in range(firm_float.shape[0]):
-        if firm_int[f, K.FI_LOCATION] == K.LOCATION_LOCAL:
-            sector_local_weight[firm_int[f, K.FI_SECTOR]] += firm_float[f, K.FF_MARKET_WEIGHT]
+    purchases = np.zeros((2, economy.compensation.shape[0]))
+    sector_local_weight = np.zeros(economy.compensation.shape[0])
+    for f in range(firms.capacity.shape[0]):
+        if firms.location[f] == K.LOCATION_LOCAL:
+            sector_local_weight[firms.sector[f]] += firms.market_weight[f]
     expected_budget = 0.0
-    for q in range(cells_float.shape[0]):
-        expected_budget += cells_float[q, K.C_RATE] * cells_float[q, K.C_MEAN_VALUE]
+    for q in range(cells.rate.shape[0]):
+        expected_budget += cells.rate[q] * cells.mean_value[q]
     propensity = 0.0
-    for g in range(household.shape[0]):
-        propensity += household[g, K.H_INCOME_SHARE] * household[g, K.H_PROPENSITY]
+    for g in range(economy.income_share.shape[0]):
+        propensity += economy.income_share[g] * economy.propensity[g]
     awarded = 0
     for t in range(t0, t1):
         row = out_period[t]
         # last month's local tax: re-spent through procurement, paid out as transfers, or kept
         tax_pending = state_scalar[K.SC_TAX]
-        tax_used = params[K.P_CITY_RESPEND] * tax_pending
-        transfers = params[K.P_CITY_TRANSFER] * tax_pending
+        tax_used = behaviour.city_respend * tax_pending
+        transfers = behaviour.city_transfer * tax_pending
         row[K.O_LEAK + K.L_NOT_RESPENT] += tax_pending - tax_used - transfers
         scale = 1.0 + tax_used / expected_budget if expected_budget > 0.0 else 1.0
         awarded += _issue_contracts(
-            key, t, scale, firm_float, firm_int, sector_start, cells_float, cells_int, params, state_firm, scratch,
+            key, t, scale, firms, cells, behaviour, state_firm, scratch,
             row, out_sector[t], out_cell,
         )  # fmt: skip
-        for s in range(economy.shape[1]):
+        for s in range(economy.compensation.shape[0]):
             if sector_local_weight[s] <= 0.0:  # demand for sectors without local firms is bought elsewhere
                 row[K.O_LEAK + K.L_OTHER_REGIONS] += state_sector[0, s] + state_sector[1, s]
         income, investment, tax = _execute(
-            firm_float, firm_int, economy, params, state_firm, state_sector, purchases, row, out_sector[t], out_flows
+            firms, economy, behaviour, state_firm, state_sector, purchases, row, out_sector[t], out_flows
         )
-        _respend(income + transfers, investment, propensity, economy, local_purchase_mix, purchases, state_sector, row)
+        _respend(income + transfers, investment, propensity, economy, purchases, state_sector, row)
         state_scalar[K.SC_TAX] = tax
         stock = tax
-        for f in range(firm_float.shape[0]):
-            if firm_int[f, K.FI_LOCATION] == K.LOCATION_LOCAL:
+        for f in range(firms.capacity.shape[0]):
+            if firms.location[f] == K.LOCATION_LOCAL:
                 stock += state_firm[K.SF_BACKLOG, f]
         row[K.O_STOCK] = stock + state_sector.sum()
         row[K.O_EXTERNAL] = row[K.O_PAYMENTS] - tax_used
@@ -668,16 +653,16 @@ def _run_periods(
 
 @njit(cache=True, parallel=True)
 def _run_draws(
-    keys, t0, t1, firm_float, firm_int, sector_start, local_purchase_mix, economy, household, cells_float, cells_int,
-    params, state_firm, state_sector, state_scalar, out_period, out_sector, out_cell, out_flows,
+    keys, t0, t1, firms, economy, cells,
+    behaviour, state_firm, state_sector, state_scalar, out_period, out_sector, out_cell, out_flows,
 ):  # fmt: skip
     """Months ``t0 .. t1 - 1`` of independent draws in parallel; draw ``d`` touches only index ``d``
     of the ``state_*`` and ``out_*`` arrays. Returns the lots awarded over all draws."""
     counts = np.zeros(keys.shape[0], dtype=np.int64)
     for d in prange(keys.shape[0]):
         counts[d] = _run_periods(
-            keys[d], t0, t1, firm_float, firm_int, sector_start, local_purchase_mix, economy, household,
-            cells_float, cells_int, params, state_firm[d], state_sector[d], state_scalar[d],
+            keys[d], t0, t1, firms, economy,
+            cells, behaviour, state_firm[d], state_sector[d], state_scalar[d],
             out_period[d], out_sector[d], out_cell[d], out_flows[d],
         )  # fmt: skip
     return counts.sum()

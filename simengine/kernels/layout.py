@@ -1,32 +1,17 @@
-"""Column layouts of the packed arrays that the agent kernels take and fill.
+"""Codes and output columns of the agent kernels.
 
-Packing many attributes into a few 2-D arrays keeps the kernels' signatures short (one
-compilation) and their memory contiguous. The wrappers in :mod:`simengine.agents` and the
-twin in ``tests/reference.py`` use these names, never bare numbers.
+The kernels take named bundles of arrays (:mod:`simengine.kernels.bundles`); what remains here
+are the codes they compare against (locations, reservations, award rules), the column of each
+cell attribute while levers are filled in (``C_*``, the order of ``CellArrays``' float fields),
+the columns of the outputs they fill (money by period, sector, cell; first-round flows), the
+per-draw state carried between slices of months, and the ids of the random streams.
 """
 
-# firm_float[F, :]
-FF_CAPACITY, FF_UNIT_COST, FF_QUALITY, FF_CREDENTIALS, FF_OWNER_LOCAL = 0, 1, 2, 3, 4  # owner: local share 0..1
-FF_RESIDENT_SHARE, FF_LOCAL_INPUT_SHARE, FF_REINVEST_RATE, FF_MARKET_WEIGHT = 5, 6, 7, 8
-N_FIRM_FLOAT = 9
-# firm_int[F, :]
-FI_SECTOR, FI_LOCATION, FI_SOCIAL, FI_SME = 0, 1, 2, 3
-N_FIRM_INT = 4
 LOCATION_LOCAL, LOCATION_PROVINCE, LOCATION_NATION = 0, 1, 2
 # who may bid for a reserved contract: anyone, firms of the city or its province, firms of the city
 RESERVE_NONE, RESERVE_REGION, RESERVE_CITY = 0, 1, 2
 
-# economy[:, n]: per unit of output of the column sector
-E_DOMESTIC_INPUTS, E_LOCAL_INPUTS, E_IMPORTED, E_OTHER_INPUTS, E_COMPENSATION, E_SURPLUS = 0, 1, 2, 3, 4, 5
-E_CONSUMPTION_LOCAL, E_CAPITAL_LOCAL = 6, 7  # per unit of consumption / investment, by buying sector
-E_REPLACEMENT = 8  # share of a local firm's after-tax surplus spent on replacement investment
-N_ECONOMY = 9
-
-# household[G, :]
-H_INCOME_SHARE, H_PROPENSITY = 0, 1
-N_HOUSEHOLD = 2
-
-# cells_float[Q, :]
+# cell attributes while levers are filled in (simengine.agents.cells.lever_arrays); CellArrays order
 C_RATE, C_MEAN_VALUE, C_SIGMA, C_CREDENTIALS, C_BASE_SHARE = 0, 1, 2, 3, 4
 C_SET_ASIDE, C_SET_ASIDE_SME, C_PREFERENCE, C_PREFERENCE_CAP, C_LOCAL_WEIGHT = 5, 6, 7, 8, 9
 C_LOT_THRESHOLD, C_RELAXATION, C_COEXISTENCE, C_TARGET, C_RAMP, C_SOCIAL_TARGET, C_RESTRICT_MAX = (
@@ -41,40 +26,7 @@ C_LOT_THRESHOLD, C_RELAXATION, C_COEXISTENCE, C_TARGET, C_RAMP, C_SOCIAL_TARGET,
 C_LOT_ADMIN, C_LOT_PENALTY = 17, 18  # unbundling: administrative cost per lot (money), price penalty per lot
 C_LOCAL_ENTRY = 19  # local firms' entry log-odds advantage: +half to local, -half to other firms
 N_CELL_FLOAT = 20
-# cells_int[Q, :]
-CI_SECTOR, CI_RULE, CI_RESTRICTED = 0, 1, 2
-N_CELL_INT = 3
 RULE_NEGOTIATED, RULE_LOWEST_PRICE, RULE_FLOOR_LOTTERY, RULE_SCORING = 0, 1, 2, 3
-
-# params[:]
-(
-    P_ENTRY_INTERCEPT,
-    P_ENTRY_PROFIT,
-    P_ENTRY_BACKLOG,
-    P_MARKUP,
-    P_BID_NOISE,
-    P_LOCALITY_BIAS,
-    P_W_PRICE,
-    P_W_QUALITY,
-    P_W_LOCAL,
-    P_W_SOCIAL,
-    P_SCORE_TEMPERATURE,
-    P_POOL,
-    P_CAPACITY_LIMITS,
-    P_BACKLOG_MONTHS,
-    P_CAPACITY_ADJUSTMENT,
-    P_DEPRECIATION,
-    P_FLOOR_RATIO,
-    P_FLOOR_SPREAD,
-    P_WAGE_TAX,
-    P_PROFIT_TAX,
-    P_NATIONAL_WAGE_TAX,
-    P_NATIONAL_PROFIT_TAX,
-    P_CITY_RESPEND,
-    P_CITY_TRANSFER,
-    P_TARGET_BACKLOG,
-) = range(25)
-N_PARAMS = 25
 
 # out_period[T, :]
 (
