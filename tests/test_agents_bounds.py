@@ -87,3 +87,21 @@ def test_a_long_agent_run_stops_within_a_second_of_a_signal(tmp_path, sig):
     assert process.returncode != 0
     assert not out.exists()
     assert not list(tmp_path.glob("long*.nc*"))
+
+
+def test_an_agent_sweep_too_large_to_hold_is_refused_before_work(tmp_path):
+    """A random sweep of agent scenarios whose results would not fit in memory is one error naming the keys."""
+    from simengine.errors import ScenarioError
+    from simengine.runner import run_batch
+
+    base = _scenario(tmp_path, "[scenario]\nid = 'sweep-base'\ndraws = 200\nhorizon = 10\n", "base.toml")
+    batch = tmp_path / "batch.toml"
+    batch.write_text(
+        f'schema_version = 1\nbaseline = "{base.as_posix()}"\nscenarios = []\n[batch]\nid = "big"\ntitle = "big agent sweep"\n'
+        f'[sweep]\nbase = "{base.as_posix()}"\nmethod = "random"\ndraws = 40\n'
+        '[[sweep.parameter]]\npath = "scenario.seed"\nvalues = [1, 2, 3]\n'
+    )
+    started = time.perf_counter()
+    with pytest.raises(ScenarioError, match=r"agent-mode scenarios would hold about .* GB.*scenario.draws = 200"):
+        run_batch(batch)
+    assert time.perf_counter() - started < 60

@@ -23,7 +23,16 @@ from .circuit import AgentCircuit
 from .montecarlo import draw_keys, run_draws
 from .populations import Firms, Households, generate_firms
 
-__all__ = ["AgentParameters", "KernelInputs", "pack_inputs", "simulate", "estimate_work", "MAX_BYTES", "MAX_SECONDS"]
+__all__ = [
+    "AgentParameters",
+    "KernelInputs",
+    "pack_inputs",
+    "simulate",
+    "estimate_work",
+    "result_bytes",
+    "MAX_BYTES",
+    "MAX_SECONDS",
+]
 
 #: Calendar months per period and per year.
 MONTHS_PER_YEAR = 12
@@ -290,9 +299,15 @@ def estimate_work(inputs: KernelInputs, *, draws: int, periods: int, runs: int =
     seconds = (
         runs * draws * (float(per_cell.sum()) * periods * SECONDS_PER_LOT + n_firms * periods * SECONDS_PER_FIRM_MONTH)
     )
-    per_draw = periods * (layout.N_OUT_PERIOD + layout.N_OUT_SECTOR * n) + cells.rate.shape[0] * layout.N_OUT_CELL
-    memory = 3.0 * runs * draws * per_draw * 8.0 + 8.0 * draws * layout.N_STATE_FIRM * n_firms
+    memory = result_bytes(draws=draws, periods=periods, sectors=n, cells=cells.rate.shape[0], runs=runs)
+    memory += 8.0 * draws * layout.N_STATE_FIRM * n_firms
     return memory, seconds, int(np.argmax(per_cell)) if per_cell.size else 0
+
+
+def result_bytes(*, draws: int, periods: int, sectors: int, cells: int = 45, runs: int = 1) -> float:
+    """Memory (bytes) of an agent run's outputs and labelled result, three copies (see :func:`estimate_work`)."""
+    per_draw = periods * (layout.N_OUT_PERIOD + layout.N_OUT_SECTOR * sectors) + cells * layout.N_OUT_CELL
+    return 3.0 * runs * draws * per_draw * 8.0
 
 
 def _check_work(inputs: KernelInputs, cells: BudgetCells, *, draws: int, periods: int, runs: int) -> None:
