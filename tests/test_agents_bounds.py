@@ -97,7 +97,8 @@ def test_an_agent_sweep_too_large_to_hold_is_refused_before_work(tmp_path):
     base = _scenario(tmp_path, "[scenario]\nid = 'sweep-base'\ndraws = 200\nhorizon = 10\n", "base.toml")
     batch = tmp_path / "batch.toml"
     batch.write_text(
-        f'schema_version = 1\nbaseline = "{base.as_posix()}"\nscenarios = []\n[batch]\nid = "big"\ntitle = "big agent sweep"\n'
+        f'schema_version = 1\nbaseline = "{base.as_posix()}"\nscenarios = []\n'
+        '[batch]\nid = "big"\ntitle = "big agent sweep"\n'
         f'[sweep]\nbase = "{base.as_posix()}"\nmethod = "random"\ndraws = 40\n'
         '[[sweep.parameter]]\npath = "scenario.seed"\nvalues = [1, 2, 3]\n'
     )
