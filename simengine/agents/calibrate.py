@@ -155,6 +155,13 @@ def _moments(economy, circuit, cells, firms, parameters, targets, periods, draws
     return moments
 
 
+def _fit_report(target: Mapping[str, float], simulated: Mapping[str, float]) -> pd.DataFrame:
+    """Target, simulated and difference per moment."""
+    report = pd.DataFrame({"target": pd.Series(target), "simulated": pd.Series(simulated)})
+    report["difference"] = report["simulated"] - report["target"]
+    return report
+
+
 def calibrate(
     economy: LocalEconomy,
     circuit: AgentCircuit,
@@ -202,9 +209,7 @@ def calibrate(
         options={"maxfev": max_evaluations, "xatol": 1e-2, "fatol": 1e-6, "initial_simplex": simplex},
     )
     fitted = with_values(outcome.x)
-    simulated = _moments(economy, circuit, cells, firms, fitted, targets, periods, draws, seed)
-    report = pd.DataFrame({"target": pd.Series(target), "simulated": pd.Series(simulated)})
-    report["difference"] = report["simulated"] - report["target"]
+    report = _fit_report(target, _moments(economy, circuit, cells, firms, fitted, targets, periods, draws, seed))
     return CalibrationResult(fitted, report, float(outcome.fun), bool(outcome.success))
 
 
@@ -251,10 +256,8 @@ def calibrate_local_entry(
             else:
                 high[m] = middle[m]
     fitted = with_bias({m: round(0.5 * (low[m] + high[m]), 4) for m in methods})
-    simulated = _moments(economy, circuit, cells, firms, fitted, targets, periods, draws, seed)
     target = {f"local_share[{k}]": v for k, v in targets.local_share_by_method.items()}
-    report = pd.DataFrame({"target": pd.Series(target), "simulated": pd.Series(simulated)})
-    report["difference"] = report["simulated"] - report["target"]
+    report = _fit_report(target, _moments(economy, circuit, cells, firms, fitted, targets, periods, draws, seed))
     objective = float((report["difference"] ** 2).sum())
     at_bound = any(abs(fitted.entry_bias(m)) > bound - 1e-3 for m in methods)
     names = tuple(f"local_entry_bias[{m}]" for m in methods)
