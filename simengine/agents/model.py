@@ -39,14 +39,14 @@ MONTHS_PER_YEAR = 12
 #: Local entry bias by method fitted by :func:`simengine.agents.calibrate.calibrate_local_entry`
 #: so that the agent baseline realises the analytic baseline's local shares by method
 #: (``CalibrationTargets.from_cells``) on the budget cells and generated firms of
-#: scenarios/gwangmyeong_baseline.toml (seed 1, 16 draws x 120 months, 24 rounds): both modes
+#: scenarios/gwangmyeong_baseline.toml (seed 1, 64 draws x 120 months, 24 rounds): both modes
 #: start from one baseline. Regression values: re-fit when the firm or award rules change.
 CALIBRATED_LOCAL_ENTRY_BIAS = (
-    ("mall", 0.5414),
-    ("negotiated", 5.2265),
-    ("open", -0.7582),
-    ("restricted", 2.6852),
-    ("scoring", -6.3062),
+    ("mall", -0.253),
+    ("negotiated", 5.2207),
+    ("open", -0.1622),
+    ("restricted", 2.65),
+    ("scoring", -6.3551),
 )
 #: Largest result (bytes, all copies) and longest estimated run (seconds on one core) accepted.
 MAX_BYTES = 4 * 2**30
