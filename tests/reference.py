@@ -137,7 +137,7 @@ def award(
             + (0.5 if local(f) else -0.5) * cells.local_entry[q]
         )
 
-    for level, group in ((0, notice), (1, notice), (2, sector)):
+    for level, group in ((0, notice), (1, notice), (2, notice), (3, sector)):
         candidates = [f for f in group if eligible(f, level)]
         if not candidates:
             continue

@@ -111,7 +111,7 @@ def _erfinv(x):
 # --------------------------------------------------------------------------------------------
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _candidate_pool(key, t, item, streams, lo, hi, pool_size, stamp, pool):
     """Write the firms of the sector range ``[lo, hi)`` that see the notice into ``pool``.
 
@@ -135,7 +135,7 @@ def _candidate_pool(key, t, item, streams, lo, hi, pool_size, stamp, pool):
     return n_candidates
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _eligible(f, level, v, reserve, sme_only, social_only, required, firms, capacity, backlog, behaviour):
     """Whether firm ``f`` may bid for a contract of value ``v`` at re-tender ``level``.
 
@@ -162,7 +162,7 @@ def _eligible(f, level, v, reserve, sme_only, social_only, required, firms, capa
     return True
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _entry_utility(f, rule, preference, local_bias, firms, capacity, backlog, behaviour):
     """Logit utility of bidding: ``intercept + profit_slope x margin - backlog_slope x backlog / capacity``,
     plus half of ``local_bias`` (the method's calibrated log-odds) for a local firm and minus half
@@ -177,7 +177,7 @@ def _entry_utility(f, rule, preference, local_bias, firms, capacity, backlog, be
     return utility + (0.5 if firms.location[f] == K.LOCATION_LOCAL else -0.5) * local_bias
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _bid(key, t, item, streams, f, v, preference, preference_cap, firms, behaviour):
     """Firm ``f``'s bid per unit of estimated value and its evaluated bid (local preference applied)."""
     bid = firms.unit_cost[f] * (
@@ -251,22 +251,22 @@ def _allocate_contract(
 
     Re-tenders widen until some firm is eligible (:func:`_eligible`): level 0 is the notice as
     issued (pool of candidates, reservations, track record, capacity); level 1 re-tenders it
-    open (reservations dropped); level 2 re-tenders it to every firm of the sector with the
-    track-record requirement waived. Eligible candidates bid with the logit probability of
+    open (reservations dropped); level 2 waives the track-record requirement; level 3 re-tenders
+    it to every firm of the sector (rare: only when no candidate of the notice has room). Eligible candidates bid with the logit probability of
     :func:`_entry_utility`; when none does, the eligible candidate with the highest utility is
     invited (a negotiated award). ``streams`` offsets the random streams (pieces of a split
     contract). ``pool`` and ``bids`` are scratch of length ``2 x largest sector + 2``.
 
     Returns ``(winner, price_ratio, bidders)``: ``winner = -1`` when no firm of the sector is
-    eligible even at level 2; ``price_ratio`` is the price per unit of ``v``.
+    eligible even at level 3; ``price_ratio`` is the price per unit of ``v``.
     """
     s = cells.sector[q]
     rule = cells.rule[q]
     lo, hi = firms.sector_start[s], firms.sector_start[s + 1]
     required = cells.credentials[q] * (1.0 - cells.relaxation[q])
     preference = cells.preference[q]
-    for level in range(3):
-        if level < 2:
+    for level in range(4):
+        if level < 3:
             n_candidates = _candidate_pool(key, t, item, streams, lo, hi, int(behaviour.pool), stamp, pool)
         else:
             n_candidates = hi - lo
@@ -314,7 +314,7 @@ def _allocate_contract(
     return -1, 1.0, 0
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _most_spare(lo, hi, capacity, backlog, behaviour):
     """The firm of ``[lo, hi)`` with the most spare room (``capacity x backlog_months - backlog``) and that room."""
     best, room = lo, -np.inf
@@ -325,7 +325,7 @@ def _most_spare(lo, hi, capacity, backlog, behaviour):
     return best, room
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _book_award(q, winner, price, n_bidders, firms, cells, state_firm, row, sector_row, out_cell):
     """Record an award of ``price`` to ``winner`` (-1: no firm, the money leaves as a non-local award)."""
     row[K.O_PAYMENTS] += price
@@ -449,7 +449,7 @@ def _issue_contracts(
     return awarded
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _adjust_capacity(f, demand, firms, capacity, behaviour):
     """Investment rule: capacity moves towards ``max(initial capacity, demand / target_backlog_months)``.
 
@@ -466,7 +466,7 @@ def _adjust_capacity(f, demand, firms, capacity, behaviour):
         capacity[f] -= behaviour.depreciation * (capacity[f] - target)
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _firm_accounts(
     f, s, executed, plan, y_indirect, y_induced, firms, economy, behaviour, row, sector_row, out_flows, purchases
 ):
