@@ -253,7 +253,8 @@ def _allocate_contract(
     issued (pool of candidates, reservations, track record, capacity); level 1 re-tenders it
     open (reservations dropped); level 2 waives the track-record requirement; level 3 re-tenders
     it to every firm of the sector (rare: only when no candidate of the notice has room).
-    Eligible candidates bid with the logit probability of :func:`_entry_utility`; when none does, the eligible candidate with the highest utility is
+    Eligible candidates bid with the logit probability of :func:`_entry_utility`; when none
+    does, the eligible candidate with the highest utility is
     invited (a negotiated award). ``streams`` offsets the random streams (pieces of a split
     contract). ``pool`` and ``bids`` are scratch of length ``2 x largest sector + 2``.
 
