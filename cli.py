@@ -772,13 +772,25 @@ def agents() -> None:
 @click.option(
     "--evaluations", type=click.IntRange(min=1), default=60, show_default=True, help="Largest number of model runs."
 )
-def agents_calibrate(register_path, draws, seed, evaluations) -> None:
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Also write the fit (moments and fitted parameters) to a .csv or .nc file (format by suffix).",
+)
+@click.option("--overwrite", is_flag=True, help="Replace an existing output file.")
+def agents_calibrate(register_path, draws, seed, evaluations, output, overwrite) -> None:
     """Fit entry and award parameters to a register's local award shares by method; print the fit."""
+    from simengine.io import check_output_path
     from simengine.runner import calibrate_agents
 
+    if output is not None:
+        check_output_path(output, overwrite=overwrite, suffixes=FRAME_SUFFIXES)
     result = calibrate_agents(register_path, draws=draws, seed=seed, max_evaluations=evaluations)
     click.echo("Local award share by method (value-based): register target vs agent model; bidders not in the register")
     click.echo(result.summary())
+    if output is not None:
+        click.echo(f"wrote {write_frame(result.to_frame(), output, overwrite=overwrite)}")
 
 
 @main.command()

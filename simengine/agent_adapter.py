@@ -27,7 +27,7 @@ __all__ = ["MAX_AGENT_HORIZON", "calibrate_agents", "run_agent_scenario"]
 
 #: Longest horizon (years) accepted in agent mode; see :func:`run_agent_scenario`.
 #: Longest horizon (years) accepted in agent mode; see :func:`run_agent_scenario`.
-MAX_AGENT_HORIZON = 10
+MAX_AGENT_HORIZON = 50
 
 
 def calibrate_agents(
@@ -84,8 +84,8 @@ def run_agent_scenario(scenario: Scenario, context: RegionContext) -> xr.Dataset
     info = scenario.scenario
     if info.horizon > MAX_AGENT_HORIZON:
         raise ScenarioError(
-            f"scenario {info.id}: agent mode is limited to {MAX_AGENT_HORIZON} years (horizon = {info.horizon}): "
-            "over longer runs money accumulates in the agents' circuit stock (a known issue); use analytic mode"
+            f"scenario {info.id}: agent mode is limited to {MAX_AGENT_HORIZON} years (scenario.horizon = "
+            f"{info.horizon}); set scenario.horizon to {MAX_AGENT_HORIZON} or less, or use analytic mode"
         )
     for position, lever in enumerate(scenario.lever):
         if getattr(lever, "consumption_base", None) is not None:

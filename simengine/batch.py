@@ -117,6 +117,33 @@ def _run_chunk(items: list, **options) -> tuple[list[xr.Dataset], dict[str, str]
         return results, failures
 
 
+def _check_agent_batch_memory(items: list) -> None:
+    """Refuse a batch whose agent-mode results, all kept in memory, would exceed the agent memory limit."""
+    from .agents.model import MAX_BYTES, result_bytes
+
+    total, count, largest = 0.0, 0, None
+    for item in items:
+        try:
+            scenario = _as_scenario(item)
+        except SimEngineError:
+            continue  # reported as that member's failure when it runs
+        info = scenario.scenario
+        if info.mode != "agents":
+            continue
+        sectors = len(region_context(info.region).economy.sectors)
+        runs = 2 if scenario.lever else 1
+        total += result_bytes(draws=info.draws, periods=12 * info.horizon, sectors=sectors, runs=runs)
+        count += 1
+        largest = largest or info
+    if total > MAX_BYTES:
+        raise ScenarioError(
+            f"batch of {count} agent-mode scenarios would hold about {total / 2**30:,.1f} GB of results in memory "
+            f"(e.g. scenario.draws = {largest.draws}, scenario.horizon = {largest.horizon}; limit "
+            f"{MAX_BYTES / 2**30:.0f} GB): lower the sweep's size or the scenarios' draws or horizon, or run the "
+            "batch in parts"
+        )
+
+
 def run_batch(
     members: str | os.PathLike | Iterable[Scenario | str | os.PathLike],
     *,
@@ -173,6 +200,8 @@ def run_batch(
             failures[f"sweep of {batch.sweep.base}"] = str(exc)
     else:
         items = [(str(m) if not isinstance(m, Scenario) else m.scenario.id, m) for m in members]
+    if sink is None:
+        _check_agent_batch_memory([item for _, item in items])
     chunks = [items[i : i + chunk_size] for i in range(0, len(items), chunk_size)]
     outcomes = []
     task = functools.partial(_run_chunk, time_unit=time_unit, lags=lags)

@@ -234,6 +234,7 @@ def test_identical_firms_reproduce_the_closed_circuit(city):
         bid_markup=0.0,
         bid_noise=0.0,
         depreciation=0.0,
+        local_entry_bias=(),
     )
     ds = simulate(city, circuit, cells, periods=120, seed=11, draws=40, firms=firms, parameters=behaviour)
     steady = ds.isel(time=slice(24, None))

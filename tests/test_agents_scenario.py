@@ -6,6 +6,7 @@ import math
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 from click.testing import CliRunner
 
@@ -50,7 +51,14 @@ def test_circuit_mapping_keeps_local_purchases_and_taxes(context):
         circuit.capital_goods_mix * circuit.capital_local_share, parameters.investment.local_purchases(), rtol=1e-12
     )
     np.testing.assert_array_equal(circuit.resident_wage_share, parameters.resident_wage_share)
-    np.testing.assert_array_equal(circuit.reinvestment_rate, parameters.reinvestment_rate)
+    # replacement investment of every local firm, then ownership and reinvestment of the rest:
+    # reinvestment, local owners' income and outside owners' share per unit of surplus are the analytic ones
+    d, o, rho = circuit.replacement_share, circuit.local_ownership_share, circuit.reinvestment_rate
+    o_a, rho_a = parameters.local_ownership_share, parameters.reinvestment_rate
+    assert np.all(d > 0)
+    np.testing.assert_allclose(d + (1 - d) * o * rho, o_a * rho_a, rtol=1e-12)
+    np.testing.assert_allclose((1 - d) * o * (1 - rho), o_a * (1 - rho_a), rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose((1 - d) * (1 - o), 1 - o_a, rtol=1e-12)
     assert circuit.local_wage_tax_rate == parameters.local_income_tax_rate_on_wages
     assert circuit.national_wage_tax_rate == parameters.national_tax_rate_on_wages
     assert circuit.local_profit_tax_rate == parameters.local_tax_rate_on_surplus
@@ -194,6 +202,40 @@ def test_cli_agents_calibrate_prints_the_fit():
     assert result.exit_code == 0, result.output
     for method in ("negotiated", "open", "restricted", "scoring", "mall"):
         assert f"local_share[{method}]" in result.output
-    assert "locality_bias" in result.output and "bidders not in the register" in result.output
+    assert "local_entry_bias[negotiated]" in result.output and "bidders not in the register" in result.output
     missing = CliRunner().invoke(main, ["agents", "calibrate", "--register", "nope.csv"])
     assert missing.exit_code != 0
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".nc"])
+def test_cli_agents_calibrate_writes_the_fit_by_suffix(tmp_path, suffix):
+    """``-o FILE`` writes the moments and fitted parameters as CSV or NetCDF by suffix."""
+    from simengine.io import read_netcdf
+
+    out = tmp_path / f"fit{suffix}"
+    result = CliRunner().invoke(
+        main, ["agents", "calibrate", "--draws", "1", "--evaluations", "1", "--seed", "3", "-o", str(out)]
+    )
+    assert result.exit_code == 0, result.output
+    assert f"wrote {out}" in result.output
+    if suffix == ".csv":
+        frame = pd.read_csv(out, index_col="quantity")
+    else:
+        frame = read_netcdf(out).to_dataframe()
+    assert {f"local_entry_bias[{m}]" for m in ("negotiated", "open", "restricted", "scoring", "mall")} <= set(
+        frame.index
+    )
+    moments = frame[frame["kind"] == "moment"]
+    assert "local_share[negotiated]" in moments.index
+    np.testing.assert_allclose(moments["difference"], moments["simulated"] - moments["target"], atol=1e-12)
+    again = CliRunner().invoke(main, ["agents", "calibrate", "--evaluations", "1", "-o", str(out)])
+    assert again.exit_code == 1 and "exists" in again.output
+
+
+@pytest.mark.parametrize("name", ["fit.json", "fit", "fit.xlsx"])
+def test_cli_agents_calibrate_refuses_other_suffixes_before_work(tmp_path, name):
+    out = tmp_path / name
+    result = CliRunner().invoke(main, ["agents", "calibrate", "--evaluations", "1", "-o", str(out)])
+    assert result.exit_code == 1
+    assert "must end in .csv or .nc" in result.output and len(result.output.strip().splitlines()) == 1
+    assert not out.exists()

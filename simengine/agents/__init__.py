@@ -1,6 +1,6 @@
 """The agent model: firms bidding for city contracts and the local circuit over time."""
 
-from .calibrate import CalibrationTargets, calibrate
+from .calibrate import CalibrationTargets, calibrate, calibrate_local_entry
 from .cells import LEVER_KINDS, METHODS, BudgetCells, Lever
 from .circuit import AgentCircuit
 from .model import AgentParameters, simulate
@@ -23,4 +23,5 @@ __all__ = [
     "summarise",
     "CalibrationTargets",
     "calibrate",
+    "calibrate_local_entry",
 ]

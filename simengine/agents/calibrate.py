@@ -29,6 +29,7 @@ from .model import AgentParameters, simulate
 from .populations import Firms, generate_firms
 
 __all__ = [
+    "calibrate_local_entry",
     "CalibrationTargets",
     "CalibrationResult",
     "calibrate",
@@ -74,6 +75,17 @@ class CalibrationTargets:
         return cls({str(k): float(v) for k, v in shares.items()}, bidders)
 
     @classmethod
+    def from_cells(cls, cells: BudgetCells) -> CalibrationTargets:
+        """Targets from budget cells: the amount-weighted baseline local share of every method with
+        an amount (the shares the analytic mode uses for the same cells)."""
+        shares = {}
+        for m, method in enumerate(cells.methods):
+            amount = cells.annual_amount[:, :, m]
+            if amount.sum() > 0:
+                shares[method] = float((amount * cells.baseline_local_share[:, :, m]).sum() / amount.sum())
+        return cls(shares)
+
+    @classmethod
     def from_spend(cls, analysis: xr.Dataset) -> CalibrationTargets:
         """Targets from a spend analysis with a ``method`` dim (:func:`simengine.procurement.spend_analysis`):
         the value-based local share of every method with awards (``shopping_mall`` -> ``mall``).
@@ -96,11 +108,34 @@ class CalibrationResult:
     report: pd.DataFrame
     objective: float
     converged: bool
+    fitted: tuple[str, ...] = FITTED_PARAMETERS
+
+    def values(self) -> dict[str, float]:
+        """The fitted parameters by name (``local_entry_bias[method]`` for the entry bias of a method)."""
+        out = {}
+        for name in self.fitted:
+            if name.startswith("local_entry_bias["):
+                out[name] = self.parameters.entry_bias(name[len("local_entry_bias[") : -1])
+            else:
+                out[name] = float(getattr(self.parameters, name))
+        return out
+
+    def to_frame(self) -> pd.DataFrame:
+        """The fit as one table: a row per moment (target, simulated, difference) and a row per
+        fitted parameter (its value in ``simulated``), ``kind`` telling them apart; the
+        objective and convergence in ``attrs``."""
+        moments = self.report.assign(kind="moment")
+        values = self.values()
+        parameters = pd.DataFrame({"kind": "parameter", "simulated": list(values.values())}, index=list(values))
+        frame = pd.concat([moments, parameters])[["kind", "target", "simulated", "difference"]]
+        frame.index.name = "quantity"
+        frame.attrs.update({"objective": self.objective, "converged": int(self.converged)})
+        return frame
 
     def summary(self) -> str:
         """The fit report as text: targets against simulated moments, then the fitted parameters."""
         lines = [self.report.to_string(float_format=lambda v: f"{v:.4f}"), ""]
-        lines += [f"{name} = {getattr(self.parameters, name):.4f}" for name in FITTED_PARAMETERS]
+        lines += [f"{name} = {value:.4f}" for name, value in self.values().items()]
         lines.append(f"objective = {self.objective:.6g} (sum of squared gaps), converged = {self.converged}")
         return "\n".join(lines)
 
@@ -118,6 +153,13 @@ def _moments(economy, circuit, cells, firms, parameters, targets, periods, draws
     if targets.bidders_per_contract is not None:
         moments["bidders_per_contract"] = float(ds["bidders_per_contract"].mean())
     return moments
+
+
+def _fit_report(target: Mapping[str, float], simulated: Mapping[str, float]) -> pd.DataFrame:
+    """Target, simulated and difference per moment."""
+    report = pd.DataFrame({"target": pd.Series(target), "simulated": pd.Series(simulated)})
+    report["difference"] = report["simulated"] - report["target"]
+    return report
 
 
 def calibrate(
@@ -167,10 +209,59 @@ def calibrate(
         options={"maxfev": max_evaluations, "xatol": 1e-2, "fatol": 1e-6, "initial_simplex": simplex},
     )
     fitted = with_values(outcome.x)
-    simulated = _moments(economy, circuit, cells, firms, fitted, targets, periods, draws, seed)
-    report = pd.DataFrame({"target": pd.Series(target), "simulated": pd.Series(simulated)})
-    report["difference"] = report["simulated"] - report["target"]
+    report = _fit_report(target, _moments(economy, circuit, cells, firms, fitted, targets, periods, draws, seed))
     return CalibrationResult(fitted, report, float(outcome.fun), bool(outcome.success))
+
+
+def calibrate_local_entry(
+    economy: LocalEconomy,
+    circuit: AgentCircuit,
+    cells: BudgetCells,
+    targets: CalibrationTargets,
+    *,
+    firms: Firms,
+    start: AgentParameters | None = None,
+    periods: int = 120,
+    draws: int = 4,
+    seed: int = 0,
+    rounds: int = 24,
+    bound: float = 12.0,
+) -> CalibrationResult:
+    """Fit the local entry bias of every target method so that its realised local share hits the target.
+
+    A method's value-weighted local share rises with its bias (more local firms bid), so each
+    bias is found by bisection on ``[-bound, bound]``; all methods move together, one
+    simulation per round (common random numbers: the same seed every round). ``rounds``
+    halvings give a resolution of ``2 x bound / 2**rounds``. Methods the budget does not use are
+    refused; the other methods keep their bias from ``start``.
+    """
+    missing = [m for m in targets.local_share_by_method if m not in cells.methods]
+    if missing:
+        raise DataError(f"calibration targets name methods {missing} that the budget cells do not use")
+    start = start or AgentParameters()
+    methods = list(targets.local_share_by_method)
+    low = dict.fromkeys(methods, -bound)
+    high = dict.fromkeys(methods, bound)
+
+    def with_bias(values: Mapping[str, float]) -> AgentParameters:
+        merged = dict(start.local_entry_bias) | dict(values)
+        return replace(start, local_entry_bias=tuple(sorted(merged.items())))
+
+    for _ in range(rounds):
+        middle = {m: 0.5 * (low[m] + high[m]) for m in methods}
+        simulated = _moments(economy, circuit, cells, firms, with_bias(middle), targets, periods, draws, seed)
+        for m in methods:
+            if simulated[f"local_share[{m}]"] < targets.local_share_by_method[m]:
+                low[m] = middle[m]
+            else:
+                high[m] = middle[m]
+    fitted = with_bias({m: round(0.5 * (low[m] + high[m]), 4) for m in methods})
+    target = {f"local_share[{k}]": v for k, v in targets.local_share_by_method.items()}
+    report = _fit_report(target, _moments(economy, circuit, cells, firms, fitted, targets, periods, draws, seed))
+    objective = float((report["difference"] ** 2).sum())
+    at_bound = any(abs(fitted.entry_bias(m)) > bound - 1e-3 for m in methods)
+    names = tuple(f"local_entry_bias[{m}]" for m in methods)
+    return CalibrationResult(fitted, report, objective, not at_bound, names)
 
 
 def register_cells(
@@ -233,18 +324,19 @@ def calibrate_to_register(
     n_firms: int = 25_000,
     max_evaluations: int = 60,
 ) -> CalibrationResult:
-    """Fit :data:`FITTED_PARAMETERS` to a register's local award shares by method.
+    """Fit the local entry bias of every method to a register's local award shares by method.
 
     The budget is :func:`register_cells` of the register, the firms
     :func:`~simengine.agents.generate_firms` (seed ``seed``), the targets
-    :meth:`CalibrationTargets.from_spend` (shares only: a register does not record bidders).
+    :meth:`CalibrationTargets.from_spend` (shares only: a register does not record bidders);
+    :func:`calibrate_local_entry` with ``max_evaluations - 1`` bisection rounds (at most 24).
     """
     from ..procurement import spend_analysis
 
     cells = register_cells(register)
     targets = CalibrationTargets.from_spend(spend_analysis(register, by=("method",)))
     firms = generate_firms(economy, cells, circuit, n_firms=n_firms, seed=seed)
-    return calibrate(
+    return calibrate_local_entry(
         economy,
         circuit,
         cells,
@@ -253,5 +345,5 @@ def calibrate_to_register(
         periods=periods,
         draws=draws,
         seed=seed,
-        max_evaluations=max_evaluations,
+        rounds=min(24, max(1, max_evaluations - 1)),
     )

@@ -22,7 +22,7 @@ __all__ = ["METHODS", "LEVER_KINDS", "BudgetCells", "Lever", "lever_arrays"]
 #: Award methods: name -> (award rule, regionally restricted).
 METHODS: dict[str, tuple[int, bool]] = {
     "negotiated": (layout.RULE_NEGOTIATED, False),
-    "restricted": (layout.RULE_FLOOR_LOTTERY, True),
+    "restricted": (layout.RULE_FLOOR_LOTTERY, True),  # open to firms of the city and its province
     "open": (layout.RULE_FLOOR_LOTTERY, False),
     "scoring": (layout.RULE_SCORING, False),
     "mall": (layout.RULE_LOWEST_PRICE, False),

@@ -15,7 +15,12 @@ from ..circuit import CircuitParameters
 from ..errors import ScenarioError
 from ..local_economy import LocalEconomy
 
-__all__ = ["AgentCircuit"]
+__all__ = ["AgentCircuit", "REPLACEMENT_SHARE"]
+
+#: Default share of a local firm's after-tax gross operating surplus spent on replacement
+#: investment (ASSUMPTION: the part of consumption of fixed capital that firms in the city
+#: renew through local capital-goods markets; see docs/agents.md, "Firm dynamics").
+REPLACEMENT_SHARE = 0.1
 
 
 def _per_sector(name: str, value, n: int) -> np.ndarray:
@@ -52,10 +57,15 @@ class AgentCircuit:
     local_profit_tax_rate : float
         Local tax on operating surplus of firms located in the city. Default 0.02.
     local_ownership_share : ndarray (n,)
-        Share of local firms' operating surplus owned by residents. Default 0.6.
+        Share of local firms' surplus after replacement investment owned by residents.
+        Default 0.6.
     reinvestment_rate : ndarray (n,)
-        Share of locally owned after-tax surplus reinvested (the rest is resident income).
-        Default 0.3.
+        Share of locally owned after-tax surplus, after replacement investment, reinvested
+        (the rest is resident income). Default 0.3.
+    replacement_share : ndarray (n,)
+        Share of every local firm's after-tax surplus spent on replacement investment (owned
+        locally or not), through the capital-goods mix and local shares like reinvestment.
+        Default :data:`REPLACEMENT_SHARE`.
     capital_goods_mix : ndarray (n,)
         Investment spending by product sector, sums to 1. Default uniform.
     capital_local_share : ndarray (n,)
@@ -89,6 +99,7 @@ class AgentCircuit:
     city_respend_share: float = 1.0
     city_transfer_share: float = 0.0
     sectors: tuple[str, ...] = field(default=())
+    replacement_share: np.ndarray | float = 0.0
 
     @classmethod
     def for_economy(
@@ -109,6 +120,7 @@ class AgentCircuit:
         national_profit_tax_rate: float = 0.0,
         city_respend_share: float = 1.0,
         city_transfer_share: float = 0.0,
+        replacement_share=REPLACEMENT_SHARE,
     ) -> AgentCircuit:
         """Circuit parameters for ``economy``'s sectors (scalars broadcast to every sector)."""
         n = len(economy.sectors)
@@ -131,6 +143,7 @@ class AgentCircuit:
             city_respend_share=float(city_respend_share),
             city_transfer_share=float(city_transfer_share),
             sectors=tuple(economy.sectors),
+            replacement_share=_per_sector("replacement_share", replacement_share, n),
         )
         circuit.validate()
         return circuit
@@ -165,12 +178,24 @@ class AgentCircuit:
         ``taxes_leaving`` (the total leak is the same). Analytic only: ``city.mix``,
         ``city.local_share`` and the city's import and tax shares, because the agent city
         re-spends its tax through the scenario's own budget cells, whose local shares come
-        from award behaviour. Agent only: none of the circuit fields; behaviour lives in
+        from award behaviour. Agent only: ``replacement_share``, behaviour in
         :class:`~simengine.agents.AgentParameters` and the firm population.
+
+        Replacement investment: every local firm spends ``d`` of its after-tax surplus on
+        replacement investment, ``d = min(REPLACEMENT_SHARE, o ρ)`` per sector with ``o`` and
+        ``ρ`` the analytic ownership share and reinvestment rate; ownership and reinvestment of
+        the rest are mapped so that every money flow equals the analytic one: local ownership
+        ``(o - d) / (1 - d)`` and reinvestment rate ``(o ρ - d) / (o - d)``. Reinvestment
+        (``d + (1 - d) o' ρ' = o ρ``), local owners' income and the outside owners' share are
+        then the analytic ones, so both modes start from one circuit.
         """
         if tuple(parameters.sectors) != tuple(economy.sectors):
             raise ScenarioError("circuit parameters were built for different sectors than the economy")
         households, investment = parameters.households, parameters.investment
+        ownership = np.asarray(parameters.local_ownership_share, dtype=float)
+        reinvested = ownership * np.asarray(parameters.reinvestment_rate, dtype=float)
+        replacement = np.minimum(REPLACEMENT_SHARE, reinvested)
+        net_owned = ownership - replacement
         return cls.for_economy(
             economy,
             resident_wage_share=parameters.resident_wage_share,
@@ -179,8 +204,11 @@ class AgentCircuit:
             household_local_share=households.domestic_share() * households.local_share,
             local_wage_tax_rate=parameters.local_income_tax_rate_on_wages,
             local_profit_tax_rate=parameters.local_tax_rate_on_surplus,
-            local_ownership_share=parameters.local_ownership_share,
-            reinvestment_rate=parameters.reinvestment_rate,
+            local_ownership_share=net_owned / (1.0 - replacement),
+            reinvestment_rate=np.divide(
+                reinvested - replacement, net_owned, out=np.zeros_like(net_owned), where=net_owned > 0
+            ),
+            replacement_share=replacement,
             capital_goods_mix=investment.mix,
             capital_local_share=investment.domestic_share() * investment.local_share,
             national_wage_tax_rate=parameters.national_tax_rate_on_wages,
@@ -204,6 +232,7 @@ class AgentCircuit:
             "national_profit_tax_rate",
             "city_respend_share",
             "city_transfer_share",
+            "replacement_share",
         ):
             value = np.asarray(getattr(self, name))
             if np.any(value < 0) or np.any(value > 1) or not np.all(np.isfinite(value)):

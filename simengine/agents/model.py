@@ -7,7 +7,7 @@ label the results.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 
 import numpy as np
 import xarray as xr
@@ -15,6 +15,7 @@ import xarray as xr
 from .. import __version__
 from ..errors import ScenarioError
 from ..kernels import layout
+from ..kernels.bundles import Behaviour, CellArrays, EconomyArrays, FirmArrays
 from ..local_economy import LocalEconomy
 from ..results import FLOW_ACCOUNTS, LEAKAGE_CHANNELS
 from .cells import METHODS, BudgetCells, Lever, lever_arrays
@@ -22,10 +23,38 @@ from .circuit import AgentCircuit
 from .montecarlo import draw_keys, run_draws
 from .populations import Firms, Households, generate_firms
 
-__all__ = ["AgentParameters", "KernelInputs", "pack_inputs", "simulate"]
+__all__ = [
+    "AgentParameters",
+    "KernelInputs",
+    "pack_inputs",
+    "simulate",
+    "estimate_work",
+    "result_bytes",
+    "MAX_BYTES",
+    "MAX_SECONDS",
+]
 
 #: Calendar months per period and per year.
 MONTHS_PER_YEAR = 12
+#: Local entry bias by method fitted by :func:`simengine.agents.calibrate.calibrate_local_entry`
+#: so that the agent baseline realises the analytic baseline's local shares by method
+#: (``CalibrationTargets.from_cells``) on the budget cells and generated firms of
+#: scenarios/gwangmyeong_baseline.toml (seed 1, 64 draws x 120 months, 24 rounds): both modes
+#: start from one baseline. Regression values: re-fit when the firm or award rules change.
+CALIBRATED_LOCAL_ENTRY_BIAS = (
+    ("mall", -0.253),
+    ("negotiated", 5.2207),
+    ("open", -0.1622),
+    ("restricted", 2.65),
+    ("scoring", -6.3551),
+)
+#: Largest result (bytes, all copies) and longest estimated run (seconds on one core) accepted.
+MAX_BYTES = 4 * 2**30
+MAX_SECONDS = 3600.0
+#: Cost model of :func:`estimate_work` (seconds per tendered lot and per firm-month, one core;
+#: measured at Gwangmyeong scale and rounded up).
+SECONDS_PER_LOT = 3e-6
+SECONDS_PER_FIRM_MONTH = 3e-8
 
 
 @dataclass(frozen=True)
@@ -49,17 +78,26 @@ class AgentParameters:
     pool_size : int
         Firms of the sector that see a notice (drawn at random).
     capacity_limits : bool
-        Whether backlog and capacity bind (eligibility and execution).
+        Whether backlog and capacity bind (eligibility, execution and the investment rule).
     backlog_months : float
-        A firm may hold at most this many months of capacity as backlog.
+        Execution period of a contract (months): a firm is eligible only when its backlog plus
+        the contract fits in this many months of its current capacity.
     lot_admin_cost, lot_scale_penalty : float
         Unbundling: administrative cost per lot (money) and price penalty per lot (fraction),
         where a ``contract_unbundling`` lever does not give its own.
-    capacity_per_investment, depreciation : float
-        Monthly capacity added per unit reinvested; monthly capacity depreciation rate.
+    capacity_adjustment, depreciation, target_backlog_months : float
+        Investment rule: capacity moves towards ``max(initial capacity, backlog /
+        target_backlog_months)``, closing ``capacity_adjustment`` of a gap above it each month
+        and shedding ``depreciation`` of idle capacity above the target (not replaced as it
+        wears out); the rest is kept by replacement investment financed from gross surplus.
     floor_ratio, floor_spread : float
         Floor-price qualification: the floor per unit of estimated value (87.745 % in Korean
         qualification screening) and the spread of winning prices above it.
+    local_entry_bias : tuple of (method, float)
+        Log-odds advantage of local firms in entry, by award method (methods not listed: 0):
+        half is added to a local firm's entry utility and half subtracted from other firms'.
+        Default :data:`CALIBRATED_LOCAL_ENTRY_BIAS`, fitted by
+        :func:`simengine.agents.calibrate.calibrate_local_entry`.
     """
 
     entry_intercept: float = 0.0
@@ -78,65 +116,73 @@ class AgentParameters:
     backlog_months: float = 6.0
     lot_admin_cost: float = 0.5
     lot_scale_penalty: float = 0.03
-    capacity_per_investment: float = 1.0 / 36.0
+    capacity_adjustment: float = 1.0 / 12.0
     depreciation: float = 1.0 / 120.0
+    target_backlog_months: float = 3.0
     floor_ratio: float = 0.87745
     floor_spread: float = 0.02
+    local_entry_bias: tuple[tuple[str, float], ...] = CALIBRATED_LOCAL_ENTRY_BIAS
 
-    def to_array(self, circuit: AgentCircuit) -> np.ndarray:
-        """Pack into the kernel's ``params`` array (``layout.P_*`` order)."""
-        if self.pool_size < 1 or self.score_temperature <= 0 or self.backlog_months <= 0:
+    def entry_bias(self, method: str) -> float:
+        """The local entry bias of ``method`` (0 when not listed)."""
+        return dict(self.local_entry_bias).get(method, 0.0)
+
+    def to_behaviour(self, circuit: AgentCircuit) -> Behaviour:
+        """The kernels' :class:`~simengine.kernels.bundles.Behaviour` (with the circuit's tax and city shares)."""
+        if (
+            self.pool_size < 1
+            or self.score_temperature <= 0
+            or self.backlog_months <= 0
+            or self.target_backlog_months <= 0
+            or not 0 <= self.capacity_adjustment <= 1
+            or not 0 <= self.depreciation <= 1
+        ):
             raise ScenarioError(
-                "agent parameters: pool_size >= 1, score_temperature > 0 and backlog_months > 0 required"
+                "agent parameters: pool_size >= 1, score_temperature > 0, backlog_months > 0, "
+                "target_backlog_months > 0, capacity_adjustment and depreciation in [0, 1] required"
             )
         values = {
-            layout.P_ENTRY_INTERCEPT: self.entry_intercept,
-            layout.P_ENTRY_PROFIT: self.entry_profit_slope,
-            layout.P_ENTRY_BACKLOG: self.entry_backlog_slope,
-            layout.P_MARKUP: self.bid_markup,
-            layout.P_BID_NOISE: self.bid_noise,
-            layout.P_LOCALITY_BIAS: self.locality_bias,
-            layout.P_W_PRICE: self.score_price_weight,
-            layout.P_W_QUALITY: self.score_quality_weight,
-            layout.P_W_LOCAL: self.score_local_weight,
-            layout.P_W_SOCIAL: self.score_social_weight,
-            layout.P_SCORE_TEMPERATURE: self.score_temperature,
-            layout.P_POOL: float(self.pool_size),
-            layout.P_CAPACITY_LIMITS: float(self.capacity_limits),
-            layout.P_BACKLOG_MONTHS: self.backlog_months,
-            layout.P_CAPACITY_PER_INVESTMENT: self.capacity_per_investment,
-            layout.P_DEPRECIATION: self.depreciation,
-            layout.P_FLOOR_RATIO: self.floor_ratio,
-            layout.P_FLOOR_SPREAD: self.floor_spread,
-            layout.P_WAGE_TAX: circuit.local_wage_tax_rate,
-            layout.P_PROFIT_TAX: circuit.local_profit_tax_rate,
-            layout.P_NATIONAL_WAGE_TAX: circuit.national_wage_tax_rate,
-            layout.P_NATIONAL_PROFIT_TAX: circuit.national_profit_tax_rate,
-            layout.P_CITY_RESPEND: circuit.city_respend_share,
-            layout.P_CITY_TRANSFER: circuit.city_transfer_share,
+            "entry_intercept": self.entry_intercept,
+            "entry_profit": self.entry_profit_slope,
+            "entry_backlog": self.entry_backlog_slope,
+            "markup": self.bid_markup,
+            "bid_noise": self.bid_noise,
+            "locality_bias": self.locality_bias,
+            "w_price": self.score_price_weight,
+            "w_quality": self.score_quality_weight,
+            "w_local": self.score_local_weight,
+            "w_social": self.score_social_weight,
+            "score_temperature": self.score_temperature,
+            "pool": self.pool_size,
+            "capacity_limits": self.capacity_limits,
+            "backlog_months": self.backlog_months,
+            "capacity_adjustment": self.capacity_adjustment,
+            "depreciation": self.depreciation,
+            "target_backlog": self.target_backlog_months,
+            "floor_ratio": self.floor_ratio,
+            "floor_spread": self.floor_spread,
+            "wage_tax": circuit.local_wage_tax_rate,
+            "profit_tax": circuit.local_profit_tax_rate,
+            "national_wage_tax": circuit.national_wage_tax_rate,
+            "national_profit_tax": circuit.national_profit_tax_rate,
+            "city_respend": circuit.city_respend_share,
+            "city_transfer": circuit.city_transfer_share,
         }
-        params = np.zeros(layout.N_PARAMS)
-        for index, value in values.items():
-            params[index] = value
-        return params
+        return Behaviour(**{name: float(value) for name, value in values.items()})
 
 
 @dataclass(frozen=True)
 class KernelInputs:
-    """The packed, contiguous arrays the kernels take (see :mod:`simengine.kernels.layout`)."""
+    """The named bundles of arrays the kernels take (:mod:`simengine.kernels.bundles`)."""
 
-    firm_float: np.ndarray
-    firm_int: np.ndarray
-    sector_start: np.ndarray
-    local_purchase_mix: np.ndarray
-    economy: np.ndarray
-    household: np.ndarray
-    cells_float: np.ndarray
-    cells_int: np.ndarray
-    params: np.ndarray
+    firms: FirmArrays
+    economy: EconomyArrays
+    cells: CellArrays
+    behaviour: Behaviour
 
-    def arrays(self) -> tuple[np.ndarray, ...]:
-        return tuple(getattr(self, item.name) for item in fields(self))
+    def arrays(self) -> tuple:
+        """The bundles in the kernels' argument order: ``(firms, economy, cells, behaviour)``."""
+        return (self.firms, self.economy, self.cells, self.behaviour)
 
 
 def pack_inputs(
@@ -148,52 +194,51 @@ def pack_inputs(
     households: Households,
     parameters: AgentParameters,
 ) -> KernelInputs:
-    """Validate and pack everything into :class:`KernelInputs` (firms sorted by sector)."""
+    """Validate and bundle everything into :class:`KernelInputs` (firms sorted by sector)."""
     n = len(economy.sectors)
     if circuit.sectors and tuple(circuit.sectors) != tuple(economy.sectors):
         raise ScenarioError("circuit parameters were built for different sectors than the economy")
     if np.any(firms.sector >= n):
         raise ScenarioError(f"firms refer to sector indices beyond the economy's {n} sectors")
     order = np.argsort(firms.sector, kind="stable")
-    firm_float = np.zeros((len(firms), layout.N_FIRM_FLOAT))
-    for column, name in (
-        (layout.FF_CAPACITY, "capacity"),
-        (layout.FF_UNIT_COST, "unit_cost"),
-        (layout.FF_QUALITY, "quality"),
-        (layout.FF_CREDENTIALS, "credentials"),
-        (layout.FF_OWNER_LOCAL, "owner_local_share"),
-        (layout.FF_RESIDENT_SHARE, "resident_worker_share"),
-        (layout.FF_LOCAL_INPUT_SHARE, "local_input_share"),
-        (layout.FF_REINVEST_RATE, "reinvestment_rate"),
-    ):
-        firm_float[:, column] = getattr(firms, name)[order]
-    firm_int = np.zeros((len(firms), layout.N_FIRM_INT), dtype=np.int64)
-    firm_int[:, layout.FI_SECTOR] = firms.sector[order]
-    firm_int[:, layout.FI_LOCATION] = firms.location[order]
-    firm_int[:, layout.FI_SOCIAL] = firms.social_economy[order]
-    firm_int[:, layout.FI_SME] = firms.sme[order]
-    local_capacity = np.where(firm_int[:, layout.FI_LOCATION] == 0, firm_float[:, layout.FF_CAPACITY], 0.0)
-    sector_total = np.bincount(firm_int[:, layout.FI_SECTOR], weights=local_capacity, minlength=n)
-    firm_float[:, layout.FF_MARKET_WEIGHT] = np.divide(
-        local_capacity,
-        sector_total[firm_int[:, layout.FI_SECTOR]],
-        out=np.zeros(len(firms)),
-        where=sector_total[firm_int[:, layout.FI_SECTOR]] > 0,
+    sector = firms.sector[order].astype(np.int64)
+    location = firms.location[order].astype(np.int64)
+    capacity = np.ascontiguousarray(firms.capacity[order], dtype=np.float64)
+    local_capacity = np.where(location == 0, capacity, 0.0)
+    sector_total = np.bincount(sector, weights=local_capacity, minlength=n)[sector]
+    firm_arrays = FirmArrays(
+        capacity=capacity,
+        unit_cost=np.ascontiguousarray(firms.unit_cost[order], dtype=np.float64),
+        quality=np.ascontiguousarray(firms.quality[order], dtype=np.float64),
+        credentials=np.ascontiguousarray(firms.credentials[order], dtype=np.float64),
+        owner_local_share=np.ascontiguousarray(firms.owner_local_share[order], dtype=np.float64),
+        resident_share=np.ascontiguousarray(firms.resident_worker_share[order], dtype=np.float64),
+        local_input_share=np.ascontiguousarray(firms.local_input_share[order], dtype=np.float64),
+        reinvestment_rate=np.ascontiguousarray(firms.reinvestment_rate[order], dtype=np.float64),
+        market_weight=np.divide(local_capacity, sector_total, out=np.zeros(len(firms)), where=sector_total > 0),
+        sector=sector,
+        location=location,
+        social=firms.social_economy[order].astype(np.int64),
+        sme=firms.sme[order].astype(np.int64),
+        sector_start=np.searchsorted(sector, np.arange(n + 1)).astype(np.int64),
     )
-    sector_start = np.searchsorted(firm_int[:, layout.FI_SECTOR], np.arange(n + 1)).astype(np.int64)
-
     local_total = economy.local_inputs.sum(axis=0)
-    local_purchase_mix = np.divide(economy.local_inputs, local_total, out=np.zeros((n, n)), where=local_total > 0)
-    packed_economy = np.zeros((layout.N_ECONOMY, n))
-    packed_economy[layout.E_DOMESTIC_INPUTS] = local_total + economy.other_region_inputs
-    packed_economy[layout.E_LOCAL_INPUTS] = local_total
-    packed_economy[layout.E_IMPORTED] = economy.imported_inputs
-    packed_economy[layout.E_OTHER_INPUTS] = economy.other_inputs
-    packed_economy[layout.E_COMPENSATION] = economy.compensation
-    packed_economy[layout.E_SURPLUS] = economy.operating_surplus
-    packed_economy[layout.E_CONSUMPTION_LOCAL] = circuit.consumption_mix * circuit.household_local_share
-    packed_economy[layout.E_CAPITAL_LOCAL] = circuit.capital_goods_mix * circuit.capital_local_share
-    household = np.column_stack([households.income_share, households.consumption_propensity]).astype(np.float64)
+    economy_arrays = EconomyArrays(
+        domestic_inputs=np.ascontiguousarray(local_total + economy.other_region_inputs, dtype=np.float64),
+        local_inputs=np.ascontiguousarray(local_total, dtype=np.float64),
+        imported=np.ascontiguousarray(economy.imported_inputs, dtype=np.float64),
+        other_inputs=np.ascontiguousarray(economy.other_inputs, dtype=np.float64),
+        compensation=np.ascontiguousarray(economy.compensation, dtype=np.float64),
+        surplus=np.ascontiguousarray(economy.operating_surplus, dtype=np.float64),
+        consumption_local=np.ascontiguousarray(circuit.consumption_mix * circuit.household_local_share),
+        capital_local=np.ascontiguousarray(circuit.capital_goods_mix * circuit.capital_local_share),
+        replacement=np.ascontiguousarray(np.broadcast_to(circuit.replacement_share, (n,)), dtype=np.float64),
+        local_purchase_mix=np.ascontiguousarray(
+            np.divide(economy.local_inputs, local_total, out=np.zeros((n, n)), where=local_total > 0)
+        ),
+        income_share=np.ascontiguousarray(households.income_share, dtype=np.float64),
+        propensity=np.ascontiguousarray(households.consumption_propensity, dtype=np.float64),
+    )
 
     q_shape = cells.shape
     cells_float = np.zeros((*q_shape, layout.N_CELL_FLOAT))
@@ -205,30 +250,81 @@ def pack_inputs(
     cells_float[..., layout.C_RESTRICT_MAX] = cells.restricted_max_value
     for column, values in lever_arrays(cells, levers).items():
         cells_float[..., column] = values
+    for m, method in enumerate(cells.methods):
+        cells_float[:, :, m, layout.C_LOCAL_ENTRY] = parameters.entry_bias(method)
     for column, default in (
         (layout.C_LOT_ADMIN, parameters.lot_admin_cost),
         (layout.C_LOT_PENALTY, parameters.lot_scale_penalty),
     ):
         cells_float[..., column] = np.where(np.isnan(cells_float[..., column]), default, cells_float[..., column])
-    cells_int = np.zeros((*q_shape, layout.N_CELL_INT), dtype=np.int64)
+    cells_int = np.zeros((*q_shape, 3), dtype=np.int64)  # sector, rule, restricted
     for category, code in enumerate(cells.category_sectors):
         if code not in economy.sectors:
             raise ScenarioError(
                 f"budget cells: category {cells.categories[category]!r} maps to unknown sector {code!r}"
             )
-        cells_int[category, ..., layout.CI_SECTOR] = economy.sectors.index(code)
+        cells_int[category, ..., 0] = economy.sectors.index(code)
     for m, method in enumerate(cells.methods):
-        cells_int[:, :, m, layout.CI_RULE], cells_int[:, :, m, layout.CI_RESTRICTED] = METHODS[method]
+        cells_int[:, :, m, 1], cells_int[:, :, m, 2] = METHODS[method]
+    flat = cells_float.reshape(-1, layout.N_CELL_FLOAT)
+    integers = cells_int.reshape(-1, 3)
+    cell_arrays = CellArrays(
+        *(np.ascontiguousarray(flat[:, column]) for column in range(layout.N_CELL_FLOAT)),
+        sector=np.ascontiguousarray(integers[:, 0]),
+        rule=np.ascontiguousarray(integers[:, 1]),
+        restricted=np.ascontiguousarray(integers[:, 2]),
+    )
     return KernelInputs(
-        firm_float=np.ascontiguousarray(firm_float),
-        firm_int=np.ascontiguousarray(firm_int),
-        sector_start=sector_start,
-        local_purchase_mix=np.ascontiguousarray(local_purchase_mix),
-        economy=packed_economy,
-        household=np.ascontiguousarray(household),
-        cells_float=np.ascontiguousarray(cells_float.reshape(-1, layout.N_CELL_FLOAT)),
-        cells_int=np.ascontiguousarray(cells_int.reshape(-1, layout.N_CELL_INT)),
-        params=parameters.to_array(circuit),
+        firms=firm_arrays, economy=economy_arrays, cells=cell_arrays, behaviour=parameters.to_behaviour(circuit)
+    )
+
+
+def estimate_work(inputs: KernelInputs, *, draws: int, periods: int, runs: int = 1) -> tuple[float, float, int]:
+    """Memory (bytes) and time (seconds, one core) of ``runs`` agent runs, and the busiest cell.
+
+    Lots per month are each cell's contract rate times its expected lots (one, or
+    ``mean value / lot threshold + 1`` under unbundling, at most ``MAX_LOTS``); memory is the
+    kernel's outputs and the labelled result built from them (three copies).
+    """
+    cells = inputs.cells
+    threshold = cells.lot_threshold
+    lots = np.where(
+        threshold > 0,
+        np.minimum(cells.mean_value / np.where(threshold > 0, threshold, 1.0) + 1.0, layout.MAX_LOTS),
+        1.0,
+    )
+    per_cell = cells.rate * lots
+    n = inputs.economy.compensation.shape[0]
+    n_firms = inputs.firms.capacity.shape[0]
+    seconds = (
+        runs * draws * (float(per_cell.sum()) * periods * SECONDS_PER_LOT + n_firms * periods * SECONDS_PER_FIRM_MONTH)
+    )
+    memory = result_bytes(draws=draws, periods=periods, sectors=n, cells=cells.rate.shape[0], runs=runs)
+    memory += 8.0 * draws * layout.N_STATE_FIRM * n_firms
+    return memory, seconds, int(np.argmax(per_cell)) if per_cell.size else 0
+
+
+def result_bytes(*, draws: int, periods: int, sectors: int, cells: int = 45, runs: int = 1) -> float:
+    """Memory (bytes) of an agent run's outputs and labelled result, three copies (see :func:`estimate_work`)."""
+    per_draw = periods * (layout.N_OUT_PERIOD + layout.N_OUT_SECTOR * sectors) + cells * layout.N_OUT_CELL
+    return 3.0 * runs * draws * per_draw * 8.0
+
+
+def _check_work(inputs: KernelInputs, cells: BudgetCells, *, draws: int, periods: int, runs: int) -> None:
+    """Refuse runs whose estimated memory or time is absurd, naming the inputs that drive it."""
+    memory, seconds, busiest = estimate_work(inputs, draws=draws, periods=periods, runs=runs)
+    if memory <= MAX_BYTES and seconds <= MAX_SECONDS:
+        return
+    index = np.unravel_index(busiest, cells.shape)
+    name = f"({cells.categories[index[0]]}, {cells.size_classes[index[1]]}, {cells.methods[index[2]]})"
+    per_year = float(cells.contracts_per_year()[index])
+    amount = float(cells.annual_amount[index])
+    what = f"about {memory / 2**30:,.1f} GB" if memory > MAX_BYTES else f"about {seconds / 3600:,.1f} core-hours"
+    raise ScenarioError(
+        f"agent run too large: {what} for draws = {draws}, {periods} months; the busiest budget cell {name} "
+        f"has {per_year:,.0f} contracts a year (amount {amount:,.6g}); limits are {MAX_BYTES / 2**30:.0f} GB and "
+        f"{MAX_SECONDS / 3600:.0f} core-hour: lower scenario.draws or scenario.horizon, or that cell's contracts "
+        "(or its amount, when contracts is not given)"
     )
 
 
@@ -299,6 +395,7 @@ def simulate(
     parameters = parameters or AgentParameters()
     keys = draw_keys(seed, draws)
     inputs = pack_inputs(economy, circuit, cells, levers, firms, households, parameters)
+    _check_work(inputs, cells, draws=draws, periods=periods, runs=2 if levers else 1)
     raw = run_draws(inputs, keys, periods, workers=workers, progress=progress)
     if levers:
         base_inputs = pack_inputs(economy, circuit, cells, (), firms, households, parameters)
@@ -437,6 +534,30 @@ def _label(raw, premium, economy: LocalEconomy, cells: BudgetCells, *, scenario:
             add_scenario(period[:, :, layout.O_STOCK]),
             money,
             "money held in the circuit at period end (backlog, next-period demand and tax)",
+        ),
+        "direct_output": (
+            TSS,
+            add_scenario(sector[:, :, layout.S_DIRECT]),
+            money,
+            "contract work executed by local firms (direct output)",
+        ),
+        "local_input_purchases": (
+            TSS,
+            add_scenario(sector[:, :, layout.S_LOCAL_PURCHASES]),
+            money,
+            "intermediate inputs bought from local firms by local industries",
+        ),
+        "local_owners_income": (
+            TSS,
+            add_scenario(sector[:, :, layout.S_OWNERS_INCOME]),
+            money,
+            "surplus of local industries paid to resident owners (after taxes and investment)",
+        ),
+        "local_investment": (
+            TSS,
+            add_scenario(sector[:, :, layout.S_INVESTMENT]),
+            money,
+            "replacement investment and reinvestment of local industries",
         ),
         "hhi": (
             ("draw", "scenario", "category"),

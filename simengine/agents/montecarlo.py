@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 import warnings
 from collections.abc import Sequence
 from contextlib import contextmanager
@@ -14,9 +15,13 @@ from tqdm.auto import tqdm
 
 from ..errors import ScenarioError
 from ..kernels import layout
-from ..kernels.agents import _run_draws
+from ..kernels.agents import _run_draws, concentration
 
-__all__ = ["draw_keys", "run_draws", "RawDraws", "summarise"]
+__all__ = ["draw_keys", "run_draws", "RawDraws", "summarise", "SLICE_SECONDS"]
+
+#: Target wall time of one kernel call: the kernel cannot be interrupted, so Ctrl-C and SIGTERM
+#: take effect between calls; months are sliced so that a call lasts about this long.
+SLICE_SECONDS = 0.1
 
 
 def draw_keys(seed: int, draws: int) -> np.ndarray:
@@ -55,30 +60,44 @@ def _threads(workers: int | None):
 def run_draws(
     inputs, keys: np.ndarray, periods: int, *, workers: int | None = None, progress: bool = False, chunk: int = 64
 ) -> RawDraws:
-    """Run the kernel for every key; chunks of ``chunk`` draws feed the progress bar."""
+    """Run the kernel for every key, ``chunk`` draws at a time, each chunk in slices of months.
+
+    A slice lasts about :data:`SLICE_SECONDS` (its length in months adapts to the measured
+    speed), so that a signal (Ctrl-C, SIGTERM) is acted on within a second; the draws' state
+    carries over from slice to slice, so the result does not depend on the slicing.
+    """
     draws = len(keys)
-    n = inputs.economy.shape[1]
-    q = inputs.cells_float.shape[0]
+    n = inputs.economy.compensation.shape[0]
+    n_firms = inputs.firms.capacity.shape[0]
+    q = inputs.cells.rate.shape[0]
     period = np.zeros((draws, periods, layout.N_OUT_PERIOD))
     sector = np.zeros((draws, periods, layout.N_OUT_SECTOR, n))
     cell = np.zeros((draws, q, layout.N_OUT_CELL))
     flows = np.zeros((draws, layout.N_OUT_FLOWS))
     hhi = np.zeros((draws, n))
     contracts = 0
-    with _threads(workers), tqdm(total=draws, disable=not progress, unit="draw") as bar:
+    months = 1
+    with _threads(workers), tqdm(total=draws * periods, disable=not progress, unit="draw-month") as bar:
         for start in range(0, draws, chunk):
             stop = min(start + chunk, draws)
-            contracts += _run_draws(
-                keys[start:stop],
-                periods,
-                *inputs.arrays(),
-                period[start:stop],
-                sector[start:stop],
-                cell[start:stop],
-                flows[start:stop],
-                hhi[start:stop],
-            )
-            bar.update(stop - start)
+            state_firm = np.zeros((stop - start, layout.N_STATE_FIRM, n_firms))
+            state_firm[:, layout.SF_CAPACITY] = inputs.firms.capacity
+            state_sector = np.zeros((stop - start, layout.N_STATE_SECTOR, n))
+            state_scalar = np.zeros((stop - start, layout.N_STATE_SCALAR))
+            t = 0
+            while t < periods:
+                t1 = min(periods, t + months)
+                began = time.perf_counter()
+                contracts += _run_draws(
+                    keys[start:stop], t, t1, *inputs.arrays(), state_firm, state_sector, state_scalar,
+                    period[start:stop], sector[start:stop], cell[start:stop], flows[start:stop],
+                )  # fmt: skip
+                elapsed = time.perf_counter() - began
+                bar.update((stop - start) * (t1 - t))
+                rate = elapsed / (t1 - t)
+                months = max(1, min(periods, int(SLICE_SECONDS / rate) if rate > 0 else periods))
+                t = t1
+            hhi[start:stop] = concentration(state_firm[:, layout.SF_AWARDED], inputs.firms.sector_start)
     return RawDraws(period, sector, cell, flows, hhi, int(contracts))
 
 

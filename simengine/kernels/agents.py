@@ -1,12 +1,26 @@
 """Agent-model kernels: contract generation, entry, awards, execution and the local circuit.
 
-Letters as in the model notes: ``F`` firms (sorted by sector), ``n`` sectors, ``Q`` budget
-cells, ``G`` household groups, ``T`` periods, ``D`` draws; ``v`` a contract's estimated
-value, ``y`` a firm's output in a period. Money is in the caller's monetary unit per period.
+Letters as in the model notes (docs/agents.md): ``F`` firms (sorted by sector), ``n`` sectors,
+``Q`` budget cells, ``G`` household groups, ``T`` periods, ``D`` draws; ``v`` a contract's
+estimated value, ``y`` a firm's output in a period. Money is in the caller's monetary unit per
+period (month). Array layouts (which column holds what) are named in
+:mod:`simengine.kernels.layout`; the kernels below read them as ``K.<NAME>``.
 
-Randomness is counter-based: every uniform number is a SplitMix64 hash of
-``(draw key, period, contract or cell, firm or slot, stream)``, so a result does not depend
-on the order in which draws run or on the number of threads.
+One month of one draw is, in order (:func:`_run_periods`):
+
+1. :func:`_issue_contracts` draws each cell's contracts, applies reservations and
+   unbundling, and tenders each lot (:func:`_tender`, which calls :func:`_allocate_contract`
+   and, when no firm can take a lot whole, splits it); :func:`_book_award` records the award.
+2. :func:`_execute` lets every firm execute its backlog up to its capacity, and local firms
+   produce for last month's local market demand; their wages, surplus and taxes go through
+   the circuit; :func:`_adjust_capacity` moves capacity towards demand.
+3. :func:`_respend` turns resident income and investment into next month's local demand.
+
+Random numbers are drawn inside the kernel, not passed in, because how many are needed is
+only known as the month unfolds (contracts per cell, candidates, bidders, split pieces), and
+because a counter-based generator makes each number a pure function of
+``(draw key, period, contract or cell, firm or slot, stream)``: a result does not depend on
+the order in which draws run, on the number of threads, or on how the periods are sliced.
 """
 
 from __future__ import annotations
@@ -16,132 +30,7 @@ import math
 import numpy as np
 from numba import njit, prange
 
-from .layout import (
-    C_BASE_SHARE,
-    C_COEXISTENCE,
-    C_CREDENTIALS,
-    C_LOCAL_WEIGHT,
-    C_LOT_ADMIN,
-    C_LOT_PENALTY,
-    C_LOT_THRESHOLD,
-    C_MEAN_VALUE,
-    C_PREFERENCE,
-    C_PREFERENCE_CAP,
-    C_RAMP,
-    C_RATE,
-    C_RELAXATION,
-    C_RESTRICT_MAX,
-    C_SET_ASIDE,
-    C_SET_ASIDE_SME,
-    C_SIGMA,
-    C_SOCIAL_TARGET,
-    C_TARGET,
-    CI_RESTRICTED,
-    CI_RULE,
-    CI_SECTOR,
-    E_CAPITAL_LOCAL,
-    E_COMPENSATION,
-    E_CONSUMPTION_LOCAL,
-    E_DOMESTIC_INPUTS,
-    E_IMPORTED,
-    E_LOCAL_INPUTS,
-    E_OTHER_INPUTS,
-    E_SURPLUS,
-    F_COMMUTER_WAGES,
-    F_IMPORTED_INPUTS,
-    F_LOCAL_INPUTS,
-    F_LOCAL_PROFITS,
-    F_OTHER_INPUTS,
-    F_OTHER_REGION_INPUTS,
-    F_OUTSIDE_PROFITS,
-    F_RESIDENT_WAGES,
-    FF_CAPACITY,
-    FF_CREDENTIALS,
-    FF_LOCAL_INPUT_SHARE,
-    FF_MARKET_WEIGHT,
-    FF_OWNER_LOCAL,
-    FF_QUALITY,
-    FF_REINVEST_RATE,
-    FF_RESIDENT_SHARE,
-    FF_UNIT_COST,
-    FI_LOCATION,
-    FI_SECTOR,
-    FI_SME,
-    FI_SOCIAL,
-    H_INCOME_SHARE,
-    H_PROPENSITY,
-    L_COMMUTERS,
-    L_IMPORTS,
-    L_NONLOCAL_AWARDS,
-    L_NOT_RESPENT,
-    L_OTHER_REGIONS,
-    L_OUTSIDE_OWNERS,
-    L_SPENDING_OUTSIDE,
-    L_TAXES_LEAVING,
-    MAX_LOTS,
-    O_ADMIN,
-    O_BIDDERS,
-    O_CONSUMPTION,
-    O_CONTRACTS,
-    O_ESTIMATED,
-    O_EXTERNAL,
-    O_HOUSEHOLD_INCOME,
-    O_LEAK,
-    O_LOCAL_AWARDS,
-    O_PAYMENTS,
-    O_REINVESTMENT,
-    O_SME_AWARDS,
-    O_SOCIAL_AWARDS,
-    O_STOCK,
-    O_TAX,
-    P_BACKLOG_MONTHS,
-    P_BID_NOISE,
-    P_CAPACITY_LIMITS,
-    P_CAPACITY_PER_INVESTMENT,
-    P_CITY_RESPEND,
-    P_CITY_TRANSFER,
-    P_DEPRECIATION,
-    P_ENTRY_BACKLOG,
-    P_ENTRY_INTERCEPT,
-    P_ENTRY_PROFIT,
-    P_FLOOR_RATIO,
-    P_FLOOR_SPREAD,
-    P_LOCALITY_BIAS,
-    P_MARKUP,
-    P_NATIONAL_PROFIT_TAX,
-    P_NATIONAL_WAGE_TAX,
-    P_POOL,
-    P_PROFIT_TAX,
-    P_SCORE_TEMPERATURE,
-    P_W_LOCAL,
-    P_W_PRICE,
-    P_W_QUALITY,
-    P_W_SOCIAL,
-    P_WAGE_TAX,
-    Q_AWARDED,
-    Q_BIDDERS,
-    Q_CONTRACTS,
-    Q_LOCAL,
-    R_BID,
-    R_CANDIDATE,
-    R_CHOICE,
-    R_COUNT,
-    R_ENTRY,
-    R_SOCIAL,
-    R_TARGET,
-    R_VALUE_1,
-    R_VALUE_2,
-    RULE_FLOOR_LOTTERY,
-    RULE_LOWEST_PRICE,
-    RULE_SCORING,
-    S_DIRECT,
-    S_INDIRECT,
-    S_INDUCED,
-    S_NONLOCAL_AWARDS,
-    S_OUTPUT,
-    S_RESIDENT_WAGES,
-    S_VALUE_ADDED,
-)
+from . import layout as K
 
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 _MIX_1 = np.uint64(0xBF58476D1CE4E5B9)
@@ -217,465 +106,578 @@ def _erfinv(x):
     return p * x
 
 
-@njit(cache=True)
-def _allocate_contract(
-    key,
-    t,
-    item,
-    v,
-    q,
-    restrict_local,
-    sme_only,
-    social_only,
-    firm_float,
-    firm_int,
-    sector_start,
-    backlog,
-    cells_float,
-    cells_int,
-    params,
-    stamp,
-    pool,
-    bids,
-):
-    """Choose the winner of one contract (or lot).
+# --------------------------------------------------------------------------------------------
+# The award of one contract (docs/agents.md, "Awards")
+# --------------------------------------------------------------------------------------------
 
-    Returns ``(winner, price_ratio, bidders)``; ``winner = -1`` when the sector has no firm.
-    ``price_ratio`` is the price paid per unit of estimated value ``v``.
+
+@njit(cache=True, inline="always")
+def _candidate_pool(key, t, item, streams, lo, hi, pool_size, stamp, pool):
+    """Write the firms of the sector range ``[lo, hi)`` that see the notice into ``pool``.
+
+    All of the sector's firms when it has at most ``pool_size``, else ``pool_size`` draws with
+    replacement (duplicates dropped). ``stamp`` (length F, all -1) marks drawn firms and is
+    reset before returning. Returns the number of candidates.
     """
-    s = cells_int[q, CI_SECTOR]
-    rule = cells_int[q, CI_RULE]
-    lo = sector_start[s]
-    hi = sector_start[s + 1]
-    n_sector = hi - lo
-    if n_sector == 0:
-        return -1, 1.0, 0
-    pool_size = int(params[P_POOL])
-    n_candidates = 0
-    if n_sector <= pool_size:
+    if hi - lo <= pool_size:
         for f in range(lo, hi):
+            pool[f - lo] = f
+        return hi - lo
+    n_candidates = 0
+    for j in range(pool_size):
+        f = lo + int(_uniform(key, t, item, j, streams + K.R_CANDIDATE) * (hi - lo))
+        if stamp[f] < 0:
+            stamp[f] = 1
             pool[n_candidates] = f
             n_candidates += 1
-    else:
-        for j in range(pool_size):
-            f = lo + int(_uniform(key, t, item, j, R_CANDIDATE) * n_sector)
-            if stamp[f] != item + 1:
-                stamp[f] = item + 1
-                pool[n_candidates] = f
-                n_candidates += 1
-        # reset stamps so that items of later periods may reuse ids
-        for j in range(n_candidates):
-            stamp[pool[j]] = -1
-    required = cells_float[q, C_CREDENTIALS] * (1.0 - cells_float[q, C_RELAXATION])
-    preference = cells_float[q, C_PREFERENCE]
-    preference_cap = cells_float[q, C_PREFERENCE_CAP]
-    floor_ratio = params[P_FLOOR_RATIO]
-    capacity_limits = params[P_CAPACITY_LIMITS] > 0.0
-    n_bidders = 0
-    for level in range(3):
+    for j in range(n_candidates):
+        stamp[pool[j]] = -1
+    return n_candidates
+
+
+@njit(cache=True, inline="always")
+def _eligible(f, level, v, reserve, sme_only, social_only, required, firms, capacity, backlog, behaviour):
+    """Whether firm ``f`` may bid for a contract of value ``v`` at re-tender ``level``.
+
+    Level 0 applies the contract's reservations (``reserve``: ``RESERVE_CITY`` for firms of the
+    city, ``RESERVE_REGION`` for firms of the city or its province, as a regionally restricted
+    tender; SME; social economy); levels 0 and 1
+    the track-record requirement ``required``; every level the capacity test: the firm's
+    backlog plus ``v`` must not exceed what it executes in the contract's duration
+    (``capacity x backlog_months``, current capacity), when capacity limits are on.
+    """
+    if level == 0:
+        if reserve == K.RESERVE_CITY and firms.location[f] != K.LOCATION_LOCAL:
+            return False
+        if reserve == K.RESERVE_REGION and firms.location[f] == K.LOCATION_NATION:
+            return False
+        if sme_only and firms.sme[f] == 0:
+            return False
+        if social_only and firms.social[f] == 0:
+            return False
+    if level <= 1 and firms.credentials[f] < required:
+        return False
+    if behaviour.capacity_limits > 0.0 and backlog[f] + v > capacity[f] * behaviour.backlog_months:
+        return False
+    return True
+
+
+@njit(cache=True, inline="always")
+def _entry_utility(f, rule, preference, local_bias, firms, capacity, backlog, behaviour):
+    """Logit utility of bidding: ``intercept + profit_slope x margin - backlog_slope x backlog / capacity``,
+    plus half of ``local_bias`` (the method's calibrated log-odds) for a local firm and minus half
+    of it for a firm from elsewhere."""
+    cost = firms.unit_cost[f]
+    expected_price = behaviour.floor_ratio if rule == K.RULE_FLOOR_LOTTERY else 1.0
+    margin = (expected_price - cost) / cost
+    if firms.location[f] != K.LOCATION_LOCAL and rule != K.RULE_FLOOR_LOTTERY:
+        margin -= preference
+    load = backlog[f] / capacity[f]
+    utility = behaviour.entry_intercept + behaviour.entry_profit * margin - behaviour.entry_backlog * load
+    return utility + (0.5 if firms.location[f] == K.LOCATION_LOCAL else -0.5) * local_bias
+
+
+@njit(cache=True, inline="always")
+def _bid(key, t, item, streams, f, v, preference, preference_cap, firms, behaviour):
+    """Firm ``f``'s bid per unit of estimated value and its evaluated bid (local preference applied)."""
+    bid = firms.unit_cost[f] * (
+        1.0 + behaviour.markup + behaviour.bid_noise * _uniform(key, t, item, f, streams + K.R_BID)
+    )
+    evaluated = bid
+    if firms.location[f] == K.LOCATION_LOCAL and preference > 0.0:
+        evaluated = bid - min(preference * bid, preference_cap / v)
+    return bid, evaluated
+
+
+@njit(cache=True)
+def _choose(key, t, item, streams, q, rule, n_bidders, bidders, bids, evaluated, firms, cells, behaviour):
+    """The winning slot among ``bidders[:n_bidders]`` and the price per unit of estimated value.
+
+    Lowest price: the lowest evaluated bid. Floor lottery: a uniform pick among bidders whose
+    cost is at or below the floor (price = floor x (1 + spread x U)); the lowest evaluated bid
+    when none is. Scoring and negotiated: logit choice by the Gumbel-max trick on the score
+    (price, quality, local contribution, social economy) or on the locality bias.
+    """
+    winner = 0
+    if rule == K.RULE_LOWEST_PRICE or rule == K.RULE_FLOOR_LOTTERY:
+        floor = behaviour.floor_ratio
+        n_qualified = 0
+        for j in range(n_bidders):
+            if firms.unit_cost[bidders[j]] <= floor:
+                n_qualified += 1
+        if rule == K.RULE_FLOOR_LOTTERY and n_qualified > 0:
+            pick = int(_uniform(key, t, item, 0, streams + K.R_CHOICE) * n_qualified)
+            for j in range(n_bidders):
+                f = bidders[j]
+                if firms.unit_cost[f] <= floor:
+                    if pick == 0:
+                        return j, floor * (1.0 + behaviour.floor_spread * _uniform(key, t, item, f, streams + K.R_BID))
+                    pick -= 1
+        for j in range(1, n_bidders):
+            if evaluated[j] < evaluated[winner]:
+                winner = j
+        return winner, bids[winner]
+    lowest = evaluated[0]
+    for j in range(1, n_bidders):
+        lowest = min(lowest, evaluated[j])
+    best_score = -np.inf
+    for j in range(n_bidders):
+        f = bidders[j]
+        is_local = 1.0 if firms.location[f] == K.LOCATION_LOCAL else 0.0
+        gumbel = -math.log(-math.log(_uniform(key, t, item, f, streams + K.R_CHOICE)))
+        if rule == K.RULE_SCORING:
+            contribution = 0.5 * is_local + 0.25 * is_local * (firms.resident_share[f] + firms.local_input_share[f])
+            score = (
+                behaviour.w_price * lowest / evaluated[j]
+                + behaviour.w_quality * firms.quality[f]
+                + (behaviour.w_local + cells.local_weight[q]) * contribution
+                + behaviour.w_social * firms.social[f]
+            )
+            score = score / behaviour.score_temperature + gumbel
+        else:
+            score = behaviour.locality_bias * is_local + gumbel
+        if score > best_score:
+            best_score = score
+            winner = j
+    return winner, bids[winner]
+
+
+@njit(cache=True)
+def _allocate_contract(
+    key, t, item, streams, v, q, reserve, sme_only, social_only,
+    firms, capacity, backlog, cells, behaviour, stamp, pool, bids,
+):  # fmt: skip
+    """Choose the winner of one contract (or lot or piece) of estimated value ``v`` in cell ``q``.
+
+    Re-tenders widen until some firm is eligible (:func:`_eligible`): level 0 is the notice as
+    issued (pool of candidates, reservations, track record, capacity); level 1 re-tenders it
+    open (reservations dropped); level 2 waives the track-record requirement; level 3 re-tenders
+    it to every firm of the sector (rare: only when no candidate of the notice has room).
+    Eligible candidates bid with the logit probability of :func:`_entry_utility`; when none
+    does, the eligible candidate with the highest utility is
+    invited (a negotiated award). ``streams`` offsets the random streams (pieces of a split
+    contract). ``pool`` and ``bids`` are scratch of length ``2 x largest sector + 2``.
+
+    Returns ``(winner, price_ratio, bidders)``: ``winner = -1`` when no firm of the sector is
+    eligible even at level 3; ``price_ratio`` is the price per unit of ``v``.
+    """
+    s = cells.sector[q]
+    rule = cells.rule[q]
+    lo, hi = firms.sector_start[s], firms.sector_start[s + 1]
+    required = cells.credentials[q] * (1.0 - cells.relaxation[q])
+    preference = cells.preference[q]
+    for level in range(4):
+        if level < 3:
+            n_candidates = _candidate_pool(key, t, item, streams, lo, hi, int(behaviour.pool), stamp, pool)
+        else:
+            n_candidates = hi - lo
+            for f in range(lo, hi):
+                pool[f - lo] = f
         n_bidders = 0
-        best = -1
-        best_utility = -np.inf
+        best, best_utility = -1, -np.inf
         for j in range(n_candidates):
             f = pool[j]
-            is_local = firm_int[f, FI_LOCATION] == 0
-            if level == 0:
-                if restrict_local and not is_local:
-                    continue
-                if sme_only and firm_int[f, FI_SME] == 0:
-                    continue
-                if social_only and firm_int[f, FI_SOCIAL] == 0:
-                    continue
-            if level <= 1:
-                if firm_float[f, FF_CREDENTIALS] < required:
-                    continue
-                if capacity_limits and backlog[f] + v > firm_float[f, FF_CAPACITY] * params[P_BACKLOG_MONTHS]:
-                    continue
-            cost = firm_float[f, FF_UNIT_COST]
-            expected_price = floor_ratio if rule == RULE_FLOOR_LOTTERY else 1.0
-            margin = (expected_price - cost) / cost
-            if not is_local and rule != RULE_FLOOR_LOTTERY:
-                margin -= preference
-            load = backlog[f] / firm_float[f, FF_CAPACITY]
-            utility = params[P_ENTRY_INTERCEPT] + params[P_ENTRY_PROFIT] * margin - params[P_ENTRY_BACKLOG] * load
+            if not _eligible(
+                f,
+                level,
+                v,
+                reserve,
+                sme_only,
+                social_only,
+                required,
+                firms,
+                capacity,
+                backlog,
+                behaviour,
+            ):
+                continue
+            utility = _entry_utility(f, rule, preference, cells.local_entry[q], firms, capacity, backlog, behaviour)
             if utility > best_utility:
-                best_utility = utility
-                best = f
-            if _uniform(key, t, item, f, R_ENTRY) * (1.0 + math.exp(-utility)) < 1.0:
+                best, best_utility = f, utility
+            if _uniform(key, t, item, f, streams + K.R_ENTRY) * (1.0 + math.exp(-utility)) < 1.0:
                 pool[n_candidates + n_bidders] = f
                 n_bidders += 1
         if n_bidders == 0 and best >= 0:
             pool[n_candidates] = best
             n_bidders = 1
         if n_bidders > 0:
-            break
-    if n_bidders == 0:
-        return -1, 1.0, 0
-    # bids (price per unit of estimated value) and evaluated bids (preference applied)
-    lowest_evaluated = np.inf
-    for j in range(n_bidders):
-        f = pool[n_candidates + j]
-        bid = firm_float[f, FF_UNIT_COST] * (
-            1.0 + params[P_MARKUP] + params[P_BID_NOISE] * _uniform(key, t, item, f, R_BID)
-        )
-        bids[j] = bid
-        evaluated = bid
-        if firm_int[f, FI_LOCATION] == 0 and preference > 0.0:
-            evaluated = bid - min(preference * bid, preference_cap / v)
-        bids[n_bidders + j] = evaluated
-        if evaluated < lowest_evaluated:
-            lowest_evaluated = evaluated
-    winner_slot = 0
-    if rule == RULE_LOWEST_PRICE:
-        for j in range(1, n_bidders):
-            if bids[n_bidders + j] < bids[n_bidders + winner_slot]:
-                winner_slot = j
-        return pool[n_candidates + winner_slot], bids[winner_slot], n_bidders
-    if rule == RULE_FLOOR_LOTTERY:
-        n_qualified = 0
-        for j in range(n_bidders):
-            if firm_float[pool[n_candidates + j], FF_UNIT_COST] <= floor_ratio:
-                n_qualified += 1
-        if n_qualified == 0:
-            for j in range(1, n_bidders):
-                if bids[n_bidders + j] < bids[n_bidders + winner_slot]:
-                    winner_slot = j
-            return pool[n_candidates + winner_slot], bids[winner_slot], n_bidders
-        pick = int(_uniform(key, t, item, 0, R_CHOICE) * n_qualified)
-        for j in range(n_bidders):
-            f = pool[n_candidates + j]
-            if firm_float[f, FF_UNIT_COST] <= floor_ratio:
-                if pick == 0:
-                    price = floor_ratio * (1.0 + params[P_FLOOR_SPREAD] * _uniform(key, t, item, f, R_BID))
-                    return f, price, n_bidders
-                pick -= 1
-    # scoring and negotiated: logit choice by the Gumbel-max trick
-    best_score = -np.inf
-    for j in range(n_bidders):
-        f = pool[n_candidates + j]
-        is_local = 1.0 if firm_int[f, FI_LOCATION] == 0 else 0.0
-        gumbel = -math.log(-math.log(_uniform(key, t, item, f, R_CHOICE)))
-        if rule == RULE_SCORING:
-            contribution = 0.5 * is_local + 0.25 * is_local * (
-                firm_float[f, FF_RESIDENT_SHARE] + firm_float[f, FF_LOCAL_INPUT_SHARE]
-            )
-            score = (
-                params[P_W_PRICE] * lowest_evaluated / bids[n_bidders + j]
-                + params[P_W_QUALITY] * firm_float[f, FF_QUALITY]
-                + (params[P_W_LOCAL] + cells_float[q, C_LOCAL_WEIGHT]) * contribution
-                + params[P_W_SOCIAL] * firm_int[f, FI_SOCIAL]
-            )
-            score = score / params[P_SCORE_TEMPERATURE] + gumbel
-        else:
-            score = params[P_LOCALITY_BIAS] * is_local + gumbel
-        if score > best_score:
-            best_score = score
-            winner_slot = j
-    return pool[n_candidates + winner_slot], bids[winner_slot], n_bidders
+            bidders = pool[n_candidates : n_candidates + n_bidders]
+            for j in range(n_bidders):
+                bids[j], bids[n_bidders + j] = _bid(
+                    key, t, item, streams, bidders[j], v, preference, cells.preference_cap[q],
+                    firms, behaviour,
+                )  # fmt: skip
+            slot, price_ratio = _choose(
+                key, t, item, streams, q, rule, n_bidders, bidders, bids[:n_bidders], bids[n_bidders : 2 * n_bidders],
+                firms, cells, behaviour,
+            )  # fmt: skip
+            return bidders[slot], price_ratio, n_bidders
+    return -1, 1.0, 0
+
+
+@njit(cache=True, inline="always")
+def _most_spare(lo, hi, capacity, backlog, behaviour):
+    """The firm of ``[lo, hi)`` with the most spare room (``capacity x backlog_months - backlog``) and that room."""
+    best, room = lo, -np.inf
+    for f in range(lo, hi):
+        spare = capacity[f] * behaviour.backlog_months - backlog[f]
+        if spare > room:
+            best, room = f, spare
+    return best, room
+
+
+@njit(cache=True, inline="always")
+def _book_award(q, winner, price, n_bidders, firms, cells, state_firm, row, sector_row, out_cell):
+    """Record an award of ``price`` to ``winner`` (-1: no firm, the money leaves as a non-local award)."""
+    row[K.O_PAYMENTS] += price
+    row[K.O_CONTRACTS] += 1.0
+    row[K.O_BIDDERS] += n_bidders
+    out_cell[q, K.Q_AWARDED] += price
+    out_cell[q, K.Q_CONTRACTS] += 1.0
+    out_cell[q, K.Q_BIDDERS] += n_bidders
+    if winner >= 0:
+        state_firm[K.SF_BACKLOG, winner] += price
+        state_firm[K.SF_AWARDED, winner] += price
+        if firms.sme[winner] > 0:
+            row[K.O_SME_AWARDS] += price
+        if firms.social[winner] > 0:
+            row[K.O_SOCIAL_AWARDS] += price
+    if winner >= 0 and firms.location[winner] == K.LOCATION_LOCAL:
+        state_firm[K.SF_PLAN, winner] += price * cells.coexistence[q]
+        row[K.O_LOCAL_AWARDS] += price
+        out_cell[q, K.Q_LOCAL] += price
+    else:
+        row[K.O_LEAK + K.L_NONLOCAL_AWARDS] += price
+        sector_row[K.S_NONLOCAL_AWARDS, cells.sector[q]] += price
+
+
+@njit(cache=True)
+def _tender(
+    key, t, item, v, q, reserve, sme_only, social_only,
+    firms, cells, behaviour, state_firm, scratch, row, sector_row, out_cell,
+):  # fmt: skip
+    """Tender one lot of value ``v``; split it when no firm can take it whole. Returns the pieces awarded.
+
+    Splitting: the lot becomes ``k = ceil(v / room)`` equal pieces (at most ``MAX_SPLIT``),
+    ``room`` being the largest spare room of a firm of the sector, and each piece is tendered
+    like a contract. A piece that still finds nobody eligible goes to the firm with the most
+    spare room at its cost plus markup (the only case where a backlog may exceed
+    ``capacity x backlog_months``, by at most one piece).
+    """
+    stamp, pool, bids = scratch
+    capacity, backlog = state_firm[K.SF_CAPACITY], state_firm[K.SF_BACKLOG]
+    s = cells.sector[q]
+    lo, hi = firms.sector_start[s], firms.sector_start[s + 1]
+    winner, ratio, n_bidders = _allocate_contract(
+        key, t, item, 0, v, q, reserve, sme_only, social_only,
+        firms, capacity, backlog, cells, behaviour, stamp, pool, bids,
+    )  # fmt: skip
+    if winner >= 0 or lo == hi:
+        _book_award(q, winner, v * ratio, n_bidders, firms, cells, state_firm, row, sector_row, out_cell)
+        return 1
+    _, room = _most_spare(lo, hi, capacity, backlog, behaviour)
+    pieces = K.MAX_SPLIT if room <= 0.0 else min(K.MAX_SPLIT, int(math.ceil(v / room)))
+    piece = v / pieces
+    for k in range(pieces):
+        winner, ratio, n_bidders = _allocate_contract(
+            key, t, item, (k + 1) * K.SPLIT_STREAMS, piece, q, reserve, sme_only, social_only,
+            firms, capacity, backlog, cells, behaviour, stamp, pool, bids,
+        )  # fmt: skip
+        if winner < 0:
+            winner, _ = _most_spare(lo, hi, capacity, backlog, behaviour)
+            ratio, n_bidders = firms.unit_cost[winner] * (1.0 + behaviour.markup), 1
+        _book_award(q, winner, piece * ratio, n_bidders, firms, cells, state_firm, row, sector_row, out_cell)
+    return pieces
+
+
+# --------------------------------------------------------------------------------------------
+# One month (docs/agents.md, "The monthly loop")
+# --------------------------------------------------------------------------------------------
+
+
+@njit(cache=True)
+def _issue_contracts(
+    key, t, scale, firms, cells, behaviour, state_firm, scratch,
+    row, sector_row, out_cell,
+):  # fmt: skip
+    """Step 1: draw every cell's contracts of month ``t`` and tender them; return the lots awarded.
+
+    Contract counts are Poisson with the cell's monthly rate; values lognormal with the cell's
+    mean (times ``scale``, the re-spent tax) and log-sd. A ``local_share_target`` reserves a
+    contract for local firms with the probability that lifts the baseline share to the ramped
+    target; a social-economy target reserves it for social-economy firms; unbundling cuts a
+    contract above the lot threshold into lots (with a price penalty and administration cost);
+    a set-aside reserves small lots for local firms (SMEs if asked); a regionally restricted
+    method reserves lots below its ceiling for firms of the city or its province.
+    """
+    item, awarded = 0, 0
+    for q in range(cells.rate.shape[0]):
+        n_new = _poisson(cells.rate[q], _uniform(key, t, q, 0, K.R_COUNT))
+        sigma = cells.sigma[q]
+        for _ in range(n_new):
+            u1 = _uniform(key, t, item, 0, K.R_VALUE_1)
+            u2 = _uniform(key, t, item, 0, K.R_VALUE_2)
+            z = math.sqrt(-2.0 * math.log(u1)) * math.cos(2.0 * math.pi * u2)
+            v = cells.mean_value[q] * math.exp(sigma * z - 0.5 * sigma * sigma) * scale
+            row[K.O_ESTIMATED] += v
+            reserve_city = False
+            target = cells.target[q]
+            if target > 0.0:
+                base = cells.base_share[q]
+                current = base + (target - base) * min(1.0, (t + 1) / max(cells.ramp[q], 1.0))
+                reserve_probability = (current - base) / (1.0 - base) if base < 1.0 else 0.0
+                reserve_city = _uniform(key, t, item, 0, K.R_TARGET) < reserve_probability
+            social_only = _uniform(key, t, item, 0, K.R_SOCIAL) < cells.social_target[q]
+            n_lots, lot_value = 1, v
+            threshold = cells.lot_threshold[q]
+            if threshold > 0.0 and v > threshold:
+                n_lots = min(int(math.ceil(v / threshold)), K.MAX_LOTS)
+                lot_value = v / n_lots * (1.0 + cells.lot_penalty[q])
+                row[K.O_ADMIN] += n_lots * cells.lot_admin[q]
+            for lot in range(n_lots):
+                set_aside = lot_value < cells.set_aside[q]
+                restricted = cells.restricted[q] > 0 and lot_value < cells.restrict_max[q]
+                reserve = K.RESERVE_REGION if restricted else K.RESERVE_NONE
+                if reserve_city or set_aside:
+                    reserve = K.RESERVE_CITY
+                awarded += _tender(
+                    key, t, item * K.MAX_LOTS + lot, lot_value, q, reserve,
+                    set_aside and cells.set_aside_sme[q] > 0.0, social_only,
+                    firms, cells, behaviour, state_firm, scratch,
+                    row, sector_row, out_cell,
+                )  # fmt: skip
+            item += 1
+    return awarded
+
+
+@njit(cache=True, inline="always")
+def _adjust_capacity(f, demand, firms, capacity, behaviour):
+    """Investment rule: capacity moves towards ``max(initial capacity, demand / target_backlog_months)``.
+
+    ``demand`` is the firm's backlog before this month's execution. Capacity below the target
+    grows by ``capacity_adjustment`` of the gap each month (expansion investment); capacity
+    above it is not replaced as it wears out and falls by ``depreciation`` of the gap.
+    Replacement of the rest keeps it; its money is the replacement investment of
+    :func:`_firm_accounts`.
+    """
+    target = max(firms.capacity[f], demand / behaviour.target_backlog)
+    if target > capacity[f]:
+        capacity[f] += behaviour.capacity_adjustment * (target - capacity[f])
+    else:
+        capacity[f] -= behaviour.depreciation * (capacity[f] - target)
+
+
+@njit(cache=True, inline="always")
+def _firm_accounts(
+    f, s, executed, plan, y_indirect, y_induced, firms, economy, behaviour, row, sector_row, out_flows, purchases
+):
+    """Step 2 for one local firm: inputs, wages, surplus and taxes of its output this month.
+
+    Returns ``(resident income, investment, local tax)``. Surplus after taxes pays the
+    replacement investment (``E_REPLACEMENT`` of it, every local firm); the rest is split by
+    ownership: locally owned surplus is reinvested at the firm's rate or paid to residents,
+    the outside-owned part leaves. ``purchases`` (2, n) collects local input purchases for
+    next month's indirect and induced demand.
+    """
+    y = executed + y_indirect + y_induced
+    domestic = economy.domestic_inputs[s]
+    has_local = economy.local_inputs[s] > 0.0
+    local_share = firms.local_input_share[f] if has_local else 0.0
+    local_direct = min(max(local_share * domestic * executed, plan if has_local else 0.0), domestic * executed)
+    local_indirect = local_direct + local_share * domestic * y_indirect
+    local_induced = local_share * domestic * y_induced
+    purchases[0, s] += local_indirect
+    purchases[1, s] += local_induced
+    row[K.O_LEAK + K.L_OTHER_REGIONS] += domestic * y - local_indirect - local_induced
+    row[K.O_LEAK + K.L_IMPORTS] += economy.imported[s] * y
+    wages = economy.compensation[s] * y
+    surplus = economy.surplus[s] * y
+    resident = firms.resident_share[f]
+    owner = firms.owner_local_share[f]
+    # local wage tax at the workplace on all wages, national taxes leave, then the resident split
+    tax = behaviour.wage_tax * wages + behaviour.profit_tax * surplus
+    net_wages = (1.0 - behaviour.wage_tax - behaviour.national_wage_tax) * wages
+    row[K.O_LEAK + K.L_COMMUTERS] += net_wages * (1.0 - resident)
+    row[K.O_LEAK + K.L_TAXES_LEAVING] += (
+        economy.other_inputs[s] * y + behaviour.national_wage_tax * wages + behaviour.national_profit_tax * surplus
+    )
+    after_tax = (1.0 - behaviour.profit_tax - behaviour.national_profit_tax) * surplus
+    replacement = economy.replacement[s] * after_tax
+    distributable = after_tax - replacement
+    reinvested = owner * distributable * firms.reinvestment_rate[f]
+    row[K.O_LEAK + K.L_OUTSIDE_OWNERS] += (1.0 - owner) * distributable
+    row[K.O_TAX] += tax
+    sector_row[K.S_OUTPUT, s] += y
+    sector_row[K.S_VALUE_ADDED, s] += wages + surplus
+    sector_row[K.S_RESIDENT_WAGES, s] += wages * resident
+    sector_row[K.S_DIRECT, s] += executed
+    sector_row[K.S_INDIRECT, s] += y_indirect
+    sector_row[K.S_INDUCED, s] += y_induced
+    sector_row[K.S_LOCAL_PURCHASES, s] += local_indirect + local_induced
+    sector_row[K.S_OWNERS_INCOME, s] += owner * distributable - reinvested
+    sector_row[K.S_INVESTMENT, s] += replacement + reinvested
+    if executed > 0.0:
+        out_flows[K.F_LOCAL_INPUTS] += local_direct
+        out_flows[K.F_OTHER_REGION_INPUTS] += domestic * executed - local_direct
+        out_flows[K.F_IMPORTED_INPUTS] += economy.imported[s] * executed
+        out_flows[K.F_OTHER_INPUTS] += economy.other_inputs[s] * executed
+        out_flows[K.F_RESIDENT_WAGES] += economy.compensation[s] * executed * resident
+        out_flows[K.F_COMMUTER_WAGES] += economy.compensation[s] * executed * (1.0 - resident)
+        out_flows[K.F_LOCAL_PROFITS] += economy.surplus[s] * executed * owner
+        out_flows[K.F_OUTSIDE_PROFITS] += economy.surplus[s] * executed * (1.0 - owner)
+    return net_wages * resident + owner * distributable - reinvested, replacement + reinvested, tax
+
+
+@njit(cache=True)
+def _execute(firms, economy, behaviour, state_firm, demand, purchases, row, sector_row, out_flows):
+    """Step 2: every firm executes backlog up to its capacity; local firms also serve local demand.
+
+    ``demand`` (2, n) is this month's indirect and induced local demand by sector, shared among
+    the sector's local firms by their market weight; ``purchases`` (2, n) is zeroed and filled
+    with this month's local input purchases. Returns ``(resident income, investment, local tax)``.
+    """
+    capacity, backlog, plan_backlog = state_firm[K.SF_CAPACITY], state_firm[K.SF_BACKLOG], state_firm[K.SF_PLAN]
+    limits = behaviour.capacity_limits > 0.0
+    purchases[:] = 0.0
+    income, investment, tax = 0.0, 0.0, 0.0
+    for f in range(firms.capacity.shape[0]):
+        demand_before = backlog[f]
+        executed = min(backlog[f], capacity[f]) if limits else backlog[f]
+        plan = 0.0
+        if executed > 0.0:
+            plan = plan_backlog[f] * executed / backlog[f]
+            plan_backlog[f] -= plan
+            backlog[f] -= executed
+        if limits:
+            _adjust_capacity(f, demand_before, firms, capacity, behaviour)
+        if firms.location[f] != K.LOCATION_LOCAL:
+            continue  # non-local winners: the award left the city when it was made
+        s = firms.sector[f]
+        weight = firms.market_weight[f]
+        if executed + weight * (demand[0, s] + demand[1, s]) <= 0.0:
+            continue
+        y_income, y_investment, y_tax = _firm_accounts(
+            f, s, executed, plan, weight * demand[0, s], weight * demand[1, s],
+            firms, economy, behaviour, row, sector_row, out_flows, purchases,
+        )  # fmt: skip
+        income += y_income
+        investment += y_investment
+        tax += y_tax
+    return income, investment, tax
+
+
+@njit(cache=True)
+def _respend(income, investment, propensity, economy, purchases, demand, row):
+    """Step 3: resident income and investment, and local input purchases, become next month's demand.
+
+    Households spend ``propensity`` of their income (the rest leaks ``not_respent``), locally
+    by the consumption mix and local shares; investment buys capital goods by the capital-goods
+    mix and local shares; local input purchases go to the sectors of ``economy.local_purchase_mix``.
+    ``demand`` (2, n) is overwritten with next month's indirect and induced local demand.
+    """
+    n = economy.compensation.shape[0]
+    consumption = propensity * income
+    row[K.O_HOUSEHOLD_INCOME] = income
+    row[K.O_CONSUMPTION] = consumption
+    row[K.O_REINVESTMENT] = investment
+    row[K.O_LEAK + K.L_NOT_RESPENT] += income - consumption
+    row[K.O_LEAK + K.L_SPENDING_OUTSIDE] += consumption * (1.0 - economy.consumption_local.sum())
+    row[K.O_LEAK + K.L_OTHER_REGIONS] += investment * (1.0 - economy.capital_local.sum())
+    for i in range(n):
+        indirect = 0.0
+        induced = consumption * economy.consumption_local[i] + investment * economy.capital_local[i]
+        for s in range(n):
+            indirect += economy.local_purchase_mix[i, s] * purchases[0, s]
+            induced += economy.local_purchase_mix[i, s] * purchases[1, s]
+        demand[0, i] = indirect
+        demand[1, i] = induced
 
 
 @njit(cache=True)
 def _run_periods(
-    key,
-    periods,
-    firm_float,
-    firm_int,
-    sector_start,
-    local_purchase_mix,
-    economy,
-    household,
-    cells_float,
-    cells_int,
-    params,
-    out_period,
-    out_sector,
-    out_cell,
-    out_flows,
-    out_hhi,
-):
-    """Run one draw of the monthly loop; fill the ``out_*`` arrays; return the number of contracts."""
-    n_firms = firm_float.shape[0]
-    n_sectors = economy.shape[1]
-    n_cells = cells_float.shape[0]
-    capacity = firm_float[:, FF_CAPACITY].copy()
-    backlog = np.zeros(n_firms)
-    backlog_local_plan = np.zeros(n_firms)
-    awarded = np.zeros(n_firms)
-    stamp = np.full(n_firms, -1, dtype=np.int64)
-    pool_size = int(params[P_POOL])
+    key, t0, t1, firms, economy, cells,
+    behaviour, state_firm, state_sector, state_scalar, out_period, out_sector, out_cell, out_flows,
+):  # fmt: skip
+    """Run months ``t0 .. t1 - 1`` of one draw, continuing from and updating its ``state_*``.
+
+    ``state_firm`` (capacity, backlog, coexistence-plan backlog, awarded value per firm),
+    ``state_sector`` (next month's indirect and induced local demand) and ``state_scalar``
+    (last month's local tax) carry the draw from one slice of months to the next, so slicing
+    does not change the result. Fills rows ``t0 .. t1 - 1`` of ``out_period`` and
+    ``out_sector`` and accumulates ``out_cell`` and ``out_flows``. Returns the lots awarded.
+    """
     max_sector = 0
-    for s in range(n_sectors):
-        max_sector = max(max_sector, sector_start[s + 1] - sector_start[s])
-    pool = np.zeros(2 * min(max_sector, pool_size) + 2, dtype=np.int64)
-    bids = np.zeros(2 * min(max_sector, pool_size) + 2)
-    demand_indirect = np.zeros(n_sectors)
-    demand_induced = np.zeros(n_sectors)
-    purchases_indirect = np.zeros(n_sectors)
-    purchases_induced = np.zeros(n_sectors)
-    sector_local_weight = np.zeros(n_sectors)
-    for f in range(n_firms):
-        if firm_int[f, FI_LOCATION] == 0:
-            sector_local_weight[firm_int[f, FI_SECTOR]] += firm_float[f, FF_MARKET_WEIGHT]
+    for s in range(economy.compensation.shape[0]):
+        max_sector = max(max_sector, firms.sector_start[s + 1] - firms.sector_start[s])
+    scratch = (np.full(firms.capacity.shape[0], -1, dtype=np.int64), np.zeros(2 * max_sector + 2, dtype=np.int64),
+               np.zeros(2 * max_sector + 2))  # fmt: skip
+    purchases = np.zeros((2, economy.compensation.shape[0]))
+    sector_local_weight = np.zeros(economy.compensation.shape[0])
+    for f in range(firms.capacity.shape[0]):
+        if firms.location[f] == K.LOCATION_LOCAL:
+            sector_local_weight[firms.sector[f]] += firms.market_weight[f]
     expected_budget = 0.0
-    for q in range(n_cells):
-        expected_budget += cells_float[q, C_RATE] * cells_float[q, C_MEAN_VALUE]
+    for q in range(cells.rate.shape[0]):
+        expected_budget += cells.rate[q] * cells.mean_value[q]
     propensity = 0.0
-    for g in range(household.shape[0]):
-        propensity += household[g, H_INCOME_SHARE] * household[g, H_PROPENSITY]
-    consumption_local_total = economy[E_CONSUMPTION_LOCAL].sum()
-    capital_local_total = economy[E_CAPITAL_LOCAL].sum()
-    wage_tax = params[P_WAGE_TAX]
-    profit_tax = params[P_PROFIT_TAX]
-    net_wage_rate = 1.0 - wage_tax - params[P_NATIONAL_WAGE_TAX]
-    net_surplus_rate = 1.0 - profit_tax - params[P_NATIONAL_PROFIT_TAX]
-    tax_pending = 0.0
-    n_contracts_total = 0
-    for t in range(periods):
+    for g in range(economy.income_share.shape[0]):
+        propensity += economy.income_share[g] * economy.propensity[g]
+    awarded = 0
+    for t in range(t0, t1):
         row = out_period[t]
-        sector_row = out_sector[t]
-        # last period's local tax: re-spent through procurement, paid out as transfers, or kept
-        tax_used = params[P_CITY_RESPEND] * tax_pending
-        transfers = params[P_CITY_TRANSFER] * tax_pending
-        row[O_LEAK + L_NOT_RESPENT] += tax_pending - tax_used - transfers
+        # last month's local tax: re-spent through procurement, paid out as transfers, or kept
+        tax_pending = state_scalar[K.SC_TAX]
+        tax_used = behaviour.city_respend * tax_pending
+        transfers = behaviour.city_transfer * tax_pending
+        row[K.O_LEAK + K.L_NOT_RESPENT] += tax_pending - tax_used - transfers
         scale = 1.0 + tax_used / expected_budget if expected_budget > 0.0 else 1.0
-        tax_pending = 0.0
-        item = 0
-        # 1. contracts: draw, reserve, unbundle, award
-        for q in range(n_cells):
-            n_new = _poisson(cells_float[q, C_RATE], _uniform(key, t, q, 0, R_COUNT))
-            sigma = cells_float[q, C_SIGMA]
-            for _ in range(n_new):
-                u1 = _uniform(key, t, item, 0, R_VALUE_1)
-                u2 = _uniform(key, t, item, 0, R_VALUE_2)
-                z = math.sqrt(-2.0 * math.log(u1)) * math.cos(2.0 * math.pi * u2)
-                v = cells_float[q, C_MEAN_VALUE] * math.exp(sigma * z - 0.5 * sigma * sigma) * scale
-                row[O_ESTIMATED] += v
-                reserve_local = False
-                target = cells_float[q, C_TARGET]
-                if target > 0.0:
-                    base = cells_float[q, C_BASE_SHARE]
-                    ramp = max(cells_float[q, C_RAMP], 1.0)
-                    current = base + (target - base) * min(1.0, (t + 1) / ramp)
-                    reserve_probability = (current - base) / (1.0 - base) if base < 1.0 else 0.0
-                    reserve_local = _uniform(key, t, item, 0, R_TARGET) < reserve_probability
-                social_only = _uniform(key, t, item, 0, R_SOCIAL) < cells_float[q, C_SOCIAL_TARGET]
-                n_lots = 1
-                lot_value = v
-                threshold = cells_float[q, C_LOT_THRESHOLD]
-                if threshold > 0.0 and v > threshold:
-                    n_lots = min(int(math.ceil(v / threshold)), MAX_LOTS)
-                    lot_value = v / n_lots * (1.0 + cells_float[q, C_LOT_PENALTY])
-                    row[O_ADMIN] += n_lots * cells_float[q, C_LOT_ADMIN]
-                for lot in range(n_lots):
-                    lot_item = item * MAX_LOTS + lot
-                    set_aside = lot_value < cells_float[q, C_SET_ASIDE]
-                    restrict_local = (
-                        reserve_local
-                        or set_aside
-                        or (cells_int[q, CI_RESTRICTED] > 0 and lot_value < cells_float[q, C_RESTRICT_MAX])
-                    )
-                    sme_only = set_aside and cells_float[q, C_SET_ASIDE_SME] > 0.0
-                    winner, price_ratio, n_bidders = _allocate_contract(
-                        key,
-                        t,
-                        lot_item,
-                        lot_value,
-                        q,
-                        restrict_local,
-                        sme_only,
-                        social_only,
-                        firm_float,
-                        firm_int,
-                        sector_start,
-                        backlog,
-                        cells_float,
-                        cells_int,
-                        params,
-                        stamp,
-                        pool,
-                        bids,
-                    )
-                    price = lot_value * price_ratio
-                    row[O_PAYMENTS] += price
-                    row[O_CONTRACTS] += 1.0
-                    row[O_BIDDERS] += n_bidders
-                    out_cell[q, Q_AWARDED] += price
-                    out_cell[q, Q_CONTRACTS] += 1.0
-                    out_cell[q, Q_BIDDERS] += n_bidders
-                    s = cells_int[q, CI_SECTOR]
-                    if winner >= 0:
-                        backlog[winner] += price
-                        awarded[winner] += price
-                        if firm_int[winner, FI_SME] > 0:
-                            row[O_SME_AWARDS] += price
-                        if firm_int[winner, FI_SOCIAL] > 0:
-                            row[O_SOCIAL_AWARDS] += price
-                    if winner >= 0 and firm_int[winner, FI_LOCATION] == 0:
-                        backlog_local_plan[winner] += price * cells_float[q, C_COEXISTENCE]
-                        row[O_LOCAL_AWARDS] += price
-                        out_cell[q, Q_LOCAL] += price
-                    else:
-                        row[O_LEAK + L_NONLOCAL_AWARDS] += price
-                        sector_row[S_NONLOCAL_AWARDS, s] += price
-                    n_contracts_total += 1
-                item += 1
-        # 2. execution by local firms: backlog (direct) and market demand (indirect, induced)
-        purchases_indirect[:] = 0.0
-        purchases_induced[:] = 0.0
-        household_income = transfers
-        investment = 0.0
-        for s in range(n_sectors):
-            if sector_local_weight[s] <= 0.0:
-                row[O_LEAK + L_OTHER_REGIONS] += demand_indirect[s] + demand_induced[s]
-        for f in range(n_firms):
-            executed = backlog[f]
-            if params[P_CAPACITY_LIMITS] > 0.0:
-                executed = min(executed, capacity[f])
-            if firm_int[f, FI_LOCATION] != 0:
-                backlog[f] -= executed
-                capacity[f] *= 1.0 - params[P_DEPRECIATION]
-                continue
-            plan = 0.0
-            if executed > 0.0:
-                plan = backlog_local_plan[f] * executed / backlog[f]
-                backlog_local_plan[f] -= plan
-                backlog[f] -= executed
-            s = firm_int[f, FI_SECTOR]
-            weight = firm_float[f, FF_MARKET_WEIGHT]
-            y_indirect = weight * demand_indirect[s]
-            y_induced = weight * demand_induced[s]
-            y = executed + y_indirect + y_induced
-            capacity[f] *= 1.0 - params[P_DEPRECIATION]
-            if y <= 0.0:
-                continue
-            domestic = economy[E_DOMESTIC_INPUTS, s]
-            local_input_share = firm_float[f, FF_LOCAL_INPUT_SHARE] if economy[E_LOCAL_INPUTS, s] > 0.0 else 0.0
-            local_direct = max(
-                local_input_share * domestic * executed, plan if economy[E_LOCAL_INPUTS, s] > 0.0 else 0.0
-            )
-            local_direct = min(local_direct, domestic * executed)
-            local_indirect = local_direct + local_input_share * domestic * y_indirect
-            local_induced = local_input_share * domestic * y_induced
-            purchases_indirect[s] += local_indirect
-            purchases_induced[s] += local_induced
-            row[O_LEAK + L_OTHER_REGIONS] += domestic * y - local_indirect - local_induced
-            row[O_LEAK + L_IMPORTS] += economy[E_IMPORTED, s] * y
-            row[O_LEAK + L_TAXES_LEAVING] += economy[E_OTHER_INPUTS, s] * y
-            wages = economy[E_COMPENSATION, s] * y
-            resident_share = firm_float[f, FF_RESIDENT_SHARE]
-            # local wage tax at the workplace on all wages, national taxes leave, then the split
-            row[O_TAX] += wage_tax * wages
-            tax_pending += wage_tax * wages
-            net_wages = net_wage_rate * wages
-            resident_wages = net_wages * resident_share
-            household_income += resident_wages
-            row[O_LEAK + L_COMMUTERS] += net_wages - resident_wages
-            surplus = economy[E_SURPLUS, s] * y
-            row[O_TAX] += profit_tax * surplus
-            tax_pending += profit_tax * surplus
-            row[O_LEAK + L_TAXES_LEAVING] += (
-                params[P_NATIONAL_WAGE_TAX] * wages + params[P_NATIONAL_PROFIT_TAX] * surplus
-            )
-            after_tax = net_surplus_rate * surplus
-            owner_share = firm_float[f, FF_OWNER_LOCAL]
-            reinvested = owner_share * after_tax * firm_float[f, FF_REINVEST_RATE]
-            investment += reinvested
-            capacity[f] += params[P_CAPACITY_PER_INVESTMENT] * reinvested
-            household_income += owner_share * after_tax - reinvested
-            row[O_LEAK + L_OUTSIDE_OWNERS] += (1.0 - owner_share) * after_tax
-            sector_row[S_OUTPUT, s] += y
-            sector_row[S_VALUE_ADDED, s] += wages + surplus
-            sector_row[S_RESIDENT_WAGES, s] += wages * resident_share
-            sector_row[S_DIRECT, s] += executed
-            sector_row[S_INDIRECT, s] += y_indirect
-            sector_row[S_INDUCED, s] += y_induced
-            if executed > 0.0:
-                out_flows[F_LOCAL_INPUTS] += local_direct
-                out_flows[F_OTHER_REGION_INPUTS] += domestic * executed - local_direct
-                out_flows[F_IMPORTED_INPUTS] += economy[E_IMPORTED, s] * executed
-                out_flows[F_OTHER_INPUTS] += economy[E_OTHER_INPUTS, s] * executed
-                out_flows[F_RESIDENT_WAGES] += economy[E_COMPENSATION, s] * executed * resident_share
-                out_flows[F_COMMUTER_WAGES] += economy[E_COMPENSATION, s] * executed * (1.0 - resident_share)
-                out_flows[F_LOCAL_PROFITS] += economy[E_SURPLUS, s] * executed * owner_share
-                out_flows[F_OUTSIDE_PROFITS] += economy[E_SURPLUS, s] * executed * (1.0 - owner_share)
-        # 3. households and reinvestment: next period's local demand
-        consumption = propensity * household_income
-        row[O_HOUSEHOLD_INCOME] = household_income
-        row[O_CONSUMPTION] = consumption
-        row[O_REINVESTMENT] = investment
-        row[O_LEAK + L_NOT_RESPENT] += household_income - consumption
-        row[O_LEAK + L_SPENDING_OUTSIDE] += consumption * (1.0 - consumption_local_total)
-        row[O_LEAK + L_OTHER_REGIONS] += investment * (1.0 - capital_local_total)
-        for i in range(n_sectors):
-            indirect = 0.0
-            induced = consumption * economy[E_CONSUMPTION_LOCAL, i] + investment * economy[E_CAPITAL_LOCAL, i]
-            for s in range(n_sectors):
-                indirect += local_purchase_mix[i, s] * purchases_indirect[s]
-                induced += local_purchase_mix[i, s] * purchases_induced[s]
-            demand_indirect[i] = indirect
-            demand_induced[i] = induced
-        stock = tax_pending
-        for f in range(n_firms):
-            if firm_int[f, FI_LOCATION] == 0:
-                stock += backlog[f]
-        for i in range(n_sectors):
-            stock += demand_indirect[i] + demand_induced[i]
-        row[O_STOCK] = stock
-        row[O_EXTERNAL] = row[O_PAYMENTS] - tax_used
-    # concentration of awards by sector (Herfindahl-Hirschman index, shares squared)
-    for s in range(n_sectors):
-        total = 0.0
-        for f in range(sector_start[s], sector_start[s + 1]):
-            total += awarded[f]
-        if total > 0.0:
-            concentration = 0.0
-            for f in range(sector_start[s], sector_start[s + 1]):
-                concentration += (awarded[f] / total) ** 2
-            out_hhi[s] = concentration
-    return n_contracts_total
+        awarded += _issue_contracts(
+            key, t, scale, firms, cells, behaviour, state_firm, scratch,
+            row, out_sector[t], out_cell,
+        )  # fmt: skip
+        for s in range(economy.compensation.shape[0]):
+            if sector_local_weight[s] <= 0.0:  # demand for sectors without local firms is bought elsewhere
+                row[K.O_LEAK + K.L_OTHER_REGIONS] += state_sector[0, s] + state_sector[1, s]
+        income, investment, tax = _execute(
+            firms, economy, behaviour, state_firm, state_sector, purchases, row, out_sector[t], out_flows
+        )
+        _respend(income + transfers, investment, propensity, economy, purchases, state_sector, row)
+        state_scalar[K.SC_TAX] = tax
+        stock = tax
+        for f in range(firms.capacity.shape[0]):
+            if firms.location[f] == K.LOCATION_LOCAL:
+                stock += state_firm[K.SF_BACKLOG, f]
+        row[K.O_STOCK] = stock + state_sector.sum()
+        row[K.O_EXTERNAL] = row[K.O_PAYMENTS] - tax_used
+    return awarded
 
 
 @njit(cache=True, parallel=True)
 def _run_draws(
-    keys,
-    periods,
-    firm_float,
-    firm_int,
-    sector_start,
-    local_purchase_mix,
-    economy,
-    household,
-    cells_float,
-    cells_int,
-    params,
-    out_period,
-    out_sector,
-    out_cell,
-    out_flows,
-    out_hhi,
-):
-    """Run independent draws in parallel; draw ``d`` writes only ``out_*[d]``. Returns contracts run."""
+    keys, t0, t1, firms, economy, cells,
+    behaviour, state_firm, state_sector, state_scalar, out_period, out_sector, out_cell, out_flows,
+):  # fmt: skip
+    """Months ``t0 .. t1 - 1`` of independent draws in parallel; draw ``d`` touches only index ``d``
+    of the ``state_*`` and ``out_*`` arrays. Returns the lots awarded over all draws."""
     counts = np.zeros(keys.shape[0], dtype=np.int64)
     for d in prange(keys.shape[0]):
         counts[d] = _run_periods(
-            keys[d],
-            periods,
-            firm_float,
-            firm_int,
-            sector_start,
-            local_purchase_mix,
-            economy,
-            household,
-            cells_float,
-            cells_int,
-            params,
-            out_period[d],
-            out_sector[d],
-            out_cell[d],
-            out_flows[d],
-            out_hhi[d],
-        )
-    total = 0
-    for d in range(keys.shape[0]):
-        total += counts[d]
-    return total
+            keys[d], t0, t1, firms, economy,
+            cells, behaviour, state_firm[d], state_sector[d], state_scalar[d],
+            out_period[d], out_sector[d], out_cell[d], out_flows[d],
+        )  # fmt: skip
+    return counts.sum()
+
+
+def concentration(awarded: np.ndarray, sector_start: np.ndarray) -> np.ndarray:
+    """Herfindahl-Hirschman index (award shares squared, summed) of each sector's firms; 0 without awards.
+
+    ``awarded`` is (D, F) award value per firm, firms sorted by sector; returns (D, n).
+    """
+    out = np.zeros((awarded.shape[0], len(sector_start) - 1))
+    for s in range(len(sector_start) - 1):
+        block = awarded[:, sector_start[s] : sector_start[s + 1]]
+        total = block.sum(axis=1, keepdims=True)
+        shares = np.divide(block, total, out=np.zeros_like(block), where=total > 0)
+        out[:, s] = (shares**2).sum(axis=1)
+    return out

@@ -1,29 +1,17 @@
-"""Column layouts of the packed arrays that the agent kernels take and fill.
+"""Codes and output columns of the agent kernels.
 
-Packing many attributes into a few 2-D arrays keeps the kernels' signatures short (one
-compilation) and their memory contiguous. The wrappers in :mod:`simengine.agents` and the
-twin in ``tests/reference.py`` use these names, never bare numbers.
+The kernels take named bundles of arrays (:mod:`simengine.kernels.bundles`); what remains here
+are the codes they compare against (locations, reservations, award rules), the column of each
+cell attribute while levers are filled in (``C_*``, the order of ``CellArrays``' float fields),
+the columns of the outputs they fill (money by period, sector, cell; first-round flows), the
+per-draw state carried between slices of months, and the ids of the random streams.
 """
 
-# firm_float[F, :]
-FF_CAPACITY, FF_UNIT_COST, FF_QUALITY, FF_CREDENTIALS, FF_OWNER_LOCAL = 0, 1, 2, 3, 4  # owner: local share 0..1
-FF_RESIDENT_SHARE, FF_LOCAL_INPUT_SHARE, FF_REINVEST_RATE, FF_MARKET_WEIGHT = 5, 6, 7, 8
-N_FIRM_FLOAT = 9
-# firm_int[F, :]
-FI_SECTOR, FI_LOCATION, FI_SOCIAL, FI_SME = 0, 1, 2, 3
-N_FIRM_INT = 4
 LOCATION_LOCAL, LOCATION_PROVINCE, LOCATION_NATION = 0, 1, 2
+# who may bid for a reserved contract: anyone, firms of the city or its province, firms of the city
+RESERVE_NONE, RESERVE_REGION, RESERVE_CITY = 0, 1, 2
 
-# economy[:, n]: per unit of output of the column sector
-E_DOMESTIC_INPUTS, E_LOCAL_INPUTS, E_IMPORTED, E_OTHER_INPUTS, E_COMPENSATION, E_SURPLUS = 0, 1, 2, 3, 4, 5
-E_CONSUMPTION_LOCAL, E_CAPITAL_LOCAL = 6, 7  # per unit of consumption / investment, by buying sector
-N_ECONOMY = 8
-
-# household[G, :]
-H_INCOME_SHARE, H_PROPENSITY = 0, 1
-N_HOUSEHOLD = 2
-
-# cells_float[Q, :]
+# cell attributes while levers are filled in (simengine.agents.cells.lever_arrays); CellArrays order
 C_RATE, C_MEAN_VALUE, C_SIGMA, C_CREDENTIALS, C_BASE_SHARE = 0, 1, 2, 3, 4
 C_SET_ASIDE, C_SET_ASIDE_SME, C_PREFERENCE, C_PREFERENCE_CAP, C_LOCAL_WEIGHT = 5, 6, 7, 8, 9
 C_LOT_THRESHOLD, C_RELAXATION, C_COEXISTENCE, C_TARGET, C_RAMP, C_SOCIAL_TARGET, C_RESTRICT_MAX = (
@@ -36,40 +24,9 @@ C_LOT_THRESHOLD, C_RELAXATION, C_COEXISTENCE, C_TARGET, C_RAMP, C_SOCIAL_TARGET,
     16,
 )
 C_LOT_ADMIN, C_LOT_PENALTY = 17, 18  # unbundling: administrative cost per lot (money), price penalty per lot
-N_CELL_FLOAT = 19
-# cells_int[Q, :]
-CI_SECTOR, CI_RULE, CI_RESTRICTED = 0, 1, 2
-N_CELL_INT = 3
+C_LOCAL_ENTRY = 19  # local firms' entry log-odds advantage: +half to local, -half to other firms
+N_CELL_FLOAT = 20
 RULE_NEGOTIATED, RULE_LOWEST_PRICE, RULE_FLOOR_LOTTERY, RULE_SCORING = 0, 1, 2, 3
-
-# params[:]
-(
-    P_ENTRY_INTERCEPT,
-    P_ENTRY_PROFIT,
-    P_ENTRY_BACKLOG,
-    P_MARKUP,
-    P_BID_NOISE,
-    P_LOCALITY_BIAS,
-    P_W_PRICE,
-    P_W_QUALITY,
-    P_W_LOCAL,
-    P_W_SOCIAL,
-    P_SCORE_TEMPERATURE,
-    P_POOL,
-    P_CAPACITY_LIMITS,
-    P_BACKLOG_MONTHS,
-    P_CAPACITY_PER_INVESTMENT,
-    P_DEPRECIATION,
-    P_FLOOR_RATIO,
-    P_FLOOR_SPREAD,
-    P_WAGE_TAX,
-    P_PROFIT_TAX,
-    P_NATIONAL_WAGE_TAX,
-    P_NATIONAL_PROFIT_TAX,
-    P_CITY_RESPEND,
-    P_CITY_TRANSFER,
-) = range(24)
-N_PARAMS = 24
 
 # out_period[T, :]
 (
@@ -103,7 +60,9 @@ N_OUT_PERIOD = O_LEAK + 8
 
 # out_sector[T, :, n]
 S_OUTPUT, S_VALUE_ADDED, S_RESIDENT_WAGES, S_NONLOCAL_AWARDS, S_DIRECT, S_INDIRECT, S_INDUCED = range(7)
-N_OUT_SECTOR = 7
+# realised firm mix: local input purchases, local owners' income, investment (replacement + reinvestment)
+S_LOCAL_PURCHASES, S_OWNERS_INCOME, S_INVESTMENT = 7, 8, 9
+N_OUT_SECTOR = 10
 
 # out_cell[Q, :]
 Q_AWARDED, Q_LOCAL, Q_CONTRACTS, Q_BIDDERS = range(4)
@@ -122,7 +81,19 @@ N_OUT_CELL = 4
 ) = range(8)
 N_OUT_FLOWS = 8
 
+# per-draw state carried from one slice of periods to the next
+SF_CAPACITY, SF_BACKLOG, SF_PLAN, SF_AWARDED = range(4)  # state_firm[4, F]
+N_STATE_FIRM = 4
+SS_INDIRECT, SS_INDUCED = 0, 1  # state_sector[2, n]: next month's local market demand
+N_STATE_SECTOR = 2
+SC_TAX = 0  # state_scalar[1]: local tax collected last month
+N_STATE_SCALAR = 1
+
 # random streams of the counter-based generator
 R_COUNT, R_VALUE_1, R_VALUE_2, R_CANDIDATE, R_ENTRY, R_BID, R_CHOICE, R_TARGET, R_SOCIAL = range(9)
+#: Streams of the ``k``-th piece of a split contract are offset by ``k * SPLIT_STREAMS``.
+SPLIT_STREAMS = 16
+#: A contract that no firm can take whole is split into at most this many pieces.
+MAX_SPLIT = 64
 #: Lots per contract are capped so that (contract, lot) keys never collide.
 MAX_LOTS = 1000
