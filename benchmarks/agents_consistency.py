@@ -18,7 +18,8 @@ import numpy as np
 from simengine.agents import AgentCircuit, AgentParameters, generate_firms, simulate
 from simengine.agents.consistency import per_local_award
 from simengine.agents.scenario import scenario_cells
-from simengine.runner import MONETARY_SCALE, _table_unit, region_context
+from simengine.fields import MONETARY_SCALE
+from simengine.region_context import region_context, table_unit
 from simengine.scenario import load_scenario
 
 BASELINE = "scenarios/agents_baseline.toml"
@@ -28,7 +29,7 @@ def baseline_inputs(path: str = BASELINE):
     """Economy, analytic parameters, agent circuit, cells and firms of a scenario's baseline."""
     scenario = load_scenario(path)
     context = region_context(scenario.scenario.region)
-    table_scale = MONETARY_SCALE[_table_unit(scenario, context)]
+    table_scale = MONETARY_SCALE[table_unit(scenario, context)]
     cells = scenario_cells(scenario.budget, to_table=MONETARY_SCALE[scenario.budget.monetary_unit] / table_scale)
     circuit = AgentCircuit.from_parameters(context.economy, context.parameters)
     firms = generate_firms(
