@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 ROOT = Path(__file__).resolve().parents[1]
 BASE = (ROOT / "scenarios" / "agents_baseline.toml").as_posix()
-CLI = "import sys; from cli import main; sys.argv[0] = 'simengine'; main()"
+CLI = "import sys; from simengine.cli import main; sys.argv[0] = 'simengine'; main()"
 
 
 def _scenario(tmp_path: Path, body: str, name: str = "s.toml") -> Path:

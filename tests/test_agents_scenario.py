@@ -10,7 +10,6 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
-from cli import main
 from simengine.agents import AgentCircuit, AgentParameters, Lever
 from simengine.agents.calibrate import CalibrationTargets, register_cells
 from simengine.agents.scenario import (
@@ -19,6 +18,7 @@ from simengine.agents.scenario import (
     scenario_periods,
     typical_contract_value,
 )
+from simengine.cli import main
 from simengine.errors import ScenarioError
 from simengine.procurement import read_register, spend_analysis
 from simengine.procurement.synthetic import SHIPPED_REGISTER

@@ -11,8 +11,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from cli import main
 from simengine.balance import BalanceResult, gras, ras
+from simengine.cli import main
 from simengine.errors import ConvergenceError, DataError
 
 #: Relative tolerance for margins met by a converged balance (the default tol is 1e-10).

@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
-from cli import main
+from simengine.cli import main
 
 
 @pytest.fixture
@@ -83,3 +83,22 @@ def test_circuit_reads_a_params_file_and_reports_errors(runner, tmp_path):
     assert "mine.toml" in result.output
     bad = runner.invoke(main, ["circuit", "--sector", "ZZ"])
     assert bad.exit_code == 1 and bad.output.startswith("error: --sector (table korea-2014): unknown sector 'ZZ'")
+
+
+def test_the_command_group_lives_in_the_package_not_in_a_top_level_module():
+    """The installed package adds no top-level ``cli`` module to site-packages (it would collide
+    with any other distribution's); ``cli.py`` in a checkout only re-exports the group."""
+    import importlib.util
+    import tomllib
+    from pathlib import Path
+
+    import simengine.cli
+
+    root = Path(__file__).resolve().parents[1]
+    project = tomllib.loads((root / "pyproject.toml").read_text(encoding="utf-8"))
+    assert project["project"]["scripts"] == {"simengine": "simengine.cli:main"}
+    assert "py-modules" not in project.get("tool", {}).get("setuptools", {})
+    spec = importlib.util.spec_from_file_location("checkout_cli", root / "cli.py")
+    checkout_cli = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(checkout_cli)
+    assert checkout_cli.main is simengine.cli.main

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from click.testing import CliRunner
 
-from cli import main
 from simengine import load_region
 from simengine.circuit import Circuit
+from simengine.cli import main
 from simengine.runner import region_context
 
 

@@ -14,7 +14,7 @@ import pytest
 import xarray as xr
 from click.testing import CliRunner
 
-from cli import main
+from simengine.cli import main
 from simengine.procurement.synthetic import SHIPPED_REGISTER
 from simengine.results import save_result
 from simengine.runner import run_scenario

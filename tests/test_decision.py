@@ -417,7 +417,7 @@ def test_cli_refuses_to_compare_different_horizons_in_one_line(tmp_path):
     """`simengine compare` and `simengine batch` of a 3-year scenario against a 5-year baseline: exit 1, one line."""
     from click.testing import CliRunner
 
-    from cli import main
+    from simengine.cli import main
 
     short = tmp_path / "short.toml"
     short.write_text(

@@ -10,9 +10,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 from strategies import productive_tables
 
-from cli import main
 from simengine import load_region
 from simengine.accounts import LeontiefSystem
+from simengine.cli import main
 from simengine.errors import DataError
 from simengine.households import KOREA_2014_DISPOSABLE, HouseholdClosure
 from simengine.regional import RegionalModel

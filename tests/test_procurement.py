@@ -13,7 +13,7 @@ from click.testing import CliRunner
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cli import main
+from simengine.cli import main
 from simengine.errors import DataError, DataQualityWarning
 from simengine.procurement import read_mapping, read_register, spend_analysis, spend_table, write_spend
 from simengine.procurement.synthetic import BUSAN_LOCAL_SHARES, SHIPPED_REGISTER, synthetic_register

@@ -10,7 +10,7 @@ from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from cli import main
+from simengine.cli import main
 from simengine.datasets import REGIONS, load_region, load_table, region_path, regions, resolve_region
 from simengine.errors import DataError
 from simengine.regional import (

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from cli import main
+from simengine.cli import main
 from simengine.datasets import load_region
 from simengine.errors import DataError, DataQualityWarning
 from simengine.regional import build_city_model, lq_spread, read_establishment_census

@@ -14,7 +14,7 @@ from click.testing import CliRunner
 from factories import synthetic_result
 from fontTools.ttLib import TTFont
 
-from cli import main
+from simengine.cli import main
 from simengine.errors import DataError
 from simengine.report import build_report, load_labels, write_report
 from simengine.report.fonts import FONT_FAMILY, FONT_PATH, font_face_css

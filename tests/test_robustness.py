@@ -9,9 +9,9 @@ import pytest
 from click.testing import CliRunner
 from factories import synthetic_result
 
-from cli import main
 from simengine import DataError, ScenarioError
 from simengine.circuit import CircuitParameters
+from simengine.cli import main
 from simengine.io import check_output_path
 from simengine.procurement import read_register
 from simengine.results import check_result, compare

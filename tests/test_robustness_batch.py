@@ -11,8 +11,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import simengine.batch
-from cli import main
 from simengine import ScenarioError
+from simengine.cli import main
 from simengine.results import load_result
 from simengine.runner import run_batch
 from simengine.scenario.batch import SweepFailure, sweep_variants

@@ -17,8 +17,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import simengine.io
-from cli import main
 from simengine import DataError, IOTable, ScenarioError
+from simengine.cli import main
 from simengine.io import read_csv_records
 from simengine.procurement import read_mapping, read_register
 from simengine.scenario import load_scenario

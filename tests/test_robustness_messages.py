@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from cli import main
+from simengine.cli import main
 from simengine.procurement import read_register, spend_analysis, write_spend
 from simengine.runner import run_scenario
 from simengine.scenario import load_scenario, validate

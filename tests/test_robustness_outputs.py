@@ -13,7 +13,7 @@ from click.testing import CliRunner
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cli import main
+from simengine.cli import main
 from simengine.io import FORMULA_PREFIXES, spreadsheet_safe, spreadsheet_safe_frame
 from simengine.text import terminal_safe, write_frame
 

@@ -13,9 +13,9 @@ from factories import synthetic_result
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cli import main
 from simengine import DataError, IOTable
 from simengine.checks import NEGATIVE_IMPOSSIBLE
+from simengine.cli import main
 from simengine.errors import DataQualityWarning
 
 #: Miller & Blair (2009), Table 2.3, with compensation and employment (the textbook's

@@ -23,8 +23,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import simengine.io
-from cli import main
 from simengine import DataError, IOTable
+from simengine.cli import main
 from simengine.io import write_atomic, write_netcdf
 from simengine.report import write_report
 from simengine.report.content import report_data
@@ -226,7 +226,7 @@ def test_sigterm_in_the_cli_is_one_line(tmp_path):
         "def stop(*args, **kwargs):\n"
         "    os.kill(os.getpid(), signal.SIGTERM)\n"
         "simengine.text.multiplier_frame = stop\n"
-        "from cli import main\n"
+        "from simengine.cli import main\n"
         "main(['multipliers', '-o', sys.argv[1]])\n"
     )
     done = subprocess.run(

@@ -12,9 +12,9 @@ from click.testing import CliRunner
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cli import main
 from simengine import DataError, ScenarioError
 from simengine.circuit import DEFAULT_LAGS
+from simengine.cli import main
 from simengine.results import check_result, compare, headline
 from simengine.runner import run_batch, run_scenario, run_scenarios
 from simengine.scenario import load_scenario, ramp_fraction

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from cli import main
+from simengine.cli import main
 from simengine.scenario import apply_levers, expand_batch, load_batch, load_scenario, validate
 from simengine.scenario.docs import schema_markdown
 

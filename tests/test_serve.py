@@ -158,7 +158,7 @@ def test_saved_packages_rank_and_download_files_the_cli_reproduces(client, tmp_p
     text = http.get("/packages/local90.toml").text
     path = tmp_path / "local90.toml"
     path.write_text(text, encoding="utf-8")
-    from cli import main
+    from simengine.cli import main
 
     assert CliRunner().invoke(main, ["validate", str(path)]).exit_code == 0
     result = CliRunner().invoke(main, ["run", str(path)])
@@ -236,7 +236,7 @@ def test_no_form_input_breaks_the_page(kind, values):
 
 
 def test_serve_is_a_command_bound_to_this_machine_by_default():
-    from cli import main
+    from simengine.cli import main
 
     result = CliRunner().invoke(main, ["serve", "--help"])
     assert result.exit_code == 0 and "127.0.0.1" in result.output and "--scenarios" in result.output

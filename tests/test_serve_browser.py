@@ -165,7 +165,7 @@ def test_a_planner_builds_compares_and_downloads_a_package(server, browser, tmp_
     assert message == "package-1.toml: lever[0].target: Input should be less than or equal to 1 (got 1.6)"
     cli_file = tmp_path / "package-1.toml"
     cli_file.write_text(_scenario_text(1.6, "package-1"), encoding="utf-8")
-    from cli import main
+    from simengine.cli import main
 
     cli = CliRunner().invoke(main, ["validate", str(cli_file)])
     assert (

@@ -186,7 +186,7 @@ def test_closed_paths_sum_to_the_type_ii_multiplier(table, data):
 def test_closed_regional_paths_and_the_command(korea):
     from click.testing import CliRunner
 
-    from cli import main
+    from simengine.cli import main
     from simengine.households import HouseholdClosure
 
     model = load_region("gwangmyeong")

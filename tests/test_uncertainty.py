@@ -196,7 +196,7 @@ def test_sensitivity_names_the_parameters_that_move_the_ranking(shipped_draws):
 def test_cli_compare_prints_the_ranking_under_uncertainty():
     from click.testing import CliRunner
 
-    from cli import main
+    from simengine.cli import main
 
     files = [str(SCENARIOS / f"{n}.toml") for n in ("gwangmyeong_baseline", "construction_local60", "small_contracts")]
     result = CliRunner().invoke(main, ["compare", *files, "--uncertainty", "20", "--seed", "4", "--top", "2"])
