@@ -422,8 +422,12 @@ def _register_section(workspace: Workspace, labels: Labels) -> str:
 
 
 CSS_LINK = '<link rel="stylesheet" href="/static/planner.css">'
-#: htmx settings: the new figures settle at once (htmx waits 20 ms by default).
-HTMX_CONFIG = """<meta name="htmx-config" content='{"defaultSettleDelay": 0}'>"""
+#: htmx settings: the new figures settle at once (htmx waits 20 ms by default); no evaluation of
+#: expressions and no scripts from swapped fragments (the page needs neither; text from uploads
+#: is escaped anyway, this closes the door twice).
+HTMX_CONFIG = (
+    """<meta name="htmx-config" content='{"defaultSettleDelay": 0, "allowEval": false, "allowScriptTags": false}'>"""
+)
 
 
 def page(workspace: Workspace, labels: Labels, evaluation: Evaluation | None) -> str:
