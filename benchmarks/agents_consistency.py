@@ -1,6 +1,6 @@
 """Consistency of the agent model with the analytic circuit on the shipped Gwangmyeong baseline.
 
-Run: ``python benchmarks/agents_consistency.py [--draws 20] [--years 10] [--long-years 100]``.
+Run: ``python benchmarks/agents_consistency.py [--draws 20] [--years 10] [--long-years 100] [--json out.json]``.
 Prints, for the default settings of ``scenarios/agents_baseline.toml``: local output per local
 award (awarded value) in the agent run, per outside-funded local award against the analytic
 circuit for the realised award mix, the circuit stock relative to a year's local awards, and
@@ -11,18 +11,24 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 import time
+from pathlib import Path
 
 import numpy as np
 
-from simengine.agents import AgentCircuit, AgentParameters, generate_firms, simulate
-from simengine.agents.consistency import per_local_award
-from simengine.agents.scenario import scenario_cells
-from simengine.fields import MONETARY_SCALE
-from simengine.region_context import region_context, table_unit
-from simengine.scenario import load_scenario
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-BASELINE = "scenarios/agents_baseline.toml"
+from _record import write_result  # noqa: E402
+
+from simengine.agents import AgentCircuit, AgentParameters, generate_firms, simulate  # noqa: E402
+from simengine.agents.consistency import per_local_award  # noqa: E402
+from simengine.agents.scenario import scenario_cells  # noqa: E402
+from simengine.fields import MONETARY_SCALE  # noqa: E402
+from simengine.region_context import region_context, table_unit  # noqa: E402
+from simengine.scenario import load_scenario  # noqa: E402
+
+BASELINE = str(Path(__file__).resolve().parents[1] / "scenarios" / "agents_baseline.toml")
 
 
 def baseline_inputs(path: str = BASELINE):
@@ -47,6 +53,7 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--draws", type=int, default=20)
     parser.add_argument("--years", type=int, default=10)
     parser.add_argument("--long-years", type=int, default=100)
+    parser.add_argument("--json", type=Path, help="also write the result as JSON to this file")
     args = parser.parse_args(argv)
     economy, parameters, circuit, cells, firms, seed = baseline_inputs()
     behaviour = AgentParameters()
@@ -107,7 +114,10 @@ def main(argv: list[str] | None = None) -> dict:
                 f"stock {row['stock']:,.0f} = {row['stock'] / row['year_local_awards']:.3f} x a year's local awards"
             )
         print(f"  last year: output per local award {out['last_year_output_per_local_award']:.4f}")
+    out["seconds"] = time.perf_counter() - start
     print(json.dumps(out))
+    if args.json is not None:
+        write_result(args.json, "agents_consistency", out, argv)
     return out
 
 

@@ -20,6 +20,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
+from _record import write_result  # noqa: E402
 from _timing import timed  # noqa: E402
 
 import simengine  # noqa: E402
@@ -63,6 +64,7 @@ def main(argv: list[str] | None = None) -> dict:
     )
     parser.add_argument("--twin-periods", type=int, default=3)
     parser.add_argument("--no-boario", action="store_true")
+    parser.add_argument("--json", type=Path, help="also write the result as JSON to this file")
     args = parser.parse_args(argv)
     periods = 120
     economy = LocalEconomy.from_table(simengine.load_table("korea-2014"))
@@ -132,6 +134,8 @@ def main(argv: list[str] | None = None) -> dict:
             f"  ratio {result['boario_ratio']:.1f}x"
         )
     print(json.dumps(result))
+    if args.json is not None:
+        write_result(args.json, "bench_agents", result, argv)
     return result
 
 

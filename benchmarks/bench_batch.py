@@ -36,11 +36,11 @@ from pathlib import Path
 
 import numpy as np
 import scipy.linalg
+from _record import write_result
 from _timing import best_of, timed
 
 from simengine.circuit import Circuit
 from simengine.evaluation import prepare as _prepare
-from simengine.io import atomic_path
 from simengine.levers.local_coexistence_plan import LocalCoexistencePlan
 from simengine.levers.local_share_target import LocalShareTarget
 from simengine.region_context import region_context
@@ -308,8 +308,7 @@ def main(argv: list[str] | None = None) -> dict:
     print(format_table(result))
     print(json.dumps(result))
     if args.json is not None:
-        with atomic_path(args.json) as tmp:
-            tmp.write_text(json.dumps(result, indent=2))
+        write_result(args.json, "bench_batch", result, argv)
     return result
 
 

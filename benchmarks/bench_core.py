@@ -21,16 +21,14 @@ Each implementation is run once to warm up, then ``repeats`` times, interleaved;
 minimum wall time is reported (the machine is shared and noisy). The time of
 ``IOTable.from_arrays`` alone is reported as well (it is part of the simengine time). Run::
 
-    python benchmarks/bench_core.py --sizes 1000 2000 4000 --repeats 3 --json bench_core.json
+    python benchmarks/bench_core.py --sizes 1000 2000 4000 --repeats 3 --json benchmarks/results/bench_core.json
 """
 
 from __future__ import annotations
 
 import argparse
 import functools
-import json
 import os
-import platform
 import sys
 import time
 import warnings
@@ -41,6 +39,9 @@ import scipy.linalg
 
 if __name__ == "__main__":  # run as a script: import simengine from this checkout
     sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+from _record import write_result  # noqa: E402
 
 from simengine import IOTable  # noqa: E402
 
@@ -284,39 +285,6 @@ def format_table(rows: Sequence[dict]) -> str:
     return "\n".join(lines)
 
 
-def machine() -> dict[str, str | int | None]:
-    """Facts about this run's machine and libraries, recorded with the timings.
-
-    ``scipy_lapack`` is the library behind ``scipy.linalg.lu_factor`` (used by simengine
-    and the LAPACK baseline); ``numpy_blas`` runs pymrio's ``numpy.linalg.inv`` and all
-    matrix products.
-    """
-    cpu = None
-    if os.path.exists("/proc/cpuinfo"):
-        with open("/proc/cpuinfo") as handle:
-            cpu = next((line.split(":", 1)[1].strip() for line in handle if line.startswith("model name")), None)
-    versions = {"python": platform.python_version(), "numpy": np.__version__, "scipy": scipy.__version__}
-    try:
-        import pymrio
-
-        versions["pymrio"] = pymrio.__version__
-    except ImportError:
-        pass
-    return {
-        "cpus": os.cpu_count(),
-        "cpu_model": cpu,
-        "numpy_blas": _library(np.show_config(mode="dicts"), "blas"),
-        "scipy_lapack": _library(scipy.show_config(mode="dicts"), "lapack"),
-        **versions,
-    }
-
-
-def _library(config: dict, kind: str) -> str:
-    """``name version`` of the BLAS or LAPACK a numpy/scipy build reports."""
-    library = config.get("Build Dependencies", {}).get(kind, {})
-    return f"{library.get('name')} {library.get('version')}"
-
-
 def main(argv: Sequence[str] | None = None) -> list[dict]:
     """Command-line entry point: print the table and optionally write JSON."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -328,9 +296,7 @@ def main(argv: Sequence[str] | None = None) -> list[dict]:
     rows = bench(args.sizes, repeats=args.repeats, seed=args.seed)
     print(format_table(rows))
     if args.json_path:
-        payload = {"benchmark": "core", "repeats": args.repeats, "seed": args.seed, "machine": machine(), "rows": rows}
-        with open(args.json_path, "w") as handle:
-            json.dump(payload, handle, indent=2)
+        write_result(args.json_path, "bench_core", {"repeats": args.repeats, "seed": args.seed, "rows": rows}, argv)
     return rows
 
 

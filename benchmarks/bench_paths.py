@@ -17,7 +17,8 @@ Both answers are checked to agree (the same paths, the same values) before timin
 the shipped ``korea-2014`` (53 sectors) and random productive tables of ``n`` sectors
 (``bench_core.make_inputs``). Run::
 
-    python benchmarks/bench_paths.py --sizes 200 500 --paths 100 1000 --repeats 3
+    python benchmarks/bench_paths.py --sizes 200 500 --paths 100 1000 --repeats 3 \
+        --json benchmarks/results/bench_paths.json
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from _record import write_result  # noqa: E402
 from _timing import best_of  # noqa: E402
 from bench_core import make_inputs  # noqa: E402
 
@@ -100,9 +102,9 @@ def main(argv: list[str] | None = None) -> dict:
             f"{row['table']:<18}{row['k']:>7}{row['best_first_s']:>14.4f}{row['threshold_tree_s']:>18.4f}"
             f"{row['ratio']:>19.2f}"
         )
-    result = {"rows": rows}
+    result = {"repeats": args.repeats, "rows": rows}
     if args.json is not None:
-        args.json.write_text(json.dumps(result, indent=2))
+        write_result(args.json, "bench_paths", result, argv)
     print(json.dumps(result))
     return result
 

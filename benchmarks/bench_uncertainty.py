@@ -1,7 +1,7 @@
 """Throughput of the uncertainty comparison (:func:`simengine.uncertainty.uncertainty_compare`) on the
 12 scenarios of the shipped Gwangmyeong batch, side by side with one ``run_scenario`` per scenario-draw.
 
-Run: ``PYTHONPATH=. python benchmarks/bench_uncertainty.py [--draws 20000] [--scalar 24] [--json out.json]``.
+Run: ``python benchmarks/bench_uncertainty.py [--draws 20000] [--scalar 24] [--json out.json]``.
 
 Scenario-draws per second count one scenario under one joint draw of the response parameters
 (5 annual right-hand-side columns each). The scalar row runs ``--scalar`` draws of every scenario
@@ -12,13 +12,19 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 import time
 from pathlib import Path
 
-from simengine.batch import run_scenarios
-from simengine.scenario import load_batch
-from simengine.scenario.batch import expand_batch
-from simengine.uncertainty import draw_parameters, response_priors, uncertainty_compare, with_responses
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from _record import write_result  # noqa: E402
+
+from simengine.batch import run_scenarios  # noqa: E402
+from simengine.scenario import load_batch  # noqa: E402
+from simengine.scenario.batch import expand_batch  # noqa: E402
+from simengine.uncertainty import draw_parameters, response_priors, uncertainty_compare, with_responses  # noqa: E402
 
 BATCH = Path(__file__).resolve().parents[1] / "scenarios" / "batch_gwangmyeong.toml"
 
@@ -42,22 +48,37 @@ def main(argv: list[str] | None = None) -> dict:
     start = time.perf_counter()
     run_scenarios(members)
     scalar_seconds = time.perf_counter() - start
-    rows = {
-        "uncertainty_compare (draw axis)": len(scenarios) * args.draws / array_seconds,
-        "run_scenarios, one scenario-draw each": len(members) / scalar_seconds,
-    }
+    scalar_rate = len(members) / scalar_seconds
+    rows = [
+        {
+            "path": "`uncertainty_compare`, one process (draw axis)",
+            "scenario_draws": len(scenarios) * args.draws,
+            "seconds": array_seconds,
+            "scenario_draws_per_second": len(scenarios) * args.draws / array_seconds,
+        },
+        {
+            "path": "`run_scenarios`, one member per scenario-draw",
+            "scenario_draws": len(members),
+            "seconds": scalar_seconds,
+            "scenario_draws_per_second": scalar_rate,
+        },
+    ]
+    for row in rows:
+        row["ratio"] = row["scenario_draws_per_second"] / scalar_rate
     result = {
         "scenarios": len(scenarios),
         "draws": args.draws,
-        "scenario_draws_per_second": rows,
-        "ratio": rows["uncertainty_compare (draw axis)"] / rows["run_scenarios, one scenario-draw each"],
+        "scalar_draws": args.scalar,
+        "chunk_size": args.chunk_size,
+        "rows": rows,
+        "ratio": rows[0]["ratio"],
     }
-    for name, rate in rows.items():
-        print(f"{name:<42} {rate:>12,.0f} scenario-draws/s")
-    print(f"ratio {result['ratio']:.0f}x (same run, loaded shared machine)")
+    for row in rows:
+        print(f"{row['path']:<50} {row['scenario_draws_per_second']:>12,.0f} scenario-draws/s")
+    print(f"ratio {result['ratio']:.0f}x (same run)")
     print(json.dumps(result))
     if args.json:
-        args.json.write_text(json.dumps(result, indent=2), encoding="utf-8")
+        write_result(args.json, "bench_uncertainty", result, argv)
     return result
 
 

@@ -12,5 +12,7 @@ def test_uncertainty_benchmark_runs_smallest_size(tmp_path, capsys):
 
     out = tmp_path / "uncertainty.json"
     result = bench_uncertainty.main(["--draws", "4", "--scalar", "1", "--json", str(out)])
-    assert result["scenarios"] == 12 and all(rate > 0 for rate in result["scenario_draws_per_second"].values())
-    assert json.loads(out.read_text())["draws"] == 4 and "scenario-draws/s" in capsys.readouterr().out
+    assert result["scenarios"] == 12 and all(row["scenario_draws_per_second"] > 0 for row in result["rows"])
+    written = json.loads(out.read_text())
+    assert written["draws"] == 4 and written["benchmark"] == "bench_uncertainty" and written["machine"]["cpus"] >= 1
+    assert "scenario-draws/s" in capsys.readouterr().out

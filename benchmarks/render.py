@@ -1,0 +1,415 @@
+"""Render the benchmark tables of README.md and docs/*.md from the committed result files.
+
+Every benchmark figure in the documentation has one source: the JSON file its script writes with
+``--json`` (``benchmarks/results/<script>.json``, see ``benchmarks/_record.py``). A document asks
+for a table with a pair of markers::
+
+    <!-- bench:bench_core -->
+    (rendered; do not edit by hand)
+    <!-- /bench -->
+
+``<!-- bench:NAME:VIEW -->`` picks another view of the same file (``VIEWS`` lists them; the
+default view is ``table``). Run ``python benchmarks/render.py`` to rewrite every marked block
+from the JSON files, ``python benchmarks/render.py --check`` to list the blocks that differ
+(exit 1; the test suite runs the same check).
+
+Rows come from the file, not from a fixed list here: a new row in a script's result is a new row
+in its table, and a key a view does not know is left out. A benchmark without a view of its own
+is rendered as a table of its ``rows`` with every key as a column. To add a table for a new
+benchmark ``bench_x``: make its script write ``--json`` with ``_record.write_result``, run it into
+``benchmarks/results/bench_x.json``, put the markers where the table belongs, add a view to
+``VIEWS`` if the generic table does not read well, and run this script.
+
+Uses the standard library only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+RESULTS = ROOT / "benchmarks" / "results"
+#: A marked block: ``<!-- bench:NAME[:VIEW] -->`` ... ``<!-- /bench -->``.
+MARKER = re.compile(
+    r"(?P<open><!-- bench:(?P<name>[A-Za-z0-9_]+)(?::(?P<view>[A-Za-z0-9_]+))? -->\n)"
+    r"(?P<body>.*?)(?P<close><!-- /bench -->)",
+    re.S,
+)
+
+
+def documents(root: Path = ROOT) -> list[Path]:
+    """The files whose marked blocks are rendered: README.md and docs/*.md."""
+    return [root / "README.md", *sorted((root / "docs").glob("*.md"))]
+
+
+# --- numbers --------------------------------------------------------------------------------
+
+
+def number(value: object, digits: int | None = None) -> str:
+    """A figure for a table: thousands separators, ``digits`` decimals (default: 3 significant).
+
+    None is ``n/a``; integers are written whole; text is passed through.
+    """
+    if value is None:
+        return "n/a"
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return str(value)
+    if isinstance(value, int):
+        return f"{value:,}"
+    if digits is None:
+        size = abs(value)
+        digits = 0 if size >= 100 else 1 if size >= 10 else 2 if size >= 1 else 3 if size >= 0.01 else 4
+    return f"{value:,.{digits}f}"
+
+
+def ratio(value: object, digits: int = 2) -> str:
+    """A ratio with an ``x``: ``2.85x`` (``n/a`` when missing)."""
+    if value is None:
+        return "n/a"
+    return f"{number(value, digits if abs(value) < 100 else 0)}x"  # type: ignore[arg-type]
+
+
+def percent(value: object, digits: int = 1) -> str:
+    return "n/a" if value is None else f"{100 * value:.{digits}f}%"  # type: ignore[operator]
+
+
+# --- tables ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Column:
+    """A table column: its header, the row key it shows, how it is written and aligned."""
+
+    header: str
+    key: str
+    write: Callable[[object], str] = number
+    right: bool = True
+
+
+def markdown_table(columns: Sequence[Column], rows: Iterable[dict]) -> str:
+    """A Markdown table of ``rows``; columns whose key no row has are left out."""
+    rows = list(rows)
+    shown = [c for c in columns if any(c.key in row for row in rows)]
+    lines = [
+        "| " + " | ".join(c.header for c in shown) + " |",
+        "|" + "|".join("--:" if c.right else "---" for c in shown) + "|",
+    ]
+    for row in rows:
+        lines.append("| " + " | ".join(c.write(row[c.key]) if c.key in row else "" for c in shown) + " |")
+    return "\n".join(lines)
+
+
+def generic_table(result: dict) -> str:
+    """Every key of ``result['rows']`` as a column, in order of first appearance."""
+    rows = result.get("rows")
+    if not isinstance(rows, list) or not all(isinstance(row, dict) for row in rows):
+        raise ValueError("has no list of rows to render; give it a view in benchmarks/render.py")
+    keys = list(dict.fromkeys(key for row in rows for key in row))
+    sample = {key: next(row[key] for row in rows if key in row) for key in keys}
+    columns = [Column(key, key, right=not isinstance(sample[key], str)) for key in keys]
+    return markdown_table(columns, rows)
+
+
+def caption(result: dict, name: str) -> str:
+    """Where the figures come from: date, command, machine and its load."""
+    facts = result.get("machine")
+    if not isinstance(facts, dict) or "date" not in result:
+        return f"*Date and machine not recorded in `benchmarks/results/{name}.json`.*"
+    libraries = [f"Python {facts.get('python', '?')}"]
+    libraries.append(f"numpy {facts.get('numpy', '?')} ({facts.get('numpy_blas', '?')})")
+    libraries.append(f"scipy {facts.get('scipy', '?')}")
+    libraries += [f"{peer} {facts[peer]}" for peer in ("pymrio", "boario") if facts.get(peer)]
+    cpus = facts.get("cpus")
+    text = (
+        f"*Measured {result['date'].replace('T', ' ').replace('Z', ' UTC')} with "
+        f"`{result.get('command', name)}`, on {cpus} CPUs ({facts.get('cpu_model') or 'model not recorded'}), "
+        f"{', '.join(libraries)}."
+    )
+    loads = [facts.get("load_average_start"), facts.get("load_average_end")]
+    if all(isinstance(load, int | float) for load in loads):
+        text += f" Load average {loads[0]:.1f} at the start, {loads[1]:.1f} at the end"
+        if isinstance(cpus, int) and max(loads) > 0.5 * cpus:
+            text += (
+                ": other jobs shared the machine, so the seconds are noisy; the ratios, measured side by side "
+                "in one run, are steadier."
+            )
+        else:
+            text += "."
+    return text + "*"
+
+
+# --- views of each benchmark ----------------------------------------------------------------
+
+
+def core_table(result: dict) -> str:
+    columns = [
+        Column("sectors", "sectors"),
+        Column("simengine s", "simengine_s", lambda v: number(v, 3)),
+        Column("of which build s", "simengine_build_s", lambda v: number(v, 3)),
+        Column("pymrio s", "pymrio_s", lambda v: number(v, 3)),
+        Column("LAPACK s", "lapack_s", lambda v: number(v, 3)),
+        Column("pymrio / simengine", "pymrio_over_simengine", ratio),
+        Column("simengine / LAPACK", "simengine_over_lapack", ratio),
+    ]
+    return markdown_table(columns, result["rows"])
+
+
+def core_goals(result: dict) -> str:
+    """The goals at the largest size: at least 3x pymrio, within 1.3x of bare LAPACK."""
+    row = max(result["rows"], key=lambda r: r["sectors"])
+    faster, limit = row.get("pymrio_over_simengine"), row.get("simengine_over_lapack")
+
+    def verdict(value, goal, above):
+        if value is None:
+            return "not measured"
+        return "met" if (value >= goal if above else value <= goal) else "not met"
+
+    return (
+        f"At {row['sectors']:,} sectors simengine is {ratio(faster)} faster than pymrio (goal: at least 3x, "
+        f"{verdict(faster, 3.0, True)}) and takes {ratio(limit)} the bare-LAPACK time (goal: at most 1.3x, "
+        f"{verdict(limit, 1.3, False)})."
+    )
+
+
+def batch_table(result: dict) -> str:
+    columns = [
+        Column("method", "method", str, right=False),
+        Column("draws", "draws"),
+        Column("seconds", "seconds", lambda v: number(v, 3 if v < 1 else 2)),
+        Column("scenarios/s", "scenarios_per_second", lambda v: number(v, 0)),
+        Column("vs pymrio", "ratio_vs_pymrio", lambda v: ratio(v, 1)),
+        Column("vs numpy GEMM", "ratio_vs_gemm", lambda v: number(v, 4 if v < 0.01 else 3 if v < 1 else 2)),
+    ]
+    return markdown_table(columns, result["rows"])
+
+
+def uncertainty_table(result: dict) -> str:
+    columns = [
+        Column("path", "path", str, right=False),
+        Column("scenario-draws", "scenario_draws"),
+        Column("seconds", "seconds", lambda v: number(v, 2)),
+        Column("scenario-draws/s", "scenario_draws_per_second", lambda v: number(v, 0)),
+        Column("ratio", "ratio", lambda v: ratio(v, 1)),
+    ]
+    return markdown_table(columns, result["rows"])
+
+
+def paths_table(result: dict) -> str:
+    columns = [
+        Column("table", "table", lambda v: f"`{v}`" if str(v).startswith("korea") else str(v), right=False),
+        Column("k", "k"),
+        Column("best-first s", "best_first_s", lambda v: number(v, 4)),
+        Column("threshold tree s", "threshold_tree_s", lambda v: number(v, 4)),
+        Column("tree / best-first", "ratio", ratio),
+    ]
+    return markdown_table(columns, result["rows"])
+
+
+#: Measures of the agent benchmark: key, what it is, how it is written.
+AGENT_MEASURES: tuple[tuple[str, str, Callable[[object], str]], ...] = (
+    ("firms", "firms", number),
+    ("contracts_per_run", "contracts per run (120 months)", number),
+    ("run_seconds_median", "one run, 1 core, median (s)", lambda v: number(v, 3)),
+    ("run_seconds_min", "one run, 1 core, fastest (s)", lambda v: number(v, 3)),
+    ("per_period_seconds", "per monthly period (ms)", lambda v: number(1e3 * v, 2)),  # type: ignore[operator]
+    ("twin_ratio", "numba kernel / pure-Python twin (twin extrapolated per contract)", ratio),
+    ("monte_carlo_seconds_1_thread", "Monte Carlo draws, 1 thread (s; extrapolated from fewer draws)", number),
+    ("monte_carlo_seconds_2_threads", "Monte Carlo draws, 2 threads (s)", number),
+    ("speedup_2_threads", "speed-up on 2 threads", ratio),
+    ("peak_rss_mb", "peak resident memory (MB)", lambda v: number(v, 0)),
+    (
+        "boario_step_seconds",
+        "BoARIO `ARIOPsiModel` per step, same sectors x 2 regions (ms)",
+        lambda v: number(1e3 * v, 2),
+    ),  # type: ignore[operator]
+    ("boario_ratio", "BoARIO step / our monthly period", ratio),
+)
+
+
+def agents_table(result: dict) -> str:
+    rows = [{"measure": label, "value": write(result[key])} for key, label, write in AGENT_MEASURES if key in result]
+    if "draws" in result:
+        rows.insert(6, {"measure": "Monte Carlo draws", "value": number(result["draws"])})
+    return markdown_table([Column("measure", "measure", str, right=False), Column("value", "value", str)], rows)
+
+
+def consistency_table(result: dict) -> str:
+    """Agent against analytic per outside-funded local award, and the circuit stock."""
+    years, draws = result.get("years", "?"), result.get("draws", "?")
+    rows = [
+        {
+            "measure": f"{years} years, {draws} draws: local output per local award (awarded value)",
+            "agent": f"{number(result['output_per_local_award'], 4)} "
+            f"(s.e. {number(result['output_per_local_award_se'], 4)})",
+            "analytic": "",
+        }
+    ]
+    names = {"local_output": "local output", "local_income": "resident income", "local_tax": "local tax"}
+    for key, name in names.items():
+        if f"{key}_per_funded_award" in result:
+            rows.append(
+                {
+                    "measure": f"{name} per outside-funded local award, for the realised mix",
+                    "agent": number(result[f"{key}_per_funded_award"], 5),
+                    "analytic": number(result[f"{key}_analytic"], 5),
+                }
+            )
+    rows.append(
+        {
+            "measure": f"circuit stock after {years} years (x a year's local awards)",
+            "agent": number(result["stock_over_year_local_awards"], 3),
+            "analytic": "",
+        }
+    )
+    rows.append({"measure": "local award share", "agent": number(result["local_award_share"], 3), "analytic": ""})
+    if "last_year_output_per_local_award" in result:
+        rows.append(
+            {
+                "measure": f"year {10 * len(result.get('decades', []))} (one draw): local output per local award",
+                "agent": number(result["last_year_output_per_local_award"], 4),
+                "analytic": "",
+            }
+        )
+    columns = [
+        Column("", "measure", str, right=False),
+        Column("agent", "agent", str),
+        Column("analytic", "analytic", str),
+    ]
+    return markdown_table(columns, rows)
+
+
+def consistency_decades(result: dict) -> str:
+    """One long run by decade: output per local award, per funded award against the analytic circuit, stock."""
+    rows = [
+        {
+            **row,
+            "stock_years": row["stock"] / row["year_local_awards"] if row.get("year_local_awards") else None,
+            "gap": row["output_per_funded_award"] / row["analytic"] - 1 if row.get("analytic") else None,
+        }
+        for row in result.get("decades", [])
+    ]
+    columns = [
+        Column("decade", "decade"),
+        Column("output per local award", "output_per_local_award", lambda v: number(v, 4)),
+        Column("per funded award: agent", "output_per_funded_award", lambda v: number(v, 4)),
+        Column("analytic", "analytic", lambda v: number(v, 4)),
+        Column("gap", "gap", lambda v: "n/a" if v is None else f"{100 * v:+.2f}%"),  # type: ignore[operator]
+        Column("stock (x a year's local awards)", "stock_years", lambda v: number(v, 3)),
+    ]
+    return markdown_table(columns, rows)
+
+
+#: Views by (benchmark, view name). A benchmark without an entry gets :func:`generic_table`.
+VIEWS: dict[tuple[str, str], Callable[[dict], str]] = {
+    ("bench_core", "table"): core_table,
+    ("bench_core", "goals"): core_goals,
+    ("bench_batch", "table"): batch_table,
+    ("bench_uncertainty", "table"): uncertainty_table,
+    ("bench_paths", "table"): paths_table,
+    ("bench_agents", "table"): agents_table,
+    ("agents_consistency", "table"): consistency_table,
+    ("agents_consistency", "decades"): consistency_decades,
+}
+#: Views that are a sentence, not a table, and carry no caption.
+SENTENCES = {("bench_core", "goals")}
+
+
+class RenderError(Exception):
+    """A marked block that cannot be rendered (no result file, unknown view, unreadable JSON)."""
+
+
+def load_result(name: str, results: Path = RESULTS) -> dict:
+    path = results / f"{name}.json"
+    if not path.is_file():
+        raise RenderError(f"no result file benchmarks/results/{name}.json; run benchmarks/{name}.py --json {path.name}")
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        raise RenderError(f"benchmarks/results/{name}.json: not JSON ({exc})") from None
+
+
+def render_block(name: str, view: str | None, results: Path = RESULTS) -> str:
+    """The text between the markers of ``name`` (and ``view``), ending in a newline."""
+    view = view or "table"
+    result = load_result(name, results)
+    function = VIEWS.get((name, view))
+    if function is None:
+        if view != "table":
+            known = sorted(v for n, v in VIEWS if n == name) or ["table"]
+            raise RenderError(f"benchmark {name!r} has no view {view!r}; use one of {known}")
+        function = generic_table
+    try:
+        body = function(result)
+    except (KeyError, TypeError, ValueError) as exc:
+        raise RenderError(
+            f"benchmarks/results/{name}.json: cannot render view {view!r} ({type(exc).__name__}: {exc})"
+        ) from None
+    if (name, view) in SENTENCES:
+        return body + "\n"
+    return f"{body}\n\n{caption(result, name)}\n"
+
+
+def render_text(text: str, results: Path = RESULTS) -> str:
+    """``text`` with every marked block rendered from the result files."""
+
+    def replace(found: re.Match) -> str:
+        return found["open"] + render_block(found["name"], found["view"], results) + found["close"]
+
+    return MARKER.sub(replace, text)
+
+
+def stale(paths: Iterable[Path] | None = None, results: Path = RESULTS) -> list[str]:
+    """The documents whose marked blocks differ from their rendering (paths relative to the root)."""
+    out = []
+    for path in documents() if paths is None else paths:
+        text = path.read_text(encoding="utf-8")
+        if render_text(text, results) != text:
+            out.append(str(path.relative_to(ROOT)) if path.is_relative_to(ROOT) else str(path))
+    return out
+
+
+def markers(paths: Iterable[Path] | None = None) -> list[tuple[str, str, str]]:
+    """Every marked block: (document, benchmark, view)."""
+    found = []
+    for path in documents() if paths is None else paths:
+        for match in MARKER.finditer(path.read_text(encoding="utf-8")):
+            found.append((path.name, match["name"], match["view"] or "table"))
+    return found
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--check", action="store_true", help="list documents whose tables are out of date; exit 1 if any"
+    )
+    parser.add_argument("files", nargs="*", type=Path, help="documents [default: README.md and docs/*.md]")
+    args = parser.parse_args(argv)
+    paths = [path.resolve() for path in args.files] or documents()
+    try:
+        if args.check:
+            out_of_date = stale(paths)
+            for name in out_of_date:
+                print(
+                    f"{name}: benchmark tables differ from benchmarks/results/*.json; run python benchmarks/render.py"
+                )
+            return 1 if out_of_date else 0
+        for path in paths:
+            text = path.read_text(encoding="utf-8")
+            rendered = render_text(text)
+            if rendered != text:
+                path.write_text(rendered, encoding="utf-8")
+                print(f"rendered {path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}")
+    except RenderError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
