@@ -14,7 +14,6 @@ argument converted, from the same temporary folder; nothing is run. Usage synops
 
 from __future__ import annotations
 
-import os
 import re
 import shlex
 from pathlib import Path
@@ -73,16 +72,22 @@ def test_python_block_runs(place, code, shipped_folder):
         matplotlib.use(backend)
 
 
-def command_lines() -> list[tuple[str, list[str]]]:
-    """Every ``simengine ...`` command of the shell and plain blocks, as argument lists."""
+#: A file an earlier line of a shell block writes: ``> FILE`` or ``-o FILE`` / ``--output FILE``.
+WRITTEN = re.compile(r"(?:>|\s-o|\s--output)\s+([\w./-]+)")
+
+
+def command_lines() -> list[tuple[str, list[str], list[str]]]:
+    """Every ``simengine ...`` command of the shell and plain blocks: place, arguments, and the
+    files that the lines of its block before it write (made empty before it is parsed)."""
     commands = []
     for place, body in code_blocks("bash", "sh", "shell", "console", ""):
-        joined = re.sub(r"\\\n\s*", " ", body)
-        for line in joined.splitlines():
+        written: list[str] = []
+        for line in re.sub(r"\\\n\s*", " ", body).splitlines():
             line = line.strip().removeprefix("$ ")
             for part in line.split("&&"):
                 if re.match(r"\s*simengine\s", part):
-                    commands.append((place, shlex.split(part, comments=True)[1:]))
+                    commands.append((place, shlex.split(part, comments=True)[1:], list(written)))
+            written += WRITTEN.findall(line.split("#", 1)[0])
     return commands
 
 
@@ -109,9 +114,12 @@ def _parse(arguments: list[str]) -> None:
 
 
 @pytest.mark.parametrize(
-    ("place", "arguments"), COMMANDS, ids=[f"{place} {' '.join(args)[:60]}" for place, args in COMMANDS]
+    ("place", "arguments", "made"), COMMANDS, ids=[f"{place} {' '.join(args)[:60]}" for place, args, _ in COMMANDS]
 )
-def test_command_line_parses(place, arguments, shipped_folder):
+def test_command_line_parses(place, arguments, made, shipped_folder):
+    for name in made:
+        (shipped_folder / name).parent.mkdir(parents=True, exist_ok=True)
+        (shipped_folder / name).touch()
     try:
         _parse(arguments)
     except click.UsageError as exc:
@@ -123,4 +131,3 @@ def test_command_line_parses(place, arguments, shipped_folder):
 def test_no_block_names_a_machine_path():
     for place, body in code_blocks("python", "bash", "sh", "", "text", "toml"):
         assert not re.search(r"(?<![\w.])/(work|home|tmp|root|Users)/", body), place
-    assert os.sep == "/" or True
