@@ -69,10 +69,14 @@ def number(value: object, digits: int | None = None) -> str:
 
 
 def ratio(value: object, digits: int = 2) -> str:
-    """A ratio with an ``x``: ``2.85x`` (``n/a`` when missing)."""
+    """A ratio with an ``x``: ``2.85x``, ``77.5x``, ``207x`` (``n/a`` when missing).
+
+    ``digits`` decimals below 10, one below 100, none above.
+    """
     if value is None:
         return "n/a"
-    return f"{number(value, digits if abs(value) < 100 else 0)}x"  # type: ignore[arg-type]
+    size = abs(value)  # type: ignore[arg-type]
+    return f"{number(value, digits if size < 10 else min(digits, 1) if size < 100 else 0)}x"
 
 
 def percent(value: object, digits: int = 1) -> str:
@@ -132,7 +136,9 @@ def caption(result: dict, name: str) -> str:
         f"{', '.join(libraries)}."
     )
     loads = [facts.get("load_average_start"), facts.get("load_average_end")]
-    if all(isinstance(load, int | float) for load in loads):
+    if name in MODEL_FIGURES:
+        text += " The figures are model results, not timings: they do not depend on the machine's load."
+    elif all(isinstance(load, int | float) for load in loads):
         text += f" Load average {loads[0]:.1f} at the start, {loads[1]:.1f} at the end"
         if isinstance(cpus, int) and max(loads) > 0.5 * cpus:
             text += (
@@ -202,11 +208,23 @@ def uncertainty_table(result: dict) -> str:
 
 def paths_table(result: dict) -> str:
     columns = [
-        Column("table", "table", lambda v: f"`{v}`" if str(v).startswith("korea") else str(v), right=False),
+        Column("table", "table", str, right=False),
         Column("k", "k"),
         Column("best-first s", "best_first_s", lambda v: number(v, 4)),
         Column("threshold tree s", "threshold_tree_s", lambda v: number(v, 4)),
         Column("tree / best-first", "ratio", ratio),
+    ]
+    return markdown_table(columns, result["rows"])
+
+
+def balance_table(result: dict) -> str:
+    columns = [
+        Column("size", "size", lambda v: f"{v} x {v}"),
+        Column("RAS sweeps", "ras_sweeps"),
+        Column("RAS s", "ras_s", lambda v: number(v, 4)),
+        Column("GRAS (10% negative) sweeps", "gras_sweeps"),
+        Column("GRAS s", "gras_s", lambda v: number(v, 4)),
+        Column("one RAS sweep / one matrix-vector product", "ras_sweep_over_matvec", ratio),
     ]
     return markdown_table(columns, result["rows"])
 
@@ -312,10 +330,13 @@ VIEWS: dict[tuple[str, str], Callable[[dict], str]] = {
     ("bench_batch", "table"): batch_table,
     ("bench_uncertainty", "table"): uncertainty_table,
     ("bench_paths", "table"): paths_table,
+    ("bench_balance", "table"): balance_table,
     ("bench_agents", "table"): agents_table,
     ("agents_consistency", "table"): consistency_table,
     ("agents_consistency", "decades"): consistency_decades,
 }
+#: Benchmarks whose figures are model results (ratios of model quantities), not timings.
+MODEL_FIGURES = {"agents_consistency"}
 #: Views that are a sentence, not a table, and carry no caption.
 SENTENCES = {("bench_core", "goals")}
 
