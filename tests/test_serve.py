@@ -250,3 +250,68 @@ def test_without_scenario_files_the_page_asks_for_an_upload():
     text = toml_text(baseline_document(load_scenario(BASELINE)))
     page = http.post("/upload/scenario", files={"file": ("base.toml", text.encode())}).text
     assert 'id="package"' in page and 'id="cells"' in page
+
+
+def test_downloads_carry_the_objective_the_page_ranks_by_and_the_cli_ranks_with_it(tmp_path):
+    """A package ranked under a chosen objective downloads with that ``[appraisal] objective``, the
+    baseline too, so ``simengine compare`` of the files (and of ``simengine run``'s results) ranks
+    as the page does, with the same figures."""
+    from simengine.cli import main
+    from simengine.results import load_result
+
+    workspace = Workspace(ROOT / "scenarios")
+    http = TestClient(create_app(workspace))
+    for target, package_id in (("0.7", "local70"), ("0.95", "local95")):
+        http.post("/packages/save", data={**_form(target, package_id), "objective": "fiscal"})
+    assert workspace.objective == "fiscal" != workspace.baseline.appraisal.objective
+    page = http.get("/").text
+    assert 'data-objective="fiscal"' in page and f'href="/packages/{workspace.baseline_id}.toml"' in page
+    files = []
+    for scenario_id in (workspace.baseline_id, "local70", "local95"):
+        text = http.get(f"/packages/{scenario_id}.toml").text
+        assert tomllib.loads(text)["appraisal"]["objective"] == "fiscal", scenario_id
+        path = tmp_path / f"{scenario_id}.toml"
+        path.write_text(text, encoding="utf-8")
+        files.append(path)
+        assert CliRunner().invoke(main, ["validate", str(path)]).exit_code == 0
+    page_ranks = {p: int(workspace.comparison()["rank"].sel(scenario=p)) for p in ("local70", "local95")}
+    table = tmp_path / "ranking.csv"
+    ranked = CliRunner().invoke(main, ["compare", *map(str, files), "-o", str(table)])
+    assert ranked.exit_code == 0, ranked.output
+    assert "NPB (fiscal)" in ranked.output
+    import pandas as pd
+
+    frame = pd.read_csv(table, index_col="scenario")
+    assert {p: int(frame.loc[p, "rank"]) for p in page_ranks} == page_ranks
+    results = []
+    for path in files:
+        out = tmp_path / f"{path.stem}.nc"
+        assert CliRunner().invoke(main, ["run", str(path), "-o", str(out)]).exit_code == 0
+        results.append(load_result(out))
+    assert all(result.attrs["objective"] == "fiscal" for result in results)
+    by_cli = compare(results)
+    assert by_cli.attrs["objective"] == "fiscal"
+    for package_id in page_ranks:
+        assert int(by_cli["rank"].sel(scenario=package_id)) == page_ranks[package_id]
+        assert float(by_cli["npb_fiscal"].sel(scenario=package_id)) == float(
+            workspace.comparison()["net_present_benefit"].sel(scenario=package_id)
+        )
+
+
+def test_a_reinvestment_programme_starts_on_the_channel_the_page_can_evaluate():
+    """The page runs analytic mode, which refuses a reinvestment programme's default capacity
+    channel: a new card starts on ``channel = "demand"`` and evaluates; choosing the capacity
+    channel gets the runner's own message, which names the fix."""
+    workspace = Workspace(ROOT / "scenarios")
+    http = TestClient(create_app(workspace))
+    base = {"package-id": "reinvest", "package-title": "t"}
+    panel = http.post("/levers/add", data={**base, "new-kind": "reinvestment_programme"}).text
+    assert re.search(r'<select name="lever-0-channel" id="lever-0-channel">.*?<option value="demand" selected>', panel)
+    assert workspace.draft.levers == [{"kind": "reinvestment_programme", "channel": "demand"}]
+    form = {**base, "lever-0-kind": "reinvestment_programme", "lever-0-rate": "0.5", "lever-0-channel": "demand"}
+    html = http.post("/evaluate", data=form).text
+    assert 'id="indicators"' in html, html[:500]
+    text = workspace.package_text(workspace.draft)
+    assert tomllib.loads(text)["lever"][-1] == {"kind": "reinvestment_programme", "rate": 0.5, "channel": "demand"}
+    capacity = http.post("/evaluate", data={**form, "lever-0-channel": "capacity"}).text
+    assert 'id="indicators"' not in capacity and "channel = &#x27;demand&#x27;" in capacity

@@ -266,3 +266,56 @@ def test_korean_page_and_bad_uploads_get_one_clear_message(server, browser, tmp_
     page.screenshot(path=str(ARTIFACTS / "serve_page_ko.png"), full_page=True)
     page.goto(url + "/?lang=en")
     context.close()
+
+
+#: Geometry of the saved-packages table: the page's and the table box's widths, the narrowest
+#: figure heading, the most lines a figure takes and where the package name sits after scrolling the box.
+LAYOUT = """() => {
+  const box = document.querySelector('#packages .table-scroll');
+  const heads = [...document.querySelectorAll('#ranking thead th')].slice(2);
+  const cells = [...document.querySelectorAll('#ranking td[data-figure]')];
+  const lines = (cell) => {
+    const range = document.createRange();
+    range.selectNodeContents(cell);
+    return range.getClientRects().length;
+  };
+  const before = {page: document.documentElement.scrollWidth, box: box.clientWidth, table: box.scrollWidth};
+  box.scrollLeft = box.scrollWidth;
+  const name = document.querySelector('#ranking tbody th.package').getBoundingClientRect();
+  return {...before, narrowestHead: Math.min(...heads.map(h => h.getBoundingClientRect().width)),
+          mostLines: Math.max(...cells.map(lines)),
+          nameLeft: name.left, boxLeft: box.getBoundingClientRect().left, scrolled: box.scrollLeft};
+}"""
+
+
+@pytest.mark.parametrize("width", [1280, 600])
+def test_saved_packages_are_readable_at_1280_px_and_on_a_narrow_window(server, browser, width):
+    """At 1280 px the ranking fits the page at full width (no sideways scrolling, figure headings at
+    least 6 rem, every figure on one line); on a 600 px window the page still does not scroll
+    sideways: the table scrolls in its own box, with the package name kept in view."""
+    from simengine.planner.workspace import Draft
+
+    url, workspace = server
+    draft, ids = workspace.draft, ("layout-70", "layout-90-with-a-longer-package-name")
+    for target, package_id in zip(("0.7", "0.9"), ids, strict=True):
+        lever = {"kind": "local_share_target", "sector": "F", "size_class": "large", "target": target}
+        workspace.save(Draft(package_id, "Large construction contracts: local award share target", [lever]))
+    page = browser.new_page(viewport={"width": width, "height": 900})
+    try:
+        page.goto(url + "/")
+        geometry = page.evaluate(LAYOUT)
+        assert geometry["page"] <= width, geometry
+        assert geometry["narrowestHead"] >= 6 * 14 - 1, geometry  # 6 rem at the page's 14 px
+        assert geometry["mostLines"] == 1, geometry  # every figure on one line
+        if width >= 1280:
+            assert geometry["table"] <= geometry["box"], geometry
+        else:
+            assert geometry["table"] > geometry["box"] and geometry["scrolled"] > 0, geometry
+            assert geometry["nameLeft"] >= geometry["boxLeft"] - 1, geometry
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.locator("#packages").screenshot(path=str(ARTIFACTS / f"serve_packages_{width}.png"))
+    finally:
+        page.close()
+        for package_id in ids:
+            workspace.remove(package_id)
+        workspace.draft = draft

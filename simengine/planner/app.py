@@ -7,7 +7,8 @@ Routes (HTML unless stated; htmx posts the package form and swaps the fragment r
 - ``POST /evaluate`` the draft's results, with its messages next to their fields (out of band);
 - ``POST /levers/add``, ``POST /levers/remove?position=i`` the lever cards;
 - ``POST /packages/save``, ``POST /packages/remove?package_id=...`` the saved packages;
-- ``GET /packages/{id}.toml`` a saved package as a scenario file; ``GET /report.html`` the report;
+- ``GET /packages/{id}.toml`` a saved package (or the baseline) as a scenario file, with the page's
+  objective as its ``[appraisal] objective``; ``GET /report.html`` the report;
 - ``GET /static/...`` htmx, the script and the style sheet, ``GET /fonts/hangul.ttf`` the report's
   Hangul font (all shipped with the package, no CDN).
 
@@ -33,7 +34,7 @@ from ..report.catalogue import lever_kind
 from ..report.fonts import FONT_PATH
 from ..report.labels import LANGUAGES, load_labels
 from .views import error_slots, levers_panel, packages_panel, page, placed_errors, results_panel
-from .workspace import MAX_UPLOAD_BYTES, Draft, Workspace
+from .workspace import MAX_UPLOAD_BYTES, Draft, Workspace, page_defaults
 
 __all__ = ["create_app", "serve", "STATIC"]
 
@@ -140,7 +141,7 @@ def create_app(workspace: Workspace) -> Starlette:
         kind = str(form.get("new-kind", ""))
         try:
             lever_kind(kind)
-            draft.levers.append({"kind": kind})
+            draft.levers.append({"kind": kind, **page_defaults(kind)})
         except KeyError:
             pass
         workspace.draft = draft
@@ -185,11 +186,10 @@ def create_app(workspace: Workspace) -> Starlette:
 
     def download(request: Request) -> Response:
         package_id = request.path_params["package_id"]
-        package = workspace.packages.get(package_id)
-        if package is None:
+        if package_id not in workspace.packages and package_id != workspace.baseline_id:
             return PlainTextResponse(f"no saved package {package_id!r}", status_code=404)
         return Response(
-            package.text,
+            workspace.download_text(package_id),
             media_type="application/toml",
             headers={"Content-Disposition": f'attachment; filename="{package_id}.toml"'},
         )

@@ -317,21 +317,23 @@ def packages_panel(workspace: Workspace, labels: Labels) -> str:
         rank = int(table["rank"].sel(scenario=package_id))
         title = workspace.packages[package_id].title
         rows.append(
-            f'<tr data-package="{escape(package_id)}"><td class="num">{rank}</td><th>{escape(package_id)}'
-            f'<div class="meta">{escape(title)}</div></th>{cells}<td><a download '
+            f'<tr data-package="{escape(package_id)}"><td class="num rank">{rank}</td><th class="package">'
+            f'{escape(package_id)}<div class="meta">{escape(title)}</div><div class="actions"><a download '
             f'href="/packages/{quote(package_id)}.toml"'
             f' class="download-toml">{escape(labels("page", "download_toml"))}</a> '
             f'<button type="button" hx-post="/packages/remove?package_id={quote(package_id)}" hx-target="#packages" '
-            f'hx-swap="outerHTML">{escape(labels("page", "remove"))}</button></td></tr>'
+            f'hx-swap="outerHTML">{escape(labels("page", "remove"))}</button></div></th>{cells}</tr>'
         )
     note = labels("page", "ranking_note").format(objective=labels("objectives", objective))
     return (
         f'<div id="packages">{heading}<p class="note">{escape(note)}</p>'
-        f'<table id="ranking" data-objective="{objective}"><thead><tr>'
-        f"<th>{escape(labels.ui('rank'))}</th><th>{escape(labels('page', 'package'))}</th>{header}<th></th></tr>"
-        f"</thead><tbody>{''.join(rows)}</tbody></table>"
+        f'<div class="table-scroll"><table id="ranking" data-objective="{objective}"><thead><tr>'
+        f'<th class="rank">{escape(labels.ui("rank"))}</th><th class="package">{escape(labels("page", "package"))}'
+        f"</th>{header}</tr></thead><tbody>{''.join(rows)}</tbody></table></div>"
         f'<p><a id="download-report" download href="/report.html?lang={labels.lang}">'
-        f"{escape(labels('page', 'download_report'))}</a></p></div>"
+        f"{escape(labels('page', 'download_report'))}</a> · "
+        f'<a id="download-baseline" download href="/packages/{quote(str(workspace.baseline_id))}.toml">'
+        f"{escape(labels('page', 'download_baseline'))}</a></p></div>"
     )
 
 
@@ -459,8 +461,8 @@ def page(workspace: Workspace, labels: Labels, evaluation: Evaluation | None) ->
         )
         results = results_panel(workspace, evaluation, labels) if evaluation else '<div id="results"></div>'
         main = (
-            f'<div class="columns">{editor}<section id="outcome">{results}{packages_panel(workspace, labels)}'
-            f"</section></div>"
+            f'<div class="columns">{editor}<section id="outcome">{results}</section></div>'
+            f'<section id="saved">{packages_panel(workspace, labels)}</section>'
         )
     return (
         f'<!DOCTYPE html>\n<html lang="{labels.lang}"><head><meta charset="utf-8">'

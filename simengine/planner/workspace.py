@@ -13,6 +13,7 @@ import dataclasses
 import re
 import threading
 import time
+import tomllib
 from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -21,6 +22,7 @@ from pathlib import Path
 import xarray as xr
 
 from ..errors import DataError, ScenarioError, SimEngineError
+from ..levers import LEVER_KINDS
 from ..report.catalogue import LeverKind, lever_kind
 from ..report.indicators import headline_indicators
 from ..results import OBJECTIVE_STREAMS
@@ -30,7 +32,16 @@ from ..scenario.load import is_batch_file
 from ..scenario.schema import Scenario
 from .documents import PACKAGE_ID, baseline_document, load_package, package_document, toml_text
 
-__all__ = ["Workspace", "Draft", "Evaluation", "Package", "parse_levers", "MAX_UPLOAD_BYTES", "RESULT_CACHE"]
+__all__ = [
+    "Workspace",
+    "Draft",
+    "Evaluation",
+    "Package",
+    "parse_levers",
+    "page_defaults",
+    "MAX_UPLOAD_BYTES",
+    "RESULT_CACHE",
+]
 
 #: Largest upload accepted (bytes): a scenario or a contract register.
 MAX_UPLOAD_BYTES = 5_000_000
@@ -119,6 +130,30 @@ def parse_levers(levers: Sequence[Mapping[str, object]], money_unit: str) -> lis
                 _set_path(table, setting.path, text)
         tables.append(table)
     return tables
+
+
+def page_defaults(kind: str) -> dict[str, str]:
+    """Settings a new lever card of ``kind`` starts with on the page, which runs analytic mode only.
+
+    For a choice whose schema default analytic mode refuses (a reinvestment programme's
+    ``channel = "capacity"``), the first choice it accepts (``"demand"``); nothing for other kinds.
+    """
+    model = LEVER_KINDS[kind]
+    if not model.ANALYTIC_REFUSAL:
+        return {}
+
+    def accepted(path: str, value: object) -> bool:
+        return bool(getattr(model.model_construct(**{path: value}), "analytic", True))
+
+    out = {}
+    for setting in lever_kind(kind).fields:
+        if setting.kind != "choice" or "." in setting.path or setting.default is None:
+            continue
+        if not accepted(setting.path, setting.default):
+            choice = next((c for c in setting.choices if accepted(setting.path, c)), None)
+            if choice is not None:
+                out[setting.path] = choice
+    return out
 
 
 def _error_place(message: str) -> tuple[int, str]:
@@ -248,6 +283,27 @@ class Workspace:
     def baseline_result(self) -> xr.Dataset:
         text = self.baseline_text()
         return self._run(text, self.baseline)
+
+    def download_text(self, scenario_id: str) -> str:
+        """A saved package (or the baseline) as a scenario file whose ``[appraisal] objective`` is the
+        objective the page ranks by, so ``simengine compare`` of the downloads ranks as the page does.
+
+        The objective changes no figure of a run, only what a comparison ranks by.
+        """
+        with self.lock:
+            if scenario_id == self.baseline_id:
+                document, comment = baseline_document(self.baseline), f"Baseline {scenario_id!r}"
+            else:
+                package = self.packages[scenario_id]
+                document = tomllib.loads(package.text)
+                comment = f"Policy package {scenario_id!r} on the baseline {self.baseline_id!r}"
+            document.setdefault("appraisal", {})["objective"] = self.objective
+            comment += (
+                f", written by simengine serve; ranked by {self.objective} ([appraisal] objective).\n"
+                "Check it with: simengine validate FILE; reproduce it with: simengine run FILE;\n"
+                "rank it with the baseline's and other packages' files: simengine compare BASELINE.toml FILE ..."
+            )
+            return toml_text(document, comment=comment)
 
     def package_text(self, draft: Draft) -> str:
         document = package_document(
