@@ -79,8 +79,14 @@ def ratio(value: object, digits: int = 2) -> str:
     return f"{number(value, digits if size < 10 else min(digits, 1) if size < 100 else 0)}x"
 
 
-def percent(value: object, digits: int = 1) -> str:
-    return "n/a" if value is None else f"{100 * value:.{digits}f}%"  # type: ignore[operator]
+def small(value: object) -> str:
+    """A fraction that may be tiny: ``0.299``, ``0.0006``, ``2.0e-05``."""
+    if value is None:
+        return "n/a"
+    size = abs(value)  # type: ignore[arg-type]
+    if size == 0 or size >= 1e-4:
+        return number(value, 2 if size >= 1 else 3 if size >= 0.01 else 4)
+    return f"{value:.1e}"
 
 
 # --- tables ---------------------------------------------------------------------------------
@@ -190,7 +196,7 @@ def batch_table(result: dict) -> str:
         Column("seconds", "seconds", lambda v: number(v, 3 if v < 1 else 2)),
         Column("scenarios/s", "scenarios_per_second", lambda v: number(v, 0)),
         Column("vs pymrio", "ratio_vs_pymrio", lambda v: ratio(v, 1)),
-        Column("vs numpy GEMM", "ratio_vs_gemm", lambda v: number(v, 4 if v < 0.01 else 3 if v < 1 else 2)),
+        Column("vs numpy GEMM", "ratio_vs_gemm", small),
     ]
     return markdown_table(columns, result["rows"])
 
@@ -376,13 +382,26 @@ def render_block(name: str, view: str | None, results: Path = RESULTS) -> str:
     return f"{body}\n\n{caption(result, name)}\n"
 
 
+#: A fenced code block (markers shown inside one are examples, not tables).
+FENCE = re.compile(r"^```.*?^```[^\n]*\n?", re.S | re.M)
+
+
+def _outside_fences(text: str) -> list[tuple[bool, str]]:
+    """``text`` cut into ``(is_code, part)`` pieces at its fenced code blocks."""
+    pieces, start = [], 0
+    for found in FENCE.finditer(text):
+        pieces += [(False, text[start : found.start()]), (True, found.group())]
+        start = found.end()
+    return [*pieces, (False, text[start:])]
+
+
 def render_text(text: str, results: Path = RESULTS) -> str:
-    """``text`` with every marked block rendered from the result files."""
+    """``text`` with every marked block outside code fences rendered from the result files."""
 
     def replace(found: re.Match) -> str:
         return found["open"] + render_block(found["name"], found["view"], results) + found["close"]
 
-    return MARKER.sub(replace, text)
+    return "".join(part if code else MARKER.sub(replace, part) for code, part in _outside_fences(text))
 
 
 def stale(paths: Iterable[Path] | None = None, results: Path = RESULTS) -> list[str]:
@@ -399,8 +418,9 @@ def markers(paths: Iterable[Path] | None = None) -> list[tuple[str, str, str]]:
     """Every marked block: (document, benchmark, view)."""
     found = []
     for path in documents() if paths is None else paths:
-        for match in MARKER.finditer(path.read_text(encoding="utf-8")):
-            found.append((path.name, match["name"], match["view"] or "table"))
+        for code, part in _outside_fences(path.read_text(encoding="utf-8")):
+            if not code:
+                found += [(path.name, match["name"], match["view"] or "table") for match in MARKER.finditer(part)]
     return found
 
 
