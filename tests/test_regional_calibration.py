@@ -50,7 +50,7 @@ def test_bok_targets_follow_the_concordance_rules(korea):
 
 
 def test_gyeonggi_fit_meets_the_target(gyeonggi_fit):
-    """Issue 3 acceptance: median |relative error| of in-region output multipliers <= 5%."""
+    """Acceptance: median |relative error| of in-region output multipliers <= 5%."""
     summary = gyeonggi_fit.summary()
     assert summary["sectors_with_target"] == 52
     assert summary["median_abs_rel_error_output_in"] <= 0.05

@@ -236,7 +236,7 @@ def test_a_planner_builds_compares_and_downloads_a_package(server, browser, tmp_
     assert 'id="lead"' in report.read_text(encoding="utf-8")
 
     page.evaluate("window.scrollTo(0, 0)")
-    page.screenshot(path=str(ARTIFACTS / "serve_page.png"), full_page=False)
+    page.screenshot(path=str(ARTIFACTS / "serve_page.png"), full_page=True)
     assert [m for m in messages if not m.startswith(("log:", "debug:"))] == [], messages[:8]
     context.close()
 
