@@ -54,11 +54,12 @@ __all__ = [
     "derive_responses",
     "fit_kind",
     "response_document",
+    "command_line",
     "fit_text",
 ]
 
 #: Defaults of ``simengine agents derive-responses``.
-DEFAULT_DRAWS = 32
+DEFAULT_DRAWS = 64
 DEFAULT_MONTHS = 36
 DEFAULT_SEED = 20261201
 #: Target standard error of each grid size's mean share gain (fraction).
@@ -97,6 +98,11 @@ class Plan:
     money: bool = False
     per_contract_type: bool = False
     fixed: Mapping[str, object] = None
+
+    @property
+    def fits_share(self) -> bool:
+        """Whether a fitted field moves the local share (not only the cost)."""
+        return any(not name.startswith("cost") for name in self.fitted)
 
     def levers(self, size: float, budget) -> list:
         """The lever models of one grid size on ``budget`` (a :class:`simengine.scenario.Budget`)."""
@@ -208,7 +214,7 @@ def _least_squares(plan, budget, levers, base, gain, price, rows, start) -> tupl
     def residuals(x):
         values = {**start, **dict(zip(names, x, strict=True))}
         predicted_gain, predicted_premium = _predict(plan, budget, levers, base, values)
-        parts = [((gain - predicted_gain) * root).ravel()]
+        parts = [((gain - predicted_gain) * root).ravel()] if plan.fits_share else []
         if costs:
             parts.append(((price - predicted_premium) * root).ravel())
         return np.concatenate(parts)
@@ -224,6 +230,15 @@ def _r2(observed: np.ndarray, predicted: np.ndarray, weights: np.ndarray) -> flo
     mean = (w * observed).sum() / w.sum() if w.sum() > 0 else 0.0
     total = (w * (observed - mean) ** 2).sum()
     return float(1.0 - (w * (observed - predicted) ** 2).sum() / total) if total > 0 else float("nan")
+
+
+def _first_size_gain(measured: Measurements, budget: BudgetArrays, selected: np.ndarray) -> float:
+    """Regression value: the mean share gain at the first grid size over the first two draws (cells with
+    awards with and without the lever), which a two-draw run of that size alone reproduces."""
+    first = Measurements(measured.awarded_base[:2], measured.local_base[:2], measured.awarded[:1, :2],
+                         measured.local[:1, :2])  # fmt: skip
+    _, gain, _, valid = first.sample(np.arange(2))
+    return float((gain[0] * _weights(budget, selected, valid)).sum())
 
 
 def fit_kind(
@@ -311,7 +326,7 @@ def fit_kind(
     g = len(blocks)
     gain_se = np.sqrt((g - 1) / g * ((gains - gains.mean(0)) ** 2).sum(0))
     worst = float(gain_se.max())
-    first_two = mean_gain(every[:2])
+    first_two = _first_size_gain(measured, budget, selected)
     report = {
         "size_field": plan.size_field,
         "sizes": [float(s) for s in plan.sizes],
@@ -320,14 +335,15 @@ def fit_kind(
         "analytic_share_gain": [float(v) for v in (predicted_gain * rows).sum(1)],
         "agent_price_change": [float(v) for v in (price * rows).sum(1)],
         "analytic_premium": [float(v) for v in (predicted_premium * rows).sum(1)],
-        "r2_share": _r2(gain, predicted_gain, rows),
+        "r2_share": _r2(gain, predicted_gain, rows) if plan.fits_share else None,
+        "at_bound": [n for n in values if any(abs(values[n] - b) < 1e-9 for b in _field_bounds(plan.kind, n))],
         "r2_cost": _r2(price, predicted_premium, rows) if any(n.startswith("cost") for n in plan.fitted) else None,
         "cells": int((rows > 0).sum()),
         "precision_target": float(precision),
         "largest_gain_se": worst,
         "precision_met": bool(worst <= precision),
         "draws_for_precision": int(math.ceil(draws * (worst / precision) ** 2)) if precision > 0 else draws,
-        "check_share_gain_first_two_draws": float(first_two[0]),
+        "check_share_gain_first_two_draws": first_two,
     }
     report = {k: v for k, v in report.items() if v is not None}
     return KindFit(plan.kind, values, errors, by_method, report)
@@ -484,6 +500,15 @@ def derive_responses(
     return fits
 
 
+def command_line(scenario_path, *, draws: int, months: int, seed: int, kinds: Sequence[str] = (),
+                 precision: float = DEFAULT_PRECISION) -> str:  # fmt: skip
+    """The ``simengine agents derive-responses`` command that reproduces a run (without ``-o``)."""
+    parts = ["simengine agents derive-responses", f"--scenario {Path(scenario_path).as_posix()}",
+             f"--draws {draws}", f"--months {months}", f"--seed {seed}", f"--precision {precision:g}"]  # fmt: skip
+    parts += [f"--kind {k}" for k in kinds]
+    return " ".join(parts)
+
+
 def response_document(
     fits: Mapping[str, KindFit], *, scenario, draws: int, months: int, seed: int, command: str
 ) -> dict:
@@ -524,8 +549,8 @@ def fit_text(fits: Mapping[str, KindFit]) -> str:
     for kind, fit in fits.items():
         literature = LEVER_KINDS[kind].model_fields["response"].annotation().values()
         report = fit.report
-        lines.append(f"{kind}  (cells {report['cells']}, R2 share {report['r2_share']:.3f}"
-                     + (f", R2 cost {report['r2_cost']:.3f}" if "r2_cost" in report else "") + ")")  # fmt: skip
+        r2 = [f"R2 {part} {report[f'r2_{part}']:.3f}" for part in ("share", "cost") if f"r2_{part}" in report]
+        lines.append(f"{kind}  (cells {report['cells']}, {', '.join(r2)})")
         for name, value in fit.values.items():
             lines.append(f"  {name:<28} {value:9.4f}  s.e. {fit.standard_error[name]:.4f}   literature {literature[name]}")
         for method, (values, errors) in fit.by_method.items():
