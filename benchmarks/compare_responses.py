@@ -21,6 +21,7 @@ BATCHES = {
     "agent-derived": ROOT / "scenarios" / "batch_gwangmyeong_agent_responses.toml",
 }
 START, END = "<!-- responses-ranking:start -->", "<!-- responses-ranking:end -->"
+VALUES_START, VALUES_END = "<!-- responses-values:start -->", "<!-- responses-values:end -->"
 
 
 def measure(draws: int | None = None) -> dict:
@@ -75,12 +76,55 @@ def table_markdown(figures: dict) -> str:
     return "\n".join(lines)
 
 
+def values_markdown() -> str:
+    """The README table of the shipped agent-derived responses beside the literature values (from the file)."""
+    import tomllib
+
+    from simengine.levers import LEVER_KINDS
+    from simengine.levers.response_sets import AGENT_DERIVED_FILE
+
+    document = tomllib.loads(AGENT_DERIVED_FILE.read_text(encoding="utf-8"))
+    provenance = document["provenance"]
+    lines = [
+        "| lever kind | parameter | literature / assumed | agent-derived (s.e.) | by method (s.e.) | R² share |",
+        "|---|---|--:|--:|---|--:|",
+    ]
+    for kind, table in document.items():
+        if kind in ("format", "format_version", "provenance"):
+            continue
+        literature = LEVER_KINDS[kind].model_fields["response"].annotation().values()
+        fit = table["fit"]
+        r2 = f"{fit['r2_share']:.2f}" if "r2_share" in fit else "n/a"
+        for name in (k for k in table if k not in ("standard_error", "method", "fit")):
+            methods = ", ".join(
+                f"{m} {entry[name]:.3g} ({entry['standard_error'][name]:.2g})"
+                for m, entry in table.get("method", {}).items()
+                if name in entry
+            )
+            lines.append(
+                f"| `{kind}` | `{name}` | {literature[name]:g} | {table[name]:.3g} "
+                f"({table['standard_error'][name]:.2g}) | {methods} | {r2} |"
+            )
+    lines.append("")
+    lines.append(
+        f"From `simengine/levers/responses/agent-derived.toml`, written by `{provenance['command']}` "
+        f"({provenance['draws']} draws x {provenance['months']} months, code {provenance['code_version']}, "
+        f"{provenance['date']}); rendered by `benchmarks/compare_responses.py`."
+    )
+    return "\n".join(lines)
+
+
+def _replace(text: str, start: str, end: str, body: str) -> str:
+    head, rest = text.split(start, 1)
+    _, tail = rest.split(end, 1)
+    return f"{head}{start}\n{body}\n{end}{tail}"
+
+
 def render_readme(readme: Path, figures: dict) -> str:
-    """The README text with the table between the markers replaced."""
+    """The README text with both tables between their markers replaced."""
     text = readme.read_text(encoding="utf-8")
-    head, rest = text.split(START, 1)
-    _, tail = rest.split(END, 1)
-    return f"{head}{START}\n{table_markdown(figures)}\n{END}{tail}"
+    text = _replace(text, VALUES_START, VALUES_END, values_markdown())
+    return _replace(text, START, END, table_markdown(figures))
 
 
 def main() -> None:
@@ -95,6 +139,8 @@ def main() -> None:
         args.json.write_text(json.dumps(figures, indent=2) + "\n", encoding="utf-8")
     if args.readme is not None:
         args.readme.write_text(render_readme(args.readme, figures), encoding="utf-8")
+    print(values_markdown())
+    print()
     print(table_markdown(figures))
 
 

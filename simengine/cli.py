@@ -854,10 +854,12 @@ def agents_derive_responses(scenario_path, draws, months, seed, kinds, precision
     click.echo(derive.fit_text(fits))
     click.echo(f"took {time.perf_counter() - began:,.1f} s")
     if output is not None:
-        command = derive.command_line(scenario_path, draws=draws, months=months, seed=seed, kinds=kinds,
-                                      precision=precision)  # fmt: skip
-        document = derive.response_document(fits, scenario=scenario, draws=draws, months=months, seed=seed,
-                                            command=command)  # fmt: skip
+        command = derive.command_line(
+            scenario_path, draws=draws, months=months, seed=seed, kinds=kinds, precision=precision
+        )
+        document = derive.response_document(
+            fits, scenario=scenario, draws=draws, months=months, seed=seed, command=command
+        )
         header = "Agent-derived response parameters of the analytic levers. Generated; do not edit by hand:\n"
         header += f"re-run `{command} -o FILE`."
         click.echo(f"wrote {write_atomic(output, toml_text(document, comment=header), overwrite=overwrite)}")

@@ -89,14 +89,21 @@ def _write(tmp_path: Path, name: str, text: str) -> Path:
 def test_agent_derived_equals_values_written_by_hand(tmp_path):
     """A scenario selecting the shipped set equals the same scenario with the file's values typed in."""
     parent = (SCENARIOS / "local_contribution.toml").as_posix()
-    selected = _write(tmp_path, "selected.toml", f'schema_version = 1\nextends = "{parent}"\n'
-                      '[scenario]\nresponses = "agent-derived"\n')  # fmt: skip
+    selected = _write(
+        tmp_path,
+        "selected.toml",
+        f'schema_version = 1\nextends = "{parent}"\n[scenario]\nresponses = "agent-derived"\n',
+    )
     table = SHIPPED["local_contribution_score"]
     values = table.get("method", {}).get("scoring", table)
     response = "\n".join(f"{k} = {values[k]!r}" for k in ("gap_closed_per_weight", "cost_premium_per_weight"))
-    by_hand = _write(tmp_path, "by_hand.toml", f'schema_version = 1\nextends = "{parent}"\n'
-                     '[[lever]]\nkind = "local_contribution_score"\nmethod = "scoring"\nweight = 0.10\n'
-                     f"[lever.response]\n{response}\n")  # fmt: skip
+    by_hand = _write(
+        tmp_path,
+        "by_hand.toml",
+        f'schema_version = 1\nextends = "{parent}"\n'
+        '[[lever]]\nkind = "local_contribution_score"\nmethod = "scoring"\nweight = 0.10\n'
+        f"[lever.response]\n{response}\n",
+    )
     a, b = load_scenario(selected), load_scenario(by_hand)
     assert a.lever[0].response == b.lever[0].response
     assert a.lever[0].response != load_scenario(SCENARIOS / "local_contribution.toml").lever[0].response
@@ -107,9 +114,13 @@ def test_agent_derived_equals_values_written_by_hand(tmp_path):
 
 def test_values_in_the_file_win_over_the_set(tmp_path):
     parent = (SCENARIOS / "local_contribution.toml").as_posix()
-    path = _write(tmp_path, "s.toml", f'schema_version = 1\nextends = "{parent}"\n[scenario]\nresponses = "agent-derived"\n'
-                  '[[lever]]\nkind = "local_contribution_score"\nmethod = "scoring"\nweight = 0.10\n'
-                  "[lever.response]\ngap_closed_per_weight = 2.5\n")  # fmt: skip
+    path = _write(
+        tmp_path,
+        "s.toml",
+        f'schema_version = 1\nextends = "{parent}"\n[scenario]\nresponses = "agent-derived"\n'
+        '[[lever]]\nkind = "local_contribution_score"\nmethod = "scoring"\nweight = 0.10\n'
+        "[lever.response]\ngap_closed_per_weight = 2.5\n",
+    )
     response = load_scenario(path).lever[0].response
     assert response.gap_closed_per_weight == 2.5
     table = SHIPPED["local_contribution_score"]
@@ -133,7 +144,9 @@ def test_batch_responses_apply_to_every_scenario_and_variant():
 def test_priors_from_the_fits():
     """With the agent-derived set the uncertainty range is the estimate +/- 2 standard errors (clipped)."""
     literature = load_scenario(SCENARIOS / "coexistence_plan.toml")
-    derived = literature.model_copy(update={"scenario": literature.scenario.model_copy(update={"responses": "agent-derived"})})
+    derived = literature.model_copy(
+        update={"scenario": literature.scenario.model_copy(update={"responses": "agent-derived"})}
+    )
     prior = response_priors([derived])["local_coexistence_plan.cost_premium_per_share"]
     table = SHIPPED["local_coexistence_plan"]
     estimate, error = table["cost_premium_per_share"], table["standard_error"]["cost_premium_per_share"]
@@ -150,13 +163,21 @@ def test_priors_from_the_fits():
         ('format = "simengine-responses"\nformat_version = 1\n[no_such_kind]\nx = 1\n', "no_such_kind"),
         ('format = "simengine-responses"\nformat_version = 1\n[set_aside]\ngap = 0.5\n', "set_aside.gap"),
         ('format = "simengine-responses"\nformat_version = 1\n[set_aside]\ngap_closed = 1.5\n', "set_aside.gap_closed"),
-        ('format = "simengine-responses"\nformat_version = 1\n[set_aside]\ngap_closed = "high"\n', "set_aside.gap_closed"),
-        ('format = "simengine-responses"\nformat_version = 1\n[set_aside]\ngap_closed = 0.5\n'
-         "[set_aside.standard_error]\ngap_closed = -1\n", "set_aside.standard_error.gap_closed"),
-        ('format = "simengine-responses"\nformat_version = 1\n[set_aside.method.sealed]\ngap_closed = 0.5\n',
-         "set_aside.method.sealed"),
+        (
+            'format = "simengine-responses"\nformat_version = 1\n[set_aside]\ngap_closed = "high"\n',
+            "set_aside.gap_closed",
+        ),
+        (
+            'format = "simengine-responses"\nformat_version = 1\n[set_aside]\ngap_closed = 0.5\n'
+            "[set_aside.standard_error]\ngap_closed = -1\n",
+            "set_aside.standard_error.gap_closed",
+        ),
+        (
+            'format = "simengine-responses"\nformat_version = 1\n[set_aside.method.sealed]\ngap_closed = 0.5\n',
+            "set_aside.method.sealed",
+        ),
     ],
-)  # fmt: skip
+)
 def test_bad_response_file_is_one_clear_error(tmp_path, text, key):
     path = _write(tmp_path, "bad.toml", text)
     with pytest.raises(ScenarioError) as info:
@@ -167,7 +188,9 @@ def test_bad_response_file_is_one_clear_error(tmp_path, text, key):
 
 def test_bad_selection_in_a_scenario_names_the_file(tmp_path):
     parent = (SCENARIOS / "local_contribution.toml").as_posix()
-    path = _write(tmp_path, "s.toml", f'schema_version = 1\nextends = "{parent}"\n[scenario]\nresponses = "missing.toml"\n')
+    path = _write(
+        tmp_path, "s.toml", f'schema_version = 1\nextends = "{parent}"\n[scenario]\nresponses = "missing.toml"\n'
+    )
     result = CliRunner().invoke(main, ["validate", str(path)])
     assert result.exit_code == 1
     assert "missing.toml" in result.output and "response file not found" in result.output
@@ -196,12 +219,44 @@ def test_shipped_file_is_what_its_command_produces():
 
 
 def test_derive_refuses_absurd_work_up_front():
-    result = CliRunner().invoke(main, ["agents", "derive-responses", "--scenario", str(SCENARIOS / "gwangmyeong_baseline.toml"), "--draws", "100000",
-         "--months", "600"])
+    result = CliRunner().invoke(
+        main,
+        [
+            "agents",
+            "derive-responses",
+            "--scenario",
+            str(SCENARIOS / "gwangmyeong_baseline.toml"),
+            "--draws",
+            "100000",
+            "--months",
+            "600",
+        ],
+    )
     assert result.exit_code == 1
     assert "too large" in result.output and "--draws" in result.output
 
 
 def test_derive_refuses_an_unknown_kind():
-    result = CliRunner().invoke(main, ["agents", "derive-responses", "--scenario", str(SCENARIOS / "gwangmyeong_baseline.toml"), "--kind", "magic"])
+    result = CliRunner().invoke(
+        main,
+        ["agents", "derive-responses", "--scenario", str(SCENARIOS / "gwangmyeong_baseline.toml"), "--kind", "magic"],
+    )
     assert result.exit_code == 1 and "unknown lever kinds" in result.output
+
+
+def test_readme_tables_are_rendered_from_the_generated_sources():
+    """The README's derived-values and side-by-side ranking tables are what the script renders from the
+    shipped response file and benchmarks/results/compare_responses.json (never copied by hand)."""
+    import importlib.util
+    import json
+
+    root = SCENARIOS.parent
+    spec = importlib.util.spec_from_file_location("compare_responses", root / "benchmarks" / "compare_responses.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    figures = json.loads((root / "benchmarks" / "results" / "compare_responses.json").read_text(encoding="utf-8"))
+    readme = root / "README.md"
+    assert module.render_readme(readme, figures) == readme.read_text(encoding="utf-8"), (
+        "regenerate: python benchmarks/compare_responses.py --json benchmarks/results/compare_responses.json "
+        "--readme README.md"
+    )

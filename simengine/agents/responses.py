@@ -111,8 +111,10 @@ class Plan:
         def value(v):
             return {"amount": float(v), "unit": unit} if isinstance(v, int | float) and self.money else v
 
-        fields = {k: ({"amount": float(v), "unit": unit} if k.endswith("_per_lot") else v) for k, v in
-                  (self.fixed or {}).items()}  # fmt: skip
+        fields = {
+            k: ({"amount": float(v), "unit": unit} if k.endswith("_per_lot") else v)
+            for k, v in (self.fixed or {}).items()
+        }
         fields[self.size_field] = value(size)
         cls = LEVER_KINDS[self.kind]
         if not self.per_contract_type:
@@ -126,19 +128,47 @@ class Plan:
 PLANS: dict[str, Plan] = {
     plan.kind: plan
     for plan in (
-        Plan("set_aside", "max_contract_value", (50.0, 100.0, 200.0, 1000.0), ("gap_closed", "cost_premium"),
-             money=True, per_contract_type=True, fixed={"reserved_for": ["local_sme"]}),
-        Plan("contract_unbundling", "lot_threshold", (300.0, 1000.0, 3000.0, 10000.0), ("uptake",), money=True,
-             per_contract_type=True, fixed={"admin_cost_per_lot": 10.0}),
-        Plan("eligibility_relaxation", "requirement_reduction", (0.1, 0.25, 0.5, 0.75),
-             ("gap_closed_per_reduction", "cost_premium_per_reduction"), per_contract_type=True),
-        Plan("local_contribution_score", "weight", (0.05, 0.1, 0.2, 0.3),
-             ("gap_closed_per_weight", "cost_premium_per_weight")),
-        Plan("bid_price_preference", "discount", (0.02, 0.05, 0.1, 0.2),
-             ("gap_closed_per_discount", "cost_premium_per_discount")),
-        Plan("local_coexistence_plan", "min_local_subcontract_share", (0.1, 0.2, 0.3, 0.5),
-             ("cost_premium_per_share",)),
-    )  # fmt: skip
+        Plan(
+            "set_aside",
+            "max_contract_value",
+            (50.0, 100.0, 200.0, 1000.0),
+            ("gap_closed", "cost_premium"),
+            money=True,
+            per_contract_type=True,
+            fixed={"reserved_for": ["local_sme"]},
+        ),
+        Plan(
+            "contract_unbundling",
+            "lot_threshold",
+            (300.0, 1000.0, 3000.0, 10000.0),
+            ("uptake",),
+            money=True,
+            per_contract_type=True,
+            fixed={"admin_cost_per_lot": 10.0},
+        ),
+        Plan(
+            "eligibility_relaxation",
+            "requirement_reduction",
+            (0.1, 0.25, 0.5, 0.75),
+            ("gap_closed_per_reduction", "cost_premium_per_reduction"),
+            per_contract_type=True,
+        ),
+        Plan(
+            "local_contribution_score",
+            "weight",
+            (0.05, 0.1, 0.2, 0.3),
+            ("gap_closed_per_weight", "cost_premium_per_weight"),
+        ),
+        Plan(
+            "bid_price_preference",
+            "discount",
+            (0.02, 0.05, 0.1, 0.2),
+            ("gap_closed_per_discount", "cost_premium_per_discount"),
+        ),
+        Plan(
+            "local_coexistence_plan", "min_local_subcontract_share", (0.1, 0.2, 0.3, 0.5), ("cost_premium_per_share",)
+        ),
+    )
 }
 
 
@@ -197,8 +227,9 @@ def _predict(plan: Plan, budget: BudgetArrays, levers: Sequence[Sequence], base:
     cells = replace(budget, baseline=np.nan_to_num(base, nan=0.0))
     gain, premium = [], []
     for size_levers in levers:
-        effect = apply_levers(cells, size_levers, 0, start_year=0, responses=dict.fromkeys(range(len(size_levers)),
-                                                                                          values))  # fmt: skip
+        effect = apply_levers(
+            cells, size_levers, 0, start_year=0, responses=dict.fromkeys(range(len(size_levers)), values)
+        )
         gain.append(effect.local_share - cells.baseline)
         premium.append(effect.cost_premium)
     return np.array(gain), np.array(premium)
@@ -220,8 +251,15 @@ def _least_squares(plan, budget, levers, base, gain, price, rows, start) -> tupl
         return np.concatenate(parts)
 
     x0 = np.clip([start[n] for n in names], bounds[0], bounds[1])
-    outcome = least_squares(residuals, x0, bounds=(bounds[0], bounds[1]), x_scale=np.maximum(np.abs(x0), 0.1),
-                            xtol=1e-12, ftol=1e-12, gtol=1e-12)  # fmt: skip
+    outcome = least_squares(
+        residuals,
+        x0,
+        bounds=(bounds[0], bounds[1]),
+        x_scale=np.maximum(np.abs(x0), 0.1),
+        xtol=1e-12,
+        ftol=1e-12,
+        gtol=1e-12,
+    )
     return dict(zip(names, map(float, outcome.x), strict=True)), np.linalg.norm(outcome.jac, axis=0)
 
 
@@ -235,8 +273,9 @@ def _r2(observed: np.ndarray, predicted: np.ndarray, weights: np.ndarray) -> flo
 def _first_size_gain(measured: Measurements, budget: BudgetArrays, selected: np.ndarray) -> float:
     """Regression value: the mean share gain at the first grid size over the first two draws (cells with
     awards with and without the lever), which a two-draw run of that size alone reproduces."""
-    first = Measurements(measured.awarded_base[:2], measured.local_base[:2], measured.awarded[:1, :2],
-                         measured.local[:1, :2])  # fmt: skip
+    first = Measurements(
+        measured.awarded_base[:2], measured.local_base[:2], measured.awarded[:1, :2], measured.local[:1, :2]
+    )
     _, gain, _, valid = first.sample(np.arange(2))
     return float((gain[0] * _weights(budget, selected, valid)).sum())
 
@@ -350,25 +389,18 @@ def fit_kind(
 
 
 def _scenario_inputs(scenario):
-    """Economy, circuit, agent cells, firms, households, parameters and lever context of a scenario."""
-    from ..fields import MONETARY_SCALE
-    from ..region_context import region_context, scenario_circuit_values, table_unit, with_values
-    from .circuit import AgentCircuit
-    from .model import AgentParameters
-    from .populations import Households, generate_firms
-    from .scenario import scenario_cells
+    """Economy, circuit, agent cells, firms, households, parameters and lever context of a scenario
+    (:func:`simengine.agent_adapter.agent_inputs`, the inputs agent mode runs)."""
+    from ..agent_adapter import agent_inputs
+    from ..region_context import region_context
+    from .populations import Households
 
     context = region_context(scenario.scenario.region)
-    table_scale = MONETARY_SCALE[table_unit(scenario, context)]
-    circuit = AgentCircuit.from_parameters(context.economy, with_values(context, scenario_circuit_values(scenario, context)))
-    cells = scenario_cells(scenario.budget, to_table=MONETARY_SCALE[scenario.budget.monetary_unit] / table_scale)
-    parameters = AgentParameters()
-    firms = generate_firms(context.economy, cells, circuit, social_economy_share=scenario.budget.social_economy_share,
-                           seed=scenario.scenario.seed)  # fmt: skip
-    households = Households.by_income_quintile(circuit)
-    lever_context = AgentContext(scenario.budget.currency, table_scale, parameters,
-                                 BudgetArrays.from_budget(scenario.budget))  # fmt: skip
-    return context.economy, circuit, cells, firms, households, parameters, lever_context
+    table_scale, circuit, cells, parameters, firms = agent_inputs(scenario, context)
+    lever_context = AgentContext(
+        scenario.budget.currency, table_scale, parameters, BudgetArrays.from_budget(scenario.budget)
+    )
+    return context.economy, circuit, cells, firms, Households.by_income_quintile(circuit), parameters, lever_context
 
 
 def _cell_index(budget, cells) -> np.ndarray:
@@ -378,10 +410,13 @@ def _cell_index(budget, cells) -> np.ndarray:
     return np.array(
         [
             np.ravel_multi_index(
-                (cells.categories.index(c.sector), cells.size_classes.index(c.size_class),
-                 cells.methods.index(SCENARIO_METHODS[c.method])),
+                (
+                    cells.categories.index(c.sector),
+                    cells.size_classes.index(c.size_class),
+                    cells.methods.index(SCENARIO_METHODS[c.method]),
+                ),
                 cells.shape,
-            )  # fmt: skip
+            )
             for c in budget.cell
         ]
     )
@@ -391,9 +426,13 @@ def code_version() -> str:
     """The package version, with the git commit of the checkout when it is one (``0.1.0+g1a2b3c4``)."""
     try:
         commit = subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"], cwd=Path(__file__).parent, capture_output=True, text=True,
-            timeout=5, check=True,
-        ).stdout.strip()  # fmt: skip
+            ["git", "rev-parse", "--short", "HEAD"],
+            cwd=Path(__file__).parent,
+            capture_output=True,
+            text=True,
+            timeout=5,
+            check=True,
+        ).stdout.strip()
     except (OSError, subprocess.SubprocessError):
         return __version__
     return f"{__version__}+g{commit}" if commit else __version__
@@ -466,8 +505,9 @@ def derive_responses(
     for kind in chosen:
         grid_levers[kind] = [plans[kind].levers(size, scenario.budget) for size in plans[kind].sizes]
         for g, levers in enumerate(grid_levers[kind]):
-            runs[(kind, g)] = pack_inputs(economy, circuit, cells, agent_levers(levers, context), firms, households,
-                                          parameters)  # fmt: skip
+            runs[(kind, g)] = pack_inputs(
+                economy, circuit, cells, agent_levers(levers, context), firms, households, parameters
+            )
     memory, seconds = 0.0, 0.0
     for inputs in runs.values():
         m, s, _ = estimate_work(inputs, draws=draws, periods=months)
@@ -493,18 +533,33 @@ def derive_responses(
     for kind in chosen:
         sizes = range(len(plans[kind].sizes))
         measured = Measurements(
-            awarded["baseline"], local["baseline"],
-            np.array([awarded[(kind, g)] for g in sizes]), np.array([local[(kind, g)] for g in sizes]),
-        )  # fmt: skip
+            awarded["baseline"],
+            local["baseline"],
+            np.array([awarded[(kind, g)] for g in sizes]),
+            np.array([local[(kind, g)] for g in sizes]),
+        )
         fits[kind] = fit_kind(plans[kind], budget, grid_levers[kind], methods, measured, precision=precision)
     return fits
 
 
-def command_line(scenario_path, *, draws: int, months: int, seed: int, kinds: Sequence[str] = (),
-                 precision: float = DEFAULT_PRECISION) -> str:  # fmt: skip
+def command_line(
+    scenario_path,
+    *,
+    draws: int,
+    months: int,
+    seed: int,
+    kinds: Sequence[str] = (),
+    precision: float = DEFAULT_PRECISION,
+) -> str:
     """The ``simengine agents derive-responses`` command that reproduces a run (without ``-o``)."""
-    parts = ["simengine agents derive-responses", f"--scenario {Path(scenario_path).as_posix()}",
-             f"--draws {draws}", f"--months {months}", f"--seed {seed}", f"--precision {precision:g}"]  # fmt: skip
+    parts = [
+        "simengine agents derive-responses",
+        f"--scenario {Path(scenario_path).as_posix()}",
+        f"--draws {draws}",
+        f"--months {months}",
+        f"--seed {seed}",
+        f"--precision {precision:g}",
+    ]
     parts += [f"--kind {k}" for k in kinds]
     return " ".join(parts)
 
@@ -552,7 +607,9 @@ def fit_text(fits: Mapping[str, KindFit]) -> str:
         r2 = [f"R2 {part} {report[f'r2_{part}']:.3f}" for part in ("share", "cost") if f"r2_{part}" in report]
         lines.append(f"{kind}  (cells {report['cells']}, {', '.join(r2)})")
         for name, value in fit.values.items():
-            lines.append(f"  {name:<28} {value:9.4f}  s.e. {fit.standard_error[name]:.4f}   literature {literature[name]}")
+            lines.append(
+                f"  {name:<28} {value:9.4f}  s.e. {fit.standard_error[name]:.4f}   literature {literature[name]}"
+            )
         for method, (values, errors) in fit.by_method.items():
             shown = ", ".join(f"{n} {v:.4f} ({errors[n]:.4f})" for n, v in values.items())
             lines.append(f"    {method:<14} {shown}")
@@ -564,6 +621,8 @@ def fit_text(fits: Mapping[str, KindFit]) -> str:
                 f"   {report['analytic_premium'][k]:10.4f}"
             )
         met = "met" if report["precision_met"] else f"NOT met: about {report['draws_for_precision']} draws needed"
-        lines.append(f"  precision: largest s.e. {report['largest_gain_se']:.4f} vs target "
-                     f"{report['precision_target']:.4f} ({met})")  # fmt: skip
+        lines.append(
+            f"  precision: largest s.e. {report['largest_gain_se']:.4f} vs target "
+            f"{report['precision_target']:.4f} ({met})"
+        )
     return "\n".join(lines)

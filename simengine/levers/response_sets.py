@@ -120,13 +120,13 @@ class ResponseSet:
         return {} if entry is None else dict(entry.for_method(method)[0])
 
     def prior(self, kind: str, name: str, method: str | None, default: Prior) -> Prior:
-        """The prior of field ``name``: the estimate +/- 2 standard errors, clipped to ``default``'s
-        field bounds; ``default`` where the set has no standard error for it."""
+        """The prior of field ``name``: the estimate +/- 2 standard errors, clipped to the field's bounds;
+        ``default`` where the set has no positive standard error for it (a fit on a bound has none)."""
         entry = self.kinds.get(kind)
         if entry is None:
             return default
         values, errors = entry.for_method(method)
-        if name not in values or name not in errors:
+        if name not in values or not errors.get(name, 0.0) > 0.0:
             return default
         low, high = _field_bounds(kind, name)
         estimate, error = values[name], errors[name]
@@ -182,9 +182,7 @@ def _numbers(path: Path, key: str, table: Any, kind: str, *, errors: bool) -> di
             continue
         where = f"{key}.{name}"
         if name not in fields:
-            raise _bad(
-                path, where, f"{kind} has no response field {name!r}", f"use one of: {', '.join(fields)}", name
-            )
+            raise _bad(path, where, f"{kind} has no response field {name!r}", f"use one of: {', '.join(fields)}", name)
         if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
             raise _bad(path, where, "must be a finite number", "write a number such as 0.25", value)
         if errors and value < 0:
@@ -226,11 +224,21 @@ def read_response_file(path: str | Path, *, name: str | None = None) -> Response
     except DataError as exc:
         raise ScenarioError(str(exc)) from None
     if document.get("format") != FORMAT:
-        raise _bad(path, "format", "not a response file", f"a response file starts with format = {FORMAT!r}",
-                   document.get("format"))  # fmt: skip
+        raise _bad(
+            path,
+            "format",
+            "not a response file",
+            f"a response file starts with format = {FORMAT!r}",
+            document.get("format"),
+        )
     if document.get("format_version") != FORMAT_VERSION:
-        raise _bad(path, "format_version", "unsupported version", f"this release reads {FORMAT_VERSION}",
-                   document.get("format_version"))  # fmt: skip
+        raise _bad(
+            path,
+            "format_version",
+            "unsupported version",
+            f"this release reads {FORMAT_VERSION}",
+            document.get("format_version"),
+        )
     provenance = document.get("provenance", {})
     if not isinstance(provenance, Mapping):
         raise _bad(path, "provenance", "must be a table", "write it as [provenance]", provenance)
@@ -253,8 +261,9 @@ def read_response_file(path: str | Path, *, name: str | None = None) -> Response
 
         for method, entry in methods.items():
             if method not in METHODS:
-                raise _bad(path, f"{kind}.method.{method}", "unknown method", f"use one of: {', '.join(METHODS)}",
-                           method)  # fmt: skip
+                raise _bad(
+                    path, f"{kind}.method.{method}", "unknown method", f"use one of: {', '.join(METHODS)}", method
+                )
             where = f"{kind}.method.{method}"
             by_method[method] = (
                 _numbers(path, where, entry, kind, errors=False),

@@ -389,7 +389,10 @@ def with_responses(document: dict, file: Path | str) -> dict:
     selection = info.get("responses", "literature") if isinstance(info, dict) else "literature"
     if not isinstance(selection, str):
         raise scenario_error(file, "scenario.responses", "must be a string", got=selection)
-    return apply_response_set(document, selection, file=file)
+    try:
+        return apply_response_set(document, selection, file=file)
+    except ScenarioError as exc:
+        raise scenario_error(file, "scenario.responses", str(exc)) from None
 
 
 def load_scenario(
