@@ -109,7 +109,9 @@ def values_markdown() -> str:
     lines.append(
         f"From `simengine/levers/responses/agent-derived.toml`, written by `{provenance['command']}` "
         f"({provenance['draws']} draws x {provenance['months']} months, code {provenance['code_version']}, "
-        f"{provenance['date']}); rendered by `benchmarks/compare_responses.py`."
+        f"{provenance['date']}; all six kinds took {provenance['wall_seconds'] / 60:.1f} minutes on "
+        f"{provenance['cores']} cores shared with other jobs, {provenance['cpu_seconds']:,.0f} CPU-seconds); "
+        "rendered by `benchmarks/compare_responses.py`."
     )
     return "\n".join(lines)
 

@@ -839,7 +839,7 @@ def agents_derive_responses(scenario_path, draws, months, seed, kinds, precision
     seed = derive.DEFAULT_SEED if seed is None else seed
     precision = derive.DEFAULT_PRECISION if precision is None else precision
     scenario = load_scenario(scenario_path)
-    began = time.perf_counter()
+    began, cpu = time.perf_counter(), time.process_time()
     fits = derive.derive_responses(
         scenario,
         kinds=list(kinds) or None,
@@ -852,13 +852,14 @@ def agents_derive_responses(scenario_path, draws, months, seed, kinds, precision
         on_start=lambda s: click.echo(f"estimated work: {s:,.0f} core-seconds", err=True),
     )
     click.echo(derive.fit_text(fits))
-    click.echo(f"took {time.perf_counter() - began:,.1f} s")
+    timing = {"wall_seconds": round(time.perf_counter() - began, 1), "cpu_seconds": round(time.process_time() - cpu, 1)}
+    click.echo(f"took {timing['wall_seconds']:,.1f} s ({timing['cpu_seconds']:,.1f} CPU-seconds)")
     if output is not None:
         command = derive.command_line(
             scenario_path, draws=draws, months=months, seed=seed, kinds=kinds, precision=precision
         )
         document = derive.response_document(
-            fits, scenario=scenario, draws=draws, months=months, seed=seed, command=command
+            fits, scenario=scenario, draws=draws, months=months, seed=seed, command=command, timing=timing
         )
         header = "Agent-derived response parameters of the analytic levers. Generated; do not edit by hand:\n"
         header += f"re-run `{command} -o FILE`."

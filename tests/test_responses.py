@@ -260,3 +260,16 @@ def test_readme_tables_are_rendered_from_the_generated_sources():
         "regenerate: python benchmarks/compare_responses.py --json benchmarks/results/compare_responses.json "
         "--readme README.md"
     )
+
+
+def test_batch_run_uses_the_batch_responses():
+    """``simengine batch`` on the agent-derived batch runs each listed file with the batch's set."""
+    from simengine.batch import run_batch
+
+    outcome = run_batch(SCENARIOS / "batch_gwangmyeong_agent_responses.toml")
+    assert not outcome.failures
+    alone = run_scenario(load_scenario(SCENARIOS / "small_contracts.toml", responses="agent-derived"))
+    batch = outcome.results.sel(scenario="small-contracts")
+    np.testing.assert_array_equal(batch["local_award_share"].values, alone["local_award_share"].values[0])
+    literature = run_scenario(load_scenario(SCENARIOS / "small_contracts.toml"))
+    assert not np.array_equal(literature["local_award_share"].values, alone["local_award_share"].values)

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import datetime
 import math
+import os
 import subprocess
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -260,7 +261,12 @@ def _least_squares(plan, budget, levers, base, gain, price, rows, start) -> tupl
         ftol=1e-12,
         gtol=1e-12,
     )
-    return dict(zip(names, map(float, outcome.x), strict=True)), np.linalg.norm(outcome.jac, axis=0)
+    # a value within 1e-9 of a bound is on it (the bounded solver stops a hair inside)
+    x = [
+        next((float(b) for b in bound if abs(v - b) < 1e-9), float(v))
+        for v, bound in zip(outcome.x, bounds.T, strict=True)
+    ]
+    return dict(zip(names, x, strict=True)), np.linalg.norm(outcome.jac, axis=0)
 
 
 def _r2(observed: np.ndarray, predicted: np.ndarray, weights: np.ndarray) -> float:
@@ -565,9 +571,19 @@ def command_line(
 
 
 def response_document(
-    fits: Mapping[str, KindFit], *, scenario, draws: int, months: int, seed: int, command: str
+    fits: Mapping[str, KindFit],
+    *,
+    scenario,
+    draws: int,
+    months: int,
+    seed: int,
+    command: str,
+    timing: Mapping[str, float] | None = None,
 ) -> dict:
-    """The response file of ``fits`` as a TOML document (:mod:`simengine.levers.response_sets` reads it)."""
+    """The response file of ``fits`` as a TOML document (:mod:`simengine.levers.response_sets` reads it).
+
+    ``timing`` (e.g. ``wall_seconds``, ``cpu_seconds`` of the run) goes into the provenance.
+    """
     from ..provenance import scenario_hash
 
     document = {
@@ -584,6 +600,8 @@ def response_document(
             "firm_seed": int(scenario.scenario.seed),
             "code_version": code_version(),
             "date": datetime.datetime.now(datetime.UTC).date().isoformat(),
+            **{key: float(value) for key, value in (timing or {}).items()},
+            "cores": os.cpu_count() or 1,
             "method": "weighted least squares of each kind's analytic rule on the agent model's share gains "
             "and price changes per budget cell; grouped jackknife standard errors over draws",
         },
