@@ -121,7 +121,8 @@ class ResponseSet:
 
     def prior(self, kind: str, name: str, method: str | None, default: Prior) -> Prior:
         """The prior of field ``name``: the estimate +/- 2 standard errors, clipped to the field's bounds;
-        ``default`` where the set has no positive standard error for it (a fit on a bound has none)."""
+        ``default`` where the set has no positive standard error for it or the estimate lies on one of
+        the field's bounds (the fit then says only that the truth is at or beyond it)."""
         entry = self.kinds.get(kind)
         if entry is None:
             return default
@@ -130,6 +131,8 @@ class ResponseSet:
             return default
         low, high = _field_bounds(kind, name)
         estimate, error = values[name], errors[name]
+        if estimate in (low, high):
+            return default
         return Prior(
             max(low, estimate - 2.0 * error),
             min(high, estimate + 2.0 * error),
