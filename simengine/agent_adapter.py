@@ -23,7 +23,7 @@ from .region_context import RegionContext, region_context, scenario_circuit_valu
 from .results import RESULT_VARIABLES, check_result, fill_not_computed
 from .scenario.schema import Scenario
 
-__all__ = ["MAX_AGENT_HORIZON", "calibrate_agents", "run_agent_scenario"]
+__all__ = ["MAX_AGENT_HORIZON", "agent_inputs", "calibrate_agents", "run_agent_scenario"]
 
 #: Longest horizon (years) accepted in agent mode; see :func:`run_agent_scenario`.
 #: Longest horizon (years) accepted in agent mode; see :func:`run_agent_scenario`.
@@ -69,6 +69,32 @@ def calibrate_agents(
     )
 
 
+def agent_inputs(scenario: Scenario, context: RegionContext, circuit_values: dict | None = None) -> tuple:
+    """The agent model's inputs of a scenario: ``(table_scale, circuit, cells, parameters, firms)``.
+
+    ``circuit_values`` are the circuit settings (default: the region's with the scenario's
+    ``[circuit]`` overrides); cells are :func:`~simengine.agents.scenario.scenario_cells` in the
+    table's unit; parameters the default :class:`~simengine.agents.AgentParameters`; firms
+    :func:`~simengine.agents.generate_firms` with the budget's social-economy share and the
+    scenario's seed.
+    """
+    from .agents import AgentCircuit, AgentParameters, generate_firms
+    from .agents.scenario import scenario_cells
+
+    table_scale = MONETARY_SCALE[table_unit(scenario, context)]
+    values = scenario_circuit_values(scenario, context) if circuit_values is None else circuit_values
+    circuit = AgentCircuit.from_parameters(context.economy, with_values(context, values))
+    cells = scenario_cells(scenario.budget, to_table=MONETARY_SCALE[scenario.budget.monetary_unit] / table_scale)
+    firms = generate_firms(
+        context.economy,
+        cells,
+        circuit,
+        social_economy_share=scenario.budget.social_economy_share,
+        seed=scenario.scenario.seed,
+    )
+    return table_scale, circuit, cells, AgentParameters(), firms
+
+
 def run_agent_scenario(scenario: Scenario, context: RegionContext) -> xr.Dataset:
     """Run one ``mode = "agents"`` scenario through :func:`simengine.agents.simulate`.
 
@@ -78,8 +104,8 @@ def run_agent_scenario(scenario: Scenario, context: RegionContext) -> xr.Dataset
     :func:`simengine.agents.generate_firms` with the budget's social-economy share and the
     scenario's seed.
     """
-    from .agents import AgentCircuit, AgentParameters, generate_firms, simulate
-    from .agents.scenario import scenario_cells, scenario_levers, scenario_periods
+    from .agents import simulate
+    from .agents.scenario import scenario_levers, scenario_periods
 
     info = scenario.scenario
     if info.horizon > MAX_AGENT_HORIZON:
@@ -94,17 +120,11 @@ def run_agent_scenario(scenario: Scenario, context: RegionContext) -> xr.Dataset
                 "spending only analytic mode evaluates; use mode = 'analytic', or remove consumption_base (the "
                 "programme then acts on procurement-induced consumption only, while annual_cost stays whole)"
             )
-    table_scale = MONETARY_SCALE[table_unit(scenario, context)]
     values = apply_circuit_levers(
         scenario_circuit_values(scenario, context), scenario.lever, info.years[-1], start_year=info.start_year
     )
-    circuit = AgentCircuit.from_parameters(context.economy, with_values(context, values))
-    cells = scenario_cells(scenario.budget, to_table=MONETARY_SCALE[scenario.budget.monetary_unit] / table_scale)
-    parameters = AgentParameters()
+    table_scale, circuit, cells, parameters, firms = agent_inputs(scenario, context, values)
     levers = scenario_levers(scenario, table_scale=table_scale, parameters=parameters)
-    firms = generate_firms(
-        context.economy, cells, circuit, social_economy_share=scenario.budget.social_economy_share, seed=info.seed
-    )
     ds = simulate(
         context.economy,
         circuit,

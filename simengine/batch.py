@@ -189,7 +189,15 @@ def run_batch(
         members = [members]
     if isinstance(members, (str, os.PathLike)):
         batch = load_batch(members)
-        items: list = [(str(Path(path)), path) for path in (batch.baseline, *batch.scenarios)]
+        items: list = []
+        for path in (batch.baseline, *batch.scenarios):
+            if batch.responses is None:
+                items.append((str(Path(path)), path))
+                continue
+            try:  # the batch's response set replaces each file's own
+                items.append((str(Path(path)), load_scenario(path, responses=batch.responses)))
+            except SimEngineError as exc:
+                failures[str(Path(path))] = str(exc)
         try:
             for label, variant in sweep_variants(batch):
                 if isinstance(variant, SweepFailure):

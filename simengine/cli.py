@@ -793,6 +793,79 @@ def agents_calibrate(register_path, draws, seed, evaluations, output, overwrite)
         click.echo(f"wrote {write_frame(result.to_frame(), output, overwrite=overwrite)}")
 
 
+@agents.command("derive-responses")
+@click.option(
+    "--scenario",
+    "scenario_path",
+    default="scenarios/gwangmyeong_baseline.toml",
+    show_default=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Baseline whose budget cells, region and firm seed the agent runs use (its levers are ignored).",
+)
+@click.option("--draws", type=click.IntRange(min=2), default=None, help="Draws per agent run [default: 64].")
+@click.option("--months", type=click.IntRange(min=1), default=None, help="Months per agent run [default: 36].")
+@click.option("--seed", type=click.IntRange(min=0), default=None, help="Root seed of the draws [default: 20261201].")
+@click.option("--kind", "kinds", multiple=True, help="Derive only this lever kind (repeatable) [default: all six].")
+@click.option(
+    "--precision",
+    type=click.FloatRange(min=0.0, min_open=True),
+    default=None,
+    help="Target standard error of each grid size's mean share gain [default: 0.01].",
+)
+@click.option("--workers", type=click.IntRange(min=1), default=None, help="Kernel threads [default: all cores].")
+@click.option(
+    "-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write the response file (.toml)."
+)
+@click.option("--overwrite", is_flag=True, help="Replace an existing output file.")
+def agents_derive_responses(scenario_path, draws, months, seed, kinds, precision, workers, output, overwrite) -> None:
+    """Fit the analytic levers' response parameters to the agent model; print the fit, write a response file.
+
+    Each behavioural lever kind runs over a grid of sizes on the baseline's budget cells, with
+    and without the lever on the same draws; its analytic rule is fitted to the agent's share
+    gains and price changes per cell (standard errors from a jackknife over draws). A scenario
+    uses the file with `responses = "agent-derived"` (the shipped one) or `responses = "PATH"`.
+    """
+    import time
+
+    from simengine.agents import responses as derive
+    from simengine.io import check_output_path, write_atomic
+    from simengine.planner.documents import toml_text
+    from simengine.scenario import load_scenario
+
+    if output is not None:
+        check_output_path(output, overwrite=overwrite, suffixes=(".toml",))
+    draws = derive.DEFAULT_DRAWS if draws is None else draws
+    months = derive.DEFAULT_MONTHS if months is None else months
+    seed = derive.DEFAULT_SEED if seed is None else seed
+    precision = derive.DEFAULT_PRECISION if precision is None else precision
+    scenario = load_scenario(scenario_path)
+    began, cpu = time.perf_counter(), time.process_time()
+    fits = derive.derive_responses(
+        scenario,
+        kinds=list(kinds) or None,
+        draws=draws,
+        months=months,
+        seed=seed,
+        workers=workers,
+        precision=precision,
+        progress=True,
+        on_start=lambda s: click.echo(f"estimated work: {s:,.0f} core-seconds", err=True),
+    )
+    click.echo(derive.fit_text(fits))
+    timing = {"wall_seconds": round(time.perf_counter() - began, 1), "cpu_seconds": round(time.process_time() - cpu, 1)}
+    click.echo(f"took {timing['wall_seconds']:,.1f} s ({timing['cpu_seconds']:,.1f} CPU-seconds)")
+    if output is not None:
+        command = derive.command_line(
+            scenario_path, draws=draws, months=months, seed=seed, kinds=kinds, precision=precision
+        )
+        document = derive.response_document(
+            fits, scenario=scenario, draws=draws, months=months, seed=seed, command=command, timing=timing
+        )
+        header = "Agent-derived response parameters of the analytic levers. Generated; do not edit by hand:\n"
+        header += f"re-run `{command} -o FILE`."
+        click.echo(f"wrote {write_atomic(output, toml_text(document, comment=header), overwrite=overwrite)}")
+
+
 @main.command()
 @click.option(
     "--scenarios",

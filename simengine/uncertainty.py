@@ -86,14 +86,28 @@ HEADLINE_TOTALS = (
 
 
 def response_priors(scenarios: Sequence[Scenario]) -> dict[str, Prior]:
-    """Every response parameter of the scenarios' cell levers with a prior, as ``kind.field`` -> prior (sorted)."""
+    """Every response parameter of the scenarios' cell levers with a prior, as ``kind.field`` -> prior (sorted).
+
+    A scenario whose ``responses`` selects a response set with standard errors takes the range
+    from the fits (:meth:`simengine.levers.response_sets.ResponseSet.prior`: estimate +/- 2 s.e.);
+    where levers of one kind get different ranges, the parameter is drawn on their union.
+    """
+    from .levers.response_sets import response_set
+
     priors: dict[str, Prior] = {}
     for scenario in scenarios:
+        chosen = response_set(scenario.scenario.responses)
         for lever in scenario.lever:
             if not lever.ACTS_ON_CELLS:
                 continue
             for field, prior in lever.priors().items():
-                priors[f"{lever.kind}.{field}"] = prior
+                if chosen is not None:
+                    prior = chosen.prior(lever.kind, field, lever.method, prior)
+                key = f"{lever.kind}.{field}"
+                if key in priors and priors[key] != prior:
+                    low, high = min(priors[key].low, prior.low), max(priors[key].high, prior.high)
+                    prior = Prior(low, high, f"union of {priors[key].source}; {prior.source}")
+                priors[key] = prior
     return dict(sorted(priors.items()))
 
 

@@ -10,7 +10,7 @@ import numpy as np
 
 from ..errors import ScenarioError
 from .checks import check_labels
-from .load import _validate_model, load_document, load_scenario, set_key_path
+from .load import _validate_model, load_document, load_scenario, set_key_path, set_responses, with_responses
 from .schema import Batch, Scenario, Sweep
 
 __all__ = ["expand_batch", "sweep_points", "sweep_variants", "SweepFailure"]
@@ -74,6 +74,9 @@ def sweep_variants(
             for key_path, value in point.items():
                 document = set_key_path(document, key_path, value, file=base_file)
             document = set_key_path(document, "scenario.id", f"{base_id}-sweep{k:04d}", file=base_file)
+            if batch.responses is not None:
+                set_responses(document, batch.responses)
+            with_responses(document, base_file)
             variant = _validate_model(base_file, document, Scenario)
             check_labels(variant, base_file, sectors=sectors)
         except ScenarioError as exc:
@@ -93,7 +96,9 @@ def expand_batch(batch: Batch, *, sectors: Sequence[str] | None = None) -> list[
         If any scenario or variant is invalid; a variant's error names the base file and the
         varied key path.
     """
-    scenarios = [load_scenario(path, sectors=sectors) for path in (batch.baseline, *batch.scenarios)]
+    scenarios = [
+        load_scenario(path, sectors=sectors, responses=batch.responses) for path in (batch.baseline, *batch.scenarios)
+    ]
     for _, variant in sweep_variants(batch, sectors=sectors):
         if isinstance(variant, SweepFailure):
             raise variant.error

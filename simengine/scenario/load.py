@@ -23,6 +23,7 @@ from pydantic import BaseModel, ValidationError
 
 from ..errors import DataError, ScenarioError
 from ..io import read_csv_records, read_toml
+from ..levers.response_sets import NAMED_SETS, apply_response_set
 from .checks import check_labels
 from .schema import Batch, Scenario
 
@@ -38,7 +39,14 @@ __all__ = [
 ]
 
 #: Keys holding file paths, resolved against the file that sets them.
-_PATH_KEYS = (("budget", "cell_file"), ("baseline",), ("scenarios",), ("sweep", "base"))
+_PATH_KEYS = (
+    ("budget", "cell_file"),
+    ("baseline",),
+    ("scenarios",),
+    ("sweep", "base"),
+    ("scenario", "responses"),
+    ("responses",),
+)
 #: Longest excerpt of a bad value quoted in a message.
 _VALUE_CHARS = 60
 
@@ -111,6 +119,8 @@ def _resolve_paths(document: dict, folder: Path, file: Path) -> None:
             continue
         value = owner[keys[-1]]
         key_path = ".".join(keys)
+        if keys[-1] == "responses" and value in NAMED_SETS:
+            continue
         if isinstance(value, str):
             owner[keys[-1]] = _resolve(folder, value, file, key_path)
         elif isinstance(value, list) and all(isinstance(v, str) for v in value):
@@ -362,8 +372,35 @@ def _check_version(file: Path, document: dict) -> None:
         raise scenario_error(file, "schema_version", "unsupported schema version; this release reads 1", got=version)
 
 
+def set_responses(document: dict, responses: str) -> dict:
+    """Set ``scenario.responses`` of a raw scenario document (a batch's ``responses``), in place."""
+    if isinstance(document.get("scenario"), dict):
+        document["scenario"]["responses"] = responses
+    return document
+
+
+def with_responses(document: dict, file: Path | str) -> dict:
+    """Fill the levers' ``response`` tables of a raw document from its ``scenario.responses`` set, in place.
+
+    See :func:`simengine.levers.response_sets.apply_response_set`; values the file writes win.
+    A bad selection or response file raises :class:`ScenarioError` naming it.
+    """
+    info = document.get("scenario")
+    selection = info.get("responses", "literature") if isinstance(info, dict) else "literature"
+    if not isinstance(selection, str):
+        raise scenario_error(file, "scenario.responses", "must be a string", got=selection)
+    try:
+        return apply_response_set(document, selection, file=file)
+    except ScenarioError as exc:
+        raise scenario_error(file, "scenario.responses", str(exc)) from None
+
+
 def load_scenario(
-    path: Path | str, *, sectors: Sequence[str] | None = None, regions: Sequence[str] | None = None
+    path: Path | str,
+    *,
+    sectors: Sequence[str] | None = None,
+    regions: Sequence[str] | None = None,
+    responses: str | None = None,
 ) -> Scenario:
     """Read, merge, validate and label-check one scenario file.
 
@@ -375,6 +412,8 @@ def load_scenario(
         Valid sector codes (default: those of the shipped ``korea-2014`` table).
     regions : sequence of str, optional
         Valid region names (default: :data:`simengine.scenario.checks.REGIONS`).
+    responses : str, optional
+        Response set replacing the file's ``scenario.responses`` (a batch's ``responses``).
 
     Returns
     -------
@@ -390,6 +429,9 @@ def load_scenario(
     document = load_document(file)
     _check_version(file, document)
     _read_cell_file(document, file)
+    if responses is not None:
+        set_responses(document, responses)
+    with_responses(document, file)
     scenario = _validate_model(file, document, Scenario)
     check_labels(scenario, file, sectors=sectors, regions=regions)
     return scenario

@@ -89,6 +89,16 @@ class ScenarioInfo(_Table):
         ),
     )
 
+    responses: str = Field(
+        default="literature",
+        min_length=1,
+        max_length=1000,
+        description='Values of the levers\' `response` tables that the file leaves out: "literature" (each lever '
+        'kind\'s sourced or assumed defaults), "agent-derived" (the shipped fits of the agent model, written by '
+        "`simengine agents derive-responses`) or the path of a response file (relative to this file). Values "
+        "written in a lever's `response` table win.",
+    )
+
     @property
     def years(self) -> range:
         """The simulated years."""
@@ -315,4 +325,11 @@ class Batch(_Table):
     sweep: Sweep | None = Field(default=None, description="Variants of one scenario.")
     uncertainty: Uncertainty | None = Field(
         default=None, description="Also compare the scenarios under draws of the levers' response parameters."
+    )
+    responses: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=1000,
+        description="Response set for every scenario of the batch, replacing each file's `scenario.responses`: "
+        '"literature", "agent-derived" or the path of a response file (relative to the batch file).',
     )
