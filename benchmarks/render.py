@@ -329,6 +329,55 @@ def consistency_decades(result: dict) -> str:
     return markdown_table(columns, rows)
 
 
+def responses_ranking(result: dict) -> str:
+    """The shipped comparison ranked with literature/assumed and with agent-derived responses, side by side."""
+    rankings = result["rankings"]
+    literature, derived = rankings["literature"], rankings["agent-derived"]
+    lines = [
+        f"| scenario | rank (literature) | NPB {literature['objective']}, KRW bn | P(first) | "
+        "rank (agent-derived) | NPB, KRW bn | P(first) |",
+        "|---|--:|--:|--:|--:|--:|--:|",
+    ]
+    for label in sorted(literature["scenarios"], key=lambda s: literature["scenarios"][s]["rank"]):
+        a, b = literature["scenarios"][label], derived["scenarios"][label]
+        lines.append(
+            f"| {label} | {a['rank']} | {number(a['npb'] / 1000, 1)} | {a['p_first']:.2f} | "
+            f"{b['rank']} | {number(b['npb'] / 1000, 1)} | {b['p_first']:.2f} |"
+        )
+    lines += [
+        "",
+        f"NPB: net present benefit of {literature['objective']} against the baseline (point values); P(first): "
+        f"probability of ranking first under {literature['draws']:,} joint draws of the response parameters "
+        f"(seed {literature['seed']}; agent-derived: each drawn on its fit's estimate +/- 2 s.e.).",
+    ]
+    return "\n".join(lines)
+
+
+def responses_values(result: dict) -> str:
+    """The shipped agent-derived response parameters beside the literature/assumed values."""
+    block = result["responses"]
+    lines = [
+        "| lever kind | parameter | literature / assumed | agent-derived (s.e.) | by method (s.e.) | R² share |",
+        "|---|---|--:|--:|---|--:|",
+    ]
+    for row in block["rows"]:
+        methods = ", ".join(f"{m} {v:.3g} ({e:.2g})" for m, (v, e) in row["by_method"].items())
+        r2 = "n/a" if row["r2_share"] is None else f"{row['r2_share']:.2f}"
+        lines.append(
+            f"| `{row['kind']}` | `{row['parameter']}` | {row['literature']:g} | {row['derived']:.3g} "
+            f"({row['standard_error']:.2g}) | {methods} | {r2} |"
+        )
+    provenance = block["provenance"]
+    lines += [
+        "",
+        f"From `simengine/levers/responses/agent-derived.toml`, written by `{provenance['command']}` "
+        f"({provenance['draws']} draws x {provenance['months']} months, code {provenance['code_version']}, "
+        f"{provenance['date']}; all six kinds took {provenance['wall_seconds'] / 60:.1f} minutes on "
+        f"{provenance['cores']} cores shared with other jobs, {provenance['cpu_seconds']:,.0f} CPU-seconds).",
+    ]
+    return "\n".join(lines)
+
+
 #: Views by (benchmark, view name). A benchmark without an entry gets :func:`generic_table`.
 VIEWS: dict[tuple[str, str], Callable[[dict], str]] = {
     ("bench_core", "table"): core_table,
@@ -340,9 +389,11 @@ VIEWS: dict[tuple[str, str], Callable[[dict], str]] = {
     ("bench_agents", "table"): agents_table,
     ("agents_consistency", "table"): consistency_table,
     ("agents_consistency", "decades"): consistency_decades,
+    ("compare_responses", "table"): responses_ranking,
+    ("compare_responses", "values"): responses_values,
 }
 #: Benchmarks whose figures are model results (ratios of model quantities), not timings.
-MODEL_FIGURES = {"agents_consistency"}
+MODEL_FIGURES = {"agents_consistency", "compare_responses"}
 #: Views that are a sentence, not a table, and carry no caption.
 SENTENCES = {("bench_core", "goals")}
 
