@@ -96,3 +96,79 @@ def _lu_solve_columns(lu, pivots, rhs, transposed):
                 for j in range(m):
                     rhs[i, j], rhs[p, j] = rhs[p, j], rhs[i, j]
     return 0
+
+
+@njit(cache=True)
+def _lu_factor_stack(stack, pivots):
+    """LU-factorise each matrix of a stack in place, with partial pivoting (``A_k = P_k L_k U_k``).
+
+    The right-looking elimination of LAPACK ``getf2``: at step ``k`` the pivot is the first
+    entry of largest magnitude on or below the diagonal of column ``k``; the two rows are
+    swapped whole, the column below the pivot is divided by it and the trailing block gets
+    the rank-one update. Every member is eliminated by the same loops on its own entries, so
+    its factors do not depend on the other members nor on the size of the stack.
+
+    Parameters
+    ----------
+    stack : float64 (K, m, m), C-contiguous
+        The matrices; overwritten by their factors in ``getrf`` layout (unit lower ``L``
+        below the diagonal, ``U`` on and above it).
+    pivots : int64 (K, m)
+        Overwritten by the zero-based row interchanges (row ``i`` swapped with ``pivots[k, i]``).
+
+    Returns
+    -------
+    int
+        The number of members with an exactly zero pivot (left unreduced in that column, as
+        ``getrf`` does); the caller's conditioning check rejects them.
+    """
+    size, m = stack.shape[0], stack.shape[1]
+    singular = 0
+    for member in range(size):
+        a = stack[member]
+        zero = False
+        for k in range(m):
+            p = k
+            best = abs(a[k, k])
+            for i in range(k + 1, m):
+                if abs(a[i, k]) > best:
+                    best = abs(a[i, k])
+                    p = i
+            pivots[member, k] = p
+            if p != k:
+                for j in range(m):
+                    a[k, j], a[p, j] = a[p, j], a[k, j]
+            d = a[k, k]
+            if d == 0.0:
+                zero = True
+                continue
+            pivot_row = a[k]
+            for i in range(k + 1, m):
+                row = a[i]
+                f = row[k] / d
+                row[k] = f
+                for j in range(k + 1, m):
+                    row[j] -= f * pivot_row[j]
+        if zero:
+            singular += 1
+    return singular
+
+
+@njit(cache=True)
+def _lu_solve_stack(stack, pivots, rhs, transposed):
+    """Solve ``A_k x = b`` (or ``A_k' x = b``) in place for every member ``k`` of a factorised stack.
+
+    Parameters
+    ----------
+    stack : float64 (K, m, m)
+        Factors from :func:`_lu_factor_stack`.
+    pivots : int64 (K, m)
+        Row interchanges from :func:`_lu_factor_stack`.
+    rhs : float64 (K, m, r), C-contiguous
+        Right-hand sides of each member; overwritten by the solutions.
+    transposed : bool
+        Solve the transposed systems.
+    """
+    for member in range(stack.shape[0]):
+        _lu_solve_columns(stack[member], pivots[member], rhs[member], transposed)
+    return 0
