@@ -36,7 +36,7 @@ import scipy.linalg
 
 from .checks import all_finite
 from .errors import DataError
-from .kernels.linalg import _column_product, _lu_factor_stack, _lu_solve_columns, _lu_solve_stack
+from .kernels.linalg import _column_product, _lu_factor_bordered, _lu_factor_stack, _lu_solve_columns, _lu_solve_stack
 
 __all__ = [
     "LeontiefSystem",
@@ -170,6 +170,23 @@ def _singular(factors: np.ndarray) -> np.ndarray:
     return diagonal.min(axis=1) <= np.finfo(np.float64).eps * np.maximum(diagonal.max(axis=1), 1.0) * size
 
 
+def _factor_bordered(factors: np.ndarray, pivots: np.ndarray, shared: int) -> bool:
+    """Factorise a stack whose members share their leading ``shared`` block by eliminating that block
+    once (:func:`~simengine.kernels.linalg._lu_factor_bordered`); False (nothing done) when they do
+    not share it or it needs row interchanges."""
+    count, size = factors.shape[:2]
+    if not 0 < shared < size or count < 2:
+        return False
+    head = np.array(factors[:1, :shared, :shared])
+    if not (factors[:, :shared, :shared] == head).all():
+        return False
+    head_pivots = np.empty((1, shared), dtype=np.int64)
+    if _lu_factor_stack(head, head_pivots) or (head_pivots[0] != np.arange(shared)).any():
+        return False
+    _lu_factor_bordered(factors, pivots, head[0], np.empty((size - shared, size + shared)))
+    return True
+
+
 class LeontiefStack:
     """``K`` factorised systems ``(I - A_k) x = f`` of one size, factorised and solved together.
 
@@ -177,6 +194,11 @@ class LeontiefStack:
     ----------
     A : ndarray, shape (K, n, n)
         Technical coefficients of each member (money / money).
+    shared : int
+        Size of a leading block that every member shares (e.g. the industries of circuits that
+        differ only in their institutions' rows and columns). When ``A[:, :shared, :shared]`` is
+        indeed the same everywhere, that block is eliminated once and each member costs
+        ``O(n^2 (n - shared))`` instead of ``O(n^3)``, with the same bits; otherwise ignored.
 
     Raises
     ------
@@ -194,7 +216,7 @@ class LeontiefStack:
     LAPACK orders its sums by its own blocking.
     """
 
-    def __init__(self, A: np.ndarray):
+    def __init__(self, A: np.ndarray, *, shared: int = 0):
         A = np.asarray(A, dtype=np.float64)
         if A.ndim != 3 or A.shape[1] != A.shape[2]:
             raise DataError(f"a stack of coefficient matrices has shape (K, n, n), got {A.shape}")
@@ -206,7 +228,8 @@ class LeontiefStack:
                 f"coefficient matrix {int(np.flatnonzero(~finite)[0])} of the stack has NaN or infinite entries"
             )
         self._pivots = np.empty((self.count, self.size), dtype=np.int64)
-        _lu_factor_stack(factors, self._pivots)
+        if not _factor_bordered(factors, self._pivots, shared):
+            _lu_factor_stack(factors, self._pivots)
         self._factors = factors
         singular = _singular(factors)
         if singular.any():

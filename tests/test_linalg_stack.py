@@ -120,3 +120,39 @@ def test_member_inverse_and_one_dimensional_right_hand_sides():
     solved = stack.solve(vectors)
     assert solved.shape == (2, 4)
     _close(solved[0], np.linalg.solve(np.eye(4) - coefficients[0], vectors[0]))
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    data=st.data(),
+    head=st.integers(1, 5),
+    border=st.integers(1, 3),
+    count=st.integers(2, 4),
+    reach=st.sampled_from([0.1, 3.0]),
+)
+def test_a_shared_leading_block_is_eliminated_once_with_the_same_bits(data, head, border, count, reach):
+    """Members sharing their leading block (as circuits share their industries): eliminating that
+    block once gives the factors and pivots of the member-by-member kernel bit for bit, also for
+    members whose border rows take the pivot (``reach`` 3: those are restored and eliminated whole)."""
+    size = head + border
+    shared = data.draw(arrays(np.float64, (head, head), elements=st.floats(0.0, 1.0))) / (2.0 * head)
+    coefficients = data.draw(arrays(np.float64, (count, size, size), elements=st.floats(-reach, reach)))
+    coefficients[:, :head, :head] = shared
+    together = LeontiefStack(coefficients, shared=head)
+    factors, pivots = _factor(np.eye(size) - coefficients)
+    np.testing.assert_array_equal(together._factors, factors)
+    np.testing.assert_array_equal(together._pivots, pivots)
+
+
+def test_the_shared_block_path_is_skipped_when_it_does_not_apply():
+    """Not shared, or the shared block itself needs interchanges: the member-by-member kernel."""
+    from simengine.accounts import _factor_bordered
+
+    rng = np.random.default_rng(3)
+    matrices = rng.uniform(0.0, 0.1, (2, 4, 4))
+    assert not _factor_bordered(np.array(matrices), np.empty((2, 4), dtype=np.int64), 2)
+    matrices[:, :2, :2] = [[0.0, 1.0], [1.0, 0.0]]
+    assert not _factor_bordered(np.array(matrices), np.empty((2, 4), dtype=np.int64), 2)
+    matrices[:, :2, :2] = [[1.0, 0.0], [0.0, 1.0]]
+    assert _factor_bordered(np.array(matrices), np.empty((2, 4), dtype=np.int64), 2)
+    assert not _factor_bordered(np.array(matrices[:1]), np.empty((1, 4), dtype=np.int64), 2)
