@@ -199,6 +199,9 @@ class LeontiefStack:
         differ only in their institutions' rows and columns). When ``A[:, :shared, :shared]`` is
         indeed the same everywhere, that block is eliminated once and each member costs
         ``O(n^2 (n - shared))`` instead of ``O(n^3)``, with the same bits; otherwise ignored.
+    overwrite : bool
+        Reuse ``A``'s memory for the factors (``A`` must be a C-contiguous float64 array the
+        caller no longer needs).
 
     Raises
     ------
@@ -216,12 +219,13 @@ class LeontiefStack:
     LAPACK orders its sums by its own blocking.
     """
 
-    def __init__(self, A: np.ndarray, *, shared: int = 0):
+    def __init__(self, A: np.ndarray, *, shared: int = 0, overwrite: bool = False):
         A = np.asarray(A, dtype=np.float64)
         if A.ndim != 3 or A.shape[1] != A.shape[2]:
             raise DataError(f"a stack of coefficient matrices has shape (K, n, n), got {A.shape}")
         self.count, self.size = A.shape[0], A.shape[1]
-        factors = np.subtract(np.eye(self.size), A)
+        reuse = overwrite and A.flags.c_contiguous and A.flags.writeable
+        factors = np.subtract(np.eye(self.size), A, out=A if reuse else None)
         finite = np.isfinite(factors).all(axis=(1, 2))
         if not finite.all():
             raise DataError(

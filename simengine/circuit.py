@@ -1172,19 +1172,21 @@ class CircuitStack:
         ``K`` parameter sets (e.g. one per draw of a scenario's circuit settings), for
         ``economy.sectors``.
     block : int
-        Members built and factorised at a time; memory stays near ``2 * block * (n + 3)^2``
-        float64 whatever ``K``.
+        Members built and factorised at a time (in place): memory stays near
+        ``block * (n + 3)^2`` float64 whatever ``K``, and a block of 56-account circuits stays
+        in the processor's cache while it is built, factorised and solved.
 
     Notes
     -----
     The coefficients come from :func:`circuit_coefficients` for all sets at once and every
     ``I - M_k`` is factorised by one kernel call per block (:class:`~simengine.accounts.LeontiefStack`):
-    no :class:`Circuit`, no Python per member. Member ``k`` is bit-identical to
+    no :class:`Circuit`, no Python per member. The industries' block ``I - A_LL`` is the same in
+    every member, so it is eliminated once per block and each member costs ``O(n^2)``. Member ``k`` is bit-identical to
     ``Circuit(economy, arrays.member(k, parameters))`` (the same builder and kernel with
     ``K = 1``) and does not depend on the other members, on ``K`` or on ``block``.
     """
 
-    def __init__(self, economy: LocalEconomy, arrays: CircuitArrays, *, block: int = 256):
+    def __init__(self, economy: LocalEconomy, arrays: CircuitArrays, *, block: int = 64):
         if block < 1:
             raise DataError(f"block must be at least 1, got {block}")
         self.economy, self.arrays, self.block = economy, arrays, int(block)
@@ -1202,7 +1204,7 @@ class CircuitStack:
         """Members ``start:stop`` built and factorised (one kernel call)."""
         stop = len(self) if stop is None else stop
         matrix, _ = circuit_coefficients(self.economy, self._members(start, stop))
-        return LeontiefStack(matrix)
+        return LeontiefStack(matrix, shared=len(self.economy.sectors), overwrite=True)
 
     def multipliers(self, targets: np.ndarray) -> np.ndarray:
         """Rows ``t' (I - M_k)^-1`` of every member: effect on each target per unit injected into each account.

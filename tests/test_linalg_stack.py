@@ -138,8 +138,9 @@ def test_a_shared_leading_block_is_eliminated_once_with_the_same_bits(data, head
     shared = data.draw(arrays(np.float64, (head, head), elements=st.floats(0.0, 1.0))) / (2.0 * head)
     coefficients = data.draw(arrays(np.float64, (count, size, size), elements=st.floats(-reach, reach)))
     coefficients[:, :head, :head] = shared
-    together = LeontiefStack(coefficients, shared=head)
     factors, pivots = _factor(np.eye(size) - coefficients)
+    together = LeontiefStack(coefficients, shared=head, overwrite=True)
+    assert together._factors is coefficients
     np.testing.assert_array_equal(together._factors, factors)
     np.testing.assert_array_equal(together._pivots, pivots)
 
