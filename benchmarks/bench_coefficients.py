@@ -26,8 +26,9 @@ and the first-round split of surplus transfers. Rows of the table, per draw:
 
 Before timing, the script checks that the stacked rows equal one Circuit per draw bit for bit and
 numpy's solve to 1e-12, and that a sample of draws through ``evaluate_draws`` equals each scenario
-run alone through ``run_scenario`` to 1e-12. Timings are the minimum of ``--repeats`` warm runs on
-a shared machine: read the ratios, measured in one run, rather than the absolute rates.
+run alone through ``run_scenario`` to 1e-12. BLAS runs on one thread, as the kernels do. Timings
+are the minimum of ``--repeats`` warm runs on a shared machine: read the ratios, measured in one
+run, rather than the absolute rates.
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ from pathlib import Path
 
 import numpy as np
 import scipy.linalg
+import threadpoolctl
 from _timing import best_of
 
 from simengine.accounts import LeontiefStack
@@ -250,13 +252,14 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--json", type=Path, help="also write the result as JSON to this file")
     args = parser.parse_args(argv)
     start = time.perf_counter()
-    result = measure(
-        draws=args.draws,
-        repeats=args.repeats,
-        pymrio_sample=args.pymrio_sample,
-        check_sample=args.check_sample,
-        seed=args.seed,
-    )
+    with threadpoolctl.threadpool_limits(1, user_api="blas"):  # every row single-threaded, as the kernels
+        result = measure(
+            draws=args.draws,
+            repeats=args.repeats,
+            pymrio_sample=args.pymrio_sample,
+            check_sample=args.check_sample,
+            seed=args.seed,
+        )
     result["wall_seconds"] = time.perf_counter() - start
     print(
         f"{args.draws} coefficient draws, {result['accounts']} circuit accounts each, blocks of {result['block']}; "
