@@ -769,24 +769,32 @@ class Circuit:
         self.accounts = (*economy.sectors, *INSTITUTIONS)
         arrays = CircuitArrays.of(parameters)
         matrices, leakages = circuit_coefficients(economy, arrays)
-        matrix, leakage = matrices[0], leakages[0]
+        self._matrix, self._leakage = matrices[0], leakages[0]
         self._surplus_rows = surplus_rows(arrays)[0]
-        self.coefficients = xr.DataArray(
-            matrix,
+        self._system = LeontiefStack(matrices).member(0)
+        self._headline: xr.DataArray | None = None
+
+    @cached_property
+    def coefficients(self) -> xr.DataArray:
+        """``M``: payments to each local account per unit received by each account (``account_to x account_from``)."""
+        return xr.DataArray(
+            self._matrix,
             dims=("account_to", "account_from"),
             coords={"account_to": list(self.accounts), "account_from": list(self.accounts)},
             name="circuit_coefficients",
             attrs={"units": "1", "long_name": "payments to local accounts per unit received (M)"},
         )
-        self.leakage_coefficients = xr.DataArray(
-            leakage,
+
+    @cached_property
+    def leakage_coefficients(self) -> xr.DataArray:
+        """``Λ``: payments out of the region per unit received, by channel (``channel x account_from``)."""
+        return xr.DataArray(
+            self._leakage,
             dims=("channel", "account_from"),
             coords={"channel": list(LEAKAGE_CHANNELS), "account_from": list(self.accounts)},
             name="leakage_coefficients",
             attrs={"units": "1", "long_name": "payments out of the region per unit received"},
         )
-        self._system = LeontiefStack(matrices).member(0)
-        self._headline: xr.DataArray | None = None
 
     # ------------------------------------------------------------------ construction
     def _income_split(self) -> dict[str, np.ndarray]:
@@ -901,7 +909,7 @@ class Circuit:
             "reinvestment": ((), totals[n + 2], unit, "locally owned surplus reinvested"),
             "leakage": (
                 ("channel",),
-                column_product(self.leakage_coefficients.values, totals),
+                column_product(self._leakage, totals),
                 unit,
                 "money leaving the circuit, by channel",
             ),
@@ -928,7 +936,7 @@ class Circuit:
             rows[2, :n] = e.compensation * p.resident_wage_share
             rows[3, :n] = e.employment
             rows[4:7, n:] = np.eye(len(INSTITUTIONS))
-            rows[7:] = self.leakage_coefficients.values
+            rows[7:] = self._leakage
             weights = self._system.solve_transposed(rows.T).T[:, :n]
             names = [
                 "output",
@@ -1016,7 +1024,7 @@ class Circuit:
             (np.array([n + 1]), int(lags["city"])),
             (np.array([n + 2]), int(lags["reinvestment"])),
         ]
-        matrix = self.coefficients.values
+        matrix = self._matrix
         periods = spending.shape[1]
         injection = np.vstack([spending, np.zeros((len(INSTITUTIONS), periods))])
         if receipts is not None:
@@ -1107,7 +1115,7 @@ class Circuit:
         if n_rounds is not None and n_rounds < 1:
             raise DataError(f"n_rounds must be at least 1, got {n_rounds}")
         current, extra_dim, extra_coord = self._injection(local_spending, 0.0)
-        matrix, leakage = self.coefficients.values, self.leakage_coefficients.values
+        matrix, leakage = self._matrix, self._leakage
         n = len(self.economy.sectors)
         first_size = np.abs(current).sum(axis=0)
         receipts, leaks = [], []

@@ -207,10 +207,18 @@ def apply_settings(
 ) -> CircuitParameters:
     """``parameters`` with the stated settings applied (None keeps the region's value)."""
     arrays, stated = _stated(parameters, economy, [values])
-    changed = parameters
+    changed: dict[str, object] = {}
+    nested: dict[str, dict[str, object]] = {}
     for name in stated:
         s = CIRCUIT_SETTINGS[name]
         for field in s.fields if s.weights is None else s.fields[:1]:
             value = _get(arrays, field)[0]
-            changed = _set(changed, field, float(value) if s.weights is None else np.array(value))
-    return changed
+            value = float(value) if s.weights is None else np.array(value)
+            head, _, rest = field.partition(".")
+            if rest:
+                nested.setdefault(head, {})[rest] = value
+            else:
+                changed[head] = value
+    for head, fields in nested.items():
+        changed[head] = dataclasses.replace(getattr(parameters, head), **fields)
+    return dataclasses.replace(parameters, **changed) if changed else parameters
