@@ -51,7 +51,7 @@ from simengine.region_context import circuit_stack, region_context, with_values
 from simengine.results import concat_results, headline
 from simengine.scenario import load_scenario
 from simengine.scenario.schema import Scenario
-from simengine.uncertainty import HEADLINE_TOTALS, _circuit_rows, evaluate_draws, prepare_draws
+from simengine.uncertainty import HEADLINE_TOTALS, _circuit_rows, _circuit_targets, evaluate_draws, prepare_draws
 
 BASELINE = Path(__file__).resolve().parents[1] / "scenarios" / "gwangmyeong_baseline.toml"
 #: Agreement required of the stacked rows with LAPACK, and of a draw with its scenario run alone.
@@ -74,17 +74,6 @@ def coefficient_scenarios(base: Scenario, count: int, *, seed: int) -> list[Scen
         info = base.scenario.model_copy(update={"id": f"coefficients-{k:05d}"})
         out.append(base.model_copy(update={"scenario": info, "circuit": circuit}))
     return out
-
-
-def targets_of(economy) -> np.ndarray:
-    """The four targets of the ranking rows, (56, 4) (as :func:`simengine.uncertainty._circuit_rows`)."""
-    n = len(economy.sectors)
-    targets = np.zeros((n + 3, 4))
-    targets[:n, 0] = economy.compensation + economy.operating_surplus
-    targets[:n, 1] = economy.employment
-    targets[n, 2] = 1.0
-    targets[n + 1, 3] = 1.0
-    return targets
 
 
 def per_circuit(context, values: list[dict], targets: np.ndarray) -> np.ndarray:
@@ -124,7 +113,7 @@ def measure(*, draws: int = 4000, repeats: int = 3, pymrio_sample: int = 20, che
     prepare_seconds = best_of(lambda: [prepare_draws(s, context, {}, 1) for s in scenarios[:200]], 1)
     prepared = [prepare_draws(s, context, {}, 1) for s in scenarios]
     values = [p.circuit_values[0] for p in prepared]
-    targets = targets_of(context.economy)
+    targets = _circuit_targets(context.economy)
 
     # correctness first: stacked = one Circuit per draw (bitwise) = numpy (1e-12); draws = run alone
     stack = circuit_stack(context, values)

@@ -308,17 +308,23 @@ def _row_total(values: np.ndarray) -> np.ndarray:
     return out
 
 
-def _circuit_rows(stack: CircuitStack) -> np.ndarray:
-    """Rows ``(K, 4, accounts)``: local value added, employment (persons), household income and city
-    tax per unit injected into each account of each closed circuit of the stack (one transposed
-    solve per member, all members in one kernel call per block)."""
-    e, n = stack.economy, len(stack.economy.sectors)
-    targets = np.zeros((len(stack.accounts), 4))
-    targets[:n, 0] = e.compensation + e.operating_surplus
-    targets[:n, 1] = e.employment
+def _circuit_targets(economy) -> np.ndarray:
+    """What each circuit account's receipts count for, ``(n + 3, 4)``: local value added and
+    employment (persons) per unit of industry output, household income, city tax."""
+    n = len(economy.sectors)
+    targets = np.zeros((n + 3, 4))
+    targets[:n, 0] = economy.compensation + economy.operating_surplus
+    targets[:n, 1] = economy.employment
     targets[n, 2] = 1.0
     targets[n + 1, 3] = 1.0
-    return stack.multipliers(targets)
+    return targets
+
+
+def _circuit_rows(stack: CircuitStack) -> np.ndarray:
+    """Rows ``(K, 4, accounts)``: the targets of :func:`_circuit_targets` per unit injected into each
+    account of each closed circuit of the stack (one transposed solve per member, all members in
+    one kernel call per block)."""
+    return stack.multipliers(_circuit_targets(stack.economy))
 
 
 def evaluate_draws(prepared: Sequence[DrawPrepared], context: RegionContext) -> list[dict[str, np.ndarray]]:

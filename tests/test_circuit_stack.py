@@ -9,6 +9,7 @@ alone.
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -33,9 +34,12 @@ from simengine.local_economy import LocalEconomy
 from simengine.region_context import circuit_stack, circuit_values, region_context, with_values
 from simengine.results import concat_results, headline
 from simengine.scenario import load_scenario
-from simengine.uncertainty import HEADLINE_TOTALS, evaluate_draws, prepare_draws
+from simengine.uncertainty import HEADLINE_TOTALS, _circuit_targets, evaluate_draws, prepare_draws
 
 SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+import bench_coefficients  # noqa: E402  (its draws of [circuit] values)
+
 #: Agreement with LAPACK relative to the largest multiplier (the same elimination, sums in another order).
 LAPACK_RTOL = 1e-12
 #: Array path against the scenario run alone (the draw path forms totals as multiplier rows times spending).
@@ -56,17 +60,6 @@ def context():
     return region_context("gwangmyeong")
 
 
-def _targets(economy: LocalEconomy) -> np.ndarray:
-    """Value added, employment, household income and city tax per account (the rows a ranking uses)."""
-    n = len(economy.sectors)
-    targets = np.zeros((n + 3, 4))
-    targets[:n, 0] = economy.compensation + economy.operating_surplus
-    targets[:n, 1] = economy.employment
-    targets[n, 2] = 1.0
-    targets[n + 1, 3] = 1.0
-    return targets
-
-
 @settings(max_examples=20, deadline=None)
 @given(values=st.lists(circuit_settings, min_size=1, max_size=6), block=st.integers(1, 4))
 def test_every_set_equals_its_own_circuit_bit_for_bit(context, values, block):
@@ -77,7 +70,7 @@ def test_every_set_equals_its_own_circuit_bit_for_bit(context, values, block):
     parameters, economy = context.parameters, context.economy
     stacked = settings_arrays(parameters, economy, values)
     stack = CircuitStack(economy, stacked, block=block)
-    rows, surplus = stack.multipliers(_targets(economy)), stack.surplus_rows()
+    rows, surplus = stack.multipliers(_circuit_targets(economy)), stack.surplus_rows()
     for k, chosen in enumerate(values):
         alone = apply_settings(parameters, economy, chosen)
         for name, s in CIRCUIT_SETTINGS.items():
@@ -88,7 +81,7 @@ def test_every_set_equals_its_own_circuit_bit_for_bit(context, values, block):
                     ours, theirs = getattr(ours, rest), getattr(theirs, rest)
                 np.testing.assert_array_equal(ours[k], theirs, err_msg=f"{name}: {field}")
         circuit = Circuit(economy, with_values(context, chosen))
-        np.testing.assert_array_equal(rows[k], circuit._system.solve_transposed(_targets(economy)).T)
+        np.testing.assert_array_equal(rows[k], circuit._system.solve_transposed(_circuit_targets(economy)).T)
         np.testing.assert_array_equal(surplus[k], circuit._surplus_rows)
         matrix, leakage = circuit_coefficients(economy, CircuitArrays.of(circuit.parameters))
         np.testing.assert_array_equal(matrix[0], circuit.coefficients.values)
@@ -153,7 +146,7 @@ def test_stacked_multipliers_equal_lapack_on_ill_conditioned_circuits(economy, l
     stacked = settings_arrays(parameters, economy, values)
     matrix, leakage = circuit_coefficients(economy, stacked)
     np.testing.assert_allclose(matrix.sum(axis=1) + leakage.sum(axis=1), 1.0, rtol=0, atol=1e-14)
-    targets = _targets(economy)
+    targets = _circuit_targets(economy)
     rows = CircuitStack(economy, stacked, block=3).multipliers(targets)
     for k in range(len(values)):
         lapack = scipy.linalg.lu_solve(scipy.linalg.lu_factor(np.eye(len(targets)) - matrix[k]), targets, trans=1).T
@@ -172,24 +165,6 @@ def test_an_inadmissible_set_is_named(context):
         CircuitStack(context.economy, CircuitArrays.of(context.parameters), block=0)
 
 
-def _coefficient_draws(base, count: int, seed: int) -> list:
-    """Scenarios that differ in their ``[circuit]`` values (household local share, reinvestment, taxes):
-    each has its own circuit, hence its own factorisation."""
-    rng = np.random.default_rng(seed)
-    out = []
-    for k in range(count):
-        circuit = base.circuit.model_copy(
-            update={
-                "household_local_consumption_share": float(rng.uniform(0.2, 0.6)),
-                "reinvestment_rate": float(rng.uniform(0.1, 0.5)),
-                "local_tax_rate": None if k % 3 else float(rng.uniform(0.0, 0.1)),
-            }
-        )
-        info = base.scenario.model_copy(update={"id": f"draw-{k:03d}"})
-        out.append(base.model_copy(update={"scenario": info, "circuit": circuit}))
-    return out
-
-
 @pytest.mark.parametrize("name", ["gwangmyeong_baseline", "combined_package"])
 def test_every_coefficient_draw_equals_the_scenario_run_alone(context, name):
     """Array path = scalar path for draws that change circuit coefficients: ``evaluate_draws`` over
@@ -197,7 +172,7 @@ def test_every_coefficient_draw_equals_the_scenario_run_alone(context, name):
     run alone through ``run_scenario`` (to 1e-12 relative: rows times spending against per-sector
     accounts), and equals, bit for bit, the same scenario evaluated alone by ``evaluate_draws``."""
     base = load_scenario(SCENARIOS / f"{name}.toml")
-    scenarios = _coefficient_draws(base, 9, seed=3)
+    scenarios = bench_coefficients.coefficient_scenarios(base, 9, seed=3)
     together = evaluate_draws([prepare_draws(s, context, {}, 1) for s in scenarios], context)
     for scenario, stacked in zip(scenarios, together, strict=True):
         alone = evaluate_draws([prepare_draws(scenario, context, {}, 1)], context)[0]
