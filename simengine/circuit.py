@@ -71,6 +71,7 @@ public, labelled by account, so a time-path model can lag each column (channel) 
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import os
 from dataclasses import dataclass
@@ -80,7 +81,7 @@ from pathlib import Path
 import numpy as np
 import xarray as xr
 
-from .accounts import LeontiefSystem, column_product
+from .accounts import LeontiefStack, LeontiefSystem, column_product
 from .errors import ConvergenceError, DataError
 from .local_economy import LocalEconomy
 from .tables import IOTable, demand_matrix
@@ -88,7 +89,14 @@ from .tables import IOTable, demand_matrix
 __all__ = [
     "SpendingPattern",
     "CircuitParameters",
+    "CircuitArrays",
     "Circuit",
+    "CircuitStack",
+    "circuit_coefficients",
+    "income_split",
+    "wage_split",
+    "surplus_rows",
+    "SURPLUS_RECIPIENTS",
     "INSTITUTIONS",
     "LEAKAGE_CHANNELS",
     "GWANGMYEONG_DEFAULTS",
@@ -141,6 +149,15 @@ def _check_share(name: str, value, sectors=()) -> None:
         raise DataError(f"circuit parameter {label} = {float(array.flat[index])!r} is not a share in [0, 1]")
 
 
+def _row_sums(values: np.ndarray) -> np.ndarray:
+    """Sums over the last axis in index order: a row's sum never depends on the other rows
+    (``ndarray.sum`` changes its order with the shape and the memory layout)."""
+    total = np.zeros(np.shape(values)[:-1])
+    for j in range(np.shape(values)[-1]):
+        total = total + values[..., j]
+    return total
+
+
 def _sector_array(name: str, value, n: int) -> np.ndarray:
     array = np.asarray(value, dtype=np.float64)
     if array.ndim == 0:
@@ -153,6 +170,9 @@ def _sector_array(name: str, value, n: int) -> np.ndarray:
 @dataclass(frozen=True, eq=False)
 class SpendingPattern:
     """How an institution spends one unit of money.
+
+    In :class:`CircuitArrays` the same fields carry a leading axis of ``K`` parameter sets
+    (``mix`` and ``local_share`` (K, n), the shares (K,)) and the methods return one row per set.
 
     Attributes
     ----------
@@ -174,16 +194,17 @@ class SpendingPattern:
     product_tax_share: float = 0.0
 
     def domestic_share(self) -> float:
-        """Share of spending on domestic output (money / money)."""
+        """Share of spending on domestic output (money / money); ``(K,)`` for a stacked pattern."""
         return 1.0 - self.import_share - self.product_tax_share
 
     def local_purchases(self) -> np.ndarray:
-        """Purchases of local output by sector per unit spent (money / money), shape (n,)."""
-        return self.domestic_share() * self.mix * self.local_share
+        """Purchases of local output by sector per unit spent (money / money), shape (n,) or (K, n)."""
+        return np.asarray(self.domestic_share())[..., None] * self.mix * self.local_share
 
     def outside_purchases(self) -> float:
-        """Purchases from other regions of the country per unit spent (money / money)."""
-        return self.domestic_share() * float(np.sum(self.mix * (1.0 - self.local_share)))
+        """Purchases from other regions of the country per unit spent (money / money); ``(K,)`` stacked."""
+        total = self.domestic_share() * _row_sums(self.mix * (1.0 - self.local_share))
+        return float(total) if np.ndim(total) == 0 else total
 
     def validated(self, name: str, sectors: tuple[str, ...]) -> SpendingPattern:
         """A copy with arrays, one entry per sector; DataError naming ``name.<field>`` otherwise."""
@@ -331,6 +352,242 @@ class CircuitParameters:
 
             table = load_table(DEFAULT_TABLE)
         return cls.from_toml(GWANGMYEONG_DEFAULTS, sectors, table=table)
+
+
+#: Scalar fields of :class:`CircuitParameters` (one number per parameter set).
+_RATE_FIELDS = (
+    "local_income_tax_rate_on_wages",
+    "national_tax_rate_on_wages",
+    "local_tax_rate_on_surplus",
+    "national_tax_rate_on_surplus",
+    "consumption_propensity",
+    "city_respend_share",
+    "city_transfer_share",
+)
+#: Per-sector fields of :class:`CircuitParameters`.
+_SECTOR_FIELDS = ("resident_wage_share", "local_ownership_share", "reinvestment_rate")
+#: Spending patterns of :class:`CircuitParameters` and their array fields.
+_PATTERN_FIELDS = ("households", "city", "investment")
+_PATTERN_ARRAYS = ("mix", "local_share", "import_share", "product_tax_share")
+
+
+@dataclass(frozen=True, eq=False)
+class CircuitArrays:
+    """``K`` sets of circuit parameters of one economy as arrays with a leading set axis.
+
+    The fields and their meaning are those of :class:`CircuitParameters`: per-sector shares
+    (``resident_wage_share``, ``local_ownership_share``, ``reinvestment_rate``) have shape
+    (K, n), rates shape (K,), and the spending patterns carry (K, n) ``mix`` and
+    ``local_share`` and (K,) shares. Built from one :class:`CircuitParameters` by :meth:`of`
+    and changed by a scenario's circuit settings
+    (:func:`simengine.circuit_settings.settings_arrays`); no per-set object or validation, so
+    thousands of sets cost a few array operations. :func:`circuit_coefficients` builds their
+    circuits, :class:`CircuitStack` solves them.
+    """
+
+    resident_wage_share: np.ndarray
+    local_income_tax_rate_on_wages: np.ndarray
+    national_tax_rate_on_wages: np.ndarray
+    local_tax_rate_on_surplus: np.ndarray
+    national_tax_rate_on_surplus: np.ndarray
+    local_ownership_share: np.ndarray
+    reinvestment_rate: np.ndarray
+    consumption_propensity: np.ndarray
+    households: SpendingPattern
+    city: SpendingPattern
+    investment: SpendingPattern
+    city_respend_share: np.ndarray
+    city_transfer_share: np.ndarray
+
+    @classmethod
+    def of(cls, parameters: CircuitParameters, count: int = 1) -> CircuitArrays:
+        """``count`` copies of ``parameters`` (read-only broadcasts, no copy of the data)."""
+
+        def rows(value) -> np.ndarray:
+            value = np.asarray(value, dtype=np.float64)
+            return np.broadcast_to(value, (count, *value.shape))
+
+        patterns = {
+            name: SpendingPattern(*(rows(getattr(getattr(parameters, name), f)) for f in _PATTERN_ARRAYS))
+            for name in _PATTERN_FIELDS
+        }
+        return cls(
+            **{name: rows(getattr(parameters, name)) for name in (*_RATE_FIELDS, *_SECTOR_FIELDS)},
+            **patterns,
+        )
+
+    @property
+    def count(self) -> int:
+        """Number of parameter sets ``K``."""
+        return self.consumption_propensity.shape[0]
+
+    def member(self, k: int, like: CircuitParameters) -> CircuitParameters:
+        """Set ``k`` as a validated :class:`CircuitParameters` (sectors and source from ``like``).
+
+        Raises
+        ------
+        DataError
+            The set's values are not admissible (the message of :class:`CircuitParameters`).
+        """
+        patterns = {
+            name: SpendingPattern(
+                *(np.array(getattr(getattr(self, name), f)[k]) for f in _PATTERN_ARRAYS[:2]),
+                *(float(getattr(getattr(self, name), f)[k]) for f in _PATTERN_ARRAYS[2:]),
+            )
+            for name in _PATTERN_FIELDS
+        }
+        return CircuitParameters(
+            sectors=like.sectors,
+            **{name: np.array(getattr(self, name)[k]) for name in _SECTOR_FIELDS},
+            **{name: float(getattr(self, name)[k]) for name in _RATE_FIELDS},
+            **patterns,
+            source=like.source,
+        )
+
+    def check(self, like: CircuitParameters) -> None:
+        """Raise :class:`DataError` naming the first inadmissible set, with the reason
+        :class:`CircuitParameters` gives (shares outside [0, 1], tax rates or city shares summing
+        above 1, a mix not summing to 1)."""
+        arrays = [getattr(self, name) for name in (*_RATE_FIELDS, *_SECTOR_FIELDS)]
+        arrays += [getattr(getattr(self, p), f) for p in _PATTERN_FIELDS for f in _PATTERN_ARRAYS]
+        good = np.ones(self.count, dtype=bool)
+        for values in arrays:
+            inside = np.isfinite(values) & (values >= 0.0) & (values <= 1.0)
+            good &= inside.reshape(self.count, -1).all(axis=1)
+        for first, second in (
+            ("local_income_tax_rate_on_wages", "national_tax_rate_on_wages"),
+            ("local_tax_rate_on_surplus", "national_tax_rate_on_surplus"),
+            ("city_respend_share", "city_transfer_share"),
+        ):
+            good &= getattr(self, first) + getattr(self, second) <= 1.0
+        for name in _PATTERN_FIELDS:
+            pattern = getattr(self, name)
+            good &= pattern.import_share + pattern.product_tax_share <= 1.0
+            good &= np.abs(_row_sums(pattern.mix) - 1.0) <= MIX_SUM_ATOL
+        if good.all():
+            return
+        k = int(np.flatnonzero(~good)[0])
+        try:
+            self.member(k, like)
+        except DataError as exc:
+            raise DataError(f"circuit parameter set {k} of {self.count}: {exc}") from None
+        raise DataError(f"circuit parameter set {k} of {self.count} is not admissible")  # pragma: no cover
+
+
+def wage_split(p: CircuitArrays) -> dict[str, np.ndarray]:
+    """Where a unit of an industry's compensation goes, by recipient, (K, n) per recipient.
+
+    ``resident_wages`` (after taxes, to residents), ``commuters`` (after taxes, to workers living
+    elsewhere), ``city_taxes`` (local income tax at the workplace) and ``taxes_leaving_city``
+    (national taxes and contributions); they sum to 1.
+    """
+    net = (1.0 - p.local_income_tax_rate_on_wages - p.national_tax_rate_on_wages)[:, None]
+    shape = p.resident_wage_share.shape
+    return {
+        "resident_wages": net * p.resident_wage_share,
+        "commuters": net * (1.0 - p.resident_wage_share),
+        "city_taxes": np.broadcast_to(p.local_income_tax_rate_on_wages[:, None], shape),
+        "taxes_leaving_city": np.broadcast_to(p.national_tax_rate_on_wages[:, None], shape),
+    }
+
+
+#: Recipients of money paid to an industry's operating surplus, in the order of :func:`surplus_rows`.
+SURPLUS_RECIPIENTS = ("households", "city", "reinvestment", "outside_owners", "taxes_leaving_city")
+
+
+def surplus_rows(p: CircuitArrays) -> np.ndarray:
+    """Where a unit of an industry's operating surplus goes, (K, 5, n), rows :data:`SURPLUS_RECIPIENTS`.
+
+    After local (``city``) and national (``taxes_leaving_city``) taxes, the locally owned share
+    goes to resident owners (``households``, ``1 - reinvestment_rate``) or is reinvested
+    (``reinvestment``); the rest goes to ``outside_owners``. The rows sum to 1.
+    """
+    net = (1.0 - p.local_tax_rate_on_surplus - p.national_tax_rate_on_surplus)[:, None]
+    local = net * p.local_ownership_share
+    shape = local.shape
+    return np.stack(
+        [
+            local * (1.0 - p.reinvestment_rate),
+            np.broadcast_to(p.local_tax_rate_on_surplus[:, None], shape),
+            local * p.reinvestment_rate,
+            net * (1.0 - p.local_ownership_share),
+            np.broadcast_to(p.national_tax_rate_on_surplus[:, None], shape),
+        ],
+        axis=1,
+    )
+
+
+def income_split(economy: LocalEconomy, p: CircuitArrays) -> dict[str, np.ndarray]:
+    """Where each industry's value added and other payments go per unit of output, (K, n) per recipient.
+
+    Keys: :data:`RETAINED_ITEMS` and the production leakage channels (``commuters``,
+    ``outside_owners``, ``taxes_leaving_city``, ``imports_abroad``, ``other_regions``); with
+    the local inputs they sum to 1 in every column.
+    """
+    e = economy
+    wages, surplus = wage_split(p), surplus_rows(p)
+    w, s = e.compensation, e.operating_surplus
+    return {
+        "resident_wages": w * wages["resident_wages"],
+        "local_owners_income": s * surplus[:, 0],
+        "local_reinvestment": s * surplus[:, 2],
+        "city_taxes": w * wages["city_taxes"] + s * surplus[:, 1],
+        "commuters": w * wages["commuters"],
+        "outside_owners": s * surplus[:, 3],
+        "taxes_leaving_city": e.other_inputs + w * wages["taxes_leaving_city"] + s * surplus[:, 4],
+        "imports_abroad": np.broadcast_to(e.imported_inputs, surplus[:, 0].shape),
+        "other_regions": np.broadcast_to(e.other_region_inputs, surplus[:, 0].shape),
+    }
+
+
+def circuit_coefficients(economy: LocalEconomy, p: CircuitArrays) -> tuple[np.ndarray, np.ndarray]:
+    """The closed-circuit matrices ``M`` and leakage matrices ``Λ`` of ``K`` parameter sets.
+
+    Parameters
+    ----------
+    economy : LocalEconomy
+        Per-unit accounts of the region's ``n`` industries.
+    p : CircuitArrays
+        ``K`` parameter sets for ``economy.sectors``.
+
+    Returns
+    -------
+    matrix : ndarray (K, n + 3, n + 3)
+        Payments to each local account (industries, then :data:`INSTITUTIONS`) per unit
+        received by each account (the table of the module docstring).
+    leakage : ndarray (K, len(LEAKAGE_CHANNELS), n + 3)
+        Payments out of the region per unit received, by channel. ``matrix[k].sum(0) +
+        leakage[k].sum(0) == 1`` to rounding.
+    """
+    n, count = len(economy.sectors), p.count
+    households, city, reinvestment = n, n + 1, n + 2
+    split = income_split(economy, p)
+    matrix = np.zeros((count, n + 3, n + 3))
+    matrix[:, :n, :n] = economy.local_inputs
+    matrix[:, households, :n] = split["resident_wages"] + split["local_owners_income"]
+    matrix[:, city, :n] = split["city_taxes"]
+    matrix[:, reinvestment, :n] = split["local_reinvestment"]
+    matrix[:, :n, households] = p.consumption_propensity[:, None] * p.households.local_purchases()
+    matrix[:, :n, city] = p.city_respend_share[:, None] * p.city.local_purchases()
+    matrix[:, households, city] = p.city_transfer_share
+    matrix[:, :n, reinvestment] = p.investment.local_purchases()
+
+    leakage = np.zeros((count, len(LEAKAGE_CHANNELS), n + 3))
+    row = {name: i for i, name in enumerate(LEAKAGE_CHANNELS)}
+    for name in ("imports_abroad", "other_regions", "taxes_leaving_city", "commuters", "outside_owners"):
+        leakage[:, row[name], :n] = split[name]
+    spenders = (
+        (households, p.consumption_propensity, p.households, "household_spending_outside"),
+        (city, p.city_respend_share, p.city, "city_spending_outside"),
+        (reinvestment, 1.0, p.investment, "investment_outside"),
+    )
+    for account, scale, pattern, outside in spenders:
+        leakage[:, row["imports_abroad"], account] = scale * pattern.import_share
+        leakage[:, row["taxes_leaving_city"], account] = scale * pattern.product_tax_share
+        leakage[:, row[outside], account] = scale * pattern.outside_purchases()
+    leakage[:, row["household_saving"], households] = 1.0 - p.consumption_propensity
+    leakage[:, row["city_budget_not_respent"], city] = 1.0 - p.city_respend_share - p.city_transfer_share
+    return matrix, leakage
 
 
 #: Keys of the TOML layout: section -> {key: kind}; kinds: share, sectors (sector-valued), mix.
@@ -495,9 +752,11 @@ class Circuit:
 
     Notes
     -----
-    See the module docstring for the accounts, the identities and a worked example.
-    ``I - M`` is LU-factorised once (:class:`~simengine.accounts.LeontiefSystem`) and every
-    spending vector is solved as a column of one right-hand-side matrix.
+    See the module docstring for the accounts, the identities and a worked example. The
+    coefficients are those of :func:`circuit_coefficients` for one parameter set; ``I - M`` is
+    LU-factorised once by the kernel of :class:`~simengine.accounts.LeontiefStack` (a stack of
+    one, so a circuit solved alone and a member of a :class:`CircuitStack` give the same bits)
+    and every spending vector is solved as a column of one right-hand-side matrix.
     """
 
     def __init__(self, economy: LocalEconomy, parameters: CircuitParameters):
@@ -508,76 +767,39 @@ class Circuit:
             )
         self.economy, self.parameters = economy, parameters
         self.accounts = (*economy.sectors, *INSTITUTIONS)
-        matrix, leakage = self._build()
-        self.coefficients = xr.DataArray(
-            matrix,
+        arrays = CircuitArrays.of(parameters)
+        matrices, leakages = circuit_coefficients(economy, arrays)
+        self._matrix, self._leakage = matrices[0], leakages[0]
+        self._surplus_rows = surplus_rows(arrays)[0]
+        self._system = LeontiefStack(matrices).member(0)
+        self._headline: xr.DataArray | None = None
+
+    @cached_property
+    def coefficients(self) -> xr.DataArray:
+        """``M``: payments to each local account per unit received by each account (``account_to x account_from``)."""
+        return xr.DataArray(
+            self._matrix,
             dims=("account_to", "account_from"),
             coords={"account_to": list(self.accounts), "account_from": list(self.accounts)},
             name="circuit_coefficients",
             attrs={"units": "1", "long_name": "payments to local accounts per unit received (M)"},
         )
-        self.leakage_coefficients = xr.DataArray(
-            leakage,
+
+    @cached_property
+    def leakage_coefficients(self) -> xr.DataArray:
+        """``Λ``: payments out of the region per unit received, by channel (``channel x account_from``)."""
+        return xr.DataArray(
+            self._leakage,
             dims=("channel", "account_from"),
             coords={"channel": list(LEAKAGE_CHANNELS), "account_from": list(self.accounts)},
             name="leakage_coefficients",
             attrs={"units": "1", "long_name": "payments out of the region per unit received"},
         )
-        self._system = LeontiefSystem(matrix)
-        self._headline: xr.DataArray | None = None
 
     # ------------------------------------------------------------------ construction
     def _income_split(self) -> dict[str, np.ndarray]:
-        """Where each industry's value added goes, per unit of output, by recipient."""
-        e, p = self.economy, self.parameters
-        net_wages = e.compensation * (1.0 - p.local_income_tax_rate_on_wages - p.national_tax_rate_on_wages)
-        net_surplus = e.operating_surplus * (1.0 - p.local_tax_rate_on_surplus - p.national_tax_rate_on_surplus)
-        local_surplus = net_surplus * p.local_ownership_share
-        return {
-            "resident_wages": net_wages * p.resident_wage_share,
-            "local_owners_income": local_surplus * (1.0 - p.reinvestment_rate),
-            "local_reinvestment": local_surplus * p.reinvestment_rate,
-            "city_taxes": e.compensation * p.local_income_tax_rate_on_wages
-            + e.operating_surplus * p.local_tax_rate_on_surplus,
-            "commuters": net_wages * (1.0 - p.resident_wage_share),
-            "outside_owners": net_surplus * (1.0 - p.local_ownership_share),
-            "taxes_leaving_city": e.other_inputs
-            + e.compensation * p.national_tax_rate_on_wages
-            + e.operating_surplus * p.national_tax_rate_on_surplus,
-            "imports_abroad": e.imported_inputs,
-            "other_regions": e.other_region_inputs,
-        }
-
-    def _build(self) -> tuple[np.ndarray, np.ndarray]:
-        p, n = self.parameters, len(self.economy.sectors)
-        households, city, reinvestment = n, n + 1, n + 2
-        split = self._income_split()
-        matrix = np.zeros((n + 3, n + 3))
-        matrix[:n, :n] = self.economy.local_inputs
-        matrix[households, :n] = split["resident_wages"] + split["local_owners_income"]
-        matrix[city, :n] = split["city_taxes"]
-        matrix[reinvestment, :n] = split["local_reinvestment"]
-        matrix[:n, households] = p.consumption_propensity * p.households.local_purchases()
-        matrix[:n, city] = p.city_respend_share * p.city.local_purchases()
-        matrix[households, city] = p.city_transfer_share
-        matrix[:n, reinvestment] = p.investment.local_purchases()
-
-        leakage = np.zeros((len(LEAKAGE_CHANNELS), n + 3))
-        row = {name: i for i, name in enumerate(LEAKAGE_CHANNELS)}
-        for name in ("imports_abroad", "other_regions", "taxes_leaving_city", "commuters", "outside_owners"):
-            leakage[row[name], :n] = split[name]
-        spenders = (
-            (households, p.consumption_propensity, p.households, "household_spending_outside"),
-            (city, p.city_respend_share, p.city, "city_spending_outside"),
-            (reinvestment, 1.0, p.investment, "investment_outside"),
-        )
-        for account, scale, pattern, outside in spenders:
-            leakage[row["imports_abroad"], account] = scale * pattern.import_share
-            leakage[row["taxes_leaving_city"], account] = scale * pattern.product_tax_share
-            leakage[row[outside], account] = scale * pattern.outside_purchases()
-        leakage[row["household_saving"], households] = 1.0 - p.consumption_propensity
-        leakage[row["city_budget_not_respent"], city] = 1.0 - p.city_respend_share - p.city_transfer_share
-        return matrix, leakage
+        """Where each industry's value added goes, per unit of output, by recipient (:func:`income_split`)."""
+        return {k: v[0] for k, v in income_split(self.economy, CircuitArrays.of(self.parameters)).items()}
 
     # ------------------------------------------------------------------ helpers
     def _injection(self, local_spending, income_from_outside, receipts=None) -> tuple[np.ndarray, str, object]:
@@ -613,21 +835,9 @@ class Circuit:
         leakage : dict
             First-round leakage (k,) by circuit channel: ``outside_owners``, ``taxes_leaving_city``.
         """
-        p = self.parameters
-        t = np.asarray(transfer, dtype=np.float64)
-        net = t * (1.0 - p.local_tax_rate_on_surplus - p.national_tax_rate_on_surplus)
-        local = net * p.local_ownership_share[:, None]
-        receipts = np.vstack(
-            [
-                column_product((1.0 - p.reinvestment_rate)[None, :], local),
-                (t * p.local_tax_rate_on_surplus).sum(axis=0, keepdims=True),
-                column_product(p.reinvestment_rate[None, :], local),
-            ]
-        )
-        leakage = {
-            "outside_owners": (net - local).sum(axis=0),
-            "taxes_leaving_city": (t * p.national_tax_rate_on_surplus).sum(axis=0),
-        }
+        flows = column_product(self._surplus_rows, np.asarray(transfer, dtype=np.float64))
+        receipts = flows[: len(INSTITUTIONS)]
+        leakage = {name: flows[SURPLUS_RECIPIENTS.index(name)] for name in ("outside_owners", "taxes_leaving_city")}
         return receipts, leakage
 
     def _dataset(self, variables: dict, extra_dim: str, extra_coord, attrs: dict) -> xr.Dataset:
@@ -699,7 +909,7 @@ class Circuit:
             "reinvestment": ((), totals[n + 2], unit, "locally owned surplus reinvested"),
             "leakage": (
                 ("channel",),
-                column_product(self.leakage_coefficients.values, totals),
+                column_product(self._leakage, totals),
                 unit,
                 "money leaving the circuit, by channel",
             ),
@@ -726,7 +936,7 @@ class Circuit:
             rows[2, :n] = e.compensation * p.resident_wage_share
             rows[3, :n] = e.employment
             rows[4:7, n:] = np.eye(len(INSTITUTIONS))
-            rows[7:] = self.leakage_coefficients.values
+            rows[7:] = self._leakage
             weights = self._system.solve_transposed(rows.T).T[:, :n]
             names = [
                 "output",
@@ -814,7 +1024,7 @@ class Circuit:
             (np.array([n + 1]), int(lags["city"])),
             (np.array([n + 2]), int(lags["reinvestment"])),
         ]
-        matrix = self.coefficients.values
+        matrix = self._matrix
         periods = spending.shape[1]
         injection = np.vstack([spending, np.zeros((len(INSTITUTIONS), periods))])
         if receipts is not None:
@@ -905,7 +1115,7 @@ class Circuit:
         if n_rounds is not None and n_rounds < 1:
             raise DataError(f"n_rounds must be at least 1, got {n_rounds}")
         current, extra_dim, extra_coord = self._injection(local_spending, 0.0)
-        matrix, leakage = self.coefficients.values, self.leakage_coefficients.values
+        matrix, leakage = self._matrix, self._leakage
         n = len(self.economy.sectors)
         first_size = np.abs(current).sum(axis=0)
         receipts, leaks = [], []
@@ -957,3 +1167,88 @@ class Circuit:
         total = self.rounds(local_spending, 3)["total"]
         ratio = total.sum("round") / total.sel(round=1)
         return float(ratio) if ratio.ndim == 0 else ratio.rename("lm3")
+
+
+class CircuitStack:
+    """``K`` closed circuits of one economy that differ in their parameters, solved as one stack.
+
+    Parameters
+    ----------
+    economy : LocalEconomy
+        Per-unit accounts of the region's industries.
+    arrays : CircuitArrays
+        ``K`` parameter sets (e.g. one per draw of a scenario's circuit settings), for
+        ``economy.sectors``.
+    block : int
+        Members built and factorised at a time (in place): memory stays near
+        ``block * (n + 3)^2`` float64 whatever ``K``, and a block of 56-account circuits stays
+        in the processor's cache while it is built, factorised and solved.
+
+    Notes
+    -----
+    The coefficients come from :func:`circuit_coefficients` for all sets at once and every
+    ``I - M_k`` is factorised by one kernel call per block (:class:`~simengine.accounts.LeontiefStack`):
+    no :class:`Circuit`, no Python per member. The industries' block ``I - A_LL`` is the same in
+    every member, so it is eliminated once per block and each member costs ``O(n^2)``. Member ``k`` is bit-identical to
+    ``Circuit(economy, arrays.member(k, parameters))`` (the same builder and kernel with
+    ``K = 1``) and does not depend on the other members, on ``K`` or on ``block``.
+    """
+
+    def __init__(self, economy: LocalEconomy, arrays: CircuitArrays, *, block: int = 64):
+        if block < 1:
+            raise DataError(f"block must be at least 1, got {block}")
+        self.economy, self.arrays, self.block = economy, arrays, int(block)
+        self.accounts = (*economy.sectors, *INSTITUTIONS)
+
+    def __len__(self) -> int:
+        return self.arrays.count
+
+    def _members(self, start: int, stop: int) -> CircuitArrays:
+        return CircuitArrays(
+            **{f.name: _rows_of(getattr(self.arrays, f.name), start, stop) for f in dataclasses.fields(CircuitArrays)}
+        )
+
+    def systems(self, start: int = 0, stop: int | None = None) -> LeontiefStack:
+        """Members ``start:stop`` built and factorised (one kernel call)."""
+        stop = len(self) if stop is None else stop
+        matrix, _ = circuit_coefficients(self.economy, self._members(start, stop))
+        return LeontiefStack(matrix, shared=len(self.economy.sectors), overwrite=True)
+
+    def multipliers(self, targets: np.ndarray) -> np.ndarray:
+        """Rows ``t' (I - M_k)^-1`` of every member: effect on each target per unit injected into each account.
+
+        Parameters
+        ----------
+        targets : ndarray (n + 3, r)
+            One column per target: what each account's receipts count for (e.g. value added
+            per unit of output on the industry rows, 1 on the households row).
+
+        Returns
+        -------
+        ndarray (K, r, n + 3)
+            Row ``i`` of member ``k``: target ``i`` per unit injected into each account of
+            circuit ``k`` (one transposed solve per member, blocks of ``block`` members).
+        """
+        targets = np.asarray(targets, dtype=np.float64)
+        m = len(self.accounts)
+        if targets.ndim != 2 or targets.shape[0] != m:
+            raise DataError(f"targets have shape {targets.shape}; expected ({m}, r)")
+        out = np.empty((len(self), targets.shape[1], m))
+        for start in range(0, len(self), self.block):
+            stop = min(start + self.block, len(self))
+            solved = self.systems(start, stop).solve_transposed(
+                np.broadcast_to(targets, (stop - start, *targets.shape))
+            )
+            out[start:stop] = solved.transpose(0, 2, 1)
+        return out
+
+    def surplus_rows(self) -> np.ndarray:
+        """Where a unit paid to each industry's surplus goes in its first round, (K, 5, n) (:func:`surplus_rows`)."""
+        return surplus_rows(self.arrays)
+
+
+def _rows_of(value, start: int, stop: int):
+    """Sets ``start:stop`` of a :class:`CircuitArrays` field (a pattern field by field)."""
+    if isinstance(value, SpendingPattern):
+        return SpendingPattern(*(getattr(value, f)[start:stop] for f in _PATTERN_ARRAYS))
+    return value[start:stop]

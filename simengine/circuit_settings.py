@@ -10,7 +10,8 @@ moves). :data:`CIRCUIT_SETTINGS` defines, per setting, its meaning, which field 
 - a rate replaces the scalar fields it names.
 
 The scenario's ``[circuit]`` table (:data:`CircuitSettingsTable`) is generated from this table,
-the analytic circuit is built from :func:`apply_settings`, and the agent model derives its arrays
+the analytic circuit is built from :func:`apply_settings` (or, for many sets at once, the arrays of
+:func:`settings_arrays`), and the agent model derives its arrays
 from the same :class:`~simengine.circuit.CircuitParameters` by one function
 (:meth:`simengine.agents.AgentCircuit.from_parameters`).
 """
@@ -18,13 +19,13 @@ from the same :class:`~simengine.circuit.CircuitParameters` by one function
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 from pydantic import Field, create_model
 
-from .circuit import CircuitParameters
+from .circuit import CircuitArrays, CircuitParameters
 from .fields import Share, Table
 from .local_economy import LocalEconomy
 
@@ -36,6 +37,7 @@ __all__ = [
     "move_mean_to",
     "read_settings",
     "apply_settings",
+    "settings_arrays",
 ]
 
 
@@ -106,16 +108,31 @@ def _weighted_mean(vector: np.ndarray, weights: np.ndarray) -> float:
     return float(weights @ vector / total) if total > 0 else float(np.mean(vector))
 
 
-def move_mean_to(vector: np.ndarray, weights: np.ndarray, target: float) -> np.ndarray:
+def move_mean_to(vector: np.ndarray, weights: np.ndarray, target) -> np.ndarray:
     """Per-sector shares whose weighted mean is ``target``, keeping the sectors' pattern.
 
     Raising the mean closes each sector's gap to 1 in the same proportion; lowering it
     scales every share down in the same proportion. Shares stay in [0, 1].
+
+    Parameters
+    ----------
+    vector, weights : ndarray (n,)
+        The shares and the weights of their mean.
+    target : float or ndarray (K,)
+        The new mean, or ``K`` of them.
+
+    Returns
+    -------
+    ndarray (n,) for one target, (K, n) for ``K``; the same numbers for a target alone or among others.
     """
     mean = _weighted_mean(vector, weights)
-    if target >= mean:
-        return vector if mean >= 1.0 else vector + (target - mean) / (1.0 - mean) * (1.0 - vector)
-    return vector * (target / mean)
+    column = np.asarray(target, dtype=np.float64)[..., None]
+    raised = np.broadcast_to(vector, column.shape[:-1] + vector.shape) if mean >= 1.0 else None
+    if raised is None:
+        raised = vector + (column - mean) / (1.0 - mean) * (1.0 - vector)
+    if mean <= 0.0:  # every target is >= the mean
+        return np.array(raised)
+    return np.where(column >= mean, raised, vector * (column / mean))
 
 
 def _get(parameters: CircuitParameters, field: str):
@@ -144,19 +161,64 @@ def read_settings(parameters: CircuitParameters, economy: LocalEconomy) -> dict[
     }
 
 
+def _stated(
+    parameters: CircuitParameters, economy: LocalEconomy, values: Sequence[Mapping[str, float | None]]
+) -> tuple[CircuitArrays, dict[str, np.ndarray]]:
+    """The parameter sets of ``values`` as arrays, and per setting which sets state it."""
+    arrays = CircuitArrays.of(parameters, len(values))
+    stated = {}
+    for name, s in CIRCUIT_SETTINGS.items():
+        given = np.array([v.get(name) is not None for v in values], dtype=bool)
+        if not given.any():
+            continue
+        stated[name] = given
+        target = np.array([float(v[name]) if g else 0.0 for v, g in zip(values, given, strict=True)])
+        if s.weights is None:
+            for field in s.fields:
+                arrays = _set(arrays, field, np.where(given, target, _get(arrays, field)))
+        else:
+            field = s.fields[0]
+            moved = move_mean_to(_get(parameters, field), s.weights(parameters, economy), target)
+            arrays = _set(arrays, field, np.where(given[:, None], moved, _get(arrays, field)))
+    return arrays, stated
+
+
+def settings_arrays(
+    parameters: CircuitParameters, economy: LocalEconomy, values: Sequence[Mapping[str, float | None]]
+) -> CircuitArrays:
+    """``K`` parameter sets, ``parameters`` with each of the ``K`` stated settings applied, as arrays.
+
+    Set ``k`` holds the same numbers as ``apply_settings(parameters, economy, values[k])``
+    (one definition: :func:`apply_settings` is this with ``K = 1``), without building a
+    :class:`CircuitParameters` per set.
+
+    Raises
+    ------
+    DataError
+        A set is not admissible (e.g. local and national tax rates summing above 1), naming it.
+    """
+    arrays, _ = _stated(parameters, economy, values)
+    arrays.check(parameters)
+    return arrays
+
+
 def apply_settings(
     parameters: CircuitParameters, economy: LocalEconomy, values: Mapping[str, float | None]
 ) -> CircuitParameters:
     """``parameters`` with the stated settings applied (None keeps the region's value)."""
-    changed = parameters
-    for name, s in CIRCUIT_SETTINGS.items():
-        value = values.get(name)
-        if value is None:
-            continue
-        if s.weights is None:
-            for field in s.fields:
-                changed = _set(changed, field, float(value))
-        else:
-            vector = move_mean_to(_get(parameters, s.fields[0]), s.weights(parameters, economy), float(value))
-            changed = _set(changed, s.fields[0], vector)
-    return changed
+    arrays, stated = _stated(parameters, economy, [values])
+    changed: dict[str, object] = {}
+    nested: dict[str, dict[str, object]] = {}
+    for name in stated:
+        s = CIRCUIT_SETTINGS[name]
+        for field in s.fields if s.weights is None else s.fields[:1]:
+            value = _get(arrays, field)[0]
+            value = float(value) if s.weights is None else np.array(value)
+            head, _, rest = field.partition(".")
+            if rest:
+                nested.setdefault(head, {})[rest] = value
+            else:
+                changed[head] = value
+    for head, fields in nested.items():
+        changed[head] = dataclasses.replace(getattr(parameters, head), **fields)
+    return dataclasses.replace(parameters, **changed) if changed else parameters

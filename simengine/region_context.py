@@ -11,14 +11,15 @@ from __future__ import annotations
 
 import functools
 import hashlib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from .accounts import LeontiefSystem
-from .circuit import CircuitParameters
-from .circuit_settings import CIRCUIT_KEYS, apply_settings, move_mean_to, read_settings
+from .circuit import CircuitParameters, CircuitStack
+from .circuit_settings import CIRCUIT_KEYS, apply_settings, move_mean_to, read_settings, settings_arrays
 from .datasets import load_region, load_table, region_path
 from .errors import DataError, ScenarioError
 from .local_economy import LocalEconomy
@@ -34,6 +35,7 @@ __all__ = [
     "move_mean_to",
     "circuit_values",
     "with_values",
+    "circuit_stack",
     "circuit_signature",
     "scenario_circuit_values",
     "table_unit",
@@ -84,6 +86,12 @@ def circuit_values(context: RegionContext) -> dict[str, object]:
 def with_values(context: RegionContext, values: dict[str, object]) -> CircuitParameters:
     """The region's circuit parameters with the scenario's settings applied (sector pattern kept)."""
     return apply_settings(context.parameters, context.economy, values)
+
+
+def circuit_stack(context: RegionContext, values: Sequence[dict[str, object]]) -> CircuitStack:
+    """The circuits of many sets of circuit settings at once: set ``k`` as ``with_values(context, values[k])``,
+    built as arrays and factorised as one stack (:class:`~simengine.circuit.CircuitStack`)."""
+    return CircuitStack(context.economy, settings_arrays(context.parameters, context.economy, values))
 
 
 def circuit_signature(values: dict[str, object]) -> bytes:

@@ -34,7 +34,7 @@ import numpy as np
 import xarray as xr
 
 from .accounts import column_product
-from .circuit import Circuit
+from .circuit import INSTITUTIONS, CircuitStack
 from .errors import ScenarioError
 from .evaluation import BudgetCells
 from .levers import Prior, apply_circuit_levers, apply_levers, programme_cost
@@ -42,10 +42,10 @@ from .levers import consumption_injection as _consumption_injection
 from .region_context import (
     RegionContext,
     circuit_signature,
+    circuit_stack,
     employment_factor,
     region_context,
     scenario_circuit_values,
-    with_values,
 )
 from .results import OBJECTIVE_STREAMS
 from .scenario.schema import Scenario
@@ -322,16 +322,23 @@ def _row_total(values: np.ndarray) -> np.ndarray:
     return out
 
 
-def _circuit_rows(circuit: Circuit) -> np.ndarray:
-    """Rows ``(4, accounts)``: local value added, employment (persons), household income and city
-    tax per unit injected into each account of the closed circuit (one transposed solve)."""
-    e, n = circuit.economy, len(circuit.economy.sectors)
-    targets = np.zeros((len(circuit.accounts), 4))
-    targets[:n, 0] = e.compensation + e.operating_surplus
-    targets[:n, 1] = e.employment
+def _circuit_targets(economy) -> np.ndarray:
+    """What each circuit account's receipts count for, ``(n + 3, 4)``: local value added and
+    employment (persons) per unit of industry output, household income, city tax."""
+    n = len(economy.sectors)
+    targets = np.zeros((n + 3, 4))
+    targets[:n, 0] = economy.compensation + economy.operating_surplus
+    targets[:n, 1] = economy.employment
     targets[n, 2] = 1.0
     targets[n + 1, 3] = 1.0
-    return np.ascontiguousarray(circuit._system.solve_transposed(targets).T)
+    return targets
+
+
+def _circuit_rows(stack: CircuitStack) -> np.ndarray:
+    """Rows ``(K, 4, accounts)``: the targets of :func:`_circuit_targets` per unit injected into each
+    account of each closed circuit of the stack (one transposed solve per member, all members in
+    one kernel call per block)."""
+    return stack.multipliers(_circuit_targets(stack.economy))
 
 
 def evaluate_draws(prepared: Sequence[DrawPrepared], context: RegionContext) -> list[dict[str, np.ndarray]]:
@@ -341,7 +348,9 @@ def evaluate_draws(prepared: Sequence[DrawPrepared], context: RegionContext) -> 
     spending, so each is a multiplier row (one transposed solve per circuit and one for the
     regional model) times the columns (:func:`simengine.accounts.column_product`, fixed order):
     the same economics as :func:`simengine.evaluation.evaluate` without the per-sector
-    accounts. Columns of the same circuit parameters share its factorisation.
+    accounts. Columns of the same circuit parameters share its factorisation; the circuits of
+    all distinct parameter sets are built as arrays and factorised as one stack
+    (:func:`simengine.region_context.circuit_stack`), with no Python-level refactorisation per set.
 
     Returns
     -------
@@ -361,9 +370,10 @@ def evaluate_draws(prepared: Sequence[DrawPrepared], context: RegionContext) -> 
     columns = [{name: np.zeros((p.draws, len(p.period_years))) for name in names} for p in prepared]
     for p, c in zip(prepared, columns, strict=True):
         c["lost"] = np.zeros((3, p.draws, len(p.period_years)))
-    for key, pairs in blocks.items():
-        circuit = Circuit(economy, with_values(context, values_of[key]))
-        weights = _circuit_rows(circuit)
+    stack = circuit_stack(context, list(values_of.values()))
+    weights_of, surplus_of = _circuit_rows(stack), stack.surplus_rows()
+    for b, pairs in enumerate(blocks.values()):
+        weights = weights_of[b]
         spending = np.hstack(
             [prepared[i].local_spending[k] + prepared[i].household_spending[:, k : k + 1] for i, k in pairs]
         )
@@ -371,7 +381,7 @@ def evaluate_draws(prepared: Sequence[DrawPrepared], context: RegionContext) -> 
         elsewhere = np.hstack(
             [prepared[i].nonlocal_spending[k] - prepared[i].household_spending[:, k : k + 1] for i, k in pairs]
         )
-        receipts, _ = circuit.surplus_transfer(transfer)
+        receipts = column_product(surplus_of[b, : len(INSTITUTIONS)], transfer)
         injection = np.ascontiguousarray(np.vstack([spending, receipts]))
         totals = column_product(weights, injection)
         other = column_product(regional[0:1], spending)[0] + column_product(regional[1:2], elsewhere)[0]
@@ -387,11 +397,8 @@ def evaluate_draws(prepared: Sequence[DrawPrepared], context: RegionContext) -> 
             c["other"][:, k] = other[part]
             c["feedback"][:, k] = feedback[part]
             displaced = prepared[i].displaced[:, k : k + 1]
-            if displaced.any():
-                lost = circuit.headline(displaced).sel(
-                    indicator=["value_added", "household_income", "city_tax_revenue"]
-                )
-                c["lost"][:, :, k] = lost.values
+            if displaced.any():  # value added, household income, city tax: rows 0, 2, 3 on the industries
+                c["lost"][:, :, k] = column_product(weights[[0, 2, 3], : len(economy.sectors)], displaced)
     out = []
     for p, c in zip(prepared, columns, strict=True):
         d, t = p.draws, len(p.period_years)

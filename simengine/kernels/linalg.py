@@ -96,3 +96,162 @@ def _lu_solve_columns(lu, pivots, rhs, transposed):
                 for j in range(m):
                     rhs[i, j], rhs[p, j] = rhs[p, j], rhs[i, j]
     return 0
+
+
+@njit(cache=True)
+def _lu_factor_steps(a, pivots, start):
+    """Elimination steps ``start, ..., m - 1`` of one matrix in place (LAPACK ``getf2``).
+
+    At step ``k`` the pivot is the first entry of largest magnitude on or below the diagonal
+    of column ``k``; the two rows are swapped whole, the column below the pivot is divided by
+    it and the trailing block gets the rank-one update, each entry once per step in increasing
+    ``k``. Returns 1 if a pivot was exactly zero (its column is left, as ``getrf`` does), else 0.
+    """
+    m = a.shape[0]
+    zero = 0
+    for k in range(start, m):
+        p = k
+        best = abs(a[k, k])
+        for i in range(k + 1, m):
+            if abs(a[i, k]) > best:
+                best = abs(a[i, k])
+                p = i
+        pivots[k] = p
+        if p != k:
+            for j in range(m):
+                a[k, j], a[p, j] = a[p, j], a[k, j]
+        d = a[k, k]
+        if d == 0.0:
+            zero = 1
+            continue
+        pivot_row = a[k]
+        for i in range(k + 1, m):
+            row = a[i]
+            f = row[k] / d
+            row[k] = f
+            for j in range(k + 1, m):
+                row[j] -= f * pivot_row[j]
+    return zero
+
+
+@njit(cache=True)
+def _lu_factor_stack(stack, pivots):
+    """LU-factorise each matrix of a stack in place, with partial pivoting (``A_k = P_k L_k U_k``).
+
+    Every member is eliminated by the same loops (:func:`_lu_factor_steps`) on its own entries,
+    so its factors do not depend on the other members nor on the size of the stack.
+
+    Parameters
+    ----------
+    stack : float64 (K, m, m), C-contiguous
+        The matrices; overwritten by their factors in ``getrf`` layout (unit lower ``L``
+        below the diagonal, ``U`` on and above it).
+    pivots : int64 (K, m)
+        Overwritten by the zero-based row interchanges (row ``i`` swapped with ``pivots[k, i]``).
+
+    Returns
+    -------
+    int
+        The number of members with an exactly zero pivot; the caller's conditioning check
+        rejects them.
+    """
+    singular = 0
+    for member in range(stack.shape[0]):
+        singular += _lu_factor_steps(stack[member], pivots[member], 0)
+    return singular
+
+
+@njit(cache=True)
+def _lu_factor_bordered(stack, pivots, head, border):
+    """:func:`_lu_factor_stack` for members that share their leading ``n x n`` block, in ``O(n^2 b)`` each.
+
+    Member ``k`` is ``[[H, C_k], [R_k, E_k]]`` with ``H`` the same in every member and ``b = m - n``
+    border rows and columns. When ``H`` factorises without row interchanges (``head`` holds its
+    factors) and no border row offers a larger pivot in the first ``n`` steps, the first ``n``
+    steps of the elimination leave ``H``'s part equal to ``head``, so only the border rows and
+    columns are eliminated here (the same operations, in the same order, as
+    :func:`_lu_factor_stack`: the same bits); the last ``b`` steps run as there. A member whose
+    border would pivot is restored and factorised by :func:`_lu_factor_steps` from the start.
+
+    Parameters
+    ----------
+    stack : float64 (K, m, m), C-contiguous
+        The matrices, every ``stack[k, :n, :n]`` equal to ``H``; overwritten by their factors.
+    pivots : int64 (K, m)
+        Overwritten by the row interchanges.
+    head : float64 (n, n)
+        Factors of ``H`` from :func:`_lu_factor_stack`, with no interchanges and no zero pivot.
+    border : float64 (b, m + n)
+        Scratch space for one member's border rows and columns.
+
+    Returns
+    -------
+    int
+        The number of members with an exactly zero pivot.
+    """
+    size, m = stack.shape[0], stack.shape[1]
+    n = head.shape[0]
+    singular = 0
+    for member in range(size):
+        a = stack[member]
+        piv = pivots[member]
+        for r in range(n, m):
+            for j in range(m):
+                border[r - n, j] = a[r, j]
+            for i in range(n):
+                border[r - n, m + i] = a[i, r]
+        bordered = True
+        for k in range(n):
+            d = head[k, k]
+            for r in range(n, m):
+                if abs(a[r, k]) > abs(d):
+                    bordered = False
+            if not bordered:
+                break
+            pivot_row = head[k]
+            for r in range(n, m):
+                row = a[r]
+                f = row[k] / d
+                row[k] = f
+                for j in range(k + 1, n):
+                    row[j] -= f * pivot_row[j]
+                for j in range(n, m):
+                    row[j] -= f * a[k, j]
+            for i in range(k + 1, n):
+                f = head[i, k]
+                for j in range(n, m):
+                    a[i, j] -= f * a[k, j]
+        if bordered:
+            for i in range(n):
+                piv[i] = i
+                for j in range(n):
+                    a[i, j] = head[i, j]
+            singular += _lu_factor_steps(a, piv, n)
+        else:
+            for r in range(n, m):
+                for j in range(m):
+                    a[r, j] = border[r - n, j]
+                for i in range(n):
+                    a[i, r] = border[r - n, m + i]
+            singular += _lu_factor_steps(a, piv, 0)
+    return singular
+
+
+@njit(cache=True)
+def _lu_solve_stack(stack, pivots, rhs, transposed):
+    """Solve ``A_k x = b`` (or ``A_k' x = b``) in place for every member ``k`` of a factorised stack.
+
+    Parameters
+    ----------
+    stack : float64 (K, m, m)
+        Factors from :func:`_lu_factor_stack`.
+    pivots : int64 (K, m)
+        Row interchanges from :func:`_lu_factor_stack`.
+    rhs : float64 (K, m, r), C-contiguous
+        Right-hand sides of each member; overwritten by the solutions.
+    transposed : bool
+        Solve the transposed systems.
+    """
+    for member in range(stack.shape[0]):
+        _lu_solve_columns(stack[member], pivots[member], rhs[member], transposed)
+    return 0
