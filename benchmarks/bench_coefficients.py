@@ -41,12 +41,12 @@ from pathlib import Path
 import numpy as np
 import scipy.linalg
 import threadpoolctl
+from _record import write_result
 from _timing import best_of
 
 from simengine.accounts import LeontiefStack
 from simengine.batch import run_scenario
 from simengine.circuit import Circuit, circuit_coefficients
-from simengine.io import atomic_path
 from simengine.region_context import circuit_stack, region_context, with_values
 from simengine.results import concat_results, headline
 from simengine.scenario import load_scenario
@@ -257,8 +257,7 @@ def main(argv: list[str] | None = None) -> dict:
     print(format_table(result))
     print(json.dumps(result))
     if args.json is not None:
-        with atomic_path(args.json) as tmp:
-            tmp.write_text(json.dumps(result, indent=2))
+        write_result(args.json, "bench_coefficients", result, argv)
     return result
 
 

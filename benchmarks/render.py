@@ -201,6 +201,19 @@ def batch_table(result: dict) -> str:
     return markdown_table(columns, result["rows"])
 
 
+def coefficients_table(result: dict) -> str:
+    columns = [
+        Column("path", "method", lambda v: v.strip(), right=False),
+        Column("draws", "draws"),
+        Column("seconds", "seconds", lambda v: number(v, 3 if v < 1 else 2)),
+        Column("draws/s", "draws_per_second", lambda v: number(v, 0)),
+        Column("vs a Circuit per draw", "vs_circuit_per_draw", lambda v: ratio(v, 1)),
+        Column("vs pymrio per draw", "vs_pymrio", lambda v: ratio(v, 0)),
+        Column("vs numpy.linalg.solve on the stack", "vs_numpy_solve", small),
+    ]
+    return markdown_table(columns, result["rows"])
+
+
 def uncertainty_table(result: dict) -> str:
     columns = [
         Column("path", "path", str, right=False),
@@ -383,6 +396,7 @@ VIEWS: dict[tuple[str, str], Callable[[dict], str]] = {
     ("bench_core", "table"): core_table,
     ("bench_core", "goals"): core_goals,
     ("bench_batch", "table"): batch_table,
+    ("bench_coefficients", "table"): coefficients_table,
     ("bench_uncertainty", "table"): uncertainty_table,
     ("bench_paths", "table"): paths_table,
     ("bench_balance", "table"): balance_table,
