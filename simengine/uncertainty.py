@@ -71,6 +71,7 @@ __all__ = [
     "rank_counts",
     "summarise",
     "comparison_scenarios",
+    "uncertainty_order",
     "uncertainty_text",
 ]
 
@@ -640,7 +641,7 @@ def uncertainty_summary(
     baseline: str | None = None,
     objective: str | None = None,
     top: int = 3,
-    chunk_size: int = 8192,
+    chunk_size: int = 2048,
     executor: concurrent.futures.Executor | None = None,
     output: str | os.PathLike | None = None,
     overwrite: bool = False,
@@ -915,6 +916,16 @@ def _money(value: float) -> str:
     return f"{value:,.0f}"
 
 
+def uncertainty_order(summary: xr.Dataset, objective: str | None = None) -> list[int]:
+    """Positions of the scenarios of a summary but the baseline, most often first under ``objective``
+    (default: the summary's) first, ties broken by the higher median net present benefit, then by position."""
+    o = objective or summary.attrs["objective"]
+    ids = [str(s) for s in summary["scenario"].values]
+    first, median = summary[f"p_first_{o}"].values, summary[f"npb_{o}_median"].values
+    others = [i for i, s in enumerate(ids) if s != summary.attrs["baseline"]]
+    return sorted(others, key=lambda i: (-float(first[i]), -float(median[i]), i))
+
+
 def uncertainty_text(summary: xr.Dataset, *, top: int = 10, unit: str = "") -> str:
     """Terminal table of :func:`summarise`: the top scenarios by probability of ranking first,
     with medians and 90% intervals, then the parameters that move the ranking most."""
@@ -922,10 +933,8 @@ def uncertainty_text(summary: xr.Dataset, *, top: int = 10, unit: str = "") -> s
     k = summary.attrs.get("top", 3)
     ids = [str(s) for s in summary["scenario"].values]
     base = summary.attrs["baseline"]
-    order = sorted(
-        (i for i, s in enumerate(ids) if s != base),
-        key=lambda i: (-float(summary[f"p_first_{o}"][i]), -float(summary[f"npb_{o}_median"][i])),
-    )[:top]
+    unit = unit or str(summary.attrs.get("units", ""))
+    order = uncertainty_order(summary)[:top]
     width = max([len(ids[i]) for i in order] + [8])
 
     def interval(name: str, i: int) -> str:
