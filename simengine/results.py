@@ -469,12 +469,12 @@ def present_values(ds: xr.Dataset, *, baseline: str, per_draw: bool = False) -> 
 
     cost = pv(ds["cost_premium"])
     out["pv_delta_cost"] = cost.assign_attrs(units=money, long_name=f"present value of the extra cost vs {baseline}")
-    positive = cost.values > 0
     for objective in OBJECTIVE_STREAMS:
         benefit = pv(_stream(ds, objective))
         net = benefit if objective == "fiscal" else benefit - cost
-        gross = benefit + cost if objective == "fiscal" else benefit
-        ratio = np.where(positive, gross.values / np.where(positive, cost.values, 1.0), 0.0)
+        gross, extra = xr.broadcast(benefit + cost if objective == "fiscal" else benefit, cost)
+        positive = extra.values > 0
+        ratio = np.where(positive, gross.values / np.where(positive, extra.values, 1.0), 0.0)
         out[f"pv_delta_{objective}"] = benefit.assign_attrs(
             units=money, long_name=f"present value of the change in {objective.replace('_', ' ')} vs {baseline}"
         )
@@ -482,7 +482,7 @@ def present_values(ds: xr.Dataset, *, baseline: str, per_draw: bool = False) -> 
             units=money, long_name=f"net present benefit by {objective.replace('_', ' ')}, net of cost"
         )
         out[f"bcr_{objective}"] = (
-            cost.dims,
+            gross.dims,
             ratio,
             {"units": "1", "long_name": f"{objective.replace('_', ' ')} per unit of extra cost (0 if none)"},
         )

@@ -838,8 +838,8 @@ def summarise(ds: xr.Dataset, objective: str | None = None, *, top: int = 3) -> 
         ``p_first_<o>`` and ``p_top3_<o>`` (``top``). ``sensitivity`` (parameter, scenario):
         Spearman rank correlation of each parameter with the chosen objective's net present
         benefit less the leader's (the scenario most often first); ``sensitivity_max``
-        (parameter): its largest absolute value over the scenarios; ``prior_low``,
-        ``prior_high``.
+        (parameter): its largest absolute value over the scenarios but the baseline (which
+        ranks last whatever the draw); ``prior_low``, ``prior_high``.
     """
     ids = [str(s) for s in ds["scenario"].values]
     b = ids.index(ds.attrs["baseline"])
@@ -883,7 +883,7 @@ def _summary(ds: xr.Dataset, counts: dict[str, np.ndarray], chosen: str, top: in
     params = ds["parameter_value"].values
     table = _spearman_rows(params, gaps)
     out["sensitivity"] = (("parameter", "scenario"), table)
-    out["sensitivity_max"] = ("parameter", np.abs(table).max(axis=1) if table.size else np.zeros(0))
+    out["sensitivity_max"] = ("parameter", np.abs(table[:, others]).max(axis=1) if table.size else np.zeros(0))
     out["prior_low"] = ("parameter", np.asarray(ds["prior_low"].values, dtype=float))
     out["prior_high"] = ("parameter", np.asarray(ds["prior_high"].values, dtype=float))
     out.attrs.update(ds.attrs, objective=chosen, leader=ids[leader], top=top)
@@ -960,7 +960,7 @@ def uncertainty_text(summary: xr.Dataset, *, top: int = 10, unit: str = "") -> s
     if summary.sizes.get("parameter", 0):
         lines.append(
             f"What moves the ranking: Spearman correlation of each parameter with NPB less the leader's "
-            f"({summary.attrs['leader']}), largest |rho| over the scenarios"
+            f"({summary.attrs['leader']}), largest |rho| over the packages"
         )
         sens = summary["sensitivity_max"].values
         names = [str(p) for p in summary["parameter"].values]

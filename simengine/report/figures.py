@@ -483,11 +483,25 @@ def rank_probability_figure(data: ReportData, labels: Labels) -> Figure | None:
     return figure
 
 
-def _panels(count: int, rows_per_panel: int):
-    """A figure with ``count`` panels in rows of three sharing the scenario axis."""
+def _panels(count: int, names: list[str]):
+    """A figure with ``count`` panels in rows of three sharing the scenario axis (labelled ``names``).
+
+    Margins are set from the longest name (no layout engine: a solved layout of many panels costs
+    more than the drawing)."""
     ncols = min(3, count)
     nrows = -(-count // ncols)
-    figure = Figure(figsize=(3.6 * ncols + 1.6, (0.3 * rows_per_panel + 1.0) * nrows), layout="constrained")
+    left = 0.3 + 0.068 * max(len(n) for n in names)  # inches: the scenario labels at 8 pt
+    row = 0.3 * len(names) + 1.0
+    width, height = 3.3 * ncols + left + 0.2, row * nrows
+    figure = Figure(figsize=(width, height))
+    figure.subplots_adjust(
+        left=left / width,
+        right=1 - 0.25 / width,
+        top=1 - 0.35 / height,
+        bottom=0.55 / height,
+        wspace=0.12,
+        hspace=1.05 / row,
+    )
     axes = figure.subplots(nrows, ncols, squeeze=False, sharey=True)
     for ax in axes.flat[count:]:
         ax.set_axis_off()
@@ -505,13 +519,13 @@ def interval_figure(data: ReportData, labels: Labels) -> Figure | None:
     figures = uncertainty_figures(data)
     y = np.arange(len(ranked))
     with _style():
-        figure, axes = _panels(len(figures), len(ranked))
+        figure, axes = _panels(len(figures), names)
         for ax, name in zip(axes, figures, strict=True):
             low, median, high = (summary[f"{name}_{q}"].values for q in ("p05", "median", "p95"))
             ax.hlines(y, low, high, color="#51606b", linewidth=1.6)
             ax.plot(median, y, "o", color=LOCAL_COLOUR, markersize=4.5)
             ax.axvline(0, color="#333333", linewidth=0.7)
-            ax.set_yticks(y, names)
+            ax.set_yticks(y, names, fontsize=8)
             ax.set_title(labels("figures", name), fontsize=9)
             ax.set_xlabel(_figure_unit(data, labels, name), fontsize=8)
             ax.xaxis.set_major_formatter(axis_formatter("money"))
@@ -531,7 +545,7 @@ def distribution_figure(data: ReportData, labels: Labels) -> Figure | None:
     names = [data.display_name(s, labels.ui("baseline")) for s in ranked]
     figures = uncertainty_figures(data)
     with _style():
-        figure, axes = _panels(len(figures), len(ranked))
+        figure, axes = _panels(len(figures), names)
         for ax, name in zip(axes, figures, strict=True):
             edges = summary[f"{name}_edges"].values
             counts = summary[f"{name}_count"].values.astype(float)
@@ -548,7 +562,7 @@ def distribution_figure(data: ReportData, labels: Labels) -> Figure | None:
                     linewidth=0.6,
                 )
             ax.axvline(0, color="#333333", linewidth=0.7)
-            ax.set_yticks(np.arange(len(ranked)) - 0.35, names)
+            ax.set_yticks(np.arange(len(ranked)) - 0.35, names, fontsize=8)
             ax.set_ylim(len(ranked) - 0.1, -1.0)
             ax.set_title(labels("figures", name), fontsize=9)
             ax.set_xlabel(_figure_unit(data, labels, name), fontsize=8)

@@ -659,7 +659,8 @@ def _sensitivity(summary: xr.Dataset, labels: Labels) -> str:
     strongest = summary["sensitivity_max"].values
     rows = []
     for j in np.argsort(-strongest, kind="stable"):
-        where = ids[int(np.argmax(np.abs(table[j])))] if table.shape[1] else ""
+        packages = [i for i, s in enumerate(ids) if s != summary.attrs["baseline"]]
+        where = ids[packages[int(np.argmax(np.abs(table[j, packages])))]] if packages else ""
         low, high = float(summary["prior_low"][j]), float(summary["prior_high"][j])
         rows.append(
             f'<tr data-parameter="{escape(names[j])}"><th>{escape(_parameter_words(names[j], labels))}<br>'
