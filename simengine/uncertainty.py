@@ -736,7 +736,8 @@ def _stream_to_file(path, scenarios, ids, b, values, priors, draws, kept, attrs,
 
 def read_uncertainty(path: str | os.PathLike) -> xr.Dataset:
     """The summary stored by :func:`uncertainty_summary` (``output``) in a NetCDF-4 file, loaded."""
-    path = check_input_file(path, what="uncertainty file")
+    # only the summary group is read (some kilobytes), however many draws the file keeps
+    path = check_input_file(path, what="uncertainty file", max_bytes=2**62)
     try:
         with xr.open_dataset(path, engine="h5netcdf", group="summary") as ds:
             summary = ds.load()
