@@ -807,18 +807,26 @@ def _spearman_rows(params: np.ndarray, gaps: np.ndarray) -> np.ndarray:
 
 
 def _histogram(values: np.ndarray, others: np.ndarray, bins: int) -> tuple[np.ndarray, np.ndarray]:
-    """Counts ``(scenarios, bins)`` of each row's draws in ``bins`` equal bins over the finite range of
-    the rows ``others`` (the non-baseline scenarios), and the ``bins + 1`` edges; draws outside go to the end bins."""
-    finite = values[others][np.isfinite(values[others])]
-    low, high = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
+    """Counts ``(scenarios, bins)`` of each row's draws in ``bins`` equal bins over the range of the rows
+    ``others`` (the non-baseline scenarios), and the ``bins + 1`` edges.
+
+    A draw ``v`` falls in bin ``floor((v - low) * bins / (high - low))``, draws outside the range
+    (the baseline's) in the end bins: one pass over the values, no sort.
+    """
+    low = min(float(np.nanmin(values[i])) for i in others)
+    high = max(float(np.nanmax(values[i])) for i in others)
+    if not np.isfinite(low) or not np.isfinite(high):
+        low, high = 0.0, 1.0
     if not high > low:
         pad = max(abs(low) * 1e-6, 0.5)
         low, high = low - pad, high + pad
     edges = low + (high - low) * np.arange(bins + 1) / bins
-    width = (high - low) / bins
-    index = np.clip(np.floor((np.nan_to_num(values, nan=low) - low) / width), 0, bins - 1).astype(np.int64)
-    flat = (np.arange(values.shape[0])[:, None] * bins + index).ravel()
-    return np.bincount(flat, minlength=values.shape[0] * bins).reshape(values.shape[0], bins), edges
+    scaled = (values - low) * (bins / (high - low))
+    np.clip(scaled, 0, bins - 1, out=scaled)
+    index = scaled.astype(np.int64)
+    del scaled
+    index += np.arange(values.shape[0])[:, None] * bins
+    return np.bincount(index.ravel(), minlength=values.shape[0] * bins).reshape(values.shape[0], bins), edges
 
 
 def summarise(ds: xr.Dataset, objective: str | None = None, *, top: int = 3) -> xr.Dataset:
