@@ -508,67 +508,64 @@ def _panels(count: int, names: list[str]):
     return figure, list(axes.flat[:count])
 
 
-def interval_figure(data: ReportData, labels: Labels) -> Figure | None:
-    """Median and 90% interval across draws of each figure of :func:`~simengine.report.content.uncertainty_figures`
-    for the packages most often first (at most :data:`TOP_N`); None without an uncertainty comparison."""
+def _uncertainty_panels(data: ReportData, labels: Labels, draw) -> Figure | None:
+    """One panel per figure of :func:`~simengine.report.content.uncertainty_figures` over the packages
+    most often first (at most :data:`TOP_N`, first at the top); ``draw(ax, summary, name)`` draws a
+    panel's data (row ``k`` at ``y = k``). None without an uncertainty comparison."""
     ranked = uncertainty_ranked(data)
     if not ranked:
         return None
     summary = data.uncertainty.sel(scenario=ranked)
     names = [data.display_name(s, labels.ui("baseline")) for s in ranked]
     figures = uncertainty_figures(data)
-    y = np.arange(len(ranked))
     with _style():
         figure, axes = _panels(len(figures), names)
         for ax, name in zip(axes, figures, strict=True):
-            low, median, high = (summary[f"{name}_{q}"].values for q in ("p05", "median", "p95"))
-            ax.hlines(y, low, high, color="#51606b", linewidth=1.6)
-            ax.plot(median, y, "o", color=LOCAL_COLOUR, markersize=4.5)
+            draw(ax, summary, name)
             ax.axvline(0, color="#333333", linewidth=0.7)
-            ax.set_yticks(y, names, fontsize=8)
             ax.set_title(labels("figures", name), fontsize=9)
             ax.set_xlabel(_figure_unit(data, labels, name), fontsize=8)
             ax.xaxis.set_major_formatter(axis_formatter("money"))
             ax.xaxis.set_major_locator(MaxNLocator(4))
-        axes[0].invert_yaxis()
+        axes[0].set_yticks(np.arange(len(ranked)), names, fontsize=8)
+        axes[0].set_ylim(len(ranked) - 0.5, -0.5)
     return figure
+
+
+def interval_figure(data: ReportData, labels: Labels) -> Figure | None:
+    """Median and 90% interval across draws of each figure of :func:`~simengine.report.content.uncertainty_figures`
+    for the packages most often first (at most :data:`TOP_N`); None without an uncertainty comparison."""
+
+    def draw(ax, summary: xr.Dataset, name: str) -> None:
+        low, median, high = (summary[f"{name}_{q}"].values for q in ("p05", "median", "p95"))
+        y = np.arange(len(median))
+        ax.hlines(y, low, high, color="#51606b", linewidth=1.6)
+        ax.plot(median, y, "o", color=LOCAL_COLOUR, markersize=4.5)
+
+    return _uncertainty_panels(data, labels, draw)
 
 
 def distribution_figure(data: ReportData, labels: Labels) -> Figure | None:
     """Distribution across draws of each figure of :func:`~simengine.report.content.uncertainty_figures`:
     for the packages most often first (at most :data:`TOP_N`), one histogram per package on its own
-    row (a ridge, scaled to its peak); None without an uncertainty comparison."""
-    ranked = uncertainty_ranked(data)
-    if not ranked:
-        return None
-    summary = data.uncertainty.sel(scenario=ranked)
-    names = [data.display_name(s, labels.ui("baseline")) for s in ranked]
-    figures = uncertainty_figures(data)
-    with _style():
-        figure, axes = _panels(len(figures), names)
-        for ax, name in zip(axes, figures, strict=True):
-            edges = summary[f"{name}_edges"].values
-            counts = summary[f"{name}_count"].values.astype(float)
-            centres = np.repeat(edges, 2)[1:-1]
-            for row, values in enumerate(counts):
-                peak = values.max()
-                height = 0.85 * values / peak if peak > 0 else values
-                ax.fill_between(
-                    centres,
-                    row,
-                    row - np.repeat(height, 2),
-                    color=SCENARIO_COLOURS[row % len(SCENARIO_COLOURS)],
-                    alpha=0.55,
-                    linewidth=0.6,
-                )
-            ax.axvline(0, color="#333333", linewidth=0.7)
-            ax.set_yticks(np.arange(len(ranked)) - 0.35, names, fontsize=8)
-            ax.set_ylim(len(ranked) - 0.1, -1.0)
-            ax.set_title(labels("figures", name), fontsize=9)
-            ax.set_xlabel(_figure_unit(data, labels, name), fontsize=8)
-            ax.xaxis.set_major_formatter(axis_formatter("money"))
-            ax.xaxis.set_major_locator(MaxNLocator(4))
-    return figure
+    row (a ridge above the row's line, scaled to its peak); None without an uncertainty comparison."""
+
+    def draw(ax, summary: xr.Dataset, name: str) -> None:
+        edges = summary[f"{name}_edges"].values
+        steps = np.repeat(edges, 2)[1:-1]
+        for row, values in enumerate(summary[f"{name}_count"].values.astype(float)):
+            peak = values.max()
+            height = 0.8 * values / peak if peak > 0 else values
+            ax.fill_between(
+                steps,
+                row + 0.4,
+                row + 0.4 - np.repeat(height, 2),
+                color=SCENARIO_COLOURS[row % len(SCENARIO_COLOURS)],
+                alpha=0.55,
+                linewidth=0.6,
+            )
+
+    return _uncertainty_panels(data, labels, draw)
 
 
 def report_figures(data: ReportData, labels: Labels) -> dict[str, Figure]:
