@@ -821,12 +821,12 @@ def _histogram(values: np.ndarray, others: np.ndarray, bins: int) -> tuple[np.nd
         pad = max(abs(low) * 1e-6, 0.5)
         low, high = low - pad, high + pad
     edges = low + (high - low) * np.arange(bins + 1) / bins
-    scaled = (values - low) * (bins / (high - low))
-    np.clip(scaled, 0, bins - 1, out=scaled)
-    index = scaled.astype(np.int64)
-    del scaled
-    index += np.arange(values.shape[0])[:, None] * bins
-    return np.bincount(index.ravel(), minlength=values.shape[0] * bins).reshape(values.shape[0], bins), edges
+    counts = np.zeros((values.shape[0], bins), dtype=np.int64)
+    for row, count in zip(values, counts, strict=True):  # a row at a time: temporaries of one scenario
+        scaled = (row - low) * (bins / (high - low))
+        np.clip(scaled, 0, bins - 1, out=scaled)
+        count += np.bincount(scaled.astype(np.int64), minlength=bins)
+    return counts, edges
 
 
 def summarise(ds: xr.Dataset, objective: str | None = None, *, top: int = 3) -> xr.Dataset:
@@ -871,7 +871,7 @@ def _summary(ds: xr.Dataset, counts: dict[str, np.ndarray], chosen: str, top: in
         if not _summarised(name):
             continue
         values = ds[name].values
-        q = np.quantile(values, QUANTILES, axis=1)
+        q = np.array([np.quantile(row, QUANTILES) for row in values]).T.reshape(len(QUANTILES), len(ids))
         for key, row in zip(("p05", "median", "p95"), q, strict=True):
             out[f"{name}_{key}"] = ("scenario", row)
         count, edges = _histogram(values, others, HISTOGRAM_BINS)
