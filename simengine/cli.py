@@ -676,8 +676,10 @@ def _print_uncertainty(
 
     files = [p for p in inputs if p.suffix.lower() == ".toml"]
     if not files:
-        if draws is not None:
-            raise ScenarioError("--uncertainty runs scenario and batch files (.toml), not result files (.nc)")
+        if draws is not None or draws_output is not None:
+            raise ScenarioError(
+                "--uncertainty and --draws-output run scenario and batch files (.toml), not result files (.nc)"
+            )
         return None
     scenarios, file_draws, file_seed = comparison_scenarios(files)
     draws = draws if draws is not None else file_draws
