@@ -225,6 +225,29 @@ def uncertainty_table(result: dict) -> str:
     return markdown_table(columns, result["rows"])
 
 
+def uncertainty_streamed(result: dict) -> str:
+    """The 1,000,000-draw comparison through the command line, and its report."""
+    s = result.get("streamed")
+    if not s:
+        return "*Not measured in this result file: run with `--streamed N`.*"
+    rows = [
+        {"measure": "draws x scenarios", "value": f"{s['draws']:,} x {result['scenarios']}"},
+        {
+            "measure": f"`simengine compare --uncertainty`, {s['workers']} workers (s)",
+            "value": number(s["compare_seconds"], 1),
+        },
+        {"measure": "peak memory, largest process (MB)", "value": number(s["compare_max_rss_mb"], 0)},
+        {"measure": "peak memory, command and workers summed (MB)", "value": number(s["compare_tree_rss_peak_mb"], 0)},
+        {"measure": "draws file (MB)", "value": number(s["draws_file_mb"], 0)},
+        {
+            "measure": f"`simengine report --uncertainty` of {s['report_draws']:,} draws (s)",
+            "value": number(s["report_seconds"], 1),
+        },
+        {"measure": "report size (MB)", "value": number(s["report_mb"], 2)},
+    ]
+    return markdown_table([Column("measure", "measure", str, right=False), Column("value", "value", str)], rows)
+
+
 def paths_table(result: dict) -> str:
     columns = [
         Column("table", "table", str, right=False),
@@ -398,6 +421,7 @@ VIEWS: dict[tuple[str, str], Callable[[dict], str]] = {
     ("bench_batch", "table"): batch_table,
     ("bench_coefficients", "table"): coefficients_table,
     ("bench_uncertainty", "table"): uncertainty_table,
+    ("bench_uncertainty", "streamed"): uncertainty_streamed,
     ("bench_paths", "table"): paths_table,
     ("bench_balance", "table"): balance_table,
     ("bench_agents", "table"): agents_table,

@@ -427,16 +427,24 @@ def region_calibrate(region_names, worst, output, overwrite) -> None:
     type=click.Path(file_okay=False, path_type=Path),
     help="Also write every chart as PNG and SVG into this folder.",
 )
+@click.option(
+    "--uncertainty",
+    "uncertainty_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Also show the ranking under uncertainty of this file (written by --draws-output).",
+)
 @click.option("--overwrite", is_flag=True, help="Replace existing output files.")
-def report(results, output, lang, figures_dir, overwrite) -> None:
+def report(results, output, lang, figures_dir, uncertainty_path, overwrite) -> None:
     """Write the planner report of RESULTS (.nc result files, compared on scenario) as one HTML file."""
     from simengine.io import check_output_path
     from simengine.report import write_report
     from simengine.results import load_result
+    from simengine.uncertainty import read_uncertainty
 
     check_output_path(output, overwrite=overwrite, suffixes=(".html", ".htm"))
     batch = [load_result(path) for path in results]
-    write_report(batch, output, overwrite=overwrite, figures_dir=figures_dir, lang=lang)
+    summary = read_uncertainty(uncertainty_path) if uncertainty_path is not None else None
+    write_report(batch, output, overwrite=overwrite, figures_dir=figures_dir, lang=lang, uncertainty=summary)
     click.echo(f"wrote {output}" + (f" and charts in {figures_dir}" if figures_dir else ""))
 
 
@@ -628,14 +636,14 @@ def _check_outputs(output, report_path, overwrite) -> None:
         raise DataError(f"-o and --report name the same file {output}; give two different files")
 
 
-def _write_outputs(result, output, report_path, overwrite) -> None:
+def _write_outputs(result, output, report_path, overwrite, uncertainty=None) -> None:
     from simengine.report import write_report
     from simengine.results import save_result
 
     if output is not None:
         click.echo(f"wrote {save_result(result, output, overwrite=overwrite)}")
     if report_path is not None:
-        write_report(result, report_path, overwrite=overwrite)
+        write_report(result, report_path, overwrite=overwrite, uncertainty=uncertainty)
         click.echo(f"wrote {report_path}")
 
 
@@ -655,25 +663,66 @@ def run(scenario, output, monthly, report_path, overwrite) -> None:
     _write_outputs(result, output, report_path, overwrite)
 
 
-def _print_uncertainty(inputs, draws, seed, *, baseline=None, objective=None, top=10, executor=None) -> None:
+def _print_uncertainty(
+    inputs, draws, seed, *, baseline=None, objective=None, top=10, executor=None, draws_output=None, overwrite=False
+):
     """Print the ranking under uncertainty of scenario and batch files (draws from --uncertainty or
-    a batch file's [uncertainty]); nothing without either, or for result files."""
+    a batch file's [uncertainty]) and return its summary; None without either, or for result files.
+
+    The draws are streamed (memory bounded for any number of draws) and kept in ``draws_output``
+    when given."""
     from simengine.errors import ScenarioError
-    from simengine.uncertainty import comparison_scenarios, summarise, uncertainty_compare, uncertainty_text
+    from simengine.uncertainty import comparison_scenarios, uncertainty_summary, uncertainty_text
 
     files = [p for p in inputs if p.suffix.lower() == ".toml"]
     if not files:
-        if draws is not None:
-            raise ScenarioError("--uncertainty runs scenario and batch files (.toml), not result files (.nc)")
-        return
+        if draws is not None or draws_output is not None:
+            raise ScenarioError(
+                "--uncertainty and --draws-output run scenario and batch files (.toml), not result files (.nc)"
+            )
+        return None
     scenarios, file_draws, file_seed = comparison_scenarios(files)
     draws = draws if draws is not None else file_draws
     if draws is None:
-        return
+        if draws_output is not None:
+            raise ScenarioError("--draws-output needs --uncertainty N or a batch file with an [uncertainty] table")
+        return None
     seed = seed if seed is not None else file_seed
-    ds = uncertainty_compare(scenarios, draws=draws, seed=seed, baseline=baseline, executor=executor)
+    summary = uncertainty_summary(
+        scenarios,
+        draws=draws,
+        seed=seed,
+        baseline=baseline,
+        objective=objective,
+        executor=executor,
+        output=draws_output,
+        overwrite=overwrite,
+    )
     click.echo("")
-    click.echo(uncertainty_text(summarise(ds, objective), top=top))
+    click.echo(uncertainty_text(summary, top=top))
+    if draws_output is not None:
+        click.echo(f"wrote {draws_output}")
+    return summary
+
+
+_draws_output_option = click.option(
+    "--draws-output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Also write every draw of the uncertainty comparison and its summary (.nc).",
+)
+
+
+def _check_draws_output(draws_output, others, overwrite) -> None:
+    """Check the --draws-output file before computing, and that no other output names it."""
+    from simengine.errors import DataError
+    from simengine.io import check_output_path
+
+    if draws_output is None:
+        return
+    check_output_path(draws_output, overwrite=overwrite, suffixes=(".nc", ".nc4"))
+    for other in others:
+        if other is not None and Path(other).resolve() == Path(draws_output).resolve():
+            raise DataError(f"--draws-output and another output name the same file {other}; give two different files")
 
 
 @main.command()
@@ -694,16 +743,27 @@ def _print_uncertainty(inputs, draws, seed, *, baseline=None, objective=None, to
 )
 @click.option("--seed", type=click.IntRange(min=0), default=None, help="Seed of the draws [default: 0].")
 @click.option("--top", type=click.IntRange(min=1), default=10, show_default=True, help="Scenarios shown.")
+@click.option(
+    "--workers", type=click.IntRange(min=1), default=1, show_default=True, help="Processes for the uncertainty draws."
+)
+@_draws_output_option
 @_report_option
 @_overwrite_option
-def compare(inputs, baseline, objective, output, draws, seed, top, report_path, overwrite) -> None:
+def compare(
+    inputs, baseline, objective, output, draws, seed, top, workers, draws_output, report_path, overwrite
+) -> None:
     """Compare results (.nc) or scenario files (.toml) with the baseline, ranked by net present benefit.
 
     With --uncertainty N (or a batch file's [uncertainty] table) the scenarios are also ranked
     under N joint draws of their levers' response parameters (uniform on each prior, the same
     draws for every scenario): medians, 90% intervals, probabilities of ranking first and in
-    the top three, and the parameters that move the ranking most.
+    the top three, and the parameters that move the ranking most. The draws are streamed
+    (memory bounded for any N); --draws-output keeps every draw and the summary in a .nc file,
+    and the report shows the ranking under uncertainty.
     """
+    from concurrent.futures import ProcessPoolExecutor
+    from contextlib import nullcontext
+
     from simengine.io import check_output_path
     from simengine.report import write_report
     from simengine.results import compare as compare_results
@@ -712,15 +772,30 @@ def compare(inputs, baseline, objective, output, draws, seed, top, report_path, 
     _check_outputs(None, report_path, overwrite)
     if output is not None:
         check_output_path(output, overwrite=overwrite, suffixes=FRAME_SUFFIXES)
+    _check_draws_output(draws_output, (output, report_path), overwrite)
     results = load_or_run(inputs)
     table = compare_results(results, baseline=baseline, objective=objective)
     click.echo(text.comparison_text(table))
+    summary = None
     if draws is not None or seed is not None or any(p.suffix.lower() == ".toml" for p in inputs):
-        _print_uncertainty(inputs, draws, seed, baseline=baseline, objective=objective, top=top)
+        with ProcessPoolExecutor(workers) if workers > 1 else nullcontext() as executor:
+            summary = _print_uncertainty(
+                inputs,
+                draws,
+                seed,
+                baseline=baseline,
+                objective=objective,
+                top=top,
+                executor=executor,
+                draws_output=draws_output,
+                overwrite=overwrite,
+            )
+    elif draws_output is not None:
+        _print_uncertainty(inputs, None, None, draws_output=draws_output)
     if output is not None:
         click.echo(f"wrote {write_frame(text.comparison_frame(table), output, overwrite=overwrite)}")
     if report_path is not None:
-        write_report(results, report_path, overwrite=overwrite, baseline=baseline)
+        write_report(results, report_path, overwrite=overwrite, baseline=baseline, uncertainty=summary)
         click.echo(f"wrote {report_path}")
 
 
@@ -729,10 +804,15 @@ def compare(inputs, baseline, objective, output, draws, seed, top, report_path, 
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write the results (.nc).")
 @click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True, help="Processes.")
 @_monthly_option
+@_draws_output_option
 @_report_option
 @_overwrite_option
-def batch(inputs, output, workers, monthly, report_path, overwrite) -> None:
-    """Run a batch file (or several scenario files) into one result along 'scenario'."""
+def batch(inputs, output, workers, monthly, draws_output, report_path, overwrite) -> None:
+    """Run a batch file (or several scenario files) into one result along 'scenario'.
+
+    A batch file's [uncertainty] table also ranks its scenarios under joint draws of the levers'
+    response parameters (printed, and shown in the report; every draw in --draws-output).
+    """
     from concurrent.futures import ProcessPoolExecutor
     from contextlib import nullcontext
 
@@ -740,6 +820,7 @@ def batch(inputs, output, workers, monthly, report_path, overwrite) -> None:
     from simengine.runner import run_batch
 
     _check_outputs(output, report_path, overwrite)
+    _check_draws_output(draws_output, (output, report_path), overwrite)
     with ProcessPoolExecutor(workers) if workers > 1 else nullcontext() as executor:
         members = inputs[0] if len(inputs) == 1 else inputs
         outcome = run_batch(members, executor=executor, progress=True, **_time_options(monthly))
@@ -748,11 +829,15 @@ def batch(inputs, output, workers, monthly, report_path, overwrite) -> None:
     if outcome.results is None:
         raise click.exceptions.Exit(1)
     click.echo(text.comparison_text(compare_results([outcome.results])))
-    _write_outputs(outcome.results, output, report_path, overwrite)
+    summary = None
+    if not outcome.failures:
+        with ProcessPoolExecutor(workers) if workers > 1 else nullcontext() as executor:
+            summary = _print_uncertainty(
+                inputs, None, None, executor=executor, draws_output=draws_output, overwrite=overwrite
+            )
+    _write_outputs(outcome.results, output, report_path, overwrite, uncertainty=summary)
     if outcome.failures:
         raise click.exceptions.Exit(1)
-    with ProcessPoolExecutor(workers) if workers > 1 else nullcontext() as executor:
-        _print_uncertainty(inputs, None, None, executor=executor)
 
 
 @main.group()

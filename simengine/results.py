@@ -447,14 +447,16 @@ def discount_factors(ds: xr.Dataset) -> xr.DataArray:
     return xr.DataArray((1.0 + rate) ** -(np.asarray(years, dtype=float) - base), dims=("time",))
 
 
-def present_values(ds: xr.Dataset, *, baseline: str) -> xr.Dataset:
+def present_values(ds: xr.Dataset, *, baseline: str, per_draw: bool = False) -> xr.Dataset:
     """Present values of the differences to ``baseline``: cost and each objective's benefit and net benefit.
 
     Returns ``pv_delta_cost`` and, per objective ``o``, ``pv_delta_<o>`` (benefit),
     ``npb_<o>`` (net present benefit: benefit less cost; for ``fiscal`` the balance itself)
     and ``bcr_<o>`` (benefit / cost where the extra cost is positive, else 0: never infinite).
+    Over ``scenario``; with ``per_draw``, results with a ``draw`` dimension keep it (each draw
+    compared with the baseline in the same draw) instead of taking the mean over draws.
     """
-    if "draw" in ds.dims:
+    if "draw" in ds.dims and not per_draw:
         ds = ds.mean("draw", keep_attrs=True)
     ds = fill_not_computed(ds.copy())
     factor = discount_factors(ds)
@@ -467,12 +469,12 @@ def present_values(ds: xr.Dataset, *, baseline: str) -> xr.Dataset:
 
     cost = pv(ds["cost_premium"])
     out["pv_delta_cost"] = cost.assign_attrs(units=money, long_name=f"present value of the extra cost vs {baseline}")
-    positive = cost.values > 0
     for objective in OBJECTIVE_STREAMS:
         benefit = pv(_stream(ds, objective))
         net = benefit if objective == "fiscal" else benefit - cost
-        gross = benefit + cost if objective == "fiscal" else benefit
-        ratio = np.where(positive, gross.values / np.where(positive, cost.values, 1.0), 0.0)
+        gross, extra = xr.broadcast(benefit + cost if objective == "fiscal" else benefit, cost)
+        positive = extra.values > 0
+        ratio = np.where(positive, gross.values / np.where(positive, extra.values, 1.0), 0.0)
         out[f"pv_delta_{objective}"] = benefit.assign_attrs(
             units=money, long_name=f"present value of the change in {objective.replace('_', ' ')} vs {baseline}"
         )
@@ -480,7 +482,7 @@ def present_values(ds: xr.Dataset, *, baseline: str) -> xr.Dataset:
             units=money, long_name=f"net present benefit by {objective.replace('_', ' ')}, net of cost"
         )
         out[f"bcr_{objective}"] = (
-            ("scenario",),
+            gross.dims,
             ratio,
             {"units": "1", "long_name": f"{objective.replace('_', ' ')} per unit of extra cost (0 if none)"},
         )

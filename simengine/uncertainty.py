@@ -26,17 +26,23 @@ Static analytic form (annual periods, no lags) only.
 from __future__ import annotations
 
 import concurrent.futures
+import contextlib
+import itertools
+import os
+import tempfile
 import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import xarray as xr
 
 from .accounts import column_product
 from .circuit import INSTITUTIONS, CircuitStack
-from .errors import ScenarioError
+from .errors import DataError, ScenarioError
 from .evaluation import BudgetCells
+from .io import atomic_path, check_input_file, check_output_path, write_error
 from .levers import Prior, apply_circuit_levers, apply_levers, programme_cost
 from .levers import consumption_injection as _consumption_injection
 from .region_context import (
@@ -59,9 +65,13 @@ __all__ = [
     "prepare_draws",
     "evaluate_draws",
     "uncertainty_compare",
+    "uncertainty_summary",
+    "read_uncertainty",
     "rank_draws",
+    "rank_counts",
     "summarise",
     "comparison_scenarios",
+    "uncertainty_order",
     "uncertainty_text",
 ]
 
@@ -467,6 +477,126 @@ def _discount(scenario: Scenario) -> np.ndarray:
     return (1.0 + scenario.appraisal.discount_rate) ** -(years - base)
 
 
+#: Quantiles of the intervals: the 5th percentile, the median and the 95th percentile.
+QUANTILES = (0.05, 0.5, 0.95)
+#: Bins of each distribution across draws in a summary (equal widths over the non-baseline scenarios' range).
+HISTOGRAM_BINS = 48
+#: Draws ranked at once when rank counts are taken from stored draws (bounds the memory of :func:`rank_draws`).
+RANK_BLOCK = 65_536
+
+
+def _summarised(name: str) -> bool:
+    """Whether a per-draw variable gets an interval and a distribution in the summary."""
+    return name.startswith(("delta_", "npb_", "pv_delta_"))
+
+
+def _comparison_checks(scenarios: Sequence[Scenario], baseline: str | None) -> tuple[list[str], int]:
+    """Scenario ids and the baseline's index, after the checks every uncertainty comparison makes."""
+    ids = [s.scenario.id for s in scenarios]
+    if len(set(ids)) != len(ids):
+        repeated = sorted({i for i in ids if ids.count(i) > 1})
+        raise ScenarioError(f"duplicate scenario ids {repeated} in an uncertainty comparison; give each its own id")
+    base = baseline or ids[0]
+    if base not in ids:
+        raise ScenarioError(f"baseline {base!r} is not among the scenarios {ids}")
+    appraisal = {(tuple(s.scenario.years), s.appraisal.discount_rate, s.appraisal.base_year) for s in scenarios}
+    if len(appraisal) > 1:
+        raise ScenarioError(
+            "scenarios of an uncertainty comparison must share [scenario] start_year and horizon and "
+            f"[appraisal] discount_rate and base_year; got {sorted(appraisal, key=str)}"
+        )
+    return ids, ids.index(base)
+
+
+def _finished_chunks(
+    scenarios: Sequence[Scenario],
+    values: dict[str, np.ndarray],
+    draws: int,
+    base: int,
+    chunk_size: int,
+    executor: concurrent.futures.Executor | None,
+):
+    """Yield ``(first draw, end draw, chunk)`` of every chunk of draws as it finishes (any order).
+
+    At most two chunks per worker are in flight, so the memory held does not grow with the
+    number of draws; the chunks are fixed by ``chunk_size`` alone, never by the executor.
+    """
+    size = max(1, int(chunk_size))
+    bounds = iter([(lo, min(lo + size, draws)) for lo in range(0, draws, size)])
+
+    def task(lo: int, hi: int) -> tuple:
+        return scenarios, {k: v[lo:hi] for k, v in values.items()}, hi - lo, base
+
+    if executor is None:
+        for lo, hi in bounds:
+            yield lo, hi, _chunk(*task(lo, hi))
+        return
+    window = 2 * max(1, int(getattr(executor, "_max_workers", 1) or 1))
+    pending: dict[concurrent.futures.Future, tuple[int, int]] = {}
+    try:
+        for lo, hi in itertools.islice(bounds, window):
+            pending[executor.submit(_chunk, *task(lo, hi))] = (lo, hi)
+        while pending:
+            done, _ = concurrent.futures.wait(pending, return_when=concurrent.futures.FIRST_COMPLETED)
+            for future in sorted(done, key=pending.__getitem__):
+                lo, hi = pending.pop(future)
+                part = future.result()
+                following = next(bounds, None)
+                if following is not None:
+                    pending[executor.submit(_chunk, *task(*following))] = following
+                yield lo, hi, part
+    finally:
+        for future in pending:
+            future.cancel()
+
+
+class _MemorySink:
+    """Per-draw arrays ``(scenarios, draws)`` filled in place as chunks finish."""
+
+    def __init__(self, names: Sequence[str], scenarios: int, draws: int):
+        self.arrays = {name: np.empty((scenarios, draws)) for name in names}
+
+    def write(self, lo: int, hi: int, part: dict[str, np.ndarray]) -> None:
+        for name, array in self.arrays.items():
+            array[:, lo:hi] = part[name]
+
+
+class _FileSink:
+    """Per-draw arrays written into a NetCDF-4 file (HDF5 chunks along ``draw``) as chunks finish."""
+
+    def __init__(self, handle, names: Sequence[str], scenarios: int, draws: int, chunk_size: int):
+        self.variables = {
+            name: handle.create_variable(
+                name, ("scenario", "draw"), dtype="f8", chunks=(scenarios, max(1, min(draws, chunk_size, 65_536)))
+            )
+            for name in names
+        }
+
+    def write(self, lo: int, hi: int, part: dict[str, np.ndarray]) -> None:
+        for name, variable in self.variables.items():
+            variable[:, lo:hi] = part[name]
+
+
+#: Per-draw variables of a comparison, in the order of :func:`_chunk`: horizon totals, their
+#: differences to the baseline, the present value of the extra cost and each objective's net present benefit.
+_CHUNK_NAMES = [
+    *(v for name in HEADLINE_TOTALS for v in ((name,) if name == "budget" else (name, f"delta_{name}"))),
+    "pv_delta_cost",
+    *(f"npb_{o}" for o in OBJECTIVE_STREAMS),
+]
+
+
+def _attributes(base: str, seed: int, draws: int, objective: str, unit: str) -> dict:
+    return {
+        "baseline": base,
+        "seed": seed,
+        "draws": draws,
+        "objective": objective,
+        "units": unit,
+        "prior": "uniform on [low, high] of each response parameter, independent, common random numbers",
+    }
+
+
 def uncertainty_compare(
     scenarios: Sequence[Scenario],
     *,
@@ -476,7 +606,7 @@ def uncertainty_compare(
     chunk_size: int = 2048,
     executor: concurrent.futures.Executor | None = None,
 ) -> xr.Dataset:
-    """Every scenario under ``draws`` joint draws of the response parameters (common random numbers).
+    """Every scenario under ``draws`` joint draws of the response parameters (common random numbers), in memory.
 
     Parameters
     ----------
@@ -500,46 +630,147 @@ def uncertainty_compare(
         differences to the baseline in the same draw (``delta_<name>``), ``pv_delta_cost`` and,
         per objective ``o``, ``npb_<o>`` (net present benefit, as
         :func:`simengine.results.present_values`); over ``parameter`` and ``draw``,
-        ``parameter_value``. Money in the table's unit.
+        ``parameter_value``. Money in the table's unit. About 3.3 kB per draw for 12
+        scenarios: beyond some 100,000 draws use :func:`uncertainty_summary`, which streams
+        the draws to a file and keeps only the summary in memory.
     """
-    ids = [s.scenario.id for s in scenarios]
-    if len(set(ids)) != len(ids):
-        raise ScenarioError(f"duplicate scenario ids in an uncertainty comparison: {ids}")
-    base = baseline or ids[0]
-    if base not in ids:
-        raise ScenarioError(f"baseline {base!r} is not among the scenarios {ids}")
-    appraisal = {(tuple(s.scenario.years), s.appraisal.discount_rate, s.appraisal.base_year) for s in scenarios}
-    if len(appraisal) > 1:
-        raise ScenarioError(
-            "scenarios of an uncertainty comparison must share [scenario] start_year and horizon and "
-            f"[appraisal] discount_rate and base_year; got {sorted(appraisal, key=str)}"
-        )
+    ids, b = _comparison_checks(scenarios, baseline)
     priors = response_priors(scenarios)
     values = draw_parameters(priors, draws, seed)
-    bounds = [(a, min(a + chunk_size, draws)) for a in range(0, draws, max(1, chunk_size))]
-    b = ids.index(base)
-    tasks = [(scenarios, {k: v[lo:hi] for k, v in values.items()}, hi - lo, b) for lo, hi in bounds]
-    if executor is None:
-        parts = [_chunk(*t) for t in tasks]
-    else:
-        parts = [f.result() for f in [executor.submit(_chunk, *t) for t in tasks]]
-    data = {name: (("scenario", "draw"), np.concatenate([p[name] for p in parts], axis=1)) for name in parts[0]}
+    sink = _MemorySink(_CHUNK_NAMES, len(ids), draws)
+    for lo, hi, part in _finished_chunks(scenarios, values, draws, b, chunk_size, executor):
+        sink.write(lo, hi, part)
+    data = {name: (("scenario", "draw"), array) for name, array in sink.arrays.items()}
     names = list(priors)
-    data["parameter_value"] = (
-        ("parameter", "draw"),
-        np.array([values[k] for k in names]).reshape(len(names), draws),
-    )
+    data["parameter_value"] = (("parameter", "draw"), np.array([values[k] for k in names]).reshape(len(names), draws))
     ds = xr.Dataset(data, coords={"scenario": ids, "draw": np.arange(draws), "parameter": names})
     ds["prior_low"] = ("parameter", np.array([priors[k].low for k in names], dtype=float))
     ds["prior_high"] = ("parameter", np.array([priors[k].high for k in names], dtype=float))
     ds.attrs.update(
-        baseline=base,
-        seed=seed,
-        draws=draws,
-        objective=scenarios[0].appraisal.objective,
-        prior="uniform on [low, high] of each response parameter, independent, common random numbers",
+        _attributes(
+            ids[b], seed, draws, scenarios[0].appraisal.objective, region_context(scenarios[0].scenario.region).unit
+        )
     )
     return ds
+
+
+def uncertainty_summary(
+    scenarios: Sequence[Scenario],
+    *,
+    draws: int,
+    seed: int = 0,
+    baseline: str | None = None,
+    objective: str | None = None,
+    top: int = 3,
+    chunk_size: int = 2048,
+    executor: concurrent.futures.Executor | None = None,
+    output: str | os.PathLike | None = None,
+    overwrite: bool = False,
+) -> xr.Dataset:
+    """:func:`summarise` of :func:`uncertainty_compare`, streamed: memory bounded for any number of draws.
+
+    Each chunk of draws is reduced as it finishes: its ranks are counted (integer counts per
+    scenario and rank, exact and independent of the order the chunks finish in) and its
+    per-draw arrays are written into a NetCDF-4 file, chunk by chunk (``output``, or a
+    temporary file removed afterwards). The intervals, distributions and sensitivities are
+    then taken from that file one variable at a time (exact quantiles of every draw, as
+    :func:`numpy.quantile`), so memory holds one variable of every draw (8 bytes per
+    scenario-draw), never all of them. The summary equals :func:`summarise` of the in-memory
+    comparison to the bit, for any chunk size, executor and worker count.
+
+    Parameters
+    ----------
+    scenarios, draws, seed, baseline, chunk_size, executor
+        As :func:`uncertainty_compare`.
+    objective, top
+        As :func:`summarise`.
+    output : path, optional
+        NetCDF-4 file (``.nc``) that keeps every draw (the variables of
+        :func:`uncertainty_compare`) and, in its group ``summary``, the summary
+        (:func:`read_uncertainty`); written atomically (a failure leaves no file).
+    overwrite : bool
+        Replace an existing ``output``.
+
+    Returns
+    -------
+    xarray.Dataset
+        The summary (:func:`summarise`).
+    """
+    ids, b = _comparison_checks(scenarios, baseline)
+    chosen = objective or scenarios[0].appraisal.objective
+    if chosen not in OBJECTIVE_STREAMS:
+        raise ScenarioError(f"unknown objective {chosen!r}; use one of {list(OBJECTIVE_STREAMS)}")
+    if output is not None:
+        check_output_path(output, overwrite=overwrite, suffixes=(".nc", ".nc4"))
+    priors = response_priors(scenarios)
+    values = draw_parameters(priors, draws, seed)
+    unit = region_context(scenarios[0].scenario.region).unit
+    attrs = _attributes(ids[b], seed, draws, scenarios[0].appraisal.objective, unit)
+    kept = _CHUNK_NAMES if output is not None else [n for n in _CHUNK_NAMES if _summarised(n)]
+    with contextlib.ExitStack() as stack:
+        if output is None:
+            folder = stack.enter_context(tempfile.TemporaryDirectory(prefix="simengine-draws-"))
+            path = Path(folder) / "draws.nc"
+        else:
+            path = stack.enter_context(atomic_path(output, overwrite=overwrite, suffixes=(".nc", ".nc4")))
+        try:
+            counts = _stream_to_file(path, scenarios, ids, b, values, priors, draws, kept, attrs, chunk_size, executor)
+            with xr.open_dataset(path, engine="h5netcdf", cache=False) as stored:
+                summary = _summary(stored, counts, chosen, top)
+            if output is not None:
+                summary.to_netcdf(path, mode="a", group="summary", engine="h5netcdf")
+        except OSError as exc:
+            raise write_error(output if output is not None else path, exc) from None
+    return summary
+
+
+def _stream_to_file(path, scenarios, ids, b, values, priors, draws, kept, attrs, chunk_size, executor) -> dict:
+    """Write every chunk's per-draw arrays into ``path`` as it finishes; return the rank counts per objective."""
+    import h5netcdf
+    import h5py
+
+    names = list(priors)
+    counts = {o: np.zeros((len(ids), len(ids)), dtype=np.int64) for o in OBJECTIVE_STREAMS}
+    # no HDF5 file lock: worker processes forked while the file is open would inherit and keep it
+    with h5netcdf.File(path, "w", locking=False) as handle:
+        handle.dimensions = {"scenario": len(ids), "draw": draws, "parameter": len(names)}
+        handle.create_variable("scenario", ("scenario",), dtype=h5py.string_dtype())[:] = np.array(ids, dtype=object)
+        handle.create_variable("draw", ("draw",), dtype="i8")[:] = np.arange(draws)
+        handle.create_variable("parameter", ("parameter",), dtype=h5py.string_dtype())[:] = np.array(
+            names, dtype=object
+        )
+        stored = handle.create_variable("parameter_value", ("parameter", "draw"), dtype="f8")
+        for j, name in enumerate(names):
+            stored[j, :] = values[name]
+        for key, source in (("prior_low", "low"), ("prior_high", "high")):
+            handle.create_variable(key, ("parameter",), dtype="f8")[:] = np.array(
+                [getattr(priors[k], source) for k in names], dtype=float
+            )
+        handle.attrs.update(attrs)
+        sink = _FileSink(handle, kept, len(ids), draws, chunk_size)
+        for lo, hi, part in _finished_chunks(scenarios, values, draws, b, chunk_size, executor):
+            sink.write(lo, hi, part)
+            for o, total in counts.items():
+                total += rank_counts(part[f"npb_{o}"], b)
+    return counts
+
+
+def read_uncertainty(path: str | os.PathLike) -> xr.Dataset:
+    """The summary stored by :func:`uncertainty_summary` (``output``) in a NetCDF-4 file, loaded."""
+    # only the summary group is read (some kilobytes), however many draws the file keeps
+    path = check_input_file(path, what="uncertainty file", max_bytes=2**62)
+    try:
+        with xr.open_dataset(path, engine="h5netcdf", group="summary") as ds:
+            summary = ds.load()
+    except Exception as exc:  # a broken or foreign file: any reader failure is this one refusal
+        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise DataError(
+            f"{path}: not an uncertainty comparison written by simengine ({reason}); write one with "
+            "'simengine compare ... --uncertainty N --draws-output FILE.nc'"
+        ) from None
+    if "p_first_local_value_added" not in summary:
+        raise DataError(f"{path}: its summary group has no rank probabilities; write it again with simengine")
+    return summary
 
 
 def rank_draws(scores: np.ndarray, baseline_index: int | None = None) -> np.ndarray:
@@ -551,71 +782,140 @@ def rank_draws(scores: np.ndarray, baseline_index: int | None = None) -> np.ndar
     scores = np.array(scores, dtype=float)
     if baseline_index is not None:
         scores[baseline_index] = -np.inf
-    higher = (scores[None, :, :] > scores[:, None, :]).sum(axis=1)
-    ranks = 1 + higher
+    ranks = np.ones(scores.shape, dtype=np.int64)
+    for other in scores:  # one scenario at a time: memory (scenarios, draws), not its square
+        ranks += other[None, :] > scores
     if baseline_index is not None:
         ranks[baseline_index] = scores.shape[0]
     return ranks
 
 
-def _spearman(x: np.ndarray, y: np.ndarray) -> float:
-    """Spearman rank correlation (average ranks for ties); 0 where either is constant."""
+def rank_counts(scores: np.ndarray, baseline_index: int | None = None) -> np.ndarray:
+    """Draws in which each scenario takes each rank (:func:`rank_draws`), ``(scenarios, ranks)`` integers.
 
-    def ranks(v: np.ndarray) -> np.ndarray:
-        order = np.argsort(v, kind="stable")
-        r = np.empty(len(v))
-        r[order] = np.arange(len(v), dtype=float)
-        _, inverse, counts = np.unique(v, return_inverse=True, return_counts=True)
-        sums = np.bincount(inverse, weights=r)
-        return (sums / counts)[inverse]
+    ``counts[i, r - 1]`` is the number of draws in which scenario ``i`` ranks ``r``. Counts of
+    chunks of draws add up to the counts of all of them, in any order.
+    """
+    ranks = rank_draws(scores, baseline_index)
+    n = ranks.shape[0]
+    flat = (np.arange(n)[:, None] * n + (ranks - 1)).ravel()
+    return np.bincount(flat, minlength=n * n).reshape(n, n).astype(np.int64)
 
-    rx, ry = ranks(x), ranks(y)
-    sx, sy = rx.std(), ry.std()
-    if sx == 0 or sy == 0:
-        return 0.0
-    return float(np.mean((rx - rx.mean()) * (ry - ry.mean())) / (sx * sy))
+
+def _average_ranks(values: np.ndarray) -> np.ndarray:
+    """Ranks of ``values`` (1 = smallest), ties sharing their average rank."""
+    from scipy.stats import rankdata
+
+    return rankdata(values, method="average")
+
+
+def _spearman_rows(params: np.ndarray, gaps: np.ndarray) -> np.ndarray:
+    """Spearman rank correlation of every parameter row with every gap row, ``(parameters, gaps)``;
+    0 where either is constant. Each row is ranked once."""
+
+    def standardised(rows: np.ndarray) -> np.ndarray:
+        out = np.zeros(rows.shape)
+        for k, row in enumerate(rows):
+            r = _average_ranks(row)
+            r -= r.mean()
+            scale = np.sqrt(np.mean(r * r))
+            if scale > 0:
+                out[k] = r / scale
+        return out
+
+    p, g = standardised(params), standardised(gaps)
+    return np.array([[float(np.mean(a * c)) for c in g] for a in p]).reshape(len(p), len(g))
+
+
+def _histogram(values: np.ndarray, others: np.ndarray, bins: int) -> tuple[np.ndarray, np.ndarray]:
+    """Counts ``(scenarios, bins)`` of each row's draws in ``bins`` equal bins over the range of the rows
+    ``others`` (the non-baseline scenarios), and the ``bins + 1`` edges.
+
+    A draw ``v`` falls in bin ``floor((v - low) * bins / (high - low))``, draws outside the range
+    (the baseline's) in the end bins: one pass over the values, no sort.
+    """
+    low = min(float(np.nanmin(values[i])) for i in others)
+    high = max(float(np.nanmax(values[i])) for i in others)
+    if not np.isfinite(low) or not np.isfinite(high):
+        low, high = 0.0, 1.0
+    if not high > low:
+        pad = max(abs(low) * 1e-6, 0.5)
+        low, high = low - pad, high + pad
+    edges = low + (high - low) * np.arange(bins + 1) / bins
+    counts = np.zeros((values.shape[0], bins), dtype=np.int64)
+    for row, count in zip(values, counts, strict=True):  # a row at a time: temporaries of one scenario
+        scaled = (row - low) * (bins / (high - low))
+        np.clip(scaled, 0, bins - 1, out=scaled)
+        count += np.bincount(scaled.astype(np.int64), minlength=bins)
+    return counts, edges
 
 
 def summarise(ds: xr.Dataset, objective: str | None = None, *, top: int = 3) -> xr.Dataset:
-    """Median, 90% interval and rank probabilities of an :func:`uncertainty_compare` result.
+    """Median, 90% interval, distribution and rank probabilities of an :func:`uncertainty_compare` result.
+
+    ``ds`` may be held in memory or opened lazily from a file (``xarray.open_dataset(...,
+    cache=False)``): it is read one variable at a time, and the ranks are counted
+    :data:`RANK_BLOCK` draws at a time.
 
     Returns
     -------
     xarray.Dataset
         Per scenario: ``<name>_median``, ``<name>_p05``, ``<name>_p95`` of every ``delta_*``,
-        ``pv_delta_cost`` and ``npb_*`` variable; per objective ``p_first_<o>`` and
-        ``p_top3_<o>`` (``top``), with ties sharing a rank. ``sensitivity``
-        (parameter, scenario): Spearman rank correlation of each parameter with the chosen
-        objective's net present benefit less the leader's (the scenario most often first);
-        ``sensitivity_max`` (parameter): its largest absolute value over the scenarios.
+        ``pv_delta_cost`` and ``npb_*`` variable, and its distribution across draws,
+        ``<name>_count`` (scenario, bin; :data:`HISTOGRAM_BINS` equal bins) over the edges
+        ``<name>_edges`` (edge); per objective ``o``, ``rank_count_<o>`` (scenario, rank:
+        draws in which the scenario takes that rank, ties sharing a rank, the baseline last),
+        ``p_first_<o>`` and ``p_top3_<o>`` (``top``). ``sensitivity`` (parameter, scenario):
+        Spearman rank correlation of each parameter with the chosen objective's net present
+        benefit less the leader's (the scenario most often first); ``sensitivity_max``
+        (parameter): its largest absolute value over the scenarios but the baseline (which
+        ranks last whatever the draw); ``prior_low``, ``prior_high``.
     """
-    chosen = objective or ds.attrs.get("objective", "local_value_added")
     ids = [str(s) for s in ds["scenario"].values]
     b = ids.index(ds.attrs["baseline"])
-    out = xr.Dataset(coords={"scenario": ids, "parameter": ds["parameter"].values})
+    counts = {o: np.zeros((len(ids), len(ids)), dtype=np.int64) for o in OBJECTIVE_STREAMS}
+    draws = ds.sizes["draw"]
+    for o, total in counts.items():
+        for lo in range(0, draws, RANK_BLOCK):
+            total += rank_counts(ds[f"npb_{o}"].isel(draw=slice(lo, lo + RANK_BLOCK)).values, b)
+    return _summary(ds, counts, objective or ds.attrs.get("objective", "local_value_added"), top)
+
+
+def _summary(ds: xr.Dataset, counts: dict[str, np.ndarray], chosen: str, top: int) -> xr.Dataset:
+    """The summary of :func:`summarise` from the per-draw variables and the rank counts."""
+    ids = [str(s) for s in ds["scenario"].values]
+    b = ids.index(ds.attrs["baseline"])
+    others = np.array([i for i in range(len(ids)) if i != b] or [b])
+    draws = ds.sizes["draw"]
+    out = xr.Dataset(coords={"scenario": ids, "parameter": ds["parameter"].values, "rank": np.arange(1, len(ids) + 1)})
     for name in ds.data_vars:
-        if name.startswith(("delta_", "npb_", "pv_delta_")):
-            values = ds[name].values
-            q = np.quantile(values, [0.05, 0.5, 0.95], axis=1)
-            out[f"{name}_p05"], out[f"{name}_median"], out[f"{name}_p95"] = (
-                ("scenario", q[0]),
-                ("scenario", q[1]),
-                ("scenario", q[2]),
-            )
-    for o in OBJECTIVE_STREAMS:
-        ranks = rank_draws(ds[f"npb_{o}"].values, b)
-        out[f"p_first_{o}"] = ("scenario", (ranks == 1).mean(axis=1))
-        out[f"p_top{top}_{o}"] = ("scenario", (ranks <= top).mean(axis=1))
-    score = ds[f"npb_{chosen}"].values
+        if not _summarised(name):
+            continue
+        values = ds[name].values
+        q = np.array([np.quantile(row, QUANTILES) for row in values]).T.reshape(len(QUANTILES), len(ids))
+        for key, row in zip(("p05", "median", "p95"), q, strict=True):
+            out[f"{name}_{key}"] = ("scenario", row)
+        count, edges = _histogram(values, others, HISTOGRAM_BINS)
+        out[f"{name}_count"] = (("scenario", "bin"), count)
+        out[f"{name}_edges"] = ("edge", edges)
+        del values
+    for o, count in counts.items():
+        out[f"rank_count_{o}"] = (("scenario", "rank"), count)
+        out[f"p_first_{o}"] = ("scenario", count[:, 0] / draws)
+        out[f"p_top{top}_{o}"] = ("scenario", count[:, :top].sum(axis=1) / draws)
     p_first = out[f"p_first_{chosen}"].values.copy()
     p_first[b] = -1.0
     median = out[f"npb_{chosen}_median"].values
     leader = max((i for i in range(len(ids)) if i != b), key=lambda i: (p_first[i], median[i]), default=b)
+    score = ds[f"npb_{chosen}"].values
     gaps = score - score[leader : leader + 1]
+    del score
     params = ds["parameter_value"].values
-    table = np.array([[_spearman(params[j], gaps[i]) for i in range(len(ids))] for j in range(params.shape[0])])
-    out["sensitivity"] = (("parameter", "scenario"), table.reshape(params.shape[0], len(ids)))
-    out["sensitivity_max"] = ("parameter", np.abs(table).max(axis=1) if table.size else np.zeros(0))
+    table = _spearman_rows(params, gaps)
+    out["sensitivity"] = (("parameter", "scenario"), table)
+    out["sensitivity_max"] = ("parameter", np.abs(table[:, others]).max(axis=1) if table.size else np.zeros(0))
+    out["prior_low"] = ("parameter", np.asarray(ds["prior_low"].values, dtype=float))
+    out["prior_high"] = ("parameter", np.asarray(ds["prior_high"].values, dtype=float))
     out.attrs.update(ds.attrs, objective=chosen, leader=ids[leader], top=top)
     return out
 
@@ -646,6 +946,16 @@ def _money(value: float) -> str:
     return f"{value:,.0f}"
 
 
+def uncertainty_order(summary: xr.Dataset, objective: str | None = None) -> list[int]:
+    """Positions of the scenarios of a summary but the baseline, most often first under ``objective``
+    (default: the summary's) first, ties broken by the higher median net present benefit, then by position."""
+    o = objective or summary.attrs["objective"]
+    ids = [str(s) for s in summary["scenario"].values]
+    first, median = summary[f"p_first_{o}"].values, summary[f"npb_{o}_median"].values
+    others = [i for i, s in enumerate(ids) if s != summary.attrs["baseline"]]
+    return sorted(others, key=lambda i: (-float(first[i]), -float(median[i]), i))
+
+
 def uncertainty_text(summary: xr.Dataset, *, top: int = 10, unit: str = "") -> str:
     """Terminal table of :func:`summarise`: the top scenarios by probability of ranking first,
     with medians and 90% intervals, then the parameters that move the ranking most."""
@@ -653,10 +963,8 @@ def uncertainty_text(summary: xr.Dataset, *, top: int = 10, unit: str = "") -> s
     k = summary.attrs.get("top", 3)
     ids = [str(s) for s in summary["scenario"].values]
     base = summary.attrs["baseline"]
-    order = sorted(
-        (i for i, s in enumerate(ids) if s != base),
-        key=lambda i: (-float(summary[f"p_first_{o}"][i]), -float(summary[f"npb_{o}_median"][i])),
-    )[:top]
+    unit = unit or str(summary.attrs.get("units", ""))
+    order = uncertainty_order(summary)[:top]
     width = max([len(ids[i]) for i in order] + [8])
 
     def interval(name: str, i: int) -> str:
@@ -682,7 +990,7 @@ def uncertainty_text(summary: xr.Dataset, *, top: int = 10, unit: str = "") -> s
     if summary.sizes.get("parameter", 0):
         lines.append(
             f"What moves the ranking: Spearman correlation of each parameter with NPB less the leader's "
-            f"({summary.attrs['leader']}), largest |rho| over the scenarios"
+            f"({summary.attrs['leader']}), largest |rho| over the packages"
         )
         sens = summary["sensitivity_max"].values
         names = [str(p) for p in summary["parameter"].values]

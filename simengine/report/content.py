@@ -18,7 +18,7 @@ import numpy as np
 import xarray as xr
 
 from ..errors import DataError
-from ..results import check_result, compare, concat_results
+from ..results import check_result, compare, concat_results, present_values
 from .indicators import headline_indicators
 
 __all__ = [
@@ -30,6 +30,8 @@ __all__ = [
     "rank_probabilities",
     "ranked_scenarios",
     "report_data",
+    "uncertainty_figures",
+    "uncertainty_ranked",
     "scenario_groups",
     "shown_scenarios",
 ]
@@ -59,7 +61,11 @@ class ReportData:
     indicators : xarray.Dataset
         :func:`simengine.report.indicators.headline_indicators` of the batch (page one).
     rank_first : xarray.DataArray or None
-        Share of Monte Carlo draws in which each scenario ranks first (None without draws).
+        Share of draws in which each scenario ranks first: of the uncertainty comparison when
+        there is one, else of the results' Monte Carlo draws (None without either).
+    uncertainty : xarray.Dataset or None
+        Summary of the comparison under uncertainty (:func:`simengine.uncertainty.summarise`),
+        over its own scenarios (those of the results, or fewer).
     """
 
     results: xr.Dataset
@@ -68,6 +74,14 @@ class ReportData:
     descriptions: dict[str, dict]
     indicators: xr.Dataset | None = None
     rank_first: xr.DataArray | None = None
+    uncertainty: xr.Dataset | None = None
+
+    @property
+    def draws(self) -> int | None:
+        """Draws behind :attr:`rank_first` (None without)."""
+        if self.uncertainty is not None:
+            return int(self.uncertainty.attrs["draws"])
+        return int(self.results.sizes["draw"]) if "draw" in self.results.dims else None
 
     @property
     def scenarios(self) -> list[str]:
@@ -112,23 +126,32 @@ def _descriptions_in(ds: xr.Dataset) -> dict[str, dict]:
     return found
 
 
-def _uncertainty_bands(results: xr.Dataset, baseline: str) -> xr.DataArray | None:
+def _draw_scores(results: xr.Dataset, baseline: str) -> tuple[np.ndarray, str] | None:
+    """The objective's net present benefit of every scenario in every draw, ``(scenario, draw)``, and its units;
+    None for results without a ``draw`` dimension. Each draw is compared with the baseline in the same
+    draw, all draws at once (:func:`simengine.results.present_values` with ``per_draw``)."""
     if "draw" not in results.dims:
         return None
-    tables = [compare([results.isel(draw=k)], baseline=baseline) for k in range(results.sizes["draw"])]
-    objective = objective_variable(tables[0])
-    units = tables[0][objective].attrs.get("units", "")
-    ratios = np.stack([table[objective].values for table in tables])
-    finite = np.where(np.isfinite(ratios), ratios, np.nan)
-    with np.errstate(all="ignore"):
-        bands = np.nanpercentile(finite, BAND_PERCENTILES, axis=0).T if np.isfinite(finite).any() else None
-    if bands is None:
+    objective = f"npb_{results.attrs.get('objective', 'local_value_added')}"
+    scores = present_values(results, baseline=baseline, per_draw=True)[objective]
+    return scores.transpose("scenario", "draw").values, scores.attrs.get("units", "")
+
+
+def _uncertainty_bands(results: xr.Dataset, baseline: str) -> xr.DataArray | None:
+    found = _draw_scores(results, baseline)
+    if found is None:
         return None
+    scores, units = found
+    finite = np.where(np.isfinite(scores), scores, np.nan)
+    if not np.isfinite(finite).any():
+        return None
+    with np.errstate(all="ignore"):
+        bands = np.nanpercentile(finite, BAND_PERCENTILES, axis=1).T
     return xr.DataArray(
         bands,
         dims=("scenario", "percentile"),
         coords={"scenario": results["scenario"].values, "percentile": list(BAND_PERCENTILES)},
-        attrs={"units": units, "long_name": f"percentiles of {objective} over draws"},
+        attrs={"units": units, "long_name": "percentiles of the net present benefit over draws"},
     )
 
 
@@ -142,6 +165,7 @@ def report_data(
     *,
     descriptions: Mapping[str, Mapping] | None = None,
     baseline: str | None = None,
+    uncertainty: xr.Dataset | None = None,
 ) -> ReportData:
     """Combine results into one batch and derive the comparison the report shows.
 
@@ -154,6 +178,9 @@ def report_data(
         results carry (see the module docstring).
     baseline : str, optional
         Scenario the others are compared with (default: the first).
+    uncertainty : xarray.Dataset, optional
+        Summary of the same scenarios compared under uncertainty
+        (:func:`simengine.uncertainty.summarise` or :func:`~simengine.uncertainty.uncertainty_summary`).
     """
     parts = [results] if isinstance(results, xr.Dataset) else list(results)
     if not parts:
@@ -175,30 +202,83 @@ def report_data(
         raise DataError(f"scenario descriptions name scenarios {unknown} that are not in the results {scenarios}")
     base = table.attrs["baseline"]
     indicators = headline_indicators([combined], baseline=base)
-    return ReportData(
-        combined, table, _uncertainty_bands(combined, base), found, indicators, rank_probabilities(combined, base)
-    )
+    rank_first = rank_probabilities(combined, base)
+    if uncertainty is not None:
+        uncertainty = _checked_uncertainty(uncertainty, scenarios, base)
+        chosen = f"p_first_{table.attrs['objective']}"
+        rank_first = uncertainty[chosen].reindex(scenario=scenarios, fill_value=np.nan)
+    return ReportData(combined, table, _uncertainty_bands(combined, base), found, indicators, rank_first, uncertainty)
 
 
 def rank_probabilities(results: xr.Dataset, baseline: str) -> xr.DataArray | None:
-    """Share of Monte Carlo draws in which each scenario ranks first by the indicators' objective.
+    """Share of Monte Carlo draws in which each scenario ranks first by the results' objective.
 
-    Each draw is ranked on its own (:func:`~simengine.report.indicators.headline_indicators` of
-    that draw). Returns None for results without a ``draw`` dimension.
+    Each draw is ranked on its own (:func:`simengine.uncertainty.rank_counts`, ties sharing a
+    rank, the baseline last), all draws at once. Returns None for results without a ``draw``
+    dimension.
     """
-    if "draw" not in results.dims:
+    from ..uncertainty import rank_counts
+
+    found = _draw_scores(results, baseline)
+    if found is None:
         return None
-    draws = results.sizes["draw"]
-    first = np.zeros(results.sizes["scenario"])
-    for k in range(draws):
-        ranks = headline_indicators([results.isel(draw=k)], baseline=baseline)["rank"].values
-        first += ranks == 1
+    scores, _ = found
+    labels = [str(s) for s in results["scenario"].values]
+    draws = scores.shape[1]
+    first = rank_counts(scores, labels.index(baseline))[:, 0]
     return xr.DataArray(
         first / draws,
         dims=("scenario",),
         coords={"scenario": results["scenario"].values},
         attrs={"units": "1", "long_name": f"share of {draws} Monte Carlo draws in which the scenario ranks first"},
     )
+
+
+def _checked_uncertainty(summary: xr.Dataset, scenarios: list[str], baseline: str) -> xr.Dataset:
+    """An uncertainty summary (:func:`simengine.uncertainty.summarise`) checked against the results."""
+    if "scenario" not in summary.coords or "p_first_local_value_added" not in summary:
+        raise DataError("the uncertainty summary has no rank probabilities; pass simengine.uncertainty.summarise(...)")
+    named = [str(s) for s in summary["scenario"].values]
+    missing = sorted(set(named) - set(scenarios))
+    if missing:
+        raise DataError(
+            f"the uncertainty comparison has scenarios {missing} that are not in the results {scenarios}; "
+            "report the results of the same batch"
+        )
+    if str(summary.attrs.get("baseline")) != baseline:
+        raise DataError(
+            f"the uncertainty comparison's baseline is {summary.attrs.get('baseline')!r}, the report's {baseline!r}; "
+            "compare both with the same baseline (--baseline)"
+        )
+    return summary
+
+
+#: Figures of the ranking under uncertainty after the objective's net present benefit (variables of
+#: :func:`simengine.uncertainty.summarise`, as ``<name>_median`` and so on).
+UNCERTAINTY_FIGURES = (
+    "delta_local_value_added",
+    "delta_other_regions_value_added",
+    "delta_national_value_added",
+    "delta_fiscal_balance",
+    "pv_delta_cost",
+)
+
+
+def uncertainty_figures(data: ReportData) -> list[str]:
+    """The figures the ranking under uncertainty shows: the objective's net present benefit, then
+    :data:`UNCERTAINTY_FIGURES`."""
+    return [objective_variable(data.table), *UNCERTAINTY_FIGURES]
+
+
+def uncertainty_ranked(data: ReportData, limit: int = TOP_N) -> list[str]:
+    """The ``limit`` packages most often ranked first under uncertainty
+    (:func:`simengine.uncertainty.uncertainty_order`); empty without an uncertainty comparison."""
+    from ..uncertainty import uncertainty_order
+
+    if data.uncertainty is None:
+        return []
+    ids = [str(s) for s in data.uncertainty["scenario"].values]
+    return [ids[i] for i in uncertainty_order(data.uncertainty, data.table.attrs["objective"])[:limit]]
 
 
 def ranked_scenarios(data: ReportData) -> list[str]:

@@ -22,7 +22,15 @@ from matplotlib.ticker import MaxNLocator
 
 from ..errors import DataError
 from ..io import check_output_paths, write_atomic, write_error
-from .content import TOP_N, ReportData, objective_variable, ranked_scenarios, shown_scenarios
+from .content import (
+    TOP_N,
+    ReportData,
+    objective_variable,
+    ranked_scenarios,
+    shown_scenarios,
+    uncertainty_figures,
+    uncertainty_ranked,
+)
 from .fonts import matplotlib_font_family
 from .labels import Labels
 from .numbers import axis_formatter, value_text
@@ -425,15 +433,158 @@ def time_figure(data: ReportData, labels: Labels) -> Figure | None:
     return figure
 
 
+#: Colours of the rank shares: rank 1, 2, 3, lower.
+RANK_COLOURS = (LOCAL_COLOUR, "#8ab17d", "#e9c46a", "#d5dde2")
+
+
+def _figure_unit(data: ReportData, labels: Labels, name: str) -> str:
+    """Unit of a figure of the uncertainty summary: person-years for employment, else the money unit."""
+    return labels.ui("persons_periods_year") if name.endswith("employment") else _money_unit(data.results, labels)
+
+
+def rank_probability_figure(data: ReportData, labels: Labels) -> Figure | None:
+    """Share of draws in which each of the packages most often first (at most :data:`TOP_N`) takes
+    rank 1, 2, 3 or a lower rank, stacked; four legend entries whatever the number of packages.
+    None without an uncertainty comparison."""
+    ranked = uncertainty_ranked(data)
+    if not ranked:
+        return None
+    summary = data.uncertainty.sel(scenario=ranked)
+    counts = summary[f"rank_count_{data.table.attrs['objective']}"].values.astype(float)
+    shares = counts / float(data.uncertainty.attrs["draws"])
+    parts = [shares[:, 0], shares[:, 1] if shares.shape[1] > 1 else 0 * shares[:, 0]]
+    parts.append(shares[:, 2] if shares.shape[1] > 2 else 0 * shares[:, 0])
+    parts.append(np.clip(1.0 - parts[0] - parts[1] - parts[2], 0.0, 1.0))
+    names = [data.display_name(s, labels.ui("baseline")) for s in ranked]
+    with _style():
+        figure = Figure(figsize=(8, 0.4 * len(ranked) + 1.4), layout="constrained")
+        ax = figure.subplots()
+        left = np.zeros(len(ranked))
+        keys = ("rank_1", "rank_2", "rank_3", "rank_lower")
+        for values, colour, key in zip(parts, RANK_COLOURS, keys, strict=True):
+            ax.barh(names, values, left=left, color=colour, label=labels.ui(key))
+            left += values
+        for y, value in enumerate(parts[0]):
+            ax.annotate(
+                value_text(float(value), "share"),
+                (0, y),
+                xytext=(3, 0),
+                textcoords="offset points",
+                va="center",
+                ha="left",
+                fontsize=8,
+                color="white" if value > 0.12 else "#1d2d35",
+            )
+        ax.set_xlim(0, 1)
+        ax.invert_yaxis()
+        ax.set_xlabel(labels.ui("share_of_draws"))
+        ax.xaxis.set_major_formatter(axis_formatter("share"))
+        ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncols=4, fontsize=8, frameon=False)
+    return figure
+
+
+def _panels(count: int, names: list[str]):
+    """A figure with ``count`` panels in rows of three sharing the scenario axis (labelled ``names``).
+
+    Margins are set from the longest name (no layout engine: a solved layout of many panels costs
+    more than the drawing)."""
+    ncols = min(3, count)
+    nrows = -(-count // ncols)
+    left = 0.3 + 0.068 * max(len(n) for n in names)  # inches: the scenario labels at 8 pt
+    row = 0.3 * len(names) + 1.0
+    width, height = 3.3 * ncols + left + 0.2, row * nrows
+    figure = Figure(figsize=(width, height))
+    figure.subplots_adjust(
+        left=left / width,
+        right=1 - 0.25 / width,
+        top=1 - 0.35 / height,
+        bottom=0.55 / height,
+        wspace=0.12,
+        hspace=1.05 / row,
+    )
+    axes = figure.subplots(nrows, ncols, squeeze=False, sharey=True)
+    for ax in axes.flat[count:]:
+        ax.set_axis_off()
+    return figure, list(axes.flat[:count])
+
+
+def _uncertainty_panels(data: ReportData, labels: Labels, draw) -> Figure | None:
+    """One panel per figure of :func:`~simengine.report.content.uncertainty_figures` over the packages
+    most often first (at most :data:`TOP_N`, first at the top); ``draw(ax, summary, name)`` draws a
+    panel's data (row ``k`` at ``y = k``). None without an uncertainty comparison."""
+    ranked = uncertainty_ranked(data)
+    if not ranked:
+        return None
+    summary = data.uncertainty.sel(scenario=ranked)
+    names = [data.display_name(s, labels.ui("baseline")) for s in ranked]
+    figures = uncertainty_figures(data)
+    with _style():
+        figure, axes = _panels(len(figures), names)
+        for ax, name in zip(axes, figures, strict=True):
+            draw(ax, summary, name)
+            ax.axvline(0, color="#333333", linewidth=0.7)
+            ax.set_title(labels("figures", name), fontsize=9)
+            ax.set_xlabel(_figure_unit(data, labels, name), fontsize=8)
+            ax.xaxis.set_major_formatter(axis_formatter("money"))
+            ax.xaxis.set_major_locator(MaxNLocator(4))
+        axes[0].set_yticks(np.arange(len(ranked)), names, fontsize=8)
+        axes[0].set_ylim(len(ranked) - 0.5, -0.5)
+    return figure
+
+
+def interval_figure(data: ReportData, labels: Labels) -> Figure | None:
+    """Median and 90% interval across draws of each figure of :func:`~simengine.report.content.uncertainty_figures`
+    for the packages most often first (at most :data:`TOP_N`); None without an uncertainty comparison."""
+
+    def draw(ax, summary: xr.Dataset, name: str) -> None:
+        low, median, high = (summary[f"{name}_{q}"].values for q in ("p05", "median", "p95"))
+        y = np.arange(len(median))
+        ax.hlines(y, low, high, color="#51606b", linewidth=1.6)
+        ax.plot(median, y, "o", color=LOCAL_COLOUR, markersize=4.5)
+
+    return _uncertainty_panels(data, labels, draw)
+
+
+def distribution_figure(data: ReportData, labels: Labels) -> Figure | None:
+    """Distribution across draws of each figure of :func:`~simengine.report.content.uncertainty_figures`:
+    for the packages most often first (at most :data:`TOP_N`), one histogram per package on its own
+    row (a ridge above the row's line, scaled to its peak); None without an uncertainty comparison."""
+
+    def draw(ax, summary: xr.Dataset, name: str) -> None:
+        edges = summary[f"{name}_edges"].values
+        steps = np.repeat(edges, 2)[1:-1]
+        for row, values in enumerate(summary[f"{name}_count"].values.astype(float)):
+            peak = values.max()
+            height = 0.8 * values / peak if peak > 0 else values
+            ax.fill_between(
+                steps,
+                row + 0.4,
+                row + 0.4 - np.repeat(height, 2),
+                color=SCENARIO_COLOURS[row % len(SCENARIO_COLOURS)],
+                alpha=0.55,
+                linewidth=0.6,
+            )
+
+    return _uncertainty_panels(data, labels, draw)
+
+
 def report_figures(data: ReportData, labels: Labels) -> dict[str, Figure]:
     """Every chart of the report by file stem: ``flows_<scenario>`` (the baseline beside each
     scenario of :func:`~simengine.report.content.shown_scenarios`), ``sectors``, ``regions``,
-    ``ranking`` (several scenarios) and ``time_paths`` (several periods)."""
+    ``ranking`` (several scenarios), ``rank_probabilities``, ``intervals`` and
+    ``distributions`` (with an uncertainty comparison) and ``time_paths`` (several periods)."""
     others = shown_scenarios(data)[1:] or [data.baseline]
     figures = {f"flows_{scenario}": flow_figure(data, scenario, labels) for scenario in others}
     figures["sectors"] = sector_figure(data, labels)
     figures["regions"] = region_figure(data, labels)
-    for name, make in (("ranking", ranking_figure), ("time_paths", time_figure)):
+    makers = (
+        ("ranking", ranking_figure),
+        ("rank_probabilities", rank_probability_figure),
+        ("intervals", interval_figure),
+        ("distributions", distribution_figure),
+        ("time_paths", time_figure),
+    )
+    for name, make in makers:
         figure = make(data, labels)
         if figure is not None:
             figures[name] = figure

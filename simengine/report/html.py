@@ -29,6 +29,8 @@ from .content import (
     report_data,
     scenario_groups,
     shown_scenarios,
+    uncertainty_figures,
+    uncertainty_ranked,
 )
 from .figures import figure_files, figure_svg, report_figures, save_figures
 from .fonts import FONT_FAMILY, font_face_css
@@ -269,11 +271,13 @@ def _lead(data: ReportData, labels: Labels) -> str:
         sentences.append(
             escape(labels.ui("lead_free")).format(years=years, gain=strong(shown(gain, first, sign=True)), unit=unit)
         )
-    if data.rank_first is not None:
+    if data.uncertainty is not None:
+        sentences.extend(_lead_uncertainty(data, labels, first, strong))
+    elif data.rank_first is not None:
         sentences.append(
             escape(labels.ui("lead_sure_draws")).format(
                 share=strong(_shown(float(data.rank_first.sel(scenario=first)), "share", labels)),
-                draws=escape(str(data.results.sizes["draw"])),
+                draws=escape(_count(data.draws)),
             )
         )
     else:
@@ -292,6 +296,33 @@ def _lead(data: ReportData, labels: Labels) -> str:
         sentences.append(escape(labels.ui("lead_transfer")).format(**transfer))
     answer = "".join(f"<p>{sentence}</p>" for sentence in sentences)
     return f'{heading}<div class="answer">{answer}</div>{_lead_table(data, labels, ranked)}</section>'
+
+
+def _count(value: int) -> str:
+    """A count of draws or packages with grouped digits."""
+    return value_text(float(value), "persons")
+
+
+def _lead_uncertainty(data: ReportData, labels: Labels, first: str, strong) -> list[str]:
+    """Page one's "how sure" under uncertainty: the share of draws in which the first package ranks
+    first and, when another package is first more often, that one."""
+    share = float(data.rank_first.sel(scenario=first))
+    sentences = [
+        escape(labels.ui("lead_sure_uncertainty")).format(
+            share=strong(_shown(share, "share", labels) if np.isfinite(share) else "–"),
+            draws=escape(_count(data.draws)),
+            section=UNCERTAINTY_SECTION,
+        )
+    ]
+    leader = uncertainty_ranked(data, 1)
+    if leader and leader[0] != first:
+        sentences.append(
+            escape(labels.ui("lead_sure_leader")).format(
+                leader=strong(leader[0]),
+                share=strong(_shown(float(data.rank_first.sel(scenario=leader[0])), "share", labels)),
+            )
+        )
+    return sentences
 
 
 def _lead_cell(table: xr.Dataset, scenario: str, name: str, labels: Labels) -> str:
@@ -468,7 +499,7 @@ def _provenance(data: ReportData, labels: Labels) -> str:
         6, (labels("provenance", "monetary_unit"), labels.money_unit(attrs["currency"], attrs["monetary_unit"]))
     )
     if "draw" in data.results.dims:
-        entries.append((labels.ui("draws"), str(data.results.sizes["draw"])))
+        entries.append((labels.ui("draws"), _count(data.results.sizes["draw"])))
     if "scenario_hash" in data.results.variables:
         hashes = dict(zip(data.scenarios, (str(h) for h in data.results["scenario_hash"].values.ravel()), strict=True))
     elif "scenario_hash" in attrs and len(data.scenarios) == 1:
@@ -536,6 +567,117 @@ def _comparison(data: ReportData, labels: Labels, svgs: dict[str, str]) -> str:
     )
 
 
+#: Section number of the ranking under uncertainty (after the comparison; the time paths follow).
+UNCERTAINTY_SECTION = 5
+
+
+def _interval_cell(summary: xr.Dataset, scenario: str, name: str, labels: Labels) -> str:
+    """``median [p05, p95]`` of one figure, the median in ``data-value``."""
+    low, median, high = (float(summary[f"{name}_{q}"].sel(scenario=scenario)) for q in ("p05", "median", "p95"))
+    text = f"{_shown(median, 'money', labels)} [{_shown(low, 'money', labels)}, {_shown(high, 'money', labels)}]"
+    return (
+        f'<td class="num" data-scenario="{escape(scenario)}" data-figure="{name}_median" '
+        f'data-value="{_data_value(median)}">{escape(text)}</td>'
+    )
+
+
+def _parameter_words(parameter: str, labels: Labels) -> str:
+    """A response parameter ``kind.field`` in words: the lever, then the parameter."""
+    kind, _, field = parameter.partition(".")
+    return f"{labels('levers', kind)}: {labels('response_parameters', field)}"
+
+
+def _uncertainty(data: ReportData, labels: Labels, svgs: dict[str, str]) -> str:
+    """The ranking under uncertainty: rank shares, intervals and distributions of the packages most
+    often first (at most :data:`TOP_N`), their intervals in a table, and the parameters that move the
+    ranking. Empty without an uncertainty comparison."""
+    summary = data.uncertainty
+    if summary is None:
+        return ""
+    objective = data.table.attrs["objective"]
+    ranked = uncertainty_ranked(data)
+    everyone = summary.sizes["scenario"] - 1
+    top = int(summary.attrs.get("top", 3))
+    intro = labels.ui("uncertainty_intro").format(
+        draws=_count(int(summary.attrs["draws"])),
+        seed=summary.attrs["seed"],
+        objective=labels("objectives", objective),
+        shown=len(ranked),
+        count=everyone,
+    )
+    figures = uncertainty_figures(data)
+    unit = _unit("money", data, labels)
+    header = "".join(
+        f'<th>{escape(labels("figures", name))}<br><span class="unit">{escape(unit)}, '
+        f"{escape(labels.ui('uncertainty_table_median'))}</span></th>"
+        for name in figures
+    )
+    header += f"<th>{escape(labels.ui('p_first'))}</th><th>{escape(labels.ui('p_top').format(top=top))}</th>"
+    rows = []
+    for position, scenario in enumerate(ranked, start=1):
+        cells = "".join(_interval_cell(summary, scenario, name, labels) for name in figures)
+        for key in (f"p_first_{objective}", f"p_top{top}_{objective}"):
+            value = float(summary[key].sel(scenario=scenario))
+            cells += (
+                f'<td class="num" data-scenario="{escape(scenario)}" data-figure="{key}" '
+                f'data-value="{_data_value(value)}">{escape(_shown(value, "share", labels))}</td>'
+            )
+        rows.append(
+            f'<tr data-scenario="{escape(scenario)}"><td class="num">{position}</td>'
+            f"<th>{escape(scenario)}</th>{cells}</tr>"
+        )
+    if everyone > len(ranked):
+        more = escape(labels.ui("uncertainty_more").format(count=_count(everyone - len(ranked))))
+        rows.append(f'<tr class="more"><td colspan="{len(figures) + 4}">{more}</td></tr>')
+    table = (
+        f'<div class="table-scroll"><table id="uncertainty-table" class="wide sortable"><thead><tr>'
+        f"<th>{escape(labels.ui('rank'))}</th><th>{escape(labels.ui('scenario'))}</th>{header}</tr></thead>"
+        f"<tbody>{''.join(rows)}</tbody></table></div>"
+    )
+    charts = "".join(
+        _chart(name, svgs[name], labels.ui(f"uncertainty_{caption}_caption"))
+        for name, caption in (
+            ("rank_probabilities", "ranks"),
+            ("intervals", "intervals"),
+            ("distributions", "distributions"),
+        )
+        if name in svgs
+    )
+    return (
+        f'<section id="uncertainty"><h2>{UNCERTAINTY_SECTION}. {escape(labels.ui("uncertainty"))}</h2>'
+        f'<p class="note">{escape(intro)}</p>{charts}{table}{_sensitivity(summary, labels)}</section>'
+    )
+
+
+def _sensitivity(summary: xr.Dataset, labels: Labels) -> str:
+    """The response parameters by how much they move the ranking (largest |rho| first)."""
+    if not summary.sizes.get("parameter", 0):
+        return ""
+    names = [str(p) for p in summary["parameter"].values]
+    ids = [str(s) for s in summary["scenario"].values]
+    table = summary["sensitivity"].values
+    strongest = summary["sensitivity_max"].values
+    rows = []
+    for j in np.argsort(-strongest, kind="stable"):
+        packages = [i for i, s in enumerate(ids) if s != summary.attrs["baseline"]]
+        where = ids[packages[int(np.argmax(np.abs(table[j, packages])))]] if packages else ""
+        low, high = float(summary["prior_low"][j]), float(summary["prior_high"][j])
+        rows.append(
+            f'<tr data-parameter="{escape(names[j])}"><th>{escape(_parameter_words(names[j], labels))}<br>'
+            f'<code class="path">{escape(names[j])}</code></th>'
+            f'<td class="num">{escape(_number_words(low))} – {escape(_number_words(high))}</td>'
+            f'<td class="num" data-value="{_data_value(float(strongest[j]))}">{float(strongest[j]):.2f}</td>'
+            f"<td>{escape(where)}</td></tr>"
+        )
+    note = labels.ui("uncertainty_sensitivity_note").format(leader=summary.attrs.get("leader", ""))
+    return (
+        f'<h3>{escape(labels.ui("uncertainty_sensitivity"))}</h3><p class="note">{escape(note)}</p>'
+        f'<table id="sensitivity-table"><thead><tr><th>{escape(labels.ui("parameter"))}</th>'
+        f"<th>{escape(labels.ui('prior_range'))}</th><th>{escape(labels.ui('largest_rho'))}</th>"
+        f"<th>{escape(labels.ui('rho_with'))}</th></tr></thead><tbody>{''.join(rows)}</tbody></table>"
+    )
+
+
 def render_html(data: ReportData, labels: Labels, svgs: dict[str, str]) -> str:
     """Assemble the page from the report data and the charts as inline SVG (by figure name)."""
     attrs = data.results.attrs
@@ -554,8 +696,9 @@ def render_html(data: ReportData, labels: Labels, svgs: dict[str, str]) -> str:
         f'<section id="sectors"><h2>3. {escape(labels.ui("sectors"))}</h2><p class="note">'
         f"{escape(labels.ui('sectors_note'))}</p>{_shown_note(data, labels)}{_chart('sectors', svgs['sectors'])}"
         f"<h3>{escape(labels.ui('region_split'))}</h3>{_chart('regions', svgs['regions'])}</section>"
-        f"{_comparison(data, labels, svgs)}"
-        f'<section id="time-paths"><h2>5. {escape(labels.ui("time_paths"))}</h2><p class="note">'
+        f"{_comparison(data, labels, svgs)}{_uncertainty(data, labels, svgs)}"
+        f'<section id="time-paths"><h2>{UNCERTAINTY_SECTION + (data.uncertainty is not None)}. '
+        f'{escape(labels.ui("time_paths"))}</h2><p class="note">'
         f"{escape(labels.ui('time_paths_note'))}</p>{time_paths}</section>"
     )
     page = (
@@ -567,9 +710,9 @@ def render_html(data: ReportData, labels: Labels, svgs: dict[str, str]) -> str:
     return page.replace(_FONT_PLACEHOLDER, font_face_css(page), 1)
 
 
-def _prepare(results, lang, descriptions, baseline):
+def _prepare(results, lang, descriptions, baseline, uncertainty=None):
     labels = load_labels(lang)
-    data = report_data(results, descriptions=descriptions, baseline=baseline)
+    data = report_data(results, descriptions=descriptions, baseline=baseline, uncertainty=uncertainty)
     return data, labels, report_figures(data, labels)
 
 
@@ -579,6 +722,7 @@ def build_report(
     lang: str = "en",
     descriptions: Mapping[str, Mapping] | None = None,
     baseline: str | None = None,
+    uncertainty: xr.Dataset | None = None,
 ) -> str:
     """The report of ``results`` as one self-contained HTML page.
 
@@ -594,13 +738,18 @@ def build_report(
         :mod:`simengine.report.content` for where they are otherwise read from.
     baseline : str, optional
         Scenario the others are compared with (default: the first).
+    uncertainty : xarray.Dataset, optional
+        The same scenarios compared under uncertainty (:func:`simengine.uncertainty.summarise`,
+        :func:`~simengine.uncertainty.uncertainty_summary` or
+        :func:`~simengine.uncertainty.read_uncertainty`): page one says how sure the ranking is,
+        and a section shows the ranking under uncertainty.
 
     Returns
     -------
     str
         The HTML page (UTF-8 text; font, charts and script embedded).
     """
-    data, labels, figures = _prepare(results, lang, descriptions, baseline)
+    data, labels, figures = _prepare(results, lang, descriptions, baseline, uncertainty)
     return render_html(data, labels, {name: figure_svg(figure) for name, figure in figures.items()})
 
 
@@ -613,6 +762,7 @@ def write_report(
     lang: str = "en",
     descriptions: Mapping[str, Mapping] | None = None,
     baseline: str | None = None,
+    uncertainty: xr.Dataset | None = None,
 ) -> Path:
     """Write the report of ``results`` to ``path`` atomically, and its charts to ``figures_dir``.
 
@@ -622,7 +772,7 @@ def write_report(
     """
     path = Path(path)
     check_output_path(path, overwrite=overwrite, suffixes=(".html", ".htm"))
-    data, labels, figures = _prepare(results, lang, descriptions, baseline)
+    data, labels, figures = _prepare(results, lang, descriptions, baseline, uncertainty)
     page = render_html(data, labels, {name: figure_svg(figure) for name, figure in figures.items()})
     if figures_dir is None:
         return write_atomic(path, page, overwrite=overwrite)
