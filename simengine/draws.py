@@ -31,7 +31,7 @@ from .region_context import (
 )
 from .scenario.schema import Scenario
 
-__all__ = ["HEADLINE_TOTALS", "DrawPrepared", "prepare_draws", "evaluate_draws"]
+__all__ = ["HEADLINE_TOTALS", "PointArrays", "DrawPrepared", "prepare_draws", "evaluate_draws", "evaluate_accounts"]
 
 #: Totals over the horizon kept per scenario and draw (money in the table's unit; employment in person-years).
 HEADLINE_TOTALS = (
@@ -64,75 +64,163 @@ def _responses(scenario: Scenario, values: dict[str, np.ndarray]) -> dict[int, d
     return out
 
 
+@dataclass(frozen=True)
+class PointArrays:
+    """Sweep points of one base scenario as arrays along a point axis (no model per point).
+
+    Attributes
+    ----------
+    ids : list of str
+        Scenario id of each point (``{base id}-sweep{k:04d}``).
+    fields : dict
+        Per lever position, lever fields (:func:`simengine.levers.array_field`, table
+        ``"lever"``) -> ``(points,)`` values.
+    responses : dict
+        Per lever position, response parameters -> ``(points,)`` values.
+    """
+
+    ids: list[str]
+    fields: dict[int, dict[str, np.ndarray]]
+    responses: dict[int, dict[str, np.ndarray]]
+
+    @property
+    def size(self) -> int:
+        return len(self.ids)
+
+    def take(self, rows: slice) -> PointArrays:
+        """The points ``rows`` (a slice) as their own :class:`PointArrays`."""
+        return PointArrays(
+            self.ids[rows],
+            {i: {f: v[rows] for f, v in fs.items()} for i, fs in self.fields.items()},
+            {i: {f: v[rows] for f, v in fs.items()} for i, fs in self.responses.items()},
+        )
+
+
 @dataclass
 class DrawPrepared:
-    """A scenario reduced to arrays with a leading ``draw`` axis (the draw-axis twin of
-    :class:`simengine.evaluation.Prepared`). Money in the table's unit per year; ``(D, ...)``
-    arrays vary with the draw, the others do not."""
+    """A scenario reduced to arrays with a leading column axis (the twin of
+    :class:`simengine.evaluation.Prepared`): column ``c = point * D + draw`` over ``P`` sweep
+    points (1 without a sweep) and ``D`` draws. Money in the table's unit per year; ``(..., m)``
+    and ``(m, ...)`` arrays vary with the column (``m = P D``), the others do not."""
 
     scenario: Scenario
     period_years: list[int]
     budget: np.ndarray  # (T,)
     deflator: float
-    local_spending: np.ndarray  # (T, n, D)
+    local_spending: np.ndarray  # (T, n, m)
     household_spending: np.ndarray  # (n, T)
-    nonlocal_spending: np.ndarray  # (T, n, D)
-    local_transfer: np.ndarray  # (T, n, D)
-    local_awards: np.ndarray  # (D, T)
-    real_volume: np.ndarray  # (D, T)
-    cost_premium: np.ndarray  # (D, T)
+    nonlocal_spending: np.ndarray  # (T, n, m)
+    local_transfer: np.ndarray  # (T, n, m)
+    local_awards: np.ndarray  # (m, T)
+    real_volume: np.ndarray  # (m, T)
+    cost_premium: np.ndarray  # (m, T)
     displaced: np.ndarray  # (n, T)
     circuit_values: list[dict[str, object]]  # per period
+    nonlocal_transfer: np.ndarray | None = None  # (m, T) premium paid to firms elsewhere
+    programme_cost: np.ndarray | None = None  # (T,)
+    household_injection: np.ndarray | None = None  # (T,)
+    over_budget: np.ndarray | None = None  # (m,) columns whose levers cost more than the budget in some year
+    points: int = 1
 
     @property
     def draws(self) -> int:
+        """Columns (points times draws)."""
         return self.local_spending.shape[2]
 
 
+def _with_point_fields(scenario: Scenario, points: PointArrays | None, d: int) -> list:
+    """The scenario's levers with swept lever fields set to ``(P D, 1)`` arrays (no validation:
+    :func:`simengine.levers.array_field` fields enter the effects through array arithmetic only)."""
+    levers = list(scenario.lever)
+    if points is None:
+        return levers
+    for position, fields in points.fields.items():
+        update = {f: np.repeat(np.asarray(v, dtype=float), d)[:, None] for f, v in fields.items()}
+        levers[position] = levers[position].model_copy(update=update)
+    return levers
+
+
+def _column_responses(
+    scenario: Scenario, values: dict[str, np.ndarray], points: PointArrays | None, d: int
+) -> dict[int, dict[str, np.ndarray]]:
+    """Per lever position, response parameters as ``(P D, 1)`` arrays: drawn ones (``values``,
+    the same in every point) win over swept ones, as :func:`simengine.uncertainty.with_responses`
+    sets a drawn parameter whatever the lever's own value."""
+    p = 1 if points is None else points.size
+    out: dict[int, dict[str, np.ndarray]] = {}
+    if points is not None:
+        for position, fields in points.responses.items():
+            out[position] = {f: np.repeat(np.asarray(v, dtype=float), d)[:, None] for f, v in fields.items()}
+    for position, drawn in _responses(scenario, values).items():
+        tiled = {f: np.tile(v[:, 0], p)[:, None] for f, v in drawn.items()} if p > 1 else drawn
+        out.setdefault(position, {}).update(tiled)
+    return out
+
+
 def prepare_draws(
-    scenario: Scenario, context: RegionContext, values: dict[str, np.ndarray], draws: int
+    scenario: Scenario,
+    context: RegionContext,
+    values: dict[str, np.ndarray],
+    draws: int,
+    points: PointArrays | None = None,
 ) -> DrawPrepared:
-    """Levers applied along the draw axis: the arrays :func:`evaluate_draws` solves.
+    """Levers applied along the column axis: the arrays :func:`evaluate_draws` solves.
 
     ``values`` maps ``kind.field`` to ``(draws,)`` arrays (:func:`draw_parameters`); parameters
-    of kinds the scenario does not use are ignored. The same arithmetic as
-    :func:`simengine.evaluation.prepare`, one year at a time, over ``(draws, cells)`` arrays.
+    of kinds the scenario does not use are ignored. ``points`` (optional) are sweep points of
+    the scenario's numeric lever fields; columns are then every point times every draw. The
+    same arithmetic as :func:`simengine.evaluation.prepare`, one year at a time, over
+    ``(columns, cells)`` arrays.
+
+    Raises
+    ------
+    ScenarioError
+        Without ``points``, if in some draw the levers cost more than the whole budget; with
+        ``points``, such columns are flagged in ``over_budget`` instead (the caller reports
+        their points).
     """
     if scenario.scenario.mode == "agents":
         raise ScenarioError(f"scenario {scenario.scenario.id}: uncertainty comparisons run in analytic mode only")
     b = BudgetCells.of(scenario, context)
     appraisal = scenario.appraisal
     unit, cells, amounts, cell_sector, years, start = b.unit, b.cells, b.amounts, b.cell_sector, b.years, b.start
-    n, t, d = len(context.economy.sectors), len(years), draws
+    p = 1 if points is None else points.size
+    n, t, d = len(context.economy.sectors), len(years), draws * p
     # cells -> sectors as a sum over the cells of each sector, in cell order (as numpy.add.at)
     members = [np.flatnonzero(cell_sector == j) for j in range(n)]
     local, nonlocal_, transfer = np.zeros((t, n, d)), np.zeros((t, n, d)), np.zeros((t, n, d))
     awards, volume, premium = np.zeros((d, t)), np.zeros((d, t)), np.zeros((d, t))
+    elsewhere_transfer = np.zeros((d, t))
+    programmes, injections = np.zeros(t), np.zeros(t)
     displaced, extra = np.zeros((n, t)), np.zeros((n, t))
+    over_budget = np.zeros(d, dtype=bool)
     base_values = scenario_circuit_values(scenario, context)
     households = context.parameters.households.local_purchases()
     mix = households / households.sum() if households.sum() > 0 else np.full(n, 1.0 / n)
     city = context.parameters.city.local_purchases()
-    responses = _responses(scenario, values)
+    levers = _with_point_fields(scenario, points, draws)
+    responses = _column_responses(scenario, values, points, draws)
     circuit_values = []
 
     def total(values: np.ndarray) -> np.ndarray:
-        """Sum over the cells in cell order: the same for a draw whatever the other draws."""
+        """Sum over the cells in cell order: the same for a column whatever the other columns."""
+        rows = np.ascontiguousarray(np.broadcast_to(values, (d, values.shape[-1])).T)
         out = np.zeros(d)
-        for i in range(values.shape[-1]):
-            out += values[:, i]
+        for row in rows:
+            out += row
         return out
 
     def by_sector(values: np.ndarray) -> np.ndarray:
-        """(draws, cells) -> (sectors, draws), each sector's cells added in cell order."""
+        """(columns, cells) -> (sectors, columns), each sector's cells added in cell order."""
+        rows = np.ascontiguousarray(np.broadcast_to(values, (d, values.shape[-1])).T)
         out = np.zeros((n, d))
-        for j, rows in enumerate(members):
-            for i in rows:
-                out[j] += values[:, i]
+        for j, cells_of in enumerate(members):
+            for i in cells_of:
+                out[j] += rows[i]
         return out
 
     for k, year in enumerate(years):
-        effect = apply_levers(cells, scenario.lever, year, start_year=start, responses=responses)
+        effect = apply_levers(cells, levers, year, start_year=start, responses=responses)
         share = np.broadcast_to(effect.local_share, (d, len(amounts)))
         rate = np.broadcast_to(effect.cost_premium, (d, len(amounts)))
         awards[:, k] = total(share * amounts)
@@ -142,30 +230,33 @@ def prepare_draws(
             local[k] = by_sector(bought * share)
             nonlocal_[k] = by_sector(bought * (1.0 - share))
             transfer[k] = by_sector((amounts - bought) * share)
+            elsewhere_transfer[:, k] = total((amounts - bought) * (1.0 - share))
             premium_cost = total(amounts - bought)
         else:
             local[k] = by_sector(amounts * share)
             nonlocal_[k] = by_sector(amounts * (1.0 - share))
             premium_cost = total(rate * amounts)
-        programme = programme_cost(scenario.lever, year, start_year=start, monetary_unit=unit)
-        premium[:, k] = premium_cost + programme
-        if np.any(premium[:, k] > amounts.sum()):
+        programmes[k] = programme_cost(levers, year, start_year=start, monetary_unit=unit)
+        premium[:, k] = premium_cost + programmes[k]
+        over = premium[:, k] > amounts.sum()
+        if points is None and np.any(over):
             worst = float(premium[:, k].max())
             raise ScenarioError(
                 f"scenario {scenario.scenario.id}: in some draws the levers cost {worst:,.0f} in {year}, more than "
                 f"the whole budget ({amounts.sum():,.0f} {context.unit}); check the units of lever amounts"
             )
-        injection = _consumption_injection(
-            scenario.lever,
+        over_budget |= over
+        injections[k] = _consumption_injection(
+            levers,
             year,
             start_year=start,
             baseline_share=float(base_values["household_local_consumption_share"]),
             monetary_unit=unit,
         )
-        extra[:, k] = injection * mix
+        extra[:, k] = injections[k] * mix
         if appraisal.financing == "displaces_city_spending":
-            displaced[:, k] = programme * city
-        circuit_values.append(apply_circuit_levers(base_values, scenario.lever, year, start_year=start))
+            displaced[:, k] = programmes[k] * city
+        circuit_values.append(apply_circuit_levers(base_values, levers, year, start_year=start))
     return DrawPrepared(
         scenario=scenario,
         period_years=years,
@@ -180,10 +271,28 @@ def prepare_draws(
         cost_premium=premium,
         displaced=displaced,
         circuit_values=circuit_values,
+        nonlocal_transfer=elsewhere_transfer,
+        programme_cost=programmes,
+        household_injection=injections,
+        over_budget=over_budget,
+        points=p,
     )
 
 
 _ROWS: dict[int, tuple[object, np.ndarray]] = {}
+_CIRCUITS: dict[tuple[int, bytes], tuple[RegionContext, Circuit]] = {}
+
+
+def _circuit(context: RegionContext, key: bytes, values: dict[str, object]) -> Circuit:
+    """The circuit of ``values`` (signature ``key``), factorised once per process and region."""
+    cached = _CIRCUITS.get((id(context), key))
+    if cached is not None and cached[0] is context:
+        return cached[1]
+    if len(_CIRCUITS) > 256:
+        _CIRCUITS.clear()
+    circuit = Circuit(context.economy, with_values(context, values))
+    _CIRCUITS[(id(context), key)] = (context, circuit)
+    return circuit
 
 
 def _regional_rows(context: RegionContext) -> np.ndarray:
@@ -259,7 +368,6 @@ def evaluate_draws(prepared: Sequence[DrawPrepared], context: RegionContext) -> 
     list of dict
         Per scenario, name -> ``(D, T)`` array.
     """
-    economy = context.economy
     regional = _regional_rows(context)
     blocks: dict[bytes, list[tuple[int, int]]] = {}
     values_of: dict[bytes, dict] = {}
@@ -273,7 +381,7 @@ def evaluate_draws(prepared: Sequence[DrawPrepared], context: RegionContext) -> 
     for p, c in zip(prepared, columns, strict=True):
         c["lost"] = np.zeros((3, p.draws, len(p.period_years)))
     for key, pairs in blocks.items():
-        circuit = Circuit(economy, with_values(context, values_of[key]))
+        circuit = _circuit(context, key, values_of[key])
         weights = _circuit_rows(circuit)
         spending = np.hstack(
             [prepared[i].local_spending[k] + prepared[i].household_spending[:, k : k + 1] for i, k in pairs]
@@ -326,5 +434,92 @@ def evaluate_draws(prepared: Sequence[DrawPrepared], context: RegionContext) -> 
                 "fiscal_balance": c["city_tax"] - lost[2] - p.cost_premium,
                 "local_employment": c["employment"] / p.deflator,
             }
+        )
+    return out
+
+
+def evaluate_accounts(prepared: Sequence[DrawPrepared], context: RegionContext) -> list[dict[str, np.ndarray]]:
+    """Full per-sector accounts of every scenario and column of one region, as arrays.
+
+    The same economics, solves and result arithmetic as :func:`simengine.evaluation.evaluate`
+    (static form), over every scenario-column-year at once: the columns of each circuit
+    signature are one right-hand-side matrix of that circuit's factorisation, and the result
+    variables (:data:`simengine.results.RESULT_VARIABLES`) are computed for all columns
+    together (:func:`simengine.evaluation.result_arrays`), never one Dataset per scenario.
+
+    Returns
+    -------
+    list of dict
+        Per scenario, variable name -> array with a leading column axis ``(m, ...)`` (the
+        result contract's dims without ``scenario``).
+    """
+    from .evaluation import _accounts, _regional_effects, _transfer_receipts, result_arrays
+
+    n = len(context.economy.sectors)
+    # column order: scenario, then period, then the scenario's columns (point * D + draw)
+    spans, offset = [], 0
+    for p in prepared:
+        spans.append(offset)
+        offset += p.draws * len(p.period_years)
+    width = offset
+    spending, transfer, elsewhere = np.empty((n, width)), np.empty((n, width)), np.empty((n, width))
+    displaced = np.zeros((n, width))
+    groups: dict[bytes, list[np.ndarray]] = {}
+    values_of: dict[bytes, dict] = {}
+    for i, p in enumerate(prepared):
+        m = p.draws
+        for k, v in enumerate(p.circuit_values):
+            cols = slice(spans[i] + k * m, spans[i] + (k + 1) * m)
+            spending[:, cols] = p.local_spending[k] + p.household_spending[:, k : k + 1]
+            transfer[:, cols] = p.local_transfer[k]
+            elsewhere[:, cols] = p.nonlocal_spending[k] - p.household_spending[:, k : k + 1]
+            displaced[:, cols] = p.displaced[:, k : k + 1]
+            key = circuit_signature(v)
+            groups.setdefault(key, []).append(np.arange(cols.start, cols.stop))
+            values_of.setdefault(key, v)
+    closed: dict[str, np.ndarray] = {}
+    from .results import LEAKAGE_CHANNELS
+
+    second_round = np.zeros(width)
+    transfer_leakage = np.zeros((len(LEAKAGE_CHANNELS), width))
+    displaced_effects = np.zeros((3, width))
+    for key, parts in groups.items():
+        cols = np.concatenate(parts)
+        circuit = _circuit(context, key, values_of[key])
+        receipts, transfer_leakage[:, cols] = _transfer_receipts(circuit, transfer[:, cols])
+        for name, values in _accounts(circuit.impact(spending[:, cols], receipts=receipts), n).items():
+            closed.setdefault(name, np.zeros((*values.shape[:-1], width)))[..., cols] = values
+        rounds = circuit.rounds(spending[:, cols], n_rounds=2)
+        second_round[cols] = rounds["total"].sel(round=2).values.reshape(-1)
+        if displaced[:, cols].any():
+            lost = circuit.headline(displaced[:, cols]).sel(
+                indicator=["value_added", "household_income", "city_tax_revenue"]
+            )
+            displaced_effects[:, cols] = lost.values
+    open_output = context.open_local.solve(spending)
+    regional = _regional_effects(spending, elsewhere, context)
+
+    def per_scenario(values: np.ndarray, i: int) -> np.ndarray:
+        """Columns of scenario ``i`` as ``(..., T, m)`` (period-major, as they were laid out)."""
+        p = prepared[i]
+        t, m = len(p.period_years), p.draws
+        return values[..., spans[i] : spans[i] + t * m].reshape(*values.shape[:-1], t, m)
+
+    out = []
+    for i, p in enumerate(prepared):
+        last = circuit_signature(p.circuit_values[-1])
+        out.append(
+            result_arrays(
+                p,
+                context,
+                path={name: per_scenario(values, i) for name, values in closed.items()},
+                closed_output=per_scenario(closed["output"], i),
+                open_output=per_scenario(open_output, i),
+                regional={name: per_scenario(values, i) for name, values in regional.items()},
+                transfer_leakage=per_scenario(transfer_leakage, i),
+                displaced=per_scenario(displaced_effects, i),
+                second_round=per_scenario(second_round, i),
+                parameters=_circuit(context, last, p.circuit_values[-1]).parameters,
+            )
         )
     return out
