@@ -29,28 +29,10 @@ from .region_context import (
     scenario_circuit_values,
     with_values,
 )
+from .results import HEADLINE_TOTALS
 from .scenario.schema import Scenario
 
 __all__ = ["HEADLINE_TOTALS", "PointArrays", "DrawPrepared", "prepare_draws", "evaluate_draws", "evaluate_accounts"]
-
-#: Totals over the horizon kept per scenario and draw (money in the table's unit; employment in person-years).
-HEADLINE_TOTALS = (
-    "budget",
-    "local_awards",
-    "cost_premium",
-    "real_volume",
-    "local_value_added",
-    "feedback_value_added",
-    "other_regions_value_added",
-    "national_value_added",
-    "resident_household_income",
-    "local_tax",
-    "displaced_value_added",
-    "displaced_household_income",
-    "displaced_local_tax",
-    "fiscal_balance",
-    "local_employment",
-)
 
 
 def _responses(scenario: Scenario, values: dict[str, np.ndarray]) -> dict[int, dict[str, np.ndarray]]:
@@ -333,6 +315,60 @@ def _regional_rows(context: RegionContext) -> np.ndarray:
     return rows
 
 
+_MATRICES: dict[int, tuple[object, np.ndarray, np.ndarray]] = {}
+
+
+def _regional_matrices(context: RegionContext) -> tuple[np.ndarray, np.ndarray]:
+    """Multiplier matrices of the open multi-region model's effects that a result reports.
+
+    The effects of :func:`simengine.evaluation._regional_effects` are linear in local spending
+    ``s`` and non-local spending ``e`` (sent to the other regions in proportion to their
+    output): rows ``C`` of the regional inverse, ``C L`` (one transposed solve with ``2n + 2``
+    right-hand sides), give ``S s + E e`` with ``S`` ``(n + 2, n)`` and ``E`` ``(2n + 2, n)``:
+    rows ``0..n-1`` of ``S s + E[:n] e`` are ``nonlocal_output``, rows ``n..2n-1`` of ``E e``
+    are ``feedback_output``, then ``other_value_added`` and ``national_output_open``. An
+    ``(n + 2) x n`` and a ``(2n + 2) x n`` product per column instead of a solve of size
+    ``regions x n`` with two right-hand sides.
+    """
+    cached = _MATRICES.get(id(context))
+    if cached is not None and cached[0] is context:
+        return cached[1], cached[2]
+    model = context.model
+    output = model.dataset["gross_output"].transpose("region", "sector").values
+    va = model.dataset["value_added_coefficient"].transpose("region", "sector").values
+    regions, n = output.shape
+    others = output[1:]
+    totals = others.sum(axis=0)
+    fallback = np.full_like(others, 1.0 / max(regions - 1, 1))
+    weights = np.divide(others, totals, out=fallback, where=totals > 0)
+    targets = np.zeros((regions * n, 2 * n + 2))
+    for r in range(1, regions):
+        targets[r * n + np.arange(n), np.arange(n)] = 1.0  # other regions' output, summed over them
+    targets[np.arange(n), n + np.arange(n)] = 1.0  # local output
+    targets[n:, 2 * n] = va[1:].reshape(-1)  # value added in the other regions
+    targets[:, 2 * n + 1] = 1.0  # output of every region
+    rows = model._system.solve_transposed(targets).T.reshape(2 * n + 2, regions, n)
+    local = rows[:, 0, :]
+    elsewhere = (rows[:, 1:, :] * weights[None]).sum(axis=1)
+    spending = np.ascontiguousarray(np.vstack([local[:n], local[2 * n :]]))
+    _MATRICES[id(context)] = (context, spending, np.ascontiguousarray(elsewhere))
+    return spending, np.ascontiguousarray(elsewhere)
+
+
+def _regional_by_rows(spending: np.ndarray, elsewhere: np.ndarray, context: RegionContext) -> dict[str, np.ndarray]:
+    """The result of :func:`simengine.evaluation._regional_effects` from :func:`_regional_matrices`."""
+    on_local, on_elsewhere = _regional_matrices(context)
+    n = spending.shape[0]
+    s = column_product(on_local, spending)
+    e = column_product(on_elsewhere, elsewhere)
+    return {
+        "nonlocal_output": s[:n] + e[:n],
+        "feedback_output": e[n : 2 * n],
+        "other_value_added": s[n] + e[2 * n],
+        "national_output_open": s[n + 1] + e[2 * n + 1],
+    }
+
+
 def _row_total(values: np.ndarray) -> np.ndarray:
     """Sum of the rows, one after the other: a column's total never depends on the other columns
     (``ndarray.sum(axis=0)`` changes its order with the memory layout)."""
@@ -453,7 +489,7 @@ def evaluate_accounts(prepared: Sequence[DrawPrepared], context: RegionContext) 
         Per scenario, variable name -> array with a leading column axis ``(m, ...)`` (the
         result contract's dims without ``scenario``).
     """
-    from .evaluation import _accounts, _regional_effects, _transfer_receipts, result_arrays
+    from .evaluation import _accounts, _transfer_receipts, result_arrays
 
     n = len(context.economy.sectors)
     # column order: scenario, then period, then the scenario's columns (point * D + draw)
@@ -497,7 +533,7 @@ def evaluate_accounts(prepared: Sequence[DrawPrepared], context: RegionContext) 
             )
             displaced_effects[:, cols] = lost.values
     open_output = context.open_local.solve(spending)
-    regional = _regional_effects(spending, elsewhere, context)
+    regional = _regional_by_rows(spending, elsewhere, context)
 
     def per_scenario(values: np.ndarray, i: int) -> np.ndarray:
         """Columns of scenario ``i`` as ``(..., T, m)`` (period-major, as they were laid out)."""
