@@ -244,7 +244,7 @@ def _run_pieces(pieces: list, values: dict[str, np.ndarray], draws: int, headlin
     for i, (scenario, points) in enumerate(pieces):
         try:
             context = region_context(scenario.scenario.region)
-            prepared[i] = prepare_draws(scenario, context, values, draws, points)
+            prepared[i] = prepare_draws(scenario, context, values, draws, points, by_cell=headline)
         except SimEngineError as exc:
             out[i] = (None, None, str(exc), None)
             continue

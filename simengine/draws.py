@@ -89,10 +89,10 @@ class DrawPrepared:
     period_years: list[int]
     budget: np.ndarray  # (T,)
     deflator: float
-    local_spending: np.ndarray  # (T, n, m)
+    local_spending: np.ndarray  # (T, n, m), or (T, cells, m) by cell
     household_spending: np.ndarray  # (n, T)
-    nonlocal_spending: np.ndarray  # (T, n, m)
-    local_transfer: np.ndarray  # (T, n, m)
+    nonlocal_spending: np.ndarray  # (T, n, m), or by cell
+    local_transfer: np.ndarray  # (T, n, m), or by cell
     local_awards: np.ndarray  # (m, T)
     real_volume: np.ndarray  # (m, T)
     cost_premium: np.ndarray  # (m, T)
@@ -103,6 +103,7 @@ class DrawPrepared:
     household_injection: np.ndarray | None = None  # (T,)
     over_budget: np.ndarray | None = None  # (m,) columns whose levers cost more than the budget in some year
     points: int = 1
+    cell_sector: np.ndarray | None = None  # (cells,) sector index of each row of the spending arrays, if by cell
 
     @property
     def draws(self) -> int:
@@ -145,6 +146,8 @@ def prepare_draws(
     values: dict[str, np.ndarray],
     draws: int,
     points: PointArrays | None = None,
+    *,
+    by_cell: bool = False,
 ) -> DrawPrepared:
     """Levers applied along the column axis: the arrays :func:`evaluate_draws` solves.
 
@@ -152,7 +155,9 @@ def prepare_draws(
     of kinds the scenario does not use are ignored. ``points`` (optional) are sweep points of
     the scenario's numeric lever fields; columns are then every point times every draw. The
     same arithmetic as :func:`simengine.evaluation.prepare`, one year at a time, over
-    ``(columns, cells)`` arrays.
+    ``(columns, cells)`` arrays. With ``by_cell`` the spending arrays stay by budget cell
+    (``(T, cells, m)``, each cell's sector in ``cell_sector``): :func:`evaluate_draws` applies
+    the multiplier rows of each cell's sector directly, without per-sector arrays.
 
     Raises
     ------
@@ -168,9 +173,8 @@ def prepare_draws(
     unit, cells, amounts, cell_sector, years, start = b.unit, b.cells, b.amounts, b.cell_sector, b.years, b.start
     p = 1 if points is None else points.size
     n, t, d = len(context.economy.sectors), len(years), draws * p
-    # cells -> sectors as a sum over the cells of each sector, in cell order (as numpy.add.at)
-    members = [np.flatnonzero(cell_sector == j) for j in range(n)]
-    local, nonlocal_, transfer = np.zeros((t, n, d)), np.zeros((t, n, d)), np.zeros((t, n, d))
+    rows = len(amounts) if by_cell else n
+    local, nonlocal_, transfer = np.zeros((t, rows, d)), np.zeros((t, rows, d)), np.zeros((t, rows, d))
     awards, volume, premium = np.zeros((d, t)), np.zeros((d, t)), np.zeros((d, t))
     elsewhere_transfer = np.zeros((d, t))
     programmes, injections = np.zeros(t), np.zeros(t)
@@ -184,17 +188,26 @@ def prepare_draws(
     responses = _column_responses(scenario, values, points, draws)
     circuit_values = []
 
+    # cells -> sectors as a sum over the cells of each sector, in cell order (as numpy.add.at)
+    members = [np.flatnonzero(cell_sector == j) for j in range(n)]
+
+    def columns(values: np.ndarray) -> np.ndarray:
+        """(columns, cells) -> (cells, columns), contiguous."""
+        return np.ascontiguousarray(np.broadcast_to(values, (d, values.shape[-1])).T)
+
     def total(values: np.ndarray) -> np.ndarray:
         """Sum over the cells in cell order: the same for a column whatever the other columns."""
-        rows = np.ascontiguousarray(np.broadcast_to(values, (d, values.shape[-1])).T)
         out = np.zeros(d)
-        for row in rows:
+        for row in columns(values):
             out += row
         return out
 
     def by_sector(values: np.ndarray) -> np.ndarray:
-        """(columns, cells) -> (sectors, columns), each sector's cells added in cell order."""
-        rows = np.ascontiguousarray(np.broadcast_to(values, (d, values.shape[-1])).T)
+        """(columns, cells) -> (sectors, columns), each sector's cells added in cell order
+        (``by_cell``: the (cells, columns) values themselves)."""
+        rows = columns(values)
+        if by_cell:
+            return rows
         out = np.zeros((n, d))
         for j, cells_of in enumerate(members):
             for i in cells_of:
@@ -258,6 +271,7 @@ def prepare_draws(
         household_injection=injections,
         over_budget=over_budget,
         points=p,
+        cell_sector=cell_sector if by_cell else None,
     )
 
 
@@ -390,6 +404,41 @@ def _circuit_rows(circuit: Circuit) -> np.ndarray:
     return np.ascontiguousarray(circuit._system.solve_transposed(targets).T)
 
 
+_HEADLINE_ROWS: dict[int, tuple[Circuit, tuple[np.ndarray, ...]]] = {}
+
+
+def _headline_rows(context: RegionContext, circuit: Circuit) -> tuple[np.ndarray, ...]:
+    """Multiplier rows of a circuit that give the headline totals straight from the spending arrays.
+
+    Every total is linear in local spending ``s``, premium transfers ``t`` and non-local
+    spending ``e`` of a column: ``on_local`` ``(5, n)`` times ``s`` gives local value added,
+    employment, household income, city tax (the circuit's rows, :func:`_circuit_rows`) and
+    the local spending's value added in other regions (:func:`_regional_rows`); ``on_transfer``
+    ``(4, n)`` times ``t`` the same four totals of the transfers' first-round receipts
+    (:meth:`simengine.circuit.Circuit.surplus_transfer` as a matrix); ``on_elsewhere`` ``(2, n)``
+    times ``e`` the other regions' value added and the local value added they feed back;
+    ``on_displaced`` ``(3, n)`` the value added, household income and city tax of displaced
+    city purchases. A few products per column, and no per-sector array is built.
+    """
+    cached = _HEADLINE_ROWS.get(id(circuit))
+    if cached is not None and cached[0] is circuit:
+        return cached[1]
+    if len(_HEADLINE_ROWS) > 256:
+        _HEADLINE_ROWS.clear()
+    n = len(circuit.economy.sectors)
+    weights = _circuit_rows(circuit)
+    receipts, _ = circuit.surplus_transfer(np.eye(n))
+    regional = _regional_rows(context)
+    rows = (
+        np.ascontiguousarray(np.vstack([weights[:, :n], regional[0:1]])),
+        column_product(weights[:, n:], receipts),
+        np.ascontiguousarray(regional[1:3]),
+        np.ascontiguousarray(weights[[0, 2, 3], :n]),
+    )
+    _HEADLINE_ROWS[id(circuit)] = (circuit, rows)
+    return rows
+
+
 def evaluate_draws(prepared: Sequence[DrawPrepared], context: RegionContext) -> list[dict[str, np.ndarray]]:
     """Headline totals per year (:data:`HEADLINE_TOTALS`) of every scenario and draw of one region.
 
@@ -404,7 +453,6 @@ def evaluate_draws(prepared: Sequence[DrawPrepared], context: RegionContext) -> 
     list of dict
         Per scenario, name -> ``(D, T)`` array.
     """
-    regional = _regional_rows(context)
     blocks: dict[bytes, list[tuple[int, int]]] = {}
     values_of: dict[bytes, dict] = {}
     for i, p in enumerate(prepared):
@@ -418,35 +466,26 @@ def evaluate_draws(prepared: Sequence[DrawPrepared], context: RegionContext) -> 
         c["lost"] = np.zeros((3, p.draws, len(p.period_years)))
     for key, pairs in blocks.items():
         circuit = _circuit(context, key, values_of[key])
-        weights = _circuit_rows(circuit)
-        spending = np.hstack(
-            [prepared[i].local_spending[k] + prepared[i].household_spending[:, k : k + 1] for i, k in pairs]
-        )
-        transfer = np.hstack([prepared[i].local_transfer[k] for i, k in pairs])
-        elsewhere = np.hstack(
-            [prepared[i].nonlocal_spending[k] - prepared[i].household_spending[:, k : k + 1] for i, k in pairs]
-        )
-        receipts, _ = circuit.surplus_transfer(transfer)
-        injection = np.ascontiguousarray(np.vstack([spending, receipts]))
-        totals = column_product(weights, injection)
-        other = column_product(regional[0:1], spending)[0] + column_product(regional[1:2], elsewhere)[0]
-        feedback = column_product(regional[2:3], elsewhere)[0]
-        offset = 0
+        on_local, on_transfer, on_elsewhere, on_displaced = _headline_rows(context, circuit)
+        by_cell: dict[int, tuple[np.ndarray, ...]] = {}
         for i, k in pairs:
-            d = prepared[i].draws
-            part = slice(offset, offset + d)
-            offset += d
-            c = columns[i]
+            p, c = prepared[i], columns[i]
+            rows = (on_local, on_transfer, on_elsewhere)
+            if p.cell_sector is not None:  # the rows of each cell's sector
+                if i not in by_cell:
+                    by_cell[i] = tuple(np.ascontiguousarray(r[:, p.cell_sector]) for r in rows)
+                rows = by_cell[i]
+            extra = p.household_spending[:, k : k + 1]
+            local = column_product(rows[0], p.local_spending[k]) + column_product(on_local, extra)
+            received = column_product(rows[1], p.local_transfer[k])
+            elsewhere = column_product(rows[2], p.nonlocal_spending[k]) - column_product(on_elsewhere, extra)
             for row, name in enumerate(names[:4]):
-                c[name][:, k] = totals[row, part]
-            c["other"][:, k] = other[part]
-            c["feedback"][:, k] = feedback[part]
-            displaced = prepared[i].displaced[:, k : k + 1]
+                c[name][:, k] = local[row] + received[row]
+            c["other"][:, k] = local[4] + elsewhere[0]
+            c["feedback"][:, k] = elsewhere[1]
+            displaced = p.displaced[:, k : k + 1]
             if displaced.any():
-                lost = circuit.headline(displaced).sel(
-                    indicator=["value_added", "household_income", "city_tax_revenue"]
-                )
-                c["lost"][:, :, k] = lost.values
+                c["lost"][:, :, k] = column_product(on_displaced, displaced)
     out = []
     for p, c in zip(prepared, columns, strict=True):
         d, t = p.draws, len(p.period_years)

@@ -110,7 +110,7 @@ def _chunk(
     per = [None] * len(scenarios)
     for region, indices in by_region.items():
         context = region_context(region)
-        prepared = [prepare_draws(scenarios[i], context, values, draws) for i in indices]
+        prepared = [prepare_draws(scenarios[i], context, values, draws, by_cell=True) for i in indices]
         for i, arrays in zip(indices, evaluate_draws(prepared, context), strict=True):
             per[i] = arrays
     streams = {name: np.stack([p[name] for p in per]) for name in HEADLINE_TOTALS}
