@@ -275,8 +275,8 @@ class _Assembler:
         self.members, self.draws, self.headline = members, draws, headline
         self.parameters, self.values = parameters, values
 
-    def task(self, task, result, failures: dict[str, str], retry: list) -> list[xr.Dataset]:
-        """The task's Dataset (empty list if every piece failed); failures and retries recorded."""
+    def task(self, task, result, failures: dict[str, str], retry: list) -> list[tuple]:
+        """The task's results as parts of a Dataset (:meth:`dataset`); failures and retries recorded."""
         parts = []
         for (index, rows), piece in zip(task, result, strict=True):
             member = self.members[index]
@@ -305,7 +305,7 @@ class _Assembler:
                     rows is not None and len(chosen) > 1,
                 )
             )
-        return [self._dataset(parts)] if parts else []
+        return parts
 
     def _over_budget(self, member: _Member, rows, k: int, label: str, failures: dict, retry: list) -> None:
         """A column whose levers cost more than the budget: the scenario path gives its error
@@ -327,7 +327,8 @@ class _Assembler:
                 "budget; check the units of lever amounts"
             )
 
-    def _dataset(self, parts) -> xr.Dataset:
+    def dataset(self, parts) -> xr.Dataset:
+        """One result Dataset along ``scenario`` of the parts of one or more tasks."""
         first = parts[0][0]
         context = region_context(first.scenario.region)
         ids = [i for part in parts for i in part[1]]
@@ -366,10 +367,15 @@ class _Assembler:
         for name in HEADLINE_TOTALS:
             spec = RESULT_VARIABLES[name]
             units = {"money": money, "persons": "persons", "1": "1"}[spec.kind]
-            variables[name] = (dims, shaped(stacked(name)), {"units": units, "long_name": spec.long_name})
+            values = shaped(stacked(name))
+            if name == "budget" and self.draws > 1:  # the same in every draw
+                variables[name] = (("scenario", "time"), values[:, 0], {"units": units, "long_name": spec.long_name})
+                continue
+            variables[name] = (dims, values, {"units": units, "long_name": spec.long_name})
         awards, budget = variables["local_awards"][1], variables["budget"][1]
         share = RESULT_VARIABLES["local_award_share"]
-        variables["local_award_share"] = (dims, awards / budget, {"units": "1", "long_name": share.long_name})
+        ratio = awards / (budget[:, None, :] if self.draws > 1 else budget)
+        variables["local_award_share"] = (dims, ratio, {"units": "1", "long_name": share.long_name})
         variables.update(extra)
         coords = {"scenario": ids, "time": np.arange(len(years)), "year": ("time", np.array(years))}
         attrs = {**attrs, "content": HEADLINE_CONTENT, "not_computed": ""}
@@ -505,15 +511,19 @@ def run_batch(
     assembler = _Assembler(members_, draws, headline, parameters, values)
     seen: set[str] = set()
     retry: list[tuple[str, Scenario]] = []
+    array_parts: list = []
     for position, result in enumerate(iterator):
         if position < len(specs):
-            datasets = assembler.task(tasks[position], result, failures, retry)
+            parts = assembler.task(tasks[position], result, failures, retry)
+            array_parts.extend(parts if sink is None else [])
+            datasets = [assembler.dataset(parts)] if parts and sink is not None else []
+            ids = [i for part in parts for i in part[1]]
         else:
             datasets, failed = result
             failures.update(failed)
             if headline:
                 datasets = [as_headline(ds) for ds in datasets]
-        ids = [str(i) for ds in datasets for i in ds["scenario"].values]
+            ids = [str(i) for ds in datasets for i in ds["scenario"].values]
         counts = collections.Counter(ids)
         duplicated = sorted({i for i in ids if i in seen or counts[i] > 1})
         if duplicated:
@@ -521,13 +531,12 @@ def run_batch(
                 f"batch has duplicate scenario ids {duplicated}; give each scenario a unique [scenario].id"
             )
         seen.update(ids)
-        if not datasets:
-            continue
-        if sink is not None:
+        if sink is not None and datasets:
             sink(datasets)
-        else:
-            key = ("array", 0) if position < len(specs) else ("scalar", position - len(specs))
-            blocks.setdefault(key, []).extend(datasets)
+        elif sink is None and position >= len(specs) and datasets:
+            blocks.setdefault(("scalar", position - len(specs)), []).extend(datasets)
+    if array_parts:
+        blocks[("array", 0)] = [assembler.dataset(array_parts)]
     if retry:  # points whose levers cost more than the budget: the scenario path names the error
         _, failed = _run_chunk(retry, **options)
         failures.update(failed)
