@@ -30,12 +30,21 @@ from .results import (
     concat_results,
 )
 from .scenario import load_batch, load_scenario
-from .scenario.batch import SweepFailure, sweep_variants
+from .scenario.batch import SweepFailure, sweep_points, sweep_variants
 from .scenario.load import is_batch_file
 from .scenario.schema import Scenario
 from .sweeps import array_sweep, point_provenance
 
-__all__ = ["run_scenario", "run_scenarios", "run_batch", "load_or_run", "BatchOutcome"]
+__all__ = [
+    "run_scenario",
+    "run_scenarios",
+    "run_batch",
+    "load_or_run",
+    "BatchOutcome",
+    "default_workers",
+    "batch_executor",
+    "available_cores",
+]
 
 
 def _as_scenario(item: Scenario | str | os.PathLike) -> Scenario:
@@ -453,8 +462,8 @@ def run_batch(
         ``results`` (None if every member failed) and ``failures`` by scenario label.
     """
     failures: dict[str, str] = {}
-    items, uncertainty = _members(members, failures, arrays=arrays)
     array_path = arrays and time_unit == "year" and lags is None
+    items, uncertainty = _members(members, failures, arrays=array_path)
     members_: list[_Member] = []
     scalar: list = []
     order: list[tuple[str, int]] = []  # ("array" | "scalar", index) in batch order
@@ -500,6 +509,7 @@ def run_batch(
     if executor is None:
         iterator = itertools.chain(map(array_task, specs), map(scalar_task, scalar_chunks))
     else:
+        _warm(members_)
         futures = [executor.submit(array_task, spec) for spec in specs]
         futures += [executor.submit(scalar_task, chunk) for chunk in scalar_chunks]
         iterator = (future.result() for future in futures)
@@ -566,6 +576,54 @@ def _in_batch_order(datasets: list[xr.Dataset], order, members: list[_Member], s
     first = [w for w in wanted if w is not None and w in known]
     rest = [label for label in labels if label not in set(first)]
     return [combined.sel(scenario=first + rest)]
+
+
+#: Scenario-draw columns below which a batch runs fastest in one process: worker start-up
+#: (forking, pickling the specs, sending the arrays back) costs more than it saves. Measured
+#: with benchmarks/bench_batch.py (``workers`` rows) on the shipped Gwangmyeong model.
+PARALLEL_COLUMNS = 20_000
+
+
+def available_cores() -> int:
+    """Cores this process may run on."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+def default_workers(members, *, headline: bool = False) -> int:
+    """The fastest worker count for a batch: one process below :data:`PARALLEL_COLUMNS`
+    scenario-draw columns (or for a list of scenario files), else every available core."""
+    if not isinstance(members, (str, os.PathLike)) or not is_batch_file(members):
+        return 1
+    try:
+        batch = load_batch(members)
+    except SimEngineError:
+        return 1  # run_batch reports the error
+    size = 1 + len(batch.scenarios)
+    if batch.sweep is not None:
+        size += len(sweep_points(batch.sweep))
+    if headline and batch.uncertainty is not None:
+        size *= batch.uncertainty.draws
+    return available_cores() if size >= PARALLEL_COLUMNS else 1
+
+
+def batch_executor(workers: int) -> concurrent.futures.ProcessPoolExecutor:
+    """A process pool for :func:`run_batch`. Its workers start when the first task is submitted,
+    after :func:`run_batch` has loaded the regions in this process, so that (where processes
+    fork) they start with the regions and compiled kernels in memory."""
+    return concurrent.futures.ProcessPoolExecutor(workers)
+
+
+def _warm(members: list[_Member]) -> None:
+    """Load every region of the array engine's members, its multiplier rows and kernels, here."""
+    from .draws import _regional_matrices, _regional_rows
+
+    for region in dict.fromkeys(m.scenario.scenario.region for m in members):
+        context = region_context(region)
+        _regional_rows(context)
+        _regional_matrices(context)
 
 
 def load_or_run(paths: Sequence[str | os.PathLike]) -> list[xr.Dataset]:

@@ -727,22 +727,39 @@ def compare(inputs, baseline, objective, output, draws, seed, top, report_path, 
 @main.command()
 @click.argument("inputs", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write the results (.nc).")
-@click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True, help="Processes.")
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Processes [default: the fastest for the batch's size on this machine, see simengine.batch.default_workers].",
+)
+@click.option(
+    "--headline",
+    is_flag=True,
+    help="Keep only the totals a ranking needs (per scenario, period and [uncertainty] draw), not per-sector accounts.",
+)
 @_monthly_option
 @_report_option
 @_overwrite_option
-def batch(inputs, output, workers, monthly, report_path, overwrite) -> None:
-    """Run a batch file (or several scenario files) into one result along 'scenario'."""
-    from concurrent.futures import ProcessPoolExecutor
+def batch(inputs, output, workers, headline, monthly, report_path, overwrite) -> None:
+    """Run a batch file (or several scenario files) into one result along 'scenario'.
+
+    With --headline the result keeps the totals a ranking needs (budget, awards, cost, value
+    added, income, tax, employment, ... per period) and, with a batch file's [uncertainty]
+    table, a 'draw' dimension; 'simengine compare' and 'simengine report' read it.
+    """
     from contextlib import nullcontext
 
+    from simengine.batch import batch_executor, default_workers
     from simengine.results import compare as compare_results
     from simengine.runner import run_batch
 
     _check_outputs(output, report_path, overwrite)
-    with ProcessPoolExecutor(workers) if workers > 1 else nullcontext() as executor:
-        members = inputs[0] if len(inputs) == 1 else inputs
-        outcome = run_batch(members, executor=executor, progress=True, **_time_options(monthly))
+    members = inputs[0] if len(inputs) == 1 else inputs
+    if workers is None:
+        workers = default_workers(members, headline=headline)
+    with batch_executor(workers) if workers > 1 else nullcontext() as executor:
+        outcome = run_batch(members, executor=executor, progress=True, headline=headline, **_time_options(monthly))
     for label, error in outcome.failures.items():
         click.echo(text.terminal_safe(f"error: {label}: {error}"), err=True)
     if outcome.results is None:
@@ -751,7 +768,7 @@ def batch(inputs, output, workers, monthly, report_path, overwrite) -> None:
     _write_outputs(outcome.results, output, report_path, overwrite)
     if outcome.failures:
         raise click.exceptions.Exit(1)
-    with ProcessPoolExecutor(workers) if workers > 1 else nullcontext() as executor:
+    with batch_executor(workers) if workers > 1 else nullcontext() as executor:
         _print_uncertainty(inputs, None, None, executor=executor)
 
 

@@ -513,6 +513,30 @@ def evaluate_draws(prepared: Sequence[DrawPrepared], context: RegionContext) -> 
     return out
 
 
+_TRANSFER_ROWS: dict[int, tuple[Circuit, np.ndarray, np.ndarray]] = {}
+
+
+def _transfer_by_rows(circuit: Circuit, transfer: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Institution receipts ``(3, k)`` and first-round leakage by result channel ``(channels, k)``
+    of premium transfers: :meth:`simengine.circuit.Circuit.surplus_transfer` as two matrices
+    (it is linear) times the columns, so that a column never depends on the others."""
+    from .evaluation import CIRCUIT_TO_RESULT_CHANNEL
+    from .results import LEAKAGE_CHANNELS
+
+    cached = _TRANSFER_ROWS.get(id(circuit))
+    if cached is None or cached[0] is not circuit:
+        n = len(circuit.economy.sectors)
+        receipts, leaks = circuit.surplus_transfer(np.eye(n))
+        leakage = np.zeros((len(LEAKAGE_CHANNELS), n))
+        for name, values in leaks.items():
+            leakage[LEAKAGE_CHANNELS.index(CIRCUIT_TO_RESULT_CHANNEL[name])] += values
+        if len(_TRANSFER_ROWS) > 256:
+            _TRANSFER_ROWS.clear()
+        cached = (circuit, np.ascontiguousarray(receipts), leakage)
+        _TRANSFER_ROWS[id(circuit)] = cached
+    return column_product(cached[1], transfer), column_product(cached[2], transfer)
+
+
 def evaluate_accounts(prepared: Sequence[DrawPrepared], context: RegionContext) -> list[dict[str, np.ndarray]]:
     """Full per-sector accounts of every scenario and column of one region, as arrays.
 
@@ -528,7 +552,7 @@ def evaluate_accounts(prepared: Sequence[DrawPrepared], context: RegionContext) 
         Per scenario, variable name -> array with a leading column axis ``(m, ...)`` (the
         result contract's dims without ``scenario``).
     """
-    from .evaluation import _accounts, _transfer_receipts, result_arrays
+    from .evaluation import _accounts, result_arrays
 
     n = len(context.economy.sectors)
     # column order: scenario, then period, then the scenario's columns (point * D + draw)
@@ -561,7 +585,7 @@ def evaluate_accounts(prepared: Sequence[DrawPrepared], context: RegionContext) 
     for key, parts in groups.items():
         cols = np.concatenate(parts)
         circuit = _circuit(context, key, values_of[key])
-        receipts, transfer_leakage[:, cols] = _transfer_receipts(circuit, transfer[:, cols])
+        receipts, transfer_leakage[:, cols] = _transfer_by_rows(circuit, transfer[:, cols])
         for name, values in _accounts(circuit.impact(spending[:, cols], receipts=receipts), n).items():
             closed.setdefault(name, np.zeros((*values.shape[:-1], width)))[..., cols] = values
         rounds = circuit.rounds(spending[:, cols], n_rounds=2)

@@ -403,14 +403,24 @@ def _columns(p) -> dict[str, np.ndarray]:
     }
 
 
+def _ordered_sum(values: np.ndarray, axis: int) -> np.ndarray:
+    """Sum along ``axis`` one slice after the other: a column's total never depends on how many
+    columns there are (numpy sums a lone column pairwise but several slice by slice)."""
+    parts = np.moveaxis(np.asarray(values), axis, 0)
+    out = np.array(parts[0], dtype=np.float64)
+    for part in parts[1:]:
+        out += part
+    return out
+
+
 def _first_round_flows(
     c: dict[str, np.ndarray], budget_total: float, economy: LocalEconomy, parameters: CircuitParameters
 ) -> np.ndarray:
     """First-round flow accounts per won of procurement, ``(accounts, m)``."""
-    spend = c["local"].sum(axis=1) / budget_total
+    spend = _ordered_sum(c["local"], 1) / budget_total
     wages = economy.compensation[:, None] * spend
-    surplus = economy.operating_surplus[:, None] * spend + c["transfer"].sum(axis=1) / budget_total
-    local = c["awards"].sum(axis=0) / budget_total
+    surplus = economy.operating_surplus[:, None] * spend + _ordered_sum(c["transfer"], 1) / budget_total
+    local = _ordered_sum(c["awards"], 0) / budget_total
     # coefficient rows times the columns in a fixed order (column_product): a column's flows
     # never depend on the other columns of its batch
     on_spend = column_product(
@@ -459,18 +469,18 @@ def result_arrays(p, context: RegionContext, *, path: dict[str, np.ndarray], **a
     budget = np.asarray(p.budget)[:, None]
     local_awards = c["awards"]
     leakage = path["leakage"] + arrays["transfer_leakage"]
-    leakage[LEAKAGE_CHANNELS.index("nonlocal_awards")] += c["nonlocal"].sum(axis=0) + c["nonlocal_transfer"]
-    direct = (c["local"] + c["household"]).sum(axis=1)
-    open_total = arrays["open_output"].sum(axis=1)
-    closed_total = arrays["closed_output"].sum(axis=1)
+    leakage[LEAKAGE_CHANNELS.index("nonlocal_awards")] += _ordered_sum(c["nonlocal"], 0) + c["nonlocal_transfer"]
+    direct = _ordered_sum(c["local"] + c["household"], 1)
+    open_total = _ordered_sum(arrays["open_output"], 1)
+    closed_total = _ordered_sum(arrays["closed_output"], 1)
     effects = np.stack([direct, open_total - direct, closed_total - open_total, closed_total])
     budget_total = p.budget.sum()
-    lm3 = (budget_total + local_awards.sum(axis=0) + arrays["second_round"].sum(axis=0)) / budget_total
+    lm3 = (budget_total + _ordered_sum(local_awards, 0) + _ordered_sum(arrays["second_round"], 0)) / budget_total
     feedback = regional["feedback_output"] if s.appraisal.feedback else np.zeros_like(regional["feedback_output"])
     value_added_rate = economy.compensation + economy.operating_surplus
     n, t = feedback.shape[:2]
     feedback_value_added = column_product(value_added_rate[None, :], feedback.reshape(n, -1))[0].reshape(t, -1)
-    local_value_added = path["value_added"].sum(axis=0)
+    local_value_added = _ordered_sum(path["value_added"], 0)
     displaced = arrays["displaced"]
     local_tax = path["city_tax"]
     width = local_awards.shape[-1]
@@ -494,7 +504,7 @@ def result_arrays(p, context: RegionContext, *, path: dict[str, np.ndarray], **a
         "output_effects": effects,
         "lm3": lm3,
         "real_volume": c["volume"],
-        "premium_transfer": c["transfer"].sum(axis=0),
+        "premium_transfer": _ordered_sum(c["transfer"], 0),
         "programme_cost": columns(c["programme"]),
         "household_injection": columns(c["injection"]),
         "resident_household_income": path["household_income"],
