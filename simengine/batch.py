@@ -7,6 +7,7 @@ import concurrent.futures
 import functools
 import itertools
 import os
+import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -244,9 +245,12 @@ def _pieces(members: list[_Member], columns_per_task: int, draws: int) -> list[l
     return [task for task in tasks if task]
 
 
-def _run_pieces(pieces: list, values: dict[str, np.ndarray], draws: int, headline: bool) -> list:
-    """One task of the array engine: per piece ``(arrays, over_budget, error)``; arrays are
-    name -> ``(columns, ...)`` (:func:`evaluate_draws` or :func:`evaluate_accounts`)."""
+def _run_pieces(pieces: list, values: dict[str, np.ndarray], draws: int, headline: bool) -> tuple[list, dict]:
+    """One task of the array engine: per piece ``(arrays, over_budget, error, (levers, hashes))``;
+    arrays are name -> ``(columns, ...)`` (:func:`evaluate_draws` or :func:`evaluate_accounts`).
+    Also the task's seconds in ``levers`` (levers to spending arrays) and ``solve``."""
+    clock = time.perf_counter()
+    seconds = {"levers": 0.0, "solve": 0.0}
     out: list = [None] * len(pieces)  # (arrays, over_budget, error, (levers, hashes)) per piece
     by_region: dict[str, list[int]] = {}
     prepared: dict[int, DrawPrepared] = {}
@@ -258,6 +262,7 @@ def _run_pieces(pieces: list, values: dict[str, np.ndarray], draws: int, headlin
             out[i] = (None, None, str(exc), None)
             continue
         by_region.setdefault(scenario.scenario.region, []).append(i)
+    seconds["levers"] = time.perf_counter() - clock
     for region, indices in by_region.items():
         context = region_context(region)
         evaluate = evaluate_draws if headline else evaluate_accounts
@@ -274,7 +279,8 @@ def _run_pieces(pieces: list, values: dict[str, np.ndarray], draws: int, headlin
             else:
                 provenance = point_provenance(scenario, points)
             out[i] = (arrays, prepared[i].over_budget, None, provenance)
-    return out
+    seconds["solve"] = time.perf_counter() - clock - seconds["levers"]
+    return out, seconds
 
 
 class _Assembler:
@@ -413,6 +419,7 @@ def run_batch(
     sink: Callable[[list[xr.Dataset]], None] | None = None,
     headline: bool = False,
     arrays: bool = True,
+    timings: dict[str, float] | None = None,
 ) -> BatchOutcome:
     """Run a batch file, or a list of scenarios, into one Dataset along ``scenario``.
 
@@ -455,6 +462,11 @@ def run_batch(
     arrays : bool
         Use the array engine where it applies (default); False runs every member scenario by
         scenario (the reference path the array engine is tested against).
+    timings : dict, optional
+        Filled with seconds by step: ``levers`` (levers to spending arrays), ``solve``
+        (multiplier rows and solves; with an executor, summed over the workers), ``results``
+        (result arrays and Datasets in this process), ``scenario_by_scenario`` (members off
+        the array engine, in-process runs) and ``wall``.
 
     Returns
     -------
@@ -522,12 +534,19 @@ def run_batch(
     seen: set[str] = set()
     retry: list[tuple[str, Scenario]] = []
     array_parts: list = []
+    spent = {"levers": 0.0, "solve": 0.0, "results": 0.0, "scenario_by_scenario": 0.0}
+    clock = time.perf_counter()
     for position, result in enumerate(iterator):
         if position < len(specs):
+            result, seconds = result
+            for key, value in seconds.items():
+                spent[key] += value
+            mark = time.perf_counter()
             parts = assembler.task(tasks[position], result, failures, retry)
             array_parts.extend(parts if sink is None else [])
             datasets = [assembler.dataset(parts)] if parts and sink is not None else []
             ids = [i for part in parts for i in part[1]]
+            spent["results"] += time.perf_counter() - mark
         else:
             datasets, failed = result
             failures.update(failed)
@@ -546,7 +565,16 @@ def run_batch(
         elif sink is None and position >= len(specs) and datasets:
             blocks.setdefault(("scalar", position - len(specs)), []).extend(datasets)
     if array_parts:
+        mark = time.perf_counter()
         blocks[("array", 0)] = [assembler.dataset(array_parts)]
+        spent["results"] += time.perf_counter() - mark
+    if timings is not None:
+        spent["wall"] = time.perf_counter() - clock
+        if executor is None:
+            spent["scenario_by_scenario"] = max(
+                0.0, spent["wall"] - spent["levers"] - spent["solve"] - spent["results"]
+            )
+        timings.update(spent)
     if retry:  # points whose levers cost more than the budget: the scenario path names the error
         _, failed = _run_chunk(retry, **options)
         failures.update(failed)

@@ -755,6 +755,13 @@ def batch(inputs, output, workers, headline, monthly, report_path, overwrite) ->
     from simengine.runner import run_batch
 
     _check_outputs(output, report_path, overwrite)
+    if headline and report_path is not None:
+        from simengine.errors import DataError
+
+        raise DataError(
+            "--report draws flow diagrams and sector charts from per-sector accounts, which --headline does not "
+            "keep; drop --headline for a report, or run 'simengine compare' on the headline file"
+        )
     members = inputs[0] if len(inputs) == 1 else inputs
     if workers is None:
         workers = default_workers(members, headline=headline)
