@@ -93,6 +93,11 @@ def array_sweep(batch: Batch, *, sectors: Sequence[str] | None = None) -> ArrayS
     fields = _fields(scenario, paths)
     if fields is None or not points:
         return None
+    try:  # a key the base file does not give is an error of every point (as the scalar path says)
+        for path in paths:
+            set_key_path(base, path, points[0][path], file=batch.sweep.base)
+    except ScenarioError:
+        return None
     columns = []
     for path in paths:
         raw = [point[path] for point in points]
