@@ -275,6 +275,18 @@ def prepare_draws(
     )
 
 
+def _regional_weights(context: RegionContext) -> tuple[np.ndarray, np.ndarray]:
+    """Value-added coefficients ``(regions, n)`` and each other region's share of their output
+    ``(regions - 1, n)``, the split of non-local spending (as :func:`simengine.evaluation._regional_effects`)."""
+    model = context.model
+    output = model.dataset["gross_output"].transpose("region", "sector").values
+    va = model.dataset["value_added_coefficient"].transpose("region", "sector").values
+    others = output[1:]
+    totals = others.sum(axis=0)
+    fallback = np.full_like(others, 1.0 / max(output.shape[0] - 1, 1))
+    return va, np.divide(others, totals, out=fallback, where=totals > 0)
+
+
 _ROWS: dict[int, tuple[object, np.ndarray]] = {}
 _CIRCUITS: dict[tuple[int, bytes], tuple[RegionContext, Circuit]] = {}
 
@@ -307,13 +319,8 @@ def _regional_rows(context: RegionContext) -> np.ndarray:
     if cached is not None and cached[0] is context:
         return cached[1]
     model = context.model
-    output = model.dataset["gross_output"].transpose("region", "sector").values
-    va = model.dataset["value_added_coefficient"].transpose("region", "sector").values
-    regions, n = output.shape
-    others = output[1:]
-    totals = others.sum(axis=0)
-    fallback = np.full_like(others, 1.0 / max(regions - 1, 1))
-    weights = np.divide(others, totals, out=fallback, where=totals > 0)
+    va, weights = _regional_weights(context)
+    regions, n = va.shape
     targets = np.zeros((regions * n, 2))
     targets[n:, 0] = va[1:].reshape(-1)
     targets[:n, 1] = context.economy.compensation + context.economy.operating_surplus
@@ -348,13 +355,8 @@ def _regional_matrices(context: RegionContext) -> tuple[np.ndarray, np.ndarray]:
     if cached is not None and cached[0] is context:
         return cached[1], cached[2]
     model = context.model
-    output = model.dataset["gross_output"].transpose("region", "sector").values
-    va = model.dataset["value_added_coefficient"].transpose("region", "sector").values
-    regions, n = output.shape
-    others = output[1:]
-    totals = others.sum(axis=0)
-    fallback = np.full_like(others, 1.0 / max(regions - 1, 1))
-    weights = np.divide(others, totals, out=fallback, where=totals > 0)
+    va, weights = _regional_weights(context)
+    regions, n = va.shape
     targets = np.zeros((regions * n, 2 * n + 2))
     for r in range(1, regions):
         targets[r * n + np.arange(n), np.arange(n)] = 1.0  # other regions' output, summed over them
@@ -552,7 +554,7 @@ def evaluate_accounts(prepared: Sequence[DrawPrepared], context: RegionContext) 
         Per scenario, variable name -> array with a leading column axis ``(m, ...)`` (the
         result contract's dims without ``scenario``).
     """
-    from .evaluation import _accounts, result_arrays
+    from .evaluation import closed_accounts, result_arrays
 
     n = len(context.economy.sectors)
     # column order: scenario, then period, then the scenario's columns (point * D + draw)
@@ -576,25 +578,13 @@ def evaluate_accounts(prepared: Sequence[DrawPrepared], context: RegionContext) 
             key = circuit_signature(v)
             groups.setdefault(key, []).append(np.arange(cols.start, cols.stop))
             values_of.setdefault(key, v)
-    closed: dict[str, np.ndarray] = {}
-    from .results import LEAKAGE_CHANNELS
-
-    second_round = np.zeros(width)
-    transfer_leakage = np.zeros((len(LEAKAGE_CHANNELS), width))
-    displaced_effects = np.zeros((3, width))
-    for key, parts in groups.items():
-        cols = np.concatenate(parts)
-        circuit = _circuit(context, key, values_of[key])
-        receipts, transfer_leakage[:, cols] = _transfer_by_rows(circuit, transfer[:, cols])
-        for name, values in _accounts(circuit.impact(spending[:, cols], receipts=receipts), n).items():
-            closed.setdefault(name, np.zeros((*values.shape[:-1], width)))[..., cols] = values
-        rounds = circuit.rounds(spending[:, cols], n_rounds=2)
-        second_round[cols] = rounds["total"].sel(round=2).values.reshape(-1)
-        if displaced[:, cols].any():
-            lost = circuit.headline(displaced[:, cols]).sel(
-                indicator=["value_added", "household_income", "city_tax_revenue"]
-            )
-            displaced_effects[:, cols] = lost.values
+    closed, second_round, transfer_leakage, displaced_effects = closed_accounts(
+        {key: (_circuit(context, key, values_of[key]), np.concatenate(parts)) for key, parts in groups.items()},
+        spending,
+        transfer,
+        displaced,
+        _transfer_by_rows,
+    )
     open_output = context.open_local.solve(spending)
     regional = _regional_by_rows(spending, elsewhere, context)
 

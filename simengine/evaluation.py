@@ -248,6 +248,34 @@ def _transfer_receipts(circuit: Circuit, transfer: np.ndarray) -> tuple[np.ndarr
     return receipts, leakage
 
 
+def closed_accounts(groups: dict, spending: np.ndarray, transfer: np.ndarray, displaced: np.ndarray, receipts_of):
+    """The closed circuit's accounts of every column, one right-hand-side matrix per circuit.
+
+    ``groups`` maps a circuit signature to ``(circuit, columns)``; ``receipts_of(circuit,
+    transfer)`` gives the premium transfers' institution receipts and first-round leakage
+    (:func:`_transfer_receipts`). Returns the accounts of :func:`_accounts` (columns last),
+    the second round's local receipts, the transfers' leakage by result channel and the value
+    added, household income and city tax of displaced city purchases ``(3, columns)``.
+    """
+    n, width = spending.shape
+    closed: dict[str, np.ndarray] = {}
+    second_round = np.zeros(width)
+    transfer_leakage = np.zeros((len(LEAKAGE_CHANNELS), width))
+    displaced_effects = np.zeros((3, width))
+    for circuit, cols in groups.values():
+        receipts, transfer_leakage[:, cols] = receipts_of(circuit, transfer[:, cols])
+        for name, values in _accounts(circuit.impact(spending[:, cols], receipts=receipts), n).items():
+            closed.setdefault(name, np.zeros((*values.shape[:-1], width)))[..., cols] = values
+        rounds = circuit.rounds(spending[:, cols], n_rounds=2)
+        second_round[cols] = rounds["total"].sel(round=2).values.reshape(-1)
+        if displaced[:, cols].any():
+            lost = circuit.headline(displaced[:, cols]).sel(
+                indicator=["value_added", "household_income", "city_tax_revenue"]
+            )
+            displaced_effects[:, cols] = lost.values
+    return closed, second_round, transfer_leakage, displaced_effects
+
+
 def evaluate(
     prepared: Sequence[Prepared], context: RegionContext, lags: dict[str, int] | None = None
 ) -> list[xr.Dataset]:
@@ -273,22 +301,9 @@ def evaluate(
         groups.setdefault(key, []).append(c)
         if key not in circuits:
             circuits[key] = Circuit(economy, with_values(context, prepared[i].circuit_values[k]))
-    closed = {}
-    second_round = np.zeros(width)
-    transfer_leakage = np.zeros((len(LEAKAGE_CHANNELS), width))
-    displaced_effects = np.zeros((3, width))
-    for key, cols in groups.items():
-        circuit = circuits[key]
-        receipts, transfer_leakage[:, cols] = _transfer_receipts(circuit, transfer[:, cols])
-        for name, values in _accounts(circuit.impact(spending[:, cols], receipts=receipts), n).items():
-            closed.setdefault(name, np.zeros((*values.shape[:-1], width)))[..., cols] = values
-        rounds = circuit.rounds(spending[:, cols], n_rounds=2)
-        second_round[cols] = rounds["total"].sel(round=2).values.reshape(-1)
-        if displaced[:, cols].any():
-            lost = circuit.headline(displaced[:, cols]).sel(
-                indicator=["value_added", "household_income", "city_tax_revenue"]
-            )
-            displaced_effects[:, cols] = lost.values
+    closed, second_round, transfer_leakage, displaced_effects = closed_accounts(
+        {key: (circuits[key], cols) for key, cols in groups.items()}, spending, transfer, displaced, _transfer_receipts
+    )
     open_output = context.open_local.solve(spending)
     # programmes' extra local household spending is spending moved from elsewhere: the other
     # regions lose it (their share of it; the imported part leaves the country either way)
