@@ -220,17 +220,29 @@ def _array_ready(scenario: Scenario) -> bool:
     return scenario.scenario.mode == "analytic"
 
 
-def _pieces(members: list[_Member], columns_per_task: int, draws: int) -> list[list[tuple[int, slice | None]]]:
-    """Tasks of at most ``columns_per_task`` scenario-draw columns: (member index, point slice) pieces."""
+def _pieces(members: list[_Member], columns_per_task: int, draws: int, *, split_draws: bool) -> list[list[tuple]]:
+    """Tasks of at most ``columns_per_task`` scenario-draw columns: (member index, point slice,
+    draw slice) pieces. With more draws than that (and ``split_draws``), a scenario's draws
+    are split over several tasks, which keeps each task's arrays small and spreads one
+    scenario over the workers."""
+    every = slice(0, draws)
+    if split_draws and draws > columns_per_task:
+        spans = [slice(a, min(a + columns_per_task, draws)) for a in range(0, draws, columns_per_task)]
+        tasks = []
+        for index, member in enumerate(members):
+            for k in range(member.size):
+                rows = None if member.points is None else slice(k, k + 1)
+                tasks.extend([(index, rows, span)] for span in spans)
+        return tasks
     per_task = max(1, columns_per_task // max(draws, 1))
-    tasks: list[list[tuple[int, slice | None]]] = [[]]
+    tasks: list[list[tuple]] = [[]]
     room = per_task
     for index, member in enumerate(members):
         if member.points is None:
             if room < 1:
                 tasks.append([])
                 room = per_task
-            tasks[-1].append((index, None))
+            tasks[-1].append((index, None, every))
             room -= 1
             continue
         start = 0
@@ -239,22 +251,23 @@ def _pieces(members: list[_Member], columns_per_task: int, draws: int) -> list[l
                 tasks.append([])
                 room = per_task
             stop = min(member.size, start + room)
-            tasks[-1].append((index, slice(start, stop)))
+            tasks[-1].append((index, slice(start, stop), every))
             room -= stop - start
             start = stop
     return [task for task in tasks if task]
 
 
-def _run_pieces(pieces: list, values: dict[str, np.ndarray], draws: int, headline: bool) -> tuple[list, dict]:
-    """One task of the array engine: per piece ``(arrays, over_budget, error, (levers, hashes))``;
-    arrays are name -> ``(columns, ...)`` (:func:`evaluate_draws` or :func:`evaluate_accounts`).
-    Also the task's seconds in ``levers`` (levers to spending arrays) and ``solve``."""
+def _run_pieces(pieces: list, headline: bool) -> tuple[list, dict]:
+    """One task of the array engine. ``pieces`` are ``(scenario, points or None, drawn values,
+    draws)``; per piece ``(arrays, over_budget, error, (levers, hashes))``, arrays name ->
+    ``(columns, ...)`` (:func:`evaluate_draws` or :func:`evaluate_accounts`). Also the task's
+    seconds in ``levers`` (levers to spending arrays) and ``solve``."""
     clock = time.perf_counter()
     seconds = {"levers": 0.0, "solve": 0.0}
     out: list = [None] * len(pieces)  # (arrays, over_budget, error, (levers, hashes)) per piece
     by_region: dict[str, list[int]] = {}
     prepared: dict[int, DrawPrepared] = {}
-    for i, (scenario, points) in enumerate(pieces):
+    for i, (scenario, points, values, draws) in enumerate(pieces):
         try:
             context = region_context(scenario.scenario.region)
             prepared[i] = prepare_draws(scenario, context, values, draws, points, by_cell=headline)
@@ -273,7 +286,7 @@ def _run_pieces(pieces: list, values: dict[str, np.ndarray], draws: int, headlin
                 out[i] = (None, None, str(exc), None)
             continue
         for i, arrays in zip(indices, results, strict=True):
-            scenario, points = pieces[i]
+            scenario, points = pieces[i][:2]
             if points is None:
                 provenance = ([levers_json(scenario)], [scenario_hash(scenario)])
             else:
@@ -289,37 +302,28 @@ class _Assembler:
     def __init__(self, members: list[_Member], draws: int, headline: bool, parameters, values) -> None:
         self.members, self.draws, self.headline = members, draws, headline
         self.parameters, self.values = parameters, values
+        self.dropped: set[tuple[int, int]] = set()  # (member, point) over budget in some draw
 
     def task(self, task, result, failures: dict[str, str], retry: list) -> list[tuple]:
         """The task's results as parts of a Dataset (:meth:`dataset`); failures and retries recorded."""
         parts = []
-        for (index, rows), piece in zip(task, result, strict=True):
+        for (index, rows, span), piece in zip(task, result, strict=True):
             member = self.members[index]
             labels = [member.label] if rows is None else member.labels[rows]
             ids = [member.scenario.scenario.id] if rows is None else member.points.ids[rows]
+            first = 0 if rows is None else rows.start
             if piece[2] is not None:
                 failures.update(dict.fromkeys(labels, piece[2]))
+                self.dropped.update((index, first + k) for k in range(len(ids)))
                 continue
             arrays, over, _, (levers, hashes) = piece
-            keep = ~over.reshape(len(ids), self.draws).any(axis=1)
-            for k in np.flatnonzero(~keep):
-                self._over_budget(member, rows, int(k), labels[k], failures, retry)
-            if not keep.any():
-                continue
-            chosen = np.flatnonzero(keep)
-            shaped = {
-                name: values.reshape(len(ids), self.draws, *values.shape[1:])[chosen] for name, values in arrays.items()
-            }
-            parts.append(
-                (
-                    member.scenario,
-                    [ids[k] for k in chosen],
-                    shaped,
-                    [levers[k] for k in chosen],
-                    [hashes[k] for k in chosen],
-                    rows is not None and len(chosen) > 1,
-                )
-            )
+            width = span.stop - span.start
+            for k in np.flatnonzero(over.reshape(len(ids), width).any(axis=1)):
+                if (index, first + int(k)) not in self.dropped:
+                    self.dropped.add((index, first + int(k)))
+                    self._over_budget(member, rows, int(k), labels[k], failures, retry)
+            shaped = {name: values.reshape(len(ids), width, *values.shape[1:]) for name, values in arrays.items()}
+            parts.append((index, first, span.start, ids, shaped, levers, hashes))
         return parts
 
     def _over_budget(self, member: _Member, rows, k: int, label: str, failures: dict, retry: list) -> None:
@@ -343,29 +347,49 @@ class _Assembler:
             )
 
     def dataset(self, parts) -> xr.Dataset:
-        """One result Dataset along ``scenario`` of the parts of one or more tasks."""
-        first = parts[0][0]
+        """One result Dataset along ``scenario`` of the parts of one or more tasks (a scenario's
+        draw slices joined along ``draw``; points over budget in some draw left out)."""
+        merged: dict[tuple[int, int], list] = {}
+        for index, first, _, ids, shaped, levers, hashes in sorted(parts, key=lambda p: (p[0], p[1], p[2])):
+            merged.setdefault((index, first), []).append((ids, shaped, levers, hashes))
+        blocks = []  # (member index, ids, arrays, levers, hashes, several points)
+        for (index, first), pieces in merged.items():
+            ids, _, levers, hashes = pieces[0]
+            arrays = {name: np.concatenate([p[1][name] for p in pieces], axis=1) for name in pieces[0][1]}
+            keep = [k for k in range(len(ids)) if (index, first + k) not in self.dropped]
+            if not keep:
+                continue
+            if len(keep) < len(ids):
+                arrays = {name: values[keep] for name, values in arrays.items()}
+            several = self.members[index].points is not None and len(keep) > 1
+            blocks.append(
+                (index, [ids[k] for k in keep], arrays, [levers[k] for k in keep], [hashes[k] for k in keep], several)
+            )
+        if not blocks:
+            return None
+        first = self.members[blocks[0][0]].scenario
         context = region_context(first.scenario.region)
-        ids = [i for part in parts for i in part[1]]
+        ids = [i for block in blocks for i in block[1]]
         attrs: dict = {}
-        for n, (scenario, _, _, _, _, several) in enumerate(parts):
+        for n, block in enumerate(blocks):
+            scenario = self.members[block[0]].scenario
             these = provenance_attrs(scenario, region_context(scenario.scenario.region), time_unit="year")
-            if several:
+            if block[5]:
                 these.pop("scenario_levers")
             attrs = these if n == 0 else {k: v for k, v in attrs.items() if k in these and these[k] == v}
         extra = {
-            "scenario_title": ("scenario", [part[0].scenario.title for part in parts for _ in part[1]]),
-            "scenario_levers": ("scenario", [lever for part in parts for lever in part[3]]),
-            "scenario_hash": ("scenario", [h for part in parts for h in part[4]]),
+            "scenario_title": ("scenario", [self.members[b[0]].scenario.scenario.title for b in blocks for _ in b[1]]),
+            "scenario_levers": ("scenario", [lever for block in blocks for lever in block[3]]),
+            "scenario_hash": ("scenario", [h for block in blocks for h in block[4]]),
         }
 
         def stacked(name: str) -> np.ndarray:
-            return np.concatenate([part[2][name] for part in parts])
+            return np.concatenate([block[2][name] for block in blocks])
 
         years = tuple(first.scenario.years)
         sectors = tuple(context.economy.sectors)
         if not self.headline:
-            data = {name: stacked(name)[:, 0] for name in parts[0][2]}
+            data = {name: stacked(name)[:, 0] for name in blocks[0][2]}
             ds = build_result(data, context.unit, ids, years, sectors, extra=extra, attrs=attrs)
         else:
             ds = self._headline_dataset(stacked, context.unit, ids, years, extra, attrs)
@@ -508,15 +532,23 @@ def run_batch(
     options = {"time_unit": time_unit, "lags": lags}
     blocks: dict[tuple[str, int], list[xr.Dataset]] = {}
     # the array engine's members, in tasks of chunk_size columns
-    tasks = _pieces(members_, chunk_size or ARRAY_CHUNK, draws)
+    tasks = _pieces(members_, chunk_size or ARRAY_CHUNK, draws, split_draws=sink is None)
     scalar_chunks = [
         scalar[i : i + (chunk_size or SCENARIO_CHUNK)] for i in range(0, len(scalar), chunk_size or SCENARIO_CHUNK)
     ]
     specs = [
-        [(members_[i].scenario, None if rows is None else members_[i].points.take(rows)) for i, rows in task]
+        [
+            (
+                members_[i].scenario,
+                None if rows is None else members_[i].points.take(rows),
+                {k: v[span] for k, v in values.items()},
+                span.stop - span.start,
+            )
+            for i, rows, span in task
+        ]
         for task in tasks
     ]
-    array_task = functools.partial(_run_pieces, values=values, draws=draws, headline=headline)
+    array_task = functools.partial(_run_pieces, headline=headline)
     scalar_task = functools.partial(_run_chunk, **options)
     if executor is None:
         iterator = itertools.chain(map(array_task, specs), map(scalar_task, scalar_chunks))
@@ -544,8 +576,9 @@ def run_batch(
             mark = time.perf_counter()
             parts = assembler.task(tasks[position], result, failures, retry)
             array_parts.extend(parts if sink is None else [])
-            datasets = [assembler.dataset(parts)] if parts and sink is not None else []
-            ids = [i for part in parts for i in part[1]]
+            made = assembler.dataset(parts) if parts and sink is not None else None
+            datasets = [] if made is None else [made]
+            ids = [i for part in parts if part[2] == 0 for i in part[3]]
             spent["results"] += time.perf_counter() - mark
         else:
             datasets, failed = result
@@ -566,7 +599,9 @@ def run_batch(
             blocks.setdefault(("scalar", position - len(specs)), []).extend(datasets)
     if array_parts:
         mark = time.perf_counter()
-        blocks[("array", 0)] = [assembler.dataset(array_parts)]
+        made = assembler.dataset(array_parts)
+        if made is not None:
+            blocks[("array", 0)] = [made]
         spent["results"] += time.perf_counter() - mark
     if timings is not None:
         spent["wall"] = time.perf_counter() - clock

@@ -188,24 +188,21 @@ def prepare_draws(
     responses = _column_responses(scenario, values, points, draws)
     circuit_values = []
 
-    # cells -> sectors as a sum over the cells of each sector, in cell order (as numpy.add.at)
+    # cells -> sectors as a sum over the cells of each sector, in cell order (as numpy.add.at);
+    # the arithmetic runs on (cells, columns) arrays, one contiguous row per cell
     members = [np.flatnonzero(cell_sector == j) for j in range(n)]
+    cell_amounts = amounts[:, None]
 
-    def columns(values: np.ndarray) -> np.ndarray:
-        """(columns, cells) -> (cells, columns), contiguous."""
-        return np.ascontiguousarray(np.broadcast_to(values, (d, values.shape[-1])).T)
-
-    def total(values: np.ndarray) -> np.ndarray:
+    def total(rows: np.ndarray) -> np.ndarray:
         """Sum over the cells in cell order: the same for a column whatever the other columns."""
         out = np.zeros(d)
-        for row in columns(values):
+        for row in rows:
             out += row
         return out
 
-    def by_sector(values: np.ndarray) -> np.ndarray:
-        """(columns, cells) -> (sectors, columns), each sector's cells added in cell order
-        (``by_cell``: the (cells, columns) values themselves)."""
-        rows = columns(values)
+    def by_sector(rows: np.ndarray) -> np.ndarray:
+        """(cells, columns) -> (sectors, columns), each sector's cells added in cell order
+        (``by_cell``: the rows themselves)."""
         if by_cell:
             return rows
         out = np.zeros((n, d))
@@ -216,21 +213,22 @@ def prepare_draws(
 
     for k, year in enumerate(years):
         effect = apply_levers(cells, levers, year, start_year=start, responses=responses)
-        share = np.broadcast_to(effect.local_share, (d, len(amounts)))
-        rate = np.broadcast_to(effect.cost_premium, (d, len(amounts)))
-        awards[:, k] = total(share * amounts)
-        volume[:, k] = total(amounts / (1.0 + rate))
+        share = np.ascontiguousarray(np.broadcast_to(effect.local_share, (d, len(amounts))).T)
+        rate = np.ascontiguousarray(np.broadcast_to(effect.cost_premium, (d, len(amounts))).T)
+        awards[:, k] = total(share * cell_amounts)
+        bought = cell_amounts / (1.0 + rate)
+        volume[:, k] = total(bought)
         if appraisal.premium == "transfer":
-            bought = amounts / (1.0 + rate)
+            extra_cost = cell_amounts - bought
             local[k] = by_sector(bought * share)
             nonlocal_[k] = by_sector(bought * (1.0 - share))
-            transfer[k] = by_sector((amounts - bought) * share)
-            elsewhere_transfer[:, k] = total((amounts - bought) * (1.0 - share))
-            premium_cost = total(amounts - bought)
+            transfer[k] = by_sector(extra_cost * share)
+            elsewhere_transfer[:, k] = total(extra_cost * (1.0 - share))
+            premium_cost = total(extra_cost)
         else:
-            local[k] = by_sector(amounts * share)
-            nonlocal_[k] = by_sector(amounts * (1.0 - share))
-            premium_cost = total(rate * amounts)
+            local[k] = by_sector(cell_amounts * share)
+            nonlocal_[k] = by_sector(cell_amounts * (1.0 - share))
+            premium_cost = total(rate * cell_amounts)
         programmes[k] = programme_cost(levers, year, start_year=start, monetary_unit=unit)
         premium[:, k] = premium_cost + programmes[k]
         over = premium[:, k] > amounts.sum()
