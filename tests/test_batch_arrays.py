@@ -204,3 +204,20 @@ def test_headline_file_is_read_by_compare_and_refuses_full_only_views(tmp_path):
         require_accounts(loaded, "the per-sector table")
     shown = CliRunner().invoke(main, ["compare", str(out)])
     assert shown.exit_code == 0 and "NPB" in shown.output
+
+
+def test_default_workers_is_one_process_for_small_batches_and_every_core_for_large(tmp_path):
+    from simengine.batch import PARALLEL_COLUMNS, available_cores, default_workers
+
+    assert default_workers(SCENARIOS / "batch_gwangmyeong.toml") == 1  # 12 scenarios
+    big = _files(tmp_path, "local_share_target", ["target"], PARALLEL_COLUMNS, 1)
+    assert default_workers(big) == available_cores()
+    assert default_workers([BASELINE]) == 1
+
+
+def test_headline_with_a_report_is_refused_before_any_work(tmp_path):
+    result = CliRunner().invoke(
+        main,
+        ["batch", str(SCENARIOS / "batch_gwangmyeong.toml"), "--headline", "--report", str(tmp_path / "r.html")],
+    )
+    assert result.exit_code == 1 and "--headline" in result.output and not (tmp_path / "r.html").exists()
