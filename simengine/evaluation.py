@@ -37,6 +37,7 @@ import numpy as np
 import xarray as xr
 
 from .accounts import column_product
+from .circuit import LEAKAGE_CHANNELS as CIRCUIT_CHANNELS
 from .circuit import Circuit, CircuitParameters
 from .errors import ScenarioError
 from .fields import MONETARY_SCALE
@@ -217,6 +218,22 @@ def prepare(scenario: Scenario, context: RegionContext, time_unit: str = "year")
     )
 
 
+def _account_columns(accounts: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """:meth:`Circuit.account_arrays` (columns last) with the circuit's channels aggregated into the result's."""
+    leakage = np.zeros((len(LEAKAGE_CHANNELS), accounts["leakage"].shape[1]))
+    for row, name in enumerate(CIRCUIT_CHANNELS):
+        leakage[LEAKAGE_CHANNELS.index(CIRCUIT_TO_RESULT_CHANNEL[name])] += accounts["leakage"][row]
+    return {
+        "output": accounts["output"],
+        "value_added": accounts["value_added"],
+        "resident_income": accounts["compensation"][0],
+        "employment": accounts["employment"],
+        "city_tax": accounts["city_tax_revenue"],
+        "household_income": accounts["household_income"],
+        "leakage": leakage,
+    }
+
+
 def _accounts(ds: xr.Dataset, n: int) -> dict[str, np.ndarray]:
     """Circuit accounts (from :meth:`Circuit.impact` or :meth:`Circuit.time_path`) as arrays
     with the columns last, and the circuit's channels aggregated into the result's."""
@@ -264,7 +281,7 @@ def closed_accounts(groups: dict, spending: np.ndarray, transfer: np.ndarray, di
     displaced_effects = np.zeros((3, width))
     for circuit, cols in groups.values():
         receipts, transfer_leakage[:, cols] = receipts_of(circuit, transfer[:, cols])
-        for name, values in _accounts(circuit.impact(spending[:, cols], receipts=receipts), n).items():
+        for name, values in _account_columns(circuit.account_arrays(spending[:, cols], receipts)).items():
             closed.setdefault(name, np.zeros((*values.shape[:-1], width)))[..., cols] = values
         rounds = circuit.rounds(spending[:, cols], n_rounds=2)
         second_round[cols] = rounds["total"].sel(round=2).values.reshape(-1)

@@ -181,6 +181,10 @@ def _hash_exclude(scenario: Scenario):
 
 
 def _format(value: float, pydantic: bool) -> str:
+    """``value`` as ``json.dumps`` (``repr``) or pydantic's serialiser writes it; between 1e-4 and
+    1e16 (and zero) both write the shortest round-trip digits in positional form, as ``repr``."""
+    if value == 0.0 or 1e-4 <= abs(value) < 1e16:
+        return repr(value)
     return pydantic_core.to_json(value).decode() if pydantic else json.dumps(value)
 
 

@@ -29,6 +29,13 @@ def sweep_points(sweep: Sweep) -> list[dict[str, object]]:
             dict(zip(paths, combo, strict=True)) for combo in itertools.product(*(p.values for p in sweep.parameter))
         ]
     rng = np.random.default_rng(np.random.SeedSequence(sweep.seed))
+    paths = [p.path for p in sweep.parameter]
+    if all(p.values is None for p in sweep.parameter):
+        # every parameter a uniform range: the same stream, in the same order, as one array draw
+        low = np.array([p.low for p in sweep.parameter])
+        high = np.array([p.high for p in sweep.parameter])
+        table = rng.uniform(low, high, size=(sweep.draws, len(paths)))
+        return [dict(zip(paths, row, strict=True)) for row in table.tolist()]
     points = []
     for _ in range(sweep.draws):
         point = {}
