@@ -206,7 +206,7 @@ def _members(members, failures: dict[str, str], *, arrays: bool) -> tuple[list, 
         only = None if swept is None else swept.rejected
         if swept is not None and swept.points.size:
             items.append((swept.labels[0], _Member(swept.points.ids[0], swept.scenario, swept.points, swept.labels)))
-        for label, variant in sweep_variants(batch, only=only):
+        for label, variant in sweep_variants(batch, only=only) if only != [] else ():
             if isinstance(variant, SweepFailure):
                 failures[label] = str(variant.error)
             else:
