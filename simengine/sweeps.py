@@ -22,7 +22,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-import pydantic_core
+from pydantic import TypeAdapter
 
 from .draws import PointArrays
 from .errors import ScenarioError
@@ -35,6 +35,7 @@ from .scenario.schema import Batch, Scenario
 
 __all__ = ["ArraySweep", "array_sweep", "point_provenance"]
 
+_FLOAT = TypeAdapter(float)
 _KEY = re.compile(r"lever\[(\d+)\]\.((?:response\.)?[A-Za-z_][A-Za-z0-9_]*)")
 
 
@@ -185,7 +186,7 @@ def _format(value: float, pydantic: bool) -> str:
     1e16 (and zero) both write the shortest round-trip digits in positional form, as ``repr``."""
     if value == 0.0 or 1e-4 <= abs(value) < 1e16:
         return repr(value)
-    return pydantic_core.to_json(value).decode() if pydantic else json.dumps(value)
+    return _FLOAT.dump_json(value).decode() if pydantic else json.dumps(value)
 
 
 def _split(text: str, placeholders: list[float], token: str | None, *, pydantic: bool) -> list[tuple[str, int]]:

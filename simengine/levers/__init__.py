@@ -24,7 +24,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Annotated, Any, Union
 
-import annotated_types
 import numpy as np
 from pydantic import Field
 
@@ -250,14 +249,14 @@ def _float_field(info) -> ArrayField | None:
     if annotation is not float:
         return None
     bounds: dict[str, object] = {}
-    for item in metadata:
-        if isinstance(item, annotated_types.Ge):
+    for item in metadata:  # pydantic's annotated-types constraints (Ge, Gt, Le, Lt)
+        if getattr(item, "ge", None) is not None:
             bounds["low"] = float(item.ge)
-        elif isinstance(item, annotated_types.Gt):
+        elif getattr(item, "gt", None) is not None:
             bounds.update(low=float(item.gt), low_open=True)
-        elif isinstance(item, annotated_types.Le):
+        elif getattr(item, "le", None) is not None:
             bounds["high"] = float(item.le)
-        elif isinstance(item, annotated_types.Lt):
+        elif getattr(item, "lt", None) is not None:
             bounds.update(high=float(item.lt), high_open=True)
     return ArrayField("", "", **bounds)
 
