@@ -367,6 +367,15 @@ class _Assembler:
             )
         if not blocks:
             return None
+        runs: dict[tuple, list] = {}  # results of other regions or periods cannot share arrays
+        for block in blocks:
+            info = self.members[block[0]].scenario.scenario
+            runs.setdefault((info.region, tuple(info.years)), []).append(block)
+        if len(runs) > 1:  # concat_results names what differs (one DataError)
+            return concat_results([self._blocks_dataset(run) for run in runs.values()])
+        return self._blocks_dataset(blocks)
+
+    def _blocks_dataset(self, blocks: list) -> xr.Dataset:
         first = self.members[blocks[0][0]].scenario
         context = region_context(first.scenario.region)
         ids = [i for block in blocks for i in block[1]]
