@@ -134,16 +134,18 @@ def test_every_sweep_point_equals_the_scenario_run_alone(kind, points, seed, dat
     assert_results_close(totals, as_headline(alone.results))
 
 
-def test_every_draw_of_every_point_equals_its_scalar_twin(tmp_path):
-    """With [uncertainty] draws, headline results have a draw axis; draw d of every scenario
-    and sweep point is that scenario with the drawn response parameters of d, run alone."""
-    batch = _files(tmp_path, "local_share_target", ["target"], 3, 7, uncertainty=4)
+@pytest.mark.parametrize("kind", sorted(LEVERS))
+def test_every_draw_of_every_point_equals_its_scalar_twin(kind, tmp_path):
+    """With [uncertainty] draws, headline results have a draw axis; for every lever kind, draw d
+    of every scenario and sweep point is that scenario with the drawn response parameters of d
+    (the same in every scenario: common random numbers), run alone."""
+    batch = _files(tmp_path, kind, LEVERS[kind][1][:1], 2, 7, uncertainty=3)
     result = run_batch(batch, headline=True).results
-    assert result.sizes["draw"] == 4 and result.sizes["scenario"] == 5
+    assert result.sizes["draw"] == 3 and result.sizes["scenario"] == 4
     scenarios = expand_batch(load_batch(batch))
-    values = draw_parameters(response_priors(scenarios), 4, 7)
+    values = draw_parameters(response_priors(scenarios), 3, 7)
     np.testing.assert_array_equal(result["parameter_value"].values, np.array([values[k] for k in values]))
-    for d in range(4):
+    for d in range(3):
         twins = [with_responses(s, {k: v[d] for k, v in values.items()}) for s in scenarios]
         alone = xr.concat([as_headline(run_scenario(t)) for t in twins], dim="scenario")
         drawn = result.isel(draw=d).drop_vars(["draw", "parameter_value", "prior_low", "prior_high", "parameter"])
