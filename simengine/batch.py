@@ -355,12 +355,11 @@ class _Assembler:
         blocks = []  # (member index, ids, arrays, levers, hashes, several points)
         for (index, first), pieces in merged.items():
             ids, _, levers, hashes = pieces[0]
-            arrays = {name: np.concatenate([p[1][name] for p in pieces], axis=1) for name in pieces[0][1]}
             keep = [k for k in range(len(ids)) if (index, first + k) not in self.dropped]
             if not keep:
                 continue
-            if len(keep) < len(ids):
-                arrays = {name: values[keep] for name, values in arrays.items()}
+            # the scenario's draw slices, in draw order (joined once, in stacked())
+            arrays = [p[1] if len(keep) == len(ids) else {n: v[keep] for n, v in p[1].items()} for p in pieces]
             several = self.members[index].points is not None and len(keep) > 1
             blocks.append(
                 (index, [ids[k] for k in keep], arrays, [levers[k] for k in keep], [hashes[k] for k in keep], several)
@@ -393,12 +392,24 @@ class _Assembler:
         }
 
         def stacked(name: str) -> np.ndarray:
-            return np.concatenate([block[2][name] for block in blocks])
+            """``(scenarios, draws, ...)``: every block's draw slices, filled into one array."""
+            sample = blocks[0][2][0][name]
+            width = sum(piece[name].shape[1] for piece in blocks[0][2])
+            out = np.empty((len(ids), width, *sample.shape[2:]), dtype=sample.dtype)
+            row = 0
+            for block in blocks:
+                column = 0
+                for piece in block[2]:
+                    values = piece[name]
+                    out[row : row + values.shape[0], column : column + values.shape[1]] = values
+                    column += values.shape[1]
+                row += len(block[1])
+            return out
 
         years = tuple(first.scenario.years)
         sectors = tuple(context.economy.sectors)
         if not self.headline:
-            data = {name: stacked(name)[:, 0] for name in blocks[0][2]}
+            data = {name: stacked(name)[:, 0] for name in blocks[0][2][0]}
             ds = build_result(data, context.unit, ids, years, sectors, extra=extra, attrs=attrs)
         else:
             ds = self._headline_dataset(stacked, context.unit, ids, years, extra, attrs)
