@@ -746,7 +746,8 @@ def batch(inputs, output, workers, headline, monthly, report_path, overwrite) ->
 
     With --headline the result keeps the totals a ranking needs (budget, awards, cost, value
     added, income, tax, employment, ... per period) and, with a batch file's [uncertainty]
-    table, a 'draw' dimension; 'simengine compare' and 'simengine report' read it.
+    table, a 'draw' dimension; 'simengine compare' reads it (the HTML report needs the per-sector
+    accounts of a run without --headline).
     """
     from contextlib import nullcontext
 
