@@ -661,10 +661,14 @@ def _in_batch_order(datasets: list[xr.Dataset], order, members: list[_Member], s
     return [combined.sel(scenario=first + rest)]
 
 
-#: Scenario-draw columns below which a batch runs fastest in one process: worker start-up
-#: (forking, pickling the specs, sending the arrays back) costs more than it saves. Measured
-#: with benchmarks/bench_batch.py (``workers`` rows) on the shipped Gwangmyeong model.
-PARALLEL_COLUMNS = 20_000
+#: Scenario-draw columns below which a batch runs fastest in one process. Measured with
+#: benchmarks/bench_batch.py (``workers`` rows) on the shipped Gwangmyeong model on a 2-core
+#: machine shared with other jobs: on 10,000-scenario batches two workers did not beat one
+#: (full accounts in two runs of three, headline in all three): writing the file and building
+#: the result stay in this process, the arrays come back through pickling, and the cores were
+#: busy. Larger batches amortise the workers' start; 1,000,000 scenario-draws (the size of the
+#: largest uncertainty comparisons) is where the default turns to every core.
+PARALLEL_COLUMNS = 1_000_000
 
 
 def available_cores() -> int:

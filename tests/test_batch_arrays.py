@@ -212,8 +212,9 @@ def test_default_workers_is_one_process_for_small_batches_and_every_core_for_lar
     from simengine.batch import PARALLEL_COLUMNS, available_cores, default_workers
 
     assert default_workers(SCENARIOS / "batch_gwangmyeong.toml") == 1  # 12 scenarios
-    big = _files(tmp_path, "local_share_target", ["target"], PARALLEL_COLUMNS, 1)
-    assert default_workers(big) == available_cores()
+    big = _files(tmp_path, "local_share_target", ["target"], 3, 1, uncertainty=PARALLEL_COLUMNS)
+    assert default_workers(big, headline=True) == available_cores()  # 5 scenarios x draws
+    assert default_workers(big) == 1  # full mode keeps the point estimates: 5 scenarios
     assert default_workers([BASELINE]) == 1
 
 
