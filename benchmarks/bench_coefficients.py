@@ -47,11 +47,11 @@ from _timing import best_of
 from simengine.accounts import LeontiefStack
 from simengine.batch import run_scenario
 from simengine.circuit import Circuit, circuit_coefficients
+from simengine.draws import HEADLINE_TOTALS, _circuit_rows, _circuit_targets, evaluate_draws, prepare_draws
 from simengine.region_context import circuit_stack, region_context, with_values
 from simengine.results import concat_results, headline
 from simengine.scenario import load_scenario
 from simengine.scenario.schema import Scenario
-from simengine.uncertainty import HEADLINE_TOTALS, _circuit_rows, _circuit_targets, evaluate_draws, prepare_draws
 
 BASELINE = Path(__file__).resolve().parents[1] / "scenarios" / "gwangmyeong_baseline.toml"
 #: Agreement required of the stacked rows with LAPACK, and of a draw with its scenario run alone.

@@ -189,16 +189,34 @@ def core_goals(result: dict) -> str:
     )
 
 
+def _split(value: object) -> str:
+    """A time split ``{part: seconds}`` as ``levers 0.99, solve 0.10, ...``."""
+    if not isinstance(value, dict):
+        return ""
+    return ", ".join(f"{name.replace('_', ' ')} {number(seconds, 2)}" for name, seconds in value.items())
+
+
 def batch_table(result: dict) -> str:
     columns = [
-        Column("method", "method", str, right=False),
-        Column("draws", "draws"),
+        Column("path (Gwangmyeong, 5 years)", "method", str, right=False),
+        Column("scenario-draws", "draws"),
         Column("seconds", "seconds", lambda v: number(v, 3 if v < 1 else 2)),
-        Column("scenarios/s", "scenarios_per_second", lambda v: number(v, 0)),
-        Column("vs pymrio", "ratio_vs_pymrio", lambda v: ratio(v, 1)),
+        Column("per second", "scenarios_per_second", lambda v: number(v, 0)),
+        Column("vs pymrio per scenario", "ratio_vs_pymrio", lambda v: ratio(v, 1)),
         Column("vs numpy GEMM", "ratio_vs_gemm", small),
+        Column("time split (s)", "split", _split, right=False),
     ]
     return markdown_table(columns, result["rows"])
+
+
+def batch_goals(result: dict) -> str:
+    """The goals of the batch benchmark, each met or not in this run."""
+    goals = result.get("goals", {})
+    if not goals:
+        return "*No goals recorded in this result file.*"
+    return (
+        "Goals in this run: " + "; ".join(f"{name}: {'met' if met else 'not met'}" for name, met in goals.items()) + "."
+    )
 
 
 def coefficients_table(result: dict) -> str:
@@ -419,6 +437,7 @@ VIEWS: dict[tuple[str, str], Callable[[dict], str]] = {
     ("bench_core", "table"): core_table,
     ("bench_core", "goals"): core_goals,
     ("bench_batch", "table"): batch_table,
+    ("bench_batch", "goals"): batch_goals,
     ("bench_coefficients", "table"): coefficients_table,
     ("bench_uncertainty", "table"): uncertainty_table,
     ("bench_uncertainty", "streamed"): uncertainty_streamed,
@@ -433,7 +452,7 @@ VIEWS: dict[tuple[str, str], Callable[[dict], str]] = {
 #: Benchmarks whose figures are model results (ratios of model quantities), not timings.
 MODEL_FIGURES = {"agents_consistency", "compare_responses"}
 #: Views that are a sentence, not a table, and carry no caption.
-SENTENCES = {("bench_core", "goals")}
+SENTENCES = {("bench_core", "goals"), ("bench_batch", "goals")}
 
 
 class RenderError(Exception):

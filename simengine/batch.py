@@ -2,26 +2,50 @@
 
 from __future__ import annotations
 
+import collections
 import concurrent.futures
 import functools
+import itertools
 import os
+import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import xarray as xr
 
 from .agent_adapter import run_agent_scenario
+from .draws import DrawPrepared, PointArrays, evaluate_accounts, evaluate_draws, prepare_draws
 from .errors import ScenarioError, SimEngineError
 from .evaluation import PERIODS_PER_YEAR, evaluate, prepare
+from .provenance import levers_json, provenance_attrs, scenario_hash
 from .region_context import region_context
-from .results import concat_results
+from .results import (
+    HEADLINE_CONTENT,
+    HEADLINE_TOTALS,
+    RESULT_VARIABLES,
+    as_headline,
+    build_result,
+    check_result,
+    concat_results,
+)
 from .scenario import load_batch, load_scenario
-from .scenario.batch import SweepFailure, sweep_variants
+from .scenario.batch import SweepFailure, sweep_points, sweep_variants
 from .scenario.load import is_batch_file
 from .scenario.schema import Scenario
+from .sweeps import array_sweep, point_provenance
 
-__all__ = ["run_scenario", "run_scenarios", "run_batch", "load_or_run", "BatchOutcome"]
+__all__ = [
+    "run_scenario",
+    "run_scenarios",
+    "run_batch",
+    "load_or_run",
+    "BatchOutcome",
+    "default_workers",
+    "batch_executor",
+    "available_cores",
+]
 
 
 def _as_scenario(item: Scenario | str | os.PathLike) -> Scenario:
@@ -144,40 +168,357 @@ def _check_agent_batch_memory(items: list) -> None:
         )
 
 
+#: Scenario-draw columns per task of the array engine (the default ``chunk_size``): large enough
+#: that per-task work (levers per year, one factorisation per circuit) is small beside the
+#: column work, small enough that a task's arrays stay in the tens of megabytes.
+ARRAY_CHUNK = 4096
+#: Scenarios per task of the scenario-by-scenario path (the default ``chunk_size`` there).
+SCENARIO_CHUNK = 256
+
+
+@dataclass
+class _Member:
+    """One member of a batch: a scenario, or a base scenario with sweep points as arrays."""
+
+    label: str
+    scenario: Scenario
+    points: PointArrays | None = None
+    labels: list[str] | None = None  # per point, for failures
+
+    @property
+    def size(self) -> int:
+        return 1 if self.points is None else self.points.size
+
+
+def _members(members, failures: dict[str, str], *, arrays: bool) -> tuple[list, list[_Member | tuple], object]:
+    """Batch members in order: ``(label, scenario or path)`` items and, where the array engine
+    takes them, :class:`_Member` entries (a sweep of numeric lever fields as one entry)."""
+    uncertainty = None
+    if isinstance(members, (str, os.PathLike)) and not is_batch_file(members):
+        members = [members]
+    if not isinstance(members, (str, os.PathLike)):
+        return [(str(m) if not isinstance(m, Scenario) else m.scenario.id, m) for m in members], uncertainty
+    batch = load_batch(members)
+    uncertainty = batch.uncertainty
+    items: list = []
+    for path in (batch.baseline, *batch.scenarios):
+        if batch.responses is None:
+            items.append((str(Path(path)), path))
+            continue
+        try:  # the batch's response set replaces each file's own
+            items.append((str(Path(path)), load_scenario(path, responses=batch.responses)))
+        except SimEngineError as exc:
+            failures[str(Path(path))] = str(exc)
+    try:
+        swept = array_sweep(batch) if arrays else None
+        only = None if swept is None else swept.rejected
+        if swept is not None and swept.points.size:
+            items.append((swept.labels[0], _Member(swept.points.ids[0], swept.scenario, swept.points, swept.labels)))
+        for label, variant in sweep_variants(batch, only=only) if only != [] else ():
+            if isinstance(variant, SweepFailure):
+                failures[label] = str(variant.error)
+            else:
+                items.append((label, variant))
+    except SimEngineError as exc:  # the sweep's base file itself
+        failures[f"sweep of {batch.sweep.base}"] = str(exc)
+    return items, uncertainty
+
+
+def _array_ready(scenario: Scenario) -> bool:
+    return scenario.scenario.mode == "analytic"
+
+
+def _pieces(members: list[_Member], columns_per_task: int, draws: int, *, split_draws: bool) -> list[list[tuple]]:
+    """Tasks of at most ``columns_per_task`` scenario-draw columns: (member index, point slice,
+    draw slice) pieces. With more draws than that (and ``split_draws``), a scenario's draws
+    are split over several tasks, which keeps each task's arrays small and spreads one
+    scenario over the workers."""
+    every = slice(0, draws)
+    if split_draws and draws > columns_per_task:
+        spans = [slice(a, min(a + columns_per_task, draws)) for a in range(0, draws, columns_per_task)]
+        tasks = []
+        for index, member in enumerate(members):
+            for k in range(member.size):
+                rows = None if member.points is None else slice(k, k + 1)
+                tasks.extend([(index, rows, span)] for span in spans)
+        return tasks
+    per_task = max(1, columns_per_task // max(draws, 1))
+    tasks: list[list[tuple]] = [[]]
+    room = per_task
+    for index, member in enumerate(members):
+        if member.points is None:
+            if room < 1:
+                tasks.append([])
+                room = per_task
+            tasks[-1].append((index, None, every))
+            room -= 1
+            continue
+        start = 0
+        while start < member.size:
+            if room < 1:
+                tasks.append([])
+                room = per_task
+            stop = min(member.size, start + room)
+            tasks[-1].append((index, slice(start, stop), every))
+            room -= stop - start
+            start = stop
+    return [task for task in tasks if task]
+
+
+def _run_pieces(pieces: list, headline: bool) -> tuple[list, dict]:
+    """One task of the array engine. ``pieces`` are ``(scenario, points or None, drawn values,
+    draws)``; per piece ``(arrays, over_budget, error, (levers, hashes))``, arrays name ->
+    ``(columns, ...)`` (:func:`evaluate_draws` or :func:`evaluate_accounts`). Also the task's
+    seconds in ``levers`` (levers to spending arrays) and ``solve``."""
+    clock = time.perf_counter()
+    seconds = {"levers": 0.0, "solve": 0.0}
+    out: list = [None] * len(pieces)  # (arrays, over_budget, error, (levers, hashes)) per piece
+    by_region: dict[str, list[int]] = {}
+    prepared: dict[int, DrawPrepared] = {}
+    for i, (scenario, points, values, draws) in enumerate(pieces):
+        try:
+            context = region_context(scenario.scenario.region)
+            prepared[i] = prepare_draws(scenario, context, values, draws, points, by_cell=headline)
+        except SimEngineError as exc:
+            out[i] = (None, None, str(exc), None)
+            continue
+        by_region.setdefault(scenario.scenario.region, []).append(i)
+    seconds["levers"] = time.perf_counter() - clock
+    for region, indices in by_region.items():
+        context = region_context(region)
+        evaluate = evaluate_draws if headline else evaluate_accounts
+        try:
+            results = evaluate([prepared[i] for i in indices], context)
+        except SimEngineError as exc:
+            for i in indices:
+                out[i] = (None, None, str(exc), None)
+            continue
+        for i, arrays in zip(indices, results, strict=True):
+            scenario, points = pieces[i][:2]
+            if points is None:
+                provenance = ([levers_json(scenario)], [scenario_hash(scenario)])
+            else:
+                provenance = point_provenance(scenario, points)
+            out[i] = (arrays, prepared[i].over_budget, None, provenance)
+    seconds["solve"] = time.perf_counter() - clock - seconds["levers"]
+    return out, seconds
+
+
+class _Assembler:
+    """Turns the array engine's task results into result Datasets along ``scenario``."""
+
+    def __init__(self, members: list[_Member], draws: int, headline: bool, parameters, values) -> None:
+        self.members, self.draws, self.headline = members, draws, headline
+        self.parameters, self.values = parameters, values
+        self.dropped: set[tuple[int, int]] = set()  # (member, point) over budget in some draw
+
+    def task(self, task, result, failures: dict[str, str], retry: list) -> list[tuple]:
+        """The task's results as parts of a Dataset (:meth:`dataset`); failures and retries recorded."""
+        parts = []
+        for (index, rows, span), piece in zip(task, result, strict=True):
+            member = self.members[index]
+            labels = [member.label] if rows is None else member.labels[rows]
+            ids = [member.scenario.scenario.id] if rows is None else member.points.ids[rows]
+            first = 0 if rows is None else rows.start
+            if piece[2] is not None:
+                failures.update(dict.fromkeys(labels, piece[2]))
+                self.dropped.update((index, first + k) for k in range(len(ids)))
+                continue
+            arrays, over, _, (levers, hashes) = piece
+            width = span.stop - span.start
+            for k in np.flatnonzero(over.reshape(len(ids), width).any(axis=1)):
+                if (index, first + int(k)) not in self.dropped:
+                    self.dropped.add((index, first + int(k)))
+                    self._over_budget(member, rows, int(k), labels[k], failures, retry)
+            shaped = {name: values.reshape(len(ids), width, *values.shape[1:]) for name, values in arrays.items()}
+            parts.append((index, first, span.start, ids, shaped, levers, hashes))
+        return parts
+
+    def _over_budget(self, member: _Member, rows, k: int, label: str, failures: dict, retry: list) -> None:
+        """A column whose levers cost more than the budget: the scenario path gives its error
+        (with draws, the message of :func:`simengine.draws.prepare_draws`)."""
+        if rows is None:
+            scenario = member.scenario
+        else:
+            from .sweeps import _variant
+
+            point = member.points.take(slice(rows.start + k, rows.start + k + 1))
+            values = {(i, "lever", f): float(v[0]) for i, fs in point.fields.items() for f, v in fs.items()}
+            values |= {(i, "response", f): float(v[0]) for i, fs in point.responses.items() for f, v in fs.items()}
+            scenario = _variant(member.scenario, point, values, point.ids[0])
+        if self.draws == 1:
+            retry.append((label, scenario))
+        else:
+            failures[label] = (
+                f"scenario {scenario.scenario.id}: in some draws of [uncertainty] the levers cost more than the whole "
+                "budget; check the units of lever amounts"
+            )
+
+    def dataset(self, parts) -> xr.Dataset:
+        """One result Dataset along ``scenario`` of the parts of one or more tasks (a scenario's
+        draw slices joined along ``draw``; points over budget in some draw left out)."""
+        merged: dict[tuple[int, int], list] = {}
+        for index, first, _, ids, shaped, levers, hashes in sorted(parts, key=lambda p: (p[0], p[1], p[2])):
+            merged.setdefault((index, first), []).append((ids, shaped, levers, hashes))
+        blocks = []  # (member index, ids, arrays, levers, hashes, several points)
+        for (index, first), pieces in merged.items():
+            ids, _, levers, hashes = pieces[0]
+            keep = [k for k in range(len(ids)) if (index, first + k) not in self.dropped]
+            if not keep:
+                continue
+            # the scenario's draw slices, in draw order (joined once, in stacked())
+            arrays = [p[1] if len(keep) == len(ids) else {n: v[keep] for n, v in p[1].items()} for p in pieces]
+            several = self.members[index].points is not None and len(keep) > 1
+            blocks.append(
+                (index, [ids[k] for k in keep], arrays, [levers[k] for k in keep], [hashes[k] for k in keep], several)
+            )
+        if not blocks:
+            return None
+        runs: dict[tuple, list] = {}  # results of other regions or periods cannot share arrays
+        for block in blocks:
+            info = self.members[block[0]].scenario.scenario
+            runs.setdefault((info.region, tuple(info.years)), []).append(block)
+        if len(runs) > 1:  # concat_results names what differs (one DataError)
+            return concat_results([self._blocks_dataset(run) for run in runs.values()])
+        return self._blocks_dataset(blocks)
+
+    def _blocks_dataset(self, blocks: list) -> xr.Dataset:
+        first = self.members[blocks[0][0]].scenario
+        context = region_context(first.scenario.region)
+        ids = [i for block in blocks for i in block[1]]
+        attrs: dict = {}
+        for n, block in enumerate(blocks):
+            scenario = self.members[block[0]].scenario
+            these = provenance_attrs(scenario, region_context(scenario.scenario.region), time_unit="year")
+            if block[5]:
+                these.pop("scenario_levers")
+            attrs = these if n == 0 else {k: v for k, v in attrs.items() if k in these and these[k] == v}
+        extra = {
+            "scenario_title": ("scenario", [self.members[b[0]].scenario.scenario.title for b in blocks for _ in b[1]]),
+            "scenario_levers": ("scenario", [lever for block in blocks for lever in block[3]]),
+            "scenario_hash": ("scenario", [h for block in blocks for h in block[4]]),
+        }
+
+        def stacked(name: str) -> np.ndarray:
+            """``(scenarios, draws, ...)``: every block's draw slices, filled into one array."""
+            sample = blocks[0][2][0][name]
+            width = sum(piece[name].shape[1] for piece in blocks[0][2])
+            out = np.empty((len(ids), width, *sample.shape[2:]), dtype=sample.dtype)
+            row = 0
+            for block in blocks:
+                column = 0
+                for piece in block[2]:
+                    values = piece[name]
+                    out[row : row + values.shape[0], column : column + values.shape[1]] = values
+                    column += values.shape[1]
+                row += len(block[1])
+            return out
+
+        years = tuple(first.scenario.years)
+        sectors = tuple(context.economy.sectors)
+        if not self.headline:
+            data = {name: stacked(name)[:, 0] for name in blocks[0][2][0]}
+            ds = build_result(data, context.unit, ids, years, sectors, extra=extra, attrs=attrs)
+        else:
+            ds = self._headline_dataset(stacked, context.unit, ids, years, extra, attrs)
+        check_result(ds)
+        return ds
+
+    def _headline_dataset(self, stacked, money: str, ids, years, extra, attrs) -> xr.Dataset:
+        dims = ("scenario", "draw", "time") if self.draws > 1 else ("scenario", "time")
+
+        def shaped(values: np.ndarray) -> np.ndarray:
+            return values if self.draws > 1 else values[:, 0]
+
+        variables = {}
+        for name in HEADLINE_TOTALS:
+            spec = RESULT_VARIABLES[name]
+            units = {"money": money, "persons": "persons", "1": "1"}[spec.kind]
+            values = shaped(stacked(name))
+            if name == "budget" and self.draws > 1:  # the same in every draw
+                variables[name] = (("scenario", "time"), values[:, 0], {"units": units, "long_name": spec.long_name})
+                continue
+            variables[name] = (dims, values, {"units": units, "long_name": spec.long_name})
+        awards, budget = variables["local_awards"][1], variables["budget"][1]
+        share = RESULT_VARIABLES["local_award_share"]
+        ratio = awards / (budget[:, None, :] if self.draws > 1 else budget)
+        variables["local_award_share"] = (dims, ratio, {"units": "1", "long_name": share.long_name})
+        variables.update(extra)
+        coords = {"scenario": ids, "time": np.arange(len(years)), "year": ("time", np.array(years))}
+        attrs = {**attrs, "content": HEADLINE_CONTENT, "not_computed": ""}
+        if self.draws > 1:
+            names = list(self.parameters)
+            coords |= {"draw": np.arange(self.draws), "parameter": names}
+            variables["parameter_value"] = (
+                ("parameter", "draw"),
+                np.array([self.values[k] for k in names]).reshape(len(names), self.draws),
+                {"units": "1", "long_name": "drawn value of each response parameter"},
+            )
+            variables["prior_low"] = ("parameter", np.array([self.parameters[k].low for k in names], dtype=float))
+            variables["prior_high"] = ("parameter", np.array([self.parameters[k].high for k in names], dtype=float))
+            attrs["prior"] = "uniform on [low, high] of each response parameter, independent, common random numbers"
+        return xr.Dataset(variables, coords=coords, attrs=attrs)
+
+
 def run_batch(
     members: str | os.PathLike | Iterable[Scenario | str | os.PathLike],
     *,
     executor: concurrent.futures.Executor | None = None,
-    chunk_size: int = 256,
+    chunk_size: int | None = None,
     progress: bool | Callable = False,
     time_unit: str = "year",
     lags: dict[str, int] | None = None,
     sink: Callable[[list[xr.Dataset]], None] | None = None,
+    headline: bool = False,
+    arrays: bool = True,
+    timings: dict[str, float] | None = None,
 ) -> BatchOutcome:
     """Run a batch file, or a list of scenarios, into one Dataset along ``scenario``.
+
+    Analytic scenarios with yearly static periods run on the array engine
+    (:mod:`simengine.draws`): levers applied to whole arrays, one solve per circuit for every
+    scenario, sweep point and draw of a task, results built as arrays along ``scenario``. A
+    sweep of numeric lever fields (``lever[0].target``) runs as arrays along its point axis
+    (:mod:`simengine.sweeps`); other sweeps, agent-mode scenarios and the monthly dynamic form
+    run scenario by scenario.
 
     Parameters
     ----------
     members : path of a batch file, or iterable of scenarios / scenario files
         A batch file's baseline comes first, then its scenarios and sweep variants.
     executor : concurrent.futures.Executor, optional
-        Where chunks run. Default: in this process (the matrix solves use every core
-        through BLAS). Any executor with ``submit`` works, e.g. a
-        ``ProcessPoolExecutor`` or a Dask ``Client.get_executor()``.
-    chunk_size : int
-        Scenarios per task; each chunk is one factorisation per region and one matrix solve.
-        Results are bit-identical for any executor, worker count and chunk size on one
-        machine: every solve and product is column-independent
-        (:func:`simengine.accounts.column_product`), so a scenario's numbers do not depend
-        on which other scenarios share its chunk.
+        Where tasks run. Default: in this process. Any executor with ``submit`` works, e.g. a
+        ``ProcessPoolExecutor`` or a Dask ``Client.get_executor()``. Tasks send scenario specs
+        (a scenario and its points' values) and return arrays.
+    chunk_size : int, optional
+        Work per task: scenario-draw columns on the array engine (default :data:`ARRAY_CHUNK`),
+        scenarios on the scenario-by-scenario path (default :data:`SCENARIO_CHUNK`). Results
+        are bit-identical for any executor, worker count and chunk size on one machine: every
+        solve and product is column-independent (:func:`simengine.accounts.column_product`),
+        so a scenario's numbers do not depend on which others share its task.
     progress : bool or callable
-        Show a tqdm progress bar over chunks (or pass a tqdm-like callable).
+        Show a tqdm progress bar over tasks (or pass a tqdm-like callable).
     sink : callable, optional
-        Receives each chunk's results (a list of single-scenario Datasets) as soon as the
-        chunk completes, in chunk order, e.g. to append them to a Zarr or NetCDF store; the
-        results are then not kept in memory and ``BatchOutcome.results`` is None.
+        Receives each task's results (a list of Datasets along ``scenario``) as soon as it
+        completes, in order, e.g. to append them to a Zarr or NetCDF store; the results are
+        then not kept in memory and ``BatchOutcome.results`` is None.
     time_unit, lags
         As in :func:`run_scenarios`.
+    headline : bool
+        Keep only the totals a ranking needs (:data:`simengine.results.HEADLINE_TOTALS` per
+        period and ``local_award_share``; ``attrs["content"] = "headline"``), from multiplier
+        rows (:func:`simengine.draws.evaluate_draws`). With a batch file's ``[uncertainty]``
+        table the results have a ``draw`` dimension: every scenario under the same joint draws
+        of its levers' response parameters (:func:`simengine.uncertainty.draw_parameters`).
+        Full mode (the default) keeps the per-sector accounts of the point estimates.
+    arrays : bool
+        Use the array engine where it applies (default); False runs every member scenario by
+        scenario (the reference path the array engine is tested against).
+    timings : dict, optional
+        Filled with seconds by step: ``levers`` (levers to spending arrays), ``solve``
+        (multiplier rows and solves; with an executor, summed over the workers), ``results``
+        (result arrays and Datasets in this process), ``scenario_by_scenario`` (members off
+        the array engine, in-process runs) and ``wall``.
 
     Returns
     -------
@@ -185,61 +526,199 @@ def run_batch(
         ``results`` (None if every member failed) and ``failures`` by scenario label.
     """
     failures: dict[str, str] = {}
-    if isinstance(members, (str, os.PathLike)) and not is_batch_file(members):
-        members = [members]
-    if isinstance(members, (str, os.PathLike)):
-        batch = load_batch(members)
-        items: list = []
-        for path in (batch.baseline, *batch.scenarios):
-            if batch.responses is None:
-                items.append((str(Path(path)), path))
-                continue
-            try:  # the batch's response set replaces each file's own
-                items.append((str(Path(path)), load_scenario(path, responses=batch.responses)))
+    array_path = arrays and time_unit == "year" and lags is None
+    items, uncertainty = _members(members, failures, arrays=array_path)
+    members_: list[_Member] = []
+    scalar: list = []
+    order: list[tuple[str, int]] = []  # ("array" | "scalar", index) in batch order
+    for label, item in items:
+        if isinstance(item, _Member):
+            order.append(("array", len(members_)))
+            members_.append(item)
+            continue
+        if array_path:
+            try:
+                scenario = _as_scenario(item)
             except SimEngineError as exc:
-                failures[str(Path(path))] = str(exc)
-        try:
-            for label, variant in sweep_variants(batch):
-                if isinstance(variant, SweepFailure):
-                    failures[label] = str(variant.error)
-                else:
-                    items.append((label, variant))
-        except SimEngineError as exc:  # the sweep's base file itself
-            failures[f"sweep of {batch.sweep.base}"] = str(exc)
-    else:
-        items = [(str(m) if not isinstance(m, Scenario) else m.scenario.id, m) for m in members]
+                failures[label] = str(exc)
+                continue
+            if _array_ready(scenario):
+                order.append(("array", len(members_)))
+                members_.append(_Member(label, scenario))
+                continue
+            item = scenario
+        order.append(("scalar", len(scalar)))
+        scalar.append((label, item))
     if sink is None:
-        _check_agent_batch_memory([item for _, item in items])
-    chunks = [items[i : i + chunk_size] for i in range(0, len(items), chunk_size)]
-    outcomes = []
-    task = functools.partial(_run_chunk, time_unit=time_unit, lags=lags)
+        _check_agent_batch_memory([item for _, item in scalar])
+    draws, values, parameters = 1, {}, None
+    if headline and uncertainty is not None and members_:
+        from .uncertainty import draw_parameters, response_priors
+
+        parameters = response_priors([m.scenario for m in members_])
+        draws, values = uncertainty.draws, draw_parameters(parameters, uncertainty.draws, uncertainty.seed)
+    options = {"time_unit": time_unit, "lags": lags}
+    blocks: dict[tuple[str, int], list[xr.Dataset]] = {}
+    # the array engine's members, in tasks of chunk_size columns
+    tasks = _pieces(members_, chunk_size or ARRAY_CHUNK, draws, split_draws=sink is None)
+    scalar_chunks = [
+        scalar[i : i + (chunk_size or SCENARIO_CHUNK)] for i in range(0, len(scalar), chunk_size or SCENARIO_CHUNK)
+    ]
+    specs = [
+        [
+            (
+                members_[i].scenario,
+                None if rows is None else members_[i].points.take(rows),
+                {k: v[span] for k, v in values.items()},
+                span.stop - span.start,
+            )
+            for i, rows, span in task
+        ]
+        for task in tasks
+    ]
+    array_task = functools.partial(_run_pieces, headline=headline)
+    scalar_task = functools.partial(_run_chunk, **options)
     if executor is None:
-        iterator = map(task, chunks)
+        iterator = itertools.chain(map(array_task, specs), map(scalar_task, scalar_chunks))
     else:
-        iterator = (future.result() for future in [executor.submit(task, chunk) for chunk in chunks])
+        _warm(members_)
+        futures = [executor.submit(array_task, spec) for spec in specs]
+        futures += [executor.submit(scalar_task, chunk) for chunk in scalar_chunks]
+        iterator = (future.result() for future in futures)
     if progress:
         from tqdm.auto import tqdm
 
         bar = progress if callable(progress) else tqdm
-        iterator = bar(iterator, total=len(chunks), desc="scenarios", unit="chunk")
+        iterator = bar(iterator, total=len(specs) + len(scalar_chunks), desc="scenarios", unit="task")
+    assembler = _Assembler(members_, draws, headline, parameters, values)
     seen: set[str] = set()
-    for results, failed in iterator:
-        failures.update(failed)
-        ids = [str(ds["scenario"].values[0]) for ds in results]
-        duplicated = sorted({i for i in ids if i in seen or ids.count(i) > 1})
+    retry: list[tuple[str, Scenario]] = []
+    array_parts: list = []
+    spent = {"levers": 0.0, "solve": 0.0, "results": 0.0, "scenario_by_scenario": 0.0}
+    clock = time.perf_counter()
+    for position, result in enumerate(iterator):
+        if position < len(specs):
+            result, seconds = result
+            for key, value in seconds.items():
+                spent[key] += value
+            mark = time.perf_counter()
+            parts = assembler.task(tasks[position], result, failures, retry)
+            array_parts.extend(parts if sink is None else [])
+            made = assembler.dataset(parts) if parts and sink is not None else None
+            datasets = [] if made is None else [made]
+            ids = [i for part in parts if part[2] == 0 for i in part[3]]
+            spent["results"] += time.perf_counter() - mark
+        else:
+            datasets, failed = result
+            failures.update(failed)
+            if headline:
+                datasets = [as_headline(ds) for ds in datasets]
+            ids = [str(i) for ds in datasets for i in ds["scenario"].values]
+        counts = collections.Counter(ids)
+        duplicated = sorted({i for i in ids if i in seen or counts[i] > 1})
         if duplicated:
             raise ScenarioError(
                 f"batch has duplicate scenario ids {duplicated}; give each scenario a unique [scenario].id"
             )
         seen.update(ids)
-        if sink is not None:
-            sink(results)
-        else:
-            outcomes.extend(results)
-    if not outcomes:
+        if sink is not None and datasets:
+            sink(datasets)
+        elif sink is None and position >= len(specs) and datasets:
+            blocks.setdefault(("scalar", position - len(specs)), []).extend(datasets)
+    if array_parts:
+        mark = time.perf_counter()
+        made = assembler.dataset(array_parts)
+        if made is not None:
+            blocks[("array", 0)] = [made]
+        spent["results"] += time.perf_counter() - mark
+    if timings is not None:
+        spent["wall"] = time.perf_counter() - clock
+        if executor is None:
+            spent["scenario_by_scenario"] = max(
+                0.0, spent["wall"] - spent["levers"] - spent["solve"] - spent["results"]
+            )
+        timings.update(spent)
+    if retry:  # points whose levers cost more than the budget: the scenario path names the error
+        _, failed = _run_chunk(retry, **options)
+        failures.update(failed)
+    if sink is not None or not blocks:
         return BatchOutcome(None, failures)
-    combined = concat_results(outcomes)
+    ordered = [ds for key in sorted(blocks, key=lambda k: (k[0] != "array", k[1])) for ds in blocks[key]]
+    ordered = _in_batch_order(ordered, order, members_, scalar)
+    combined = concat_results(ordered) if len(ordered) > 1 else ordered[0]
     return BatchOutcome(combined, failures)
+
+
+def _in_batch_order(datasets: list[xr.Dataset], order, members: list[_Member], scalar: list) -> list[xr.Dataset]:
+    """The results in batch order (baseline, scenarios, sweep points), whichever engine ran them."""
+    if all(kind == "array" for kind, _ in order) or all(kind == "scalar" for kind, _ in order):
+        return datasets
+    labels = [str(i) for ds in datasets for i in ds["scenario"].values]
+    combined = concat_results(datasets)
+    wanted = []
+    for kind, index in order:
+        if kind == "array":
+            member = members[index]
+            wanted.extend(member.points.ids if member.points is not None else [member.scenario.scenario.id])
+        else:
+            item = scalar[index][1]
+            wanted.append(item.scenario.id if isinstance(item, Scenario) else None)
+    known = set(labels)
+    first = [w for w in wanted if w is not None and w in known]
+    rest = [label for label in labels if label not in set(first)]
+    return [combined.sel(scenario=first + rest)]
+
+
+#: Scenario-draw columns below which a batch runs fastest in one process. Measured with
+#: benchmarks/bench_batch.py (``workers`` rows) on the shipped Gwangmyeong model on a 2-core
+#: machine shared with other jobs: on 10,000-scenario batches two workers did not beat one
+#: (full accounts in two runs of three, headline in all three): writing the file and building
+#: the result stay in this process, the arrays come back through pickling, and the cores were
+#: busy. Larger batches amortise the workers' start; 1,000,000 scenario-draws (the size of the
+#: largest uncertainty comparisons) is where the default turns to every core.
+PARALLEL_COLUMNS = 1_000_000
+
+
+def available_cores() -> int:
+    """Cores this process may run on."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+def default_workers(members, *, headline: bool = False) -> int:
+    """The fastest worker count for a batch: one process below :data:`PARALLEL_COLUMNS`
+    scenario-draw columns (or for a list of scenario files), else every available core."""
+    if not isinstance(members, (str, os.PathLike)) or not is_batch_file(members):
+        return 1
+    try:
+        batch = load_batch(members)
+    except SimEngineError:
+        return 1  # run_batch reports the error
+    size = 1 + len(batch.scenarios)
+    if batch.sweep is not None:
+        size += len(sweep_points(batch.sweep))
+    if headline and batch.uncertainty is not None:
+        size *= batch.uncertainty.draws
+    return available_cores() if size >= PARALLEL_COLUMNS else 1
+
+
+def batch_executor(workers: int) -> concurrent.futures.ProcessPoolExecutor:
+    """A process pool for :func:`run_batch`. Its workers start when the first task is submitted,
+    after :func:`run_batch` has loaded the regions in this process, so that (where processes
+    fork) they start with the regions and compiled kernels in memory."""
+    return concurrent.futures.ProcessPoolExecutor(workers)
+
+
+def _warm(members: list[_Member]) -> None:
+    """Load every region of the array engine's members, its multiplier rows and kernels, here."""
+    from .draws import _regional_matrices, _regional_rows
+
+    for region in dict.fromkeys(m.scenario.scenario.region for m in members):
+        context = region_context(region)
+        _regional_rows(context)
+        _regional_matrices(context)
 
 
 def load_or_run(paths: Sequence[str | os.PathLike]) -> list[xr.Dataset]:

@@ -878,42 +878,54 @@ class Circuit:
         totals = self._system.solve(injection)
         return self._accounts_dataset(totals, injection, extra_dim, extra_coord, {"form": "closed"})
 
-    def _accounts_dataset(self, totals, injection, extra_dim, extra_coord, attrs) -> xr.Dataset:
-        """Labelled accounts from receipts ``totals`` (accounts x k) and ``injection``."""
+    def account_arrays(self, local_spending: np.ndarray, receipts=None) -> dict[str, np.ndarray]:
+        """The closed-form accounts of :meth:`impact` as plain arrays, columns last (no Dataset).
+
+        ``local_spending`` is ``(n, k)`` money by sector; ``receipts`` as in :meth:`impact`.
+        Returns ``output``, ``value_added``, ``compensation`` (``(2, n, k)``: resident,
+        non-resident), ``employment``, ``household_income``, ``city_tax_revenue``,
+        ``reinvestment``, ``leakage`` (by circuit channel) and ``injection``.
+        """
+        injection, _, _ = self._injection(local_spending, 0.0, receipts)
+        return self._account_arrays(self._system.solve(injection), injection)
+
+    def _account_arrays(self, totals: np.ndarray, injection: np.ndarray) -> dict[str, np.ndarray]:
         n, e, p = len(self.economy.sectors), self.economy, self.parameters
         output = totals[:n]
         wages = e.compensation[:, None] * output
-        unit = e.unit
-        variables = {
-            "output": (("sector",), output, unit, "local gross output"),
-            "value_added": (
-                ("sector",),
-                (e.compensation + e.operating_surplus)[:, None] * output,
-                unit,
-                "local value added",
+        return {
+            "output": output,
+            "value_added": (e.compensation + e.operating_surplus)[:, None] * output,
+            "compensation": np.stack(
+                [wages * p.resident_wage_share[:, None], wages * (1.0 - p.resident_wage_share[:, None])]
             ),
+            "employment": e.employment[:, None] * output,
+            "household_income": totals[n],
+            "city_tax_revenue": totals[n + 1],
+            "reinvestment": totals[n + 2],
+            "leakage": column_product(self._leakage, totals),
+            "injection": injection.sum(axis=0),
+        }
+
+    def _accounts_dataset(self, totals, injection, extra_dim, extra_coord, attrs) -> xr.Dataset:
+        """Labelled accounts from receipts ``totals`` (accounts x k) and ``injection``."""
+        unit = self.economy.unit
+        a = self._account_arrays(totals, injection)
+        variables = {
+            "output": (("sector",), a["output"], unit, "local gross output"),
+            "value_added": (("sector",), a["value_added"], unit, "local value added"),
             "compensation": (
                 ("residence", "sector"),
-                np.stack([wages * p.resident_wage_share[:, None], wages * (1.0 - p.resident_wage_share[:, None])]),
+                a["compensation"],
                 unit,
                 "compensation paid by local industries, by residence of the worker",
             ),
-            "employment": (
-                ("sector",),
-                e.employment[:, None] * output,
-                "persons",
-                "local employment (workplace basis)",
-            ),
-            "household_income": ((), totals[n], unit, "receipts of resident households"),
-            "city_tax_revenue": ((), totals[n + 1], unit, "local taxes received by the city budget"),
-            "reinvestment": ((), totals[n + 2], unit, "locally owned surplus reinvested"),
-            "leakage": (
-                ("channel",),
-                column_product(self._leakage, totals),
-                unit,
-                "money leaving the circuit, by channel",
-            ),
-            "injection": ((), injection.sum(axis=0), unit, "local spending plus income from outside"),
+            "employment": (("sector",), a["employment"], "persons", "local employment (workplace basis)"),
+            "household_income": ((), a["household_income"], unit, "receipts of resident households"),
+            "city_tax_revenue": ((), a["city_tax_revenue"], unit, "local taxes received by the city budget"),
+            "reinvestment": ((), a["reinvestment"], unit, "locally owned surplus reinvested"),
+            "leakage": (("channel",), a["leakage"], unit, "money leaving the circuit, by channel"),
+            "injection": ((), a["injection"], unit, "local spending plus income from outside"),
         }
         ds = self._dataset(variables, extra_dim, extra_coord, attrs)
         return ds.assign_coords(residence=["resident", "non_resident"], channel=list(LEAKAGE_CHANNELS))

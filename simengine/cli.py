@@ -802,28 +802,51 @@ def compare(
 @main.command()
 @click.argument("inputs", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write the results (.nc).")
-@click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True, help="Processes.")
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Processes [default: the fastest for the batch's size on this machine, see simengine.batch.default_workers].",
+)
+@click.option(
+    "--headline",
+    is_flag=True,
+    help="Keep only the totals a ranking needs (per scenario, period and [uncertainty] draw), not per-sector accounts.",
+)
 @_monthly_option
 @_draws_output_option
 @_report_option
 @_overwrite_option
-def batch(inputs, output, workers, monthly, draws_output, report_path, overwrite) -> None:
+def batch(inputs, output, workers, headline, monthly, draws_output, report_path, overwrite) -> None:
     """Run a batch file (or several scenario files) into one result along 'scenario'.
 
     A batch file's [uncertainty] table also ranks its scenarios under joint draws of the levers'
     response parameters (printed, and shown in the report; every draw in --draws-output).
+    With --headline the result keeps the totals a ranking needs (budget, awards, cost, value
+    added, income, tax, employment, ... per period) and, with a batch file's [uncertainty]
+    table, a 'draw' dimension; 'simengine compare' reads it (the HTML report needs the per-sector
+    accounts of a run without --headline).
     """
-    from concurrent.futures import ProcessPoolExecutor
     from contextlib import nullcontext
 
+    from simengine.batch import batch_executor, default_workers
     from simengine.results import compare as compare_results
     from simengine.runner import run_batch
 
     _check_outputs(output, report_path, overwrite)
     _check_draws_output(draws_output, (output, report_path), overwrite)
-    with ProcessPoolExecutor(workers) if workers > 1 else nullcontext() as executor:
-        members = inputs[0] if len(inputs) == 1 else inputs
-        outcome = run_batch(members, executor=executor, progress=True, **_time_options(monthly))
+    if headline and report_path is not None:
+        from simengine.errors import DataError
+
+        raise DataError(
+            "--report draws flow diagrams and sector charts from per-sector accounts, which --headline does not "
+            "keep; drop --headline for a report, or run 'simengine compare' on the headline file"
+        )
+    members = inputs[0] if len(inputs) == 1 else inputs
+    if workers is None:
+        workers = default_workers(members, headline=headline)
+    with batch_executor(workers) if workers > 1 else nullcontext() as executor:
+        outcome = run_batch(members, executor=executor, progress=True, headline=headline, **_time_options(monthly))
     for label, error in outcome.failures.items():
         click.echo(text.terminal_safe(f"error: {label}: {error}"), err=True)
     if outcome.results is None:
@@ -831,7 +854,7 @@ def batch(inputs, output, workers, monthly, draws_output, report_path, overwrite
     click.echo(text.comparison_text(compare_results([outcome.results])))
     summary = None
     if not outcome.failures:
-        with ProcessPoolExecutor(workers) if workers > 1 else nullcontext() as executor:
+        with batch_executor(workers) if workers > 1 else nullcontext() as executor:
             summary = _print_uncertainty(
                 inputs, None, None, executor=executor, draws_output=draws_output, overwrite=overwrite
             )

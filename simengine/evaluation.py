@@ -37,6 +37,7 @@ import numpy as np
 import xarray as xr
 
 from .accounts import column_product
+from .circuit import LEAKAGE_CHANNELS as CIRCUIT_CHANNELS
 from .circuit import Circuit, CircuitParameters
 from .errors import ScenarioError
 from .fields import MONETARY_SCALE
@@ -61,7 +62,7 @@ from .region_context import (
 from .results import FLOW_ACCOUNTS, LEAKAGE_CHANNELS, build_result, check_result
 from .scenario.schema import Scenario
 
-__all__ = ["CIRCUIT_TO_RESULT_CHANNEL", "PERIODS_PER_YEAR", "Prepared", "prepare", "evaluate"]
+__all__ = ["CIRCUIT_TO_RESULT_CHANNEL", "PERIODS_PER_YEAR", "Prepared", "prepare", "evaluate", "result_arrays"]
 
 #: How the circuit's leakage channels aggregate into the result contract's channels.
 CIRCUIT_TO_RESULT_CHANNEL = {
@@ -217,6 +218,22 @@ def prepare(scenario: Scenario, context: RegionContext, time_unit: str = "year")
     )
 
 
+def _account_columns(accounts: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """:meth:`Circuit.account_arrays` (columns last) with the circuit's channels aggregated into the result's."""
+    leakage = np.zeros((len(LEAKAGE_CHANNELS), accounts["leakage"].shape[1]))
+    for row, name in enumerate(CIRCUIT_CHANNELS):
+        leakage[LEAKAGE_CHANNELS.index(CIRCUIT_TO_RESULT_CHANNEL[name])] += accounts["leakage"][row]
+    return {
+        "output": accounts["output"],
+        "value_added": accounts["value_added"],
+        "resident_income": accounts["compensation"][0],
+        "employment": accounts["employment"],
+        "city_tax": accounts["city_tax_revenue"],
+        "household_income": accounts["household_income"],
+        "leakage": leakage,
+    }
+
+
 def _accounts(ds: xr.Dataset, n: int) -> dict[str, np.ndarray]:
     """Circuit accounts (from :meth:`Circuit.impact` or :meth:`Circuit.time_path`) as arrays
     with the columns last, and the circuit's channels aggregated into the result's."""
@@ -248,6 +265,34 @@ def _transfer_receipts(circuit: Circuit, transfer: np.ndarray) -> tuple[np.ndarr
     return receipts, leakage
 
 
+def closed_accounts(groups: dict, spending: np.ndarray, transfer: np.ndarray, displaced: np.ndarray, receipts_of):
+    """The closed circuit's accounts of every column, one right-hand-side matrix per circuit.
+
+    ``groups`` maps a circuit signature to ``(circuit, columns)``; ``receipts_of(circuit,
+    transfer)`` gives the premium transfers' institution receipts and first-round leakage
+    (:func:`_transfer_receipts`). Returns the accounts of :func:`_accounts` (columns last),
+    the second round's local receipts, the transfers' leakage by result channel and the value
+    added, household income and city tax of displaced city purchases ``(3, columns)``.
+    """
+    n, width = spending.shape
+    closed: dict[str, np.ndarray] = {}
+    second_round = np.zeros(width)
+    transfer_leakage = np.zeros((len(LEAKAGE_CHANNELS), width))
+    displaced_effects = np.zeros((3, width))
+    for circuit, cols in groups.values():
+        receipts, transfer_leakage[:, cols] = receipts_of(circuit, transfer[:, cols])
+        for name, values in _account_columns(circuit.account_arrays(spending[:, cols], receipts)).items():
+            closed.setdefault(name, np.zeros((*values.shape[:-1], width)))[..., cols] = values
+        rounds = circuit.rounds(spending[:, cols], n_rounds=2)
+        second_round[cols] = rounds["total"].sel(round=2).values.reshape(-1)
+        if displaced[:, cols].any():
+            lost = circuit.headline(displaced[:, cols]).sel(
+                indicator=["value_added", "household_income", "city_tax_revenue"]
+            )
+            displaced_effects[:, cols] = lost.values
+    return closed, second_round, transfer_leakage, displaced_effects
+
+
 def evaluate(
     prepared: Sequence[Prepared], context: RegionContext, lags: dict[str, int] | None = None
 ) -> list[xr.Dataset]:
@@ -273,22 +318,9 @@ def evaluate(
         groups.setdefault(key, []).append(c)
         if key not in circuits:
             circuits[key] = Circuit(economy, with_values(context, prepared[i].circuit_values[k]))
-    closed = {}
-    second_round = np.zeros(width)
-    transfer_leakage = np.zeros((len(LEAKAGE_CHANNELS), width))
-    displaced_effects = np.zeros((3, width))
-    for key, cols in groups.items():
-        circuit = circuits[key]
-        receipts, transfer_leakage[:, cols] = _transfer_receipts(circuit, transfer[:, cols])
-        for name, values in _accounts(circuit.impact(spending[:, cols], receipts=receipts), n).items():
-            closed.setdefault(name, np.zeros((*values.shape[:-1], width)))[..., cols] = values
-        rounds = circuit.rounds(spending[:, cols], n_rounds=2)
-        second_round[cols] = rounds["total"].sel(round=2).values.reshape(-1)
-        if displaced[:, cols].any():
-            lost = circuit.headline(displaced[:, cols]).sel(
-                indicator=["value_added", "household_income", "city_tax_revenue"]
-            )
-            displaced_effects[:, cols] = lost.values
+    closed, second_round, transfer_leakage, displaced_effects = closed_accounts(
+        {key: (circuits[key], cols) for key, cols in groups.items()}, spending, transfer, displaced, _transfer_receipts
+    )
     open_output = context.open_local.solve(spending)
     # programmes' extra local household spending is spending moved from elsewhere: the other
     # regions lose it (their share of it; the imported part leaves the country either way)
@@ -367,79 +399,178 @@ def _regional_effects(
     }
 
 
-def _first_round_flows(p: Prepared, economy: LocalEconomy, parameters: CircuitParameters) -> np.ndarray:
-    total_budget = p.budget.sum()
-    spend = p.local_spending.sum(axis=1) / total_budget
-    wages = economy.compensation * spend
-    surplus = economy.operating_surplus * spend + p.local_transfer.sum(axis=1) / total_budget
-    local = p.local_awards.sum() / total_budget
+def _columns(p) -> dict[str, np.ndarray]:
+    """A prepared scenario's arrays with the columns last: ``(n, T, m)``, ``(T, m)`` and ``(T,)``.
+
+    ``p`` is a :class:`Prepared` (one column) or a :class:`simengine.draws.DrawPrepared`
+    (``m`` columns: sweep points times draws).
+    """
+    if isinstance(p, Prepared):
+        one = lambda values: np.asarray(values)[..., None]  # noqa: E731
+        return {
+            "local": one(p.local_spending),
+            "household": one(p.household_spending),
+            "nonlocal": one(p.nonlocal_spending),
+            "transfer": one(p.local_transfer),
+            "nonlocal_transfer": one(p.nonlocal_transfer),
+            "awards": one(p.local_awards),
+            "volume": one(p.real_volume),
+            "premium": one(p.cost_premium),
+            "programme": one(p.programme_cost),
+            "injection": one(p.household_injection),
+            "per_year": PERIODS_PER_YEAR[p.time_unit],
+        }
+    return {
+        "local": p.local_spending.transpose(1, 0, 2),
+        "household": p.household_spending[..., None],
+        "nonlocal": p.nonlocal_spending.transpose(1, 0, 2),
+        "transfer": p.local_transfer.transpose(1, 0, 2),
+        "nonlocal_transfer": p.nonlocal_transfer.T,
+        "awards": p.local_awards.T,
+        "volume": p.real_volume.T,
+        "premium": p.cost_premium.T,
+        "programme": p.programme_cost[:, None],
+        "injection": p.household_injection[:, None],
+        "per_year": 1,
+    }
+
+
+def _ordered_sum(values: np.ndarray, axis: int) -> np.ndarray:
+    """Sum along ``axis`` one slice after the other: a column's total never depends on how many
+    columns there are (numpy sums a lone column pairwise but several slice by slice)."""
+    parts = np.moveaxis(np.asarray(values), axis, 0)
+    out = np.array(parts[0], dtype=np.float64)
+    for part in parts[1:]:
+        out += part
+    return out
+
+
+def _first_round_flows(
+    c: dict[str, np.ndarray], budget_total: float, economy: LocalEconomy, parameters: CircuitParameters
+) -> np.ndarray:
+    """First-round flow accounts per won of procurement, ``(accounts, m)``."""
+    spend = _ordered_sum(c["local"], 1) / budget_total
+    wages = economy.compensation[:, None] * spend
+    surplus = economy.operating_surplus[:, None] * spend + _ordered_sum(c["transfer"], 1) / budget_total
+    local = _ordered_sum(c["awards"], 0) / budget_total
+    # coefficient rows times the columns in a fixed order (column_product): a column's flows
+    # never depend on the other columns of its batch
+    on_spend = column_product(
+        np.vstack(
+            [
+                economy.local_inputs.sum(axis=0),
+                economy.other_region_inputs,
+                economy.imported_inputs,
+                economy.other_inputs,
+            ]
+        ),
+        spend,
+    )
+    shares = np.vstack([parameters.resident_wage_share, 1.0 - parameters.resident_wage_share])
+    owners = np.vstack([parameters.local_ownership_share, 1.0 - parameters.local_ownership_share])
+    on_wages, on_surplus = column_product(shares, wages), column_product(owners, surplus)
     values = {
         "local_awards": local,
         "nonlocal_awards": 1.0 - local,
-        "local_inputs": economy.local_inputs.sum(axis=0) @ spend,
-        "other_region_inputs": economy.other_region_inputs @ spend,
-        "imported_inputs": economy.imported_inputs @ spend,
-        "other_inputs": economy.other_inputs @ spend,
-        "resident_wages": parameters.resident_wage_share @ wages,
-        "commuter_wages": (1.0 - parameters.resident_wage_share) @ wages,
-        "local_profits": parameters.local_ownership_share @ surplus,
-        "outside_profits": (1.0 - parameters.local_ownership_share) @ surplus,
+        "local_inputs": on_spend[0],
+        "other_region_inputs": on_spend[1],
+        "imported_inputs": on_spend[2],
+        "other_inputs": on_spend[3],
+        "resident_wages": on_wages[0],
+        "commuter_wages": on_wages[1],
+        "local_profits": on_surplus[0],
+        "outside_profits": on_surplus[1],
     }
     return np.array([values[a] for a in FLOW_ACCOUNTS])
+
+
+def result_arrays(p, context: RegionContext, *, path: dict[str, np.ndarray], **arrays) -> dict[str, np.ndarray]:
+    """The result variables of a prepared scenario's columns, each with a leading column axis.
+
+    ``p`` is a :class:`Prepared` or a :class:`simengine.draws.DrawPrepared` (:func:`_columns`);
+    ``path`` and ``arrays`` hold the solved accounts with the columns last (``(n, T, m)``,
+    ``(T, m)``, ...). Returns name -> ``(m, ...)`` arrays in the dims of
+    :data:`simengine.results.RESULT_VARIABLES` without ``scenario``. The one definition of the
+    result arithmetic: :func:`evaluate` (one column per scenario) and
+    :func:`simengine.draws.evaluate_accounts` (many) both use it.
+    """
+    s = p.scenario
+    economy = context.economy
+    c = _columns(p)
+    regional = arrays["regional"]
+    budget = np.asarray(p.budget)[:, None]
+    local_awards = c["awards"]
+    leakage = path["leakage"] + arrays["transfer_leakage"]
+    leakage[LEAKAGE_CHANNELS.index("nonlocal_awards")] += _ordered_sum(c["nonlocal"], 0) + c["nonlocal_transfer"]
+    direct = _ordered_sum(c["local"] + c["household"], 1)
+    open_total = _ordered_sum(arrays["open_output"], 1)
+    closed_total = _ordered_sum(arrays["closed_output"], 1)
+    effects = np.stack([direct, open_total - direct, closed_total - open_total, closed_total])
+    budget_total = p.budget.sum()
+    lm3 = (budget_total + _ordered_sum(local_awards, 0) + _ordered_sum(arrays["second_round"], 0)) / budget_total
+    feedback = regional["feedback_output"] if s.appraisal.feedback else np.zeros_like(regional["feedback_output"])
+    value_added_rate = economy.compensation + economy.operating_surplus
+    n, t = feedback.shape[:2]
+    feedback_value_added = column_product(value_added_rate[None, :], feedback.reshape(n, -1))[0].reshape(t, -1)
+    local_value_added = _ordered_sum(path["value_added"], 0)
+    displaced = arrays["displaced"]
+    local_tax = path["city_tax"]
+    width = local_awards.shape[-1]
+    columns = lambda values: np.broadcast_to(values, (*np.shape(values)[:-1], width))  # noqa: E731
+    data = {
+        "budget": columns(budget),
+        "local_awards": local_awards,
+        "local_award_share": local_awards / budget,
+        "cost_premium": c["premium"],
+        "local_output": path["output"].transpose(1, 0, 2),
+        "local_value_added": path["value_added"].transpose(1, 0, 2),
+        "local_income": path["resident_income"].transpose(1, 0, 2),
+        # persons employed during the period: coefficients are persons per unit of annual output
+        # at table prices and table-year productivity, so budget-price money is deflated first and
+        # productivity growth to the price year divides it
+        "local_employment": path["employment"].transpose(1, 0, 2) * c["per_year"] / p.deflator,
+        "local_tax": local_tax,
+        "nonlocal_output": regional["nonlocal_output"].transpose(1, 0, 2),
+        "leakage": leakage.transpose(1, 0, 2),
+        "flows": _first_round_flows(c, budget_total, economy, arrays["parameters"]),
+        "output_effects": effects,
+        "lm3": lm3,
+        "real_volume": c["volume"],
+        "premium_transfer": _ordered_sum(c["transfer"], 0),
+        "programme_cost": columns(c["programme"]),
+        "household_injection": columns(c["injection"]),
+        "resident_household_income": path["household_income"],
+        "displaced_value_added": displaced[0],
+        "displaced_household_income": displaced[1],
+        "displaced_local_tax": displaced[2],
+        "feedback_output": feedback.transpose(1, 0, 2),
+        "feedback_value_added": feedback_value_added,
+        "other_regions_value_added": regional["other_value_added"],
+        "national_value_added": local_value_added + feedback_value_added + regional["other_value_added"],
+        "national_output_open": regional["national_output_open"],
+        "fiscal_balance": local_tax - displaced[2] - c["premium"],
+    }
+    return {name: np.moveaxis(np.asarray(values), -1, 0) for name, values in data.items()}
 
 
 def _result_dataset(p: Prepared, context: RegionContext, *, path: dict[str, np.ndarray], **arrays) -> xr.Dataset:
     s = p.scenario
     economy = context.economy
-    regional = arrays["regional"]
-    local_awards = p.local_awards
-    leakage = path["leakage"] + arrays["transfer_leakage"]
-    leakage[LEAKAGE_CHANNELS.index("nonlocal_awards")] += p.nonlocal_spending.sum(axis=0) + p.nonlocal_transfer
-    direct = (p.local_spending + p.household_spending).sum(axis=1)
-    open_total = arrays["open_output"].sum(axis=1)
-    closed_total = arrays["closed_output"].sum(axis=1)
-    effects = np.vstack([direct, open_total - direct, closed_total - open_total, closed_total])
-    budget_total = p.budget.sum()
-    lm3 = (budget_total + local_awards.sum() + arrays["second_round"].sum()) / budget_total
-    feedback = regional["feedback_output"] if s.appraisal.feedback else np.zeros_like(regional["feedback_output"])
-    value_added_rate = economy.compensation + economy.operating_surplus
-    feedback_value_added = value_added_rate @ feedback
-    local_value_added = path["value_added"].sum(axis=0)
-    displaced = arrays["displaced"]
-    local_tax = path["city_tax"]
-    data = {
-        "budget": p.budget,
-        "local_awards": local_awards,
-        "local_award_share": local_awards / p.budget,
-        "cost_premium": p.cost_premium,
-        "local_output": path["output"].T,
-        "local_value_added": path["value_added"].T,
-        "local_income": path["resident_income"].T,
-        # persons employed during the period: coefficients are persons per unit of annual output
-        # at table prices and table-year productivity, so budget-price money is deflated first and
-        # productivity growth to the price year divides it
-        "local_employment": path["employment"].T * PERIODS_PER_YEAR[p.time_unit] / p.deflator,
-        "local_tax": local_tax,
-        "nonlocal_output": regional["nonlocal_output"].T,
-        "leakage": leakage.T,
-        "flows": _first_round_flows(p, economy, arrays["parameters"]),
-        "output_effects": effects,
-        "lm3": np.array(lm3),
-        "real_volume": p.real_volume,
-        "premium_transfer": p.local_transfer.sum(axis=0),
-        "programme_cost": p.programme_cost,
-        "household_injection": p.household_injection,
-        "resident_household_income": path["household_income"],
-        "displaced_value_added": displaced[0],
-        "displaced_household_income": displaced[1],
-        "displaced_local_tax": displaced[2],
-        "feedback_output": feedback.T,
-        "feedback_value_added": feedback_value_added,
-        "other_regions_value_added": regional["other_value_added"],
-        "national_value_added": local_value_added + feedback_value_added + regional["other_value_added"],
-        "national_output_open": regional["national_output_open"],
-        "fiscal_balance": local_tax - displaced[2] - p.cost_premium,
-    }
+    one = lambda values: np.asarray(values)[..., None]  # noqa: E731
+    columns = result_arrays(
+        p,
+        context,
+        path={name: one(values) for name, values in path.items()},
+        **{
+            name: {k: one(v) for k, v in values.items()}
+            if name == "regional"
+            else values
+            if name == "parameters"
+            else one(values)
+            for name, values in arrays.items()
+        },
+    )
+    data = {name: values[0] for name, values in columns.items()}
     ds = build_result(
         data,
         context.unit,

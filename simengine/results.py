@@ -50,6 +50,10 @@ __all__ = [
     "save_result",
     "load_result",
     "headline",
+    "HEADLINE_TOTALS",
+    "is_headline",
+    "as_headline",
+    "require_accounts",
 ]
 
 
@@ -138,6 +142,61 @@ RESULT_VARIABLES: dict[str, ResultVariable] = {
     ),
 }
 
+#: The totals a ranking needs, per scenario and period (sectors summed): what a headline-mode
+#: result (``simengine batch --headline``) keeps, with ``local_award_share``; money in the
+#: Dataset's unit, ``local_employment`` in persons employed during the period.
+HEADLINE_TOTALS = (
+    "budget",
+    "local_awards",
+    "cost_premium",
+    "real_volume",
+    "local_value_added",
+    "feedback_value_added",
+    "other_regions_value_added",
+    "national_value_added",
+    "resident_household_income",
+    "local_tax",
+    "displaced_value_added",
+    "displaced_household_income",
+    "displaced_local_tax",
+    "fiscal_balance",
+    "local_employment",
+)
+
+#: ``attrs["content"]`` of a headline-mode result (full results have ``"accounts"`` or no such attribute).
+HEADLINE_CONTENT = "headline"
+
+
+def is_headline(ds: xr.Dataset) -> bool:
+    """Whether ``ds`` is a headline-mode result (:data:`HEADLINE_TOTALS` only, no per-sector accounts)."""
+    return ds.attrs.get("content") == HEADLINE_CONTENT
+
+
+def require_accounts(ds: xr.Dataset, what: str) -> None:
+    """Raise :class:`DataError` if ``ds`` is a headline-mode result, for a view that needs per-sector accounts."""
+    if is_headline(ds):
+        raise DataError(
+            f"{what} needs per-sector accounts, but this result was written in headline mode (--headline: the "
+            "totals a ranking needs only); run the batch again without --headline for it"
+        )
+
+
+def as_headline(ds: xr.Dataset) -> xr.Dataset:
+    """The headline-mode view of a result: :data:`HEADLINE_TOTALS` summed over sectors, and ``local_award_share``."""
+    if is_headline(ds):
+        return ds
+    ds = fill_not_computed(ds.copy())
+    keep = [*HEADLINE_TOTALS, "local_award_share"]
+    out = xr.Dataset(
+        {name: ds[name].sum("sector", keep_attrs=True) if "sector" in ds[name].dims else ds[name] for name in keep},
+        attrs={**ds.attrs, "content": HEADLINE_CONTENT, "not_computed": ""},
+    )
+    for name in ("scenario_title", "scenario_levers", "scenario_hash"):
+        if name in ds:
+            out[name] = ds[name]
+    return out
+
+
 #: Channels through which money leaves the local economy (closed circuit):
 #: contracts won by non-local firms; inputs imported from abroad; inputs bought from other
 #: regions of the country; wages of commuters living elsewhere; surplus of outside owners;
@@ -208,39 +267,40 @@ def _units(kind: str, money: str) -> str:
 def build_result(
     data: dict[str, np.ndarray],
     money: str,
-    scenario: str,
+    scenario: str | Sequence[str],
     period_years: tuple[int, ...],
     sectors: tuple[str, ...],
     *,
     extra: dict[str, tuple] | None = None,
     attrs: dict[str, object] | None = None,
 ) -> xr.Dataset:
-    """A one-scenario result Dataset from arrays named as :data:`RESULT_VARIABLES` (without the scenario axis).
+    """A result Dataset from arrays named as :data:`RESULT_VARIABLES`: one scenario (``scenario`` a
+    label, arrays without the scenario axis) or many (a sequence of labels, arrays with a leading
+    scenario axis).
 
     Variables missing from ``data`` are filled with their filler (an error if they have none);
     ``extra`` variables (e.g. the scenario's title and levers) and ``attrs`` are added as given.
     """
+    one = isinstance(scenario, str)
+    labels = [scenario] if one else list(scenario)
     variables = {}
     missing = []
     for name, spec in RESULT_VARIABLES.items():
         if name in data:
             values = np.asarray(data[name])
+            values = values[None, ...] if one else values
         elif spec.filler is not None:
             missing.append(name)
             shape = tuple({"time": len(period_years), "sector": len(sectors)}[d] for d in spec.dims[1:])
-            values = np.full(shape, spec.filler)
+            values = np.full((len(labels), *shape), spec.filler)
         else:
             raise DataError(f"result variable {name!r} was not computed and has no filler")
-        variables[name] = (
-            spec.dims,
-            values[None, ...],
-            {"units": _units(spec.kind, money), "long_name": spec.long_name},
-        )
+        variables[name] = (spec.dims, values, {"units": _units(spec.kind, money), "long_name": spec.long_name})
     variables.update(extra or {})
     coords = result_coordinates(period_years, sectors)
     ds = xr.Dataset(
         variables,
-        coords={**xr.Coordinates({"scenario": [scenario]}), **coords},
+        coords={**xr.Coordinates({"scenario": labels}), **coords},
         attrs={**(attrs or {}), "not_computed": " ".join(missing)},
     )
     return ds
@@ -248,6 +308,8 @@ def build_result(
 
 def fill_not_computed(ds: xr.Dataset) -> xr.Dataset:
     """Add the contract variables a mode did not compute, with their fillers, listed in ``not_computed``."""
+    if is_headline(ds):
+        return ds  # a headline result keeps HEADLINE_TOTALS only; views of it use what is there
     money = _money_unit(ds)
     missing = [n for n, spec in RESULT_VARIABLES.items() if n not in ds and spec.filler is not None]
     if not missing:
@@ -286,8 +348,13 @@ def check_result(ds: xr.Dataset) -> None:
             repeated = sorted({label for label in labels if labels.count(label) > 1})
             raise DataError(f"result repeats the {dim} labels {repeated[:5]}; each label must appear once")
     money = _money_unit(ds)
+    headline_only = is_headline(ds)
     for name, spec in RESULT_VARIABLES.items():
         dims, kind = spec.dims, spec.kind
+        if headline_only:
+            if name not in (*HEADLINE_TOTALS, "local_award_share"):
+                continue
+            dims = tuple(d for d in dims if d != "sector")
         if name not in ds:
             if spec.filler is not None:
                 continue  # optional: a mode that does not compute it; fill_not_computed adds it
@@ -310,6 +377,8 @@ def check_result(ds: xr.Dataset) -> None:
     share = ds.variables["local_award_share"].values
     if bool(((share < 0) | (share > 1)).any()):
         raise DataError("local_award_share outside [0, 1]")
+    if headline_only:
+        return
     flows = ds.variables["flows"]
     labels = list(ds.indexes["account"]) if "account" in ds.indexes else []
     missing = [a for a in FLOW_ACCOUNTS if a not in labels]
@@ -343,20 +412,24 @@ def headline(ds: xr.Dataset) -> xr.Dataset:
         ds = ds.mean("draw", keep_attrs=True)
     ds = fill_not_computed(ds.copy())
     # Collected first and put into one Dataset: one alignment instead of one per variable.
+    # A headline-mode result has the totals without sectors, and no leakage or lm3.
     out = {
-        name: ds[name].sum([d for d in spec.dims if d != "scenario"], keep_attrs=True)
+        name: ds[name].sum([d for d in spec.dims if d != "scenario" and d in ds[name].dims], keep_attrs=True)
         for name, spec in RESULT_VARIABLES.items()
-        if spec.kind == "money" and set(spec.dims) <= {"scenario", "time", "sector"}
+        if spec.kind == "money" and set(spec.dims) <= {"scenario", "time", "sector"} and name in ds
     }
     periods_per_year = {"year": 1, "month": 12}[ds.attrs["time_unit"]]
-    out["local_employment"] = (ds["local_employment"].sum(("time", "sector")) / periods_per_year).assign_attrs(
-        units="person-years", long_name="employment summed over the horizon"
-    )
-    out["leakage"] = ds["leakage"].sum(("time", "channel"), keep_attrs=True)
+    employment = ds["local_employment"]
+    out["local_employment"] = (
+        employment.sum([d for d in ("time", "sector") if d in employment.dims]) / periods_per_year
+    ).assign_attrs(units="person-years", long_name="employment summed over the horizon")
+    if "leakage" in ds:
+        out["leakage"] = ds["leakage"].sum(("time", "channel"), keep_attrs=True)
     out["local_award_share"] = (out["local_awards"] / out["budget"]).assign_attrs(
         units="1", long_name="share of awarded value won by local firms"
     )
-    out["lm3"] = ds["lm3"]
+    if "lm3" in ds:
+        out["lm3"] = ds["lm3"]
     out["value_added_per_budget"] = (out["local_value_added"] / out["budget"]).assign_attrs(
         units="1", long_name="local value added per unit of procurement budget"
     )
@@ -517,6 +590,8 @@ def compare(results: Sequence[xr.Dataset], *, baseline: str | None = None, objec
     if objective is not None and objective not in OBJECTIVE_STREAMS:
         raise DataError(f"unknown objective {objective!r}; use one of {list(OBJECTIVE_STREAMS)}")
     check_compatible(results, ignore=("objective",) if objective is not None else ())
+    if any(is_headline(ds) for ds in results) and not all(is_headline(ds) for ds in results):
+        results = [as_headline(ds) for ds in results]  # compared on the totals both kinds hold
     combined = xr.concat(list(results), dim="scenario", combine_attrs="drop_conflicts")
     labels = [str(s) for s in combined["scenario"].values]
     if len(set(labels)) != len(labels):

@@ -299,8 +299,9 @@ def circuit_report(circuit, local_spending: dict[str, float], *, title: str) -> 
 
 def scenario_summary(result) -> str:
     """Headline figures of each scenario of a result, with units, for the terminal."""
-    from .results import headline
+    from .results import headline, require_accounts
 
+    require_accounts(result, "the scenario summary (leakage by channel, output by sector)")
     table = headline(result)
     money = result["budget"].attrs["units"]
     leakage = result["leakage"].sum("time")

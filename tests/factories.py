@@ -80,3 +80,25 @@ def synthetic_result(
         for name in ("local_output", "local_value_added", "local_income", "local_employment", "local_tax"):
             ds[name] = (ds[name] * noise).assign_attrs(ds[name].attrs)
     return ds
+
+
+#: Relative tolerance between the array engine and the scenario-by-scenario path: the array
+#: engine takes the regional effects from multiplier matrices (rows of the regional inverse)
+#: and the headline totals from multiplier rows, so its sums run in another order than the
+#: per-column solves (differences of a few units in the last place, about 1e-15).
+ARRAY_RTOL = 1e-12
+
+
+def assert_results_close(actual: xr.Dataset, expected: xr.Dataset, rtol: float = ARRAY_RTOL) -> None:
+    """The same variables, coordinates and text; numbers equal to ``rtol`` relative to each
+    variable's largest magnitude (a difference of totals may sit near zero)."""
+    assert sorted(actual.data_vars) == sorted(expected.data_vars)
+    xr.testing.assert_identical(actual.coords.to_dataset(), expected.coords.to_dataset())
+    for name in expected.data_vars:
+        a, e = actual[name], expected[name].transpose(*actual[name].dims)
+        if np.issubdtype(e.dtype, np.number):
+            scale = max(float(np.max(np.abs(e.values), initial=0.0)), 1e-300)
+            np.testing.assert_allclose(a.values, e.values, rtol=0, atol=rtol * scale, err_msg=name)
+        else:
+            np.testing.assert_array_equal(a.values, e.values, err_msg=name)
+        assert a.attrs == e.attrs, name

@@ -14,7 +14,9 @@ def _check_rows(result, pymrio_rows):
     assert sum("GEMM" in m for m in methods) == 1
     for row in result["rows"]:
         assert row["seconds"] > 0 and row["scenarios_per_second"] > 0 and row["ratio_vs_gemm"] > 0
-    assert result["rhs_columns"] == result["draws"] * result["years"]
+    assert result["rhs_columns"] == 12 * result["draws"] * result["years"]  # the shipped batch's 12 scenarios
+    assert any(row["method"].startswith("run_batch headline") and "writing" in row["split"] for row in result["rows"])
+    assert sum(row["method"].startswith("workers=") for row in result["rows"]) == 4
 
 
 def test_batch_benchmark_runs_smallest_size_without_pymrio(tmp_path, capsys):
@@ -22,7 +24,10 @@ def test_batch_benchmark_runs_smallest_size_without_pymrio(tmp_path, capsys):
 
     out = tmp_path / "batch.json"
     result = bench_batch.main(
-        ["--draws", "4", "--repeats", "1", "--pymrio-sample", "0", "--coefficient-draws", "2", "--json", str(out)]
+        [
+            *("--draws", "3", "--points", "4", "--workers-points", "4", "--scalar-sample", "2", "--repeats", "1"),
+            *("--pymrio-sample", "0", "--coefficient-draws", "2", "--json", str(out)),
+        ]
     )
     _check_rows(result, pymrio_rows=0)
     assert all(row["ratio_vs_pymrio"] is None for row in result["rows"])
@@ -33,7 +38,9 @@ def test_batch_benchmark_checks_pymrio_on_a_sample():
     pytest.importorskip("pymrio")
     import bench_batch
 
-    result = bench_batch.measure(draws=4, repeats=1, pymrio_sample=2, coefficient_sample=2)
+    result = bench_batch.measure(
+        draws=3, points=4, workers_points=4, scalar_sample=2, repeats=1, pymrio_sample=2, coefficient_sample=2
+    )
     _check_rows(result, pymrio_rows=1)
     assert all(row["ratio_vs_pymrio"] > 0 for row in result["rows"])
 

@@ -29,12 +29,12 @@ from simengine.circuit import (
     circuit_coefficients,
 )
 from simengine.circuit_settings import CIRCUIT_KEYS, CIRCUIT_SETTINGS, apply_settings, settings_arrays
+from simengine.draws import HEADLINE_TOTALS, _circuit_targets, evaluate_draws, prepare_draws
 from simengine.errors import DataError
 from simengine.local_economy import LocalEconomy
 from simengine.region_context import circuit_stack, circuit_values, region_context, with_values
 from simengine.results import concat_results, headline
 from simengine.scenario import load_scenario
-from simengine.uncertainty import HEADLINE_TOTALS, _circuit_targets, evaluate_draws, prepare_draws
 
 SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))

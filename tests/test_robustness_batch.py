@@ -72,7 +72,7 @@ def test_a_point_that_fails_while_running_is_reported_with_its_coordinates(tmp_p
         return real(scenarios, **kwargs)
 
     monkeypatch.setattr(simengine.batch, "run_scenarios", fails_with_point_1)
-    outcome = run_batch(_batch(tmp_path, [0.5, 0.6, 0.7]))
+    outcome = run_batch(_batch(tmp_path, [0.5, 0.6, 0.7]), arrays=False)  # the scenario-by-scenario path
     assert outcome.failures == {"construction-local60-sweep0001 (lever[0].target = 0.6)": "this point cannot run"}
     assert outcome.results.sizes["scenario"] == 3
 

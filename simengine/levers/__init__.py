@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
+import types
+import typing
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Annotated, Any, Union
@@ -48,6 +50,8 @@ __all__ = [
     "consumption_injection",
     "agent_levers",
     "check_analytic",
+    "ArrayField",
+    "array_field",
 ]
 
 
@@ -199,3 +203,81 @@ def agent_levers(levers: Sequence[LeverBase], context: AgentContext) -> list:
     for lever in levers:
         out.extend(lever.agent_levers(context))
     return out
+
+
+@dataclass(frozen=True)
+class ArrayField:
+    """A numeric field of a procurement lever that applies as an array along a point axis.
+
+    Attributes
+    ----------
+    table : {"lever", "response"}
+        Whether the field is the lever's own (``lever[i].target``) or a response parameter
+        (``lever[i].response.gap_closed``).
+    name : str
+        The field's name.
+    low, high : float
+        Bounds of the field's schema (``-inf`` / ``inf`` where it gives none).
+    low_open, high_open : bool
+        Whether the bound itself is excluded (``gt`` / ``lt`` rather than ``ge`` / ``le``).
+    """
+
+    table: str
+    name: str
+    low: float = -np.inf
+    high: float = np.inf
+    low_open: bool = False
+    high_open: bool = False
+
+    def valid(self, values: np.ndarray) -> np.ndarray:
+        """Which of ``values`` the schema accepts (finite and within the bounds), as a boolean array."""
+        values = np.asarray(values, dtype=float)
+        ok = np.isfinite(values)
+        ok &= values > self.low if self.low_open else values >= self.low
+        ok &= values < self.high if self.high_open else values <= self.high
+        return ok
+
+
+def _float_field(info) -> ArrayField | None:
+    """Bounds of a ``float`` (or ``float | None``) pydantic field, or None for any other type."""
+    annotation, metadata = info.annotation, list(info.metadata)
+    if typing.get_origin(annotation) in (Union, types.UnionType):
+        annotation = next((a for a in typing.get_args(annotation) if a is not type(None)), None)
+    if typing.get_origin(annotation) is Annotated:  # e.g. ``Share | None``
+        annotation, *extra = typing.get_args(annotation)
+        metadata += [m for item in extra for m in getattr(item, "metadata", [item])]
+    if annotation is not float:
+        return None
+    bounds: dict[str, object] = {}
+    for item in metadata:  # pydantic's annotated-types constraints (Ge, Gt, Le, Lt)
+        if getattr(item, "ge", None) is not None:
+            bounds["low"] = float(item.ge)
+        elif getattr(item, "gt", None) is not None:
+            bounds.update(low=float(item.gt), low_open=True)
+        elif getattr(item, "le", None) is not None:
+            bounds["high"] = float(item.le)
+        elif getattr(item, "lt", None) is not None:
+            bounds.update(high=float(item.lt), high_open=True)
+    return ArrayField("", "", **bounds)
+
+
+def array_field(lever: LeverBase, path: str) -> ArrayField | None:
+    """The :class:`ArrayField` of ``path`` (``"target"`` or ``"response.gap_closed"``) of a lever, or None.
+
+    Plain float fields of procurement levers (``ACTS_ON_CELLS``) enter :meth:`CellLever.effect`
+    only through array arithmetic, so a whole point axis of values, a ``(points, 1)`` array,
+    gives every point's local shares and premiums at once. Every other field (money amounts,
+    ramps, scopes, circuit levers) returns None: a sweep of it runs scenario by scenario.
+    """
+    if not lever.ACTS_ON_CELLS:
+        return None
+    table, _, name = path.rpartition(".")
+    if table == "":
+        info = type(lever).model_fields.get(name)
+    elif table == "response" and "response" in type(lever).model_fields:
+        info = type(lever.response).model_fields.get(name)
+    else:
+        return None
+    if info is None or (found := _float_field(info)) is None:
+        return None
+    return ArrayField(table or "lever", name, found.low, found.high, found.low_open, found.high_open)

@@ -55,7 +55,8 @@ class BidPricePreference(CellLever):
 
     def sizes(self, budget) -> np.ndarray:
         """The effective discount of each cell (cells,): the discount, capped per contract."""
-        size = np.full(len(budget.amount), self.discount)
+        # a discount swept along a point axis arrives as a (points, 1) array: the sizes broadcast to (points, cells)
+        size = self.discount + np.zeros(len(budget.amount))
         if self.cap is not None:
             cap = self.cap.in_unit(budget.monetary_unit)
             known = ~np.isnan(budget.contracts) & (budget.amount > 0)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Annotated, ClassVar, Literal
 
+import numpy as np
 from pydantic import Field
 
 from ..fields import Share
@@ -42,7 +43,7 @@ class SocialEconomyPurchaseTarget(CellLever):
     response: SocialEconomyResponse = Field(default_factory=SocialEconomyResponse, description="Analytic response.")
 
     def effect(self, budget, share, chosen, response):
-        moved = chosen * max(0.0, self.share - budget.social_economy_share)
+        moved = chosen * np.maximum(0.0, self.share - budget.social_economy_share)
         after = (1.0 - moved) * share + moved * response["local_fraction"]
         return after, moved * response["cost_premium_per_share"] + 0.0 * share
 

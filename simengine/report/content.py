@@ -18,7 +18,7 @@ import numpy as np
 import xarray as xr
 
 from ..errors import DataError
-from ..results import check_result, compare, concat_results, present_values
+from ..results import check_result, compare, concat_results, present_values, require_accounts
 from .indicators import headline_indicators
 
 __all__ = [
@@ -190,6 +190,7 @@ def report_data(
         found.update(_descriptions_in(part))
     combined = parts[0] if len(parts) == 1 else concat_results(parts)
     check_result(combined)
+    require_accounts(combined, "the HTML report (flow diagrams, sector and region charts)")
     table = compare([combined], baseline=baseline)
     for scenario, description in (descriptions or {}).items():
         found[str(scenario)] = {

@@ -1,0 +1,642 @@
+"""The draw-axis engine: scenarios reduced to arrays with a leading column axis, solved as multiplier rows.
+
+A batch is a set of scenarios times a parameter axis: random draws of response parameters
+(:mod:`simengine.uncertainty`), and sweep points whose swept keys are numeric lever fields
+(:mod:`simengine.batch`). :func:`prepare_draws` applies the levers to whole ``(columns, cells)``
+arrays (no model per column); :func:`evaluate_draws` turns every scenario-column-year into the
+headline totals a ranking needs (:data:`HEADLINE_TOTALS`) through multiplier rows and
+:func:`simengine.accounts.column_product`, grouping columns by circuit signature so that one
+factorisation serves every column that shares coefficients.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from .accounts import column_product
+from .circuit import INSTITUTIONS, Circuit, CircuitStack
+from .errors import ScenarioError
+from .evaluation import BudgetCells
+from .levers import apply_circuit_levers, apply_levers, programme_cost
+from .levers import consumption_injection as _consumption_injection
+from .region_context import (
+    RegionContext,
+    circuit_signature,
+    circuit_stack,
+    employment_factor,
+    scenario_circuit_values,
+    with_values,
+)
+from .results import HEADLINE_TOTALS
+from .scenario.schema import Scenario
+
+__all__ = ["HEADLINE_TOTALS", "PointArrays", "DrawPrepared", "prepare_draws", "evaluate_draws", "evaluate_accounts"]
+
+
+def _responses(scenario: Scenario, values: dict[str, np.ndarray]) -> dict[int, dict[str, np.ndarray]]:
+    """Per lever position, the drawn response parameters as ``(draws, 1)`` arrays."""
+    out = {}
+    for position, lever in enumerate(scenario.lever):
+        if lever.ACTS_ON_CELLS:
+            drawn = {f: values[f"{lever.kind}.{f}"][:, None] for f in lever.priors() if f"{lever.kind}.{f}" in values}
+            if drawn:
+                out[position] = drawn
+    return out
+
+
+@dataclass(frozen=True)
+class PointArrays:
+    """Sweep points of one base scenario as arrays along a point axis (no model per point).
+
+    Attributes
+    ----------
+    ids : list of str
+        Scenario id of each point (``{base id}-sweep{k:04d}``).
+    fields : dict
+        Per lever position, lever fields (:func:`simengine.levers.array_field`, table
+        ``"lever"``) -> ``(points,)`` values.
+    responses : dict
+        Per lever position, response parameters -> ``(points,)`` values.
+    """
+
+    ids: list[str]
+    fields: dict[int, dict[str, np.ndarray]]
+    responses: dict[int, dict[str, np.ndarray]]
+
+    @property
+    def size(self) -> int:
+        return len(self.ids)
+
+    def take(self, rows: slice) -> PointArrays:
+        """The points ``rows`` (a slice) as their own :class:`PointArrays`."""
+        return PointArrays(
+            self.ids[rows],
+            {i: {f: v[rows] for f, v in fs.items()} for i, fs in self.fields.items()},
+            {i: {f: v[rows] for f, v in fs.items()} for i, fs in self.responses.items()},
+        )
+
+
+@dataclass
+class DrawPrepared:
+    """A scenario reduced to arrays with a leading column axis (the twin of
+    :class:`simengine.evaluation.Prepared`): column ``c = point * D + draw`` over ``P`` sweep
+    points (1 without a sweep) and ``D`` draws. Money in the table's unit per year; ``(..., m)``
+    and ``(m, ...)`` arrays vary with the column (``m = P D``), the others do not."""
+
+    scenario: Scenario
+    period_years: list[int]
+    budget: np.ndarray  # (T,)
+    deflator: float
+    local_spending: np.ndarray  # (T, n, m), or (T, cells, m) by cell
+    household_spending: np.ndarray  # (n, T)
+    nonlocal_spending: np.ndarray  # (T, n, m), or by cell
+    local_transfer: np.ndarray  # (T, n, m), or by cell
+    local_awards: np.ndarray  # (m, T)
+    real_volume: np.ndarray  # (m, T)
+    cost_premium: np.ndarray  # (m, T)
+    displaced: np.ndarray  # (n, T)
+    circuit_values: list[dict[str, object]]  # per period
+    nonlocal_transfer: np.ndarray | None = None  # (m, T) premium paid to firms elsewhere
+    programme_cost: np.ndarray | None = None  # (T,)
+    household_injection: np.ndarray | None = None  # (T,)
+    over_budget: np.ndarray | None = None  # (m,) columns whose levers cost more than the budget in some year
+    points: int = 1
+    cell_sector: np.ndarray | None = None  # (cells,) sector index of each row of the spending arrays, if by cell
+
+    @property
+    def draws(self) -> int:
+        """Columns (points times draws)."""
+        return self.local_spending.shape[2]
+
+
+def _with_point_fields(scenario: Scenario, points: PointArrays | None, d: int) -> list:
+    """The scenario's levers with swept lever fields set to ``(P D, 1)`` arrays (no validation:
+    :func:`simengine.levers.array_field` fields enter the effects through array arithmetic only)."""
+    levers = list(scenario.lever)
+    if points is None:
+        return levers
+    for position, fields in points.fields.items():
+        update = {f: np.repeat(np.asarray(v, dtype=float), d)[:, None] for f, v in fields.items()}
+        levers[position] = levers[position].model_copy(update=update)
+    return levers
+
+
+def _column_responses(
+    scenario: Scenario, values: dict[str, np.ndarray], points: PointArrays | None, d: int
+) -> dict[int, dict[str, np.ndarray]]:
+    """Per lever position, response parameters as ``(P D, 1)`` arrays: drawn ones (``values``,
+    the same in every point) win over swept ones, as :func:`simengine.uncertainty.with_responses`
+    sets a drawn parameter whatever the lever's own value."""
+    p = 1 if points is None else points.size
+    out: dict[int, dict[str, np.ndarray]] = {}
+    if points is not None:
+        for position, fields in points.responses.items():
+            out[position] = {f: np.repeat(np.asarray(v, dtype=float), d)[:, None] for f, v in fields.items()}
+    for position, drawn in _responses(scenario, values).items():
+        tiled = {f: np.tile(v[:, 0], p)[:, None] for f, v in drawn.items()} if p > 1 else drawn
+        out.setdefault(position, {}).update(tiled)
+    return out
+
+
+def prepare_draws(
+    scenario: Scenario,
+    context: RegionContext,
+    values: dict[str, np.ndarray],
+    draws: int,
+    points: PointArrays | None = None,
+    *,
+    by_cell: bool = False,
+) -> DrawPrepared:
+    """Levers applied along the column axis: the arrays :func:`evaluate_draws` solves.
+
+    ``values`` maps ``kind.field`` to ``(draws,)`` arrays (:func:`draw_parameters`); parameters
+    of kinds the scenario does not use are ignored. ``points`` (optional) are sweep points of
+    the scenario's numeric lever fields; columns are then every point times every draw. The
+    same arithmetic as :func:`simengine.evaluation.prepare`, one year at a time, over
+    ``(columns, cells)`` arrays. With ``by_cell`` the spending arrays stay by budget cell
+    (``(T, cells, m)``, each cell's sector in ``cell_sector``): :func:`evaluate_draws` applies
+    the multiplier rows of each cell's sector directly, without per-sector arrays.
+
+    Raises
+    ------
+    ScenarioError
+        Without ``points``, if in some draw the levers cost more than the whole budget; with
+        ``points``, such columns are flagged in ``over_budget`` instead (the caller reports
+        their points).
+    """
+    if scenario.scenario.mode == "agents":
+        raise ScenarioError(f"scenario {scenario.scenario.id}: uncertainty comparisons run in analytic mode only")
+    b = BudgetCells.of(scenario, context)
+    appraisal = scenario.appraisal
+    unit, cells, amounts, cell_sector, years, start = b.unit, b.cells, b.amounts, b.cell_sector, b.years, b.start
+    p = 1 if points is None else points.size
+    n, t, d = len(context.economy.sectors), len(years), draws * p
+    rows = len(amounts) if by_cell else n
+    local, nonlocal_, transfer = np.zeros((t, rows, d)), np.zeros((t, rows, d)), np.zeros((t, rows, d))
+    awards, volume, premium = np.zeros((d, t)), np.zeros((d, t)), np.zeros((d, t))
+    elsewhere_transfer = np.zeros((d, t))
+    programmes, injections = np.zeros(t), np.zeros(t)
+    displaced, extra = np.zeros((n, t)), np.zeros((n, t))
+    over_budget = np.zeros(d, dtype=bool)
+    base_values = scenario_circuit_values(scenario, context)
+    households = context.parameters.households.local_purchases()
+    mix = households / households.sum() if households.sum() > 0 else np.full(n, 1.0 / n)
+    city = context.parameters.city.local_purchases()
+    levers = _with_point_fields(scenario, points, draws)
+    responses = _column_responses(scenario, values, points, draws)
+    circuit_values = []
+
+    # cells -> sectors as a sum over the cells of each sector, in cell order (as numpy.add.at);
+    # the arithmetic runs on (cells, columns) arrays, one contiguous row per cell
+    members = [np.flatnonzero(cell_sector == j) for j in range(n)]
+    cell_amounts = amounts[:, None]
+
+    def total(rows: np.ndarray) -> np.ndarray:
+        """Sum over the cells in cell order: the same for a column whatever the other columns."""
+        out = np.zeros(d)
+        for row in rows:
+            out += row
+        return out
+
+    def by_sector(rows: np.ndarray) -> np.ndarray:
+        """(cells, columns) -> (sectors, columns), each sector's cells added in cell order
+        (``by_cell``: the rows themselves)."""
+        if by_cell:
+            return rows
+        out = np.zeros((n, d))
+        for j, cells_of in enumerate(members):
+            for i in cells_of:
+                out[j] += rows[i]
+        return out
+
+    for k, year in enumerate(years):
+        effect = apply_levers(cells, levers, year, start_year=start, responses=responses)
+        share = np.ascontiguousarray(np.broadcast_to(effect.local_share, (d, len(amounts))).T)
+        rate = np.ascontiguousarray(np.broadcast_to(effect.cost_premium, (d, len(amounts))).T)
+        awards[:, k] = total(share * cell_amounts)
+        bought = cell_amounts / (1.0 + rate)
+        volume[:, k] = total(bought)
+        if appraisal.premium == "transfer":
+            extra_cost = cell_amounts - bought
+            local[k] = by_sector(bought * share)
+            nonlocal_[k] = by_sector(bought * (1.0 - share))
+            transfer[k] = by_sector(extra_cost * share)
+            elsewhere_transfer[:, k] = total(extra_cost * (1.0 - share))
+            premium_cost = total(extra_cost)
+        else:
+            local[k] = by_sector(cell_amounts * share)
+            nonlocal_[k] = by_sector(cell_amounts * (1.0 - share))
+            premium_cost = total(rate * cell_amounts)
+        programmes[k] = programme_cost(levers, year, start_year=start, monetary_unit=unit)
+        premium[:, k] = premium_cost + programmes[k]
+        over = premium[:, k] > amounts.sum()
+        if points is None and np.any(over):
+            worst = float(premium[:, k].max())
+            raise ScenarioError(
+                f"scenario {scenario.scenario.id}: in some draws the levers cost {worst:,.0f} in {year}, more than "
+                f"the whole budget ({amounts.sum():,.0f} {context.unit}); check the units of lever amounts"
+            )
+        over_budget |= over
+        injections[k] = _consumption_injection(
+            levers,
+            year,
+            start_year=start,
+            baseline_share=float(base_values["household_local_consumption_share"]),
+            monetary_unit=unit,
+        )
+        extra[:, k] = injections[k] * mix
+        if appraisal.financing == "displaces_city_spending":
+            displaced[:, k] = programmes[k] * city
+        circuit_values.append(apply_circuit_levers(base_values, levers, year, start_year=start))
+    return DrawPrepared(
+        scenario=scenario,
+        period_years=years,
+        budget=np.full(t, amounts.sum()),
+        deflator=employment_factor(scenario, context),
+        local_spending=local,
+        household_spending=extra,
+        nonlocal_spending=nonlocal_,
+        local_transfer=transfer,
+        local_awards=awards,
+        real_volume=volume,
+        cost_premium=premium,
+        displaced=displaced,
+        circuit_values=circuit_values,
+        nonlocal_transfer=elsewhere_transfer,
+        programme_cost=programmes,
+        household_injection=injections,
+        over_budget=over_budget,
+        points=p,
+        cell_sector=cell_sector if by_cell else None,
+    )
+
+
+def _regional_weights(context: RegionContext) -> tuple[np.ndarray, np.ndarray]:
+    """Value-added coefficients ``(regions, n)`` and each other region's share of their output
+    ``(regions - 1, n)``, the split of non-local spending (as :func:`simengine.evaluation._regional_effects`)."""
+    model = context.model
+    output = model.dataset["gross_output"].transpose("region", "sector").values
+    va = model.dataset["value_added_coefficient"].transpose("region", "sector").values
+    others = output[1:]
+    totals = others.sum(axis=0)
+    fallback = np.full_like(others, 1.0 / max(output.shape[0] - 1, 1))
+    return va, np.divide(others, totals, out=fallback, where=totals > 0)
+
+
+_ROWS: dict[int, tuple[object, np.ndarray]] = {}
+_CIRCUITS: dict[tuple[int, bytes], tuple[RegionContext, Circuit]] = {}
+
+
+def _circuit(context: RegionContext, key: bytes, values: dict[str, object]) -> Circuit:
+    """The circuit of ``values`` (signature ``key``), factorised once per process and region."""
+    cached = _CIRCUITS.get((id(context), key))
+    if cached is not None and cached[0] is context:
+        return cached[1]
+    if len(_CIRCUITS) > 256:
+        _CIRCUITS.clear()
+    circuit = Circuit(context.economy, with_values(context, values))
+    _CIRCUITS[(id(context), key)] = (context, circuit)
+    return circuit
+
+
+def _regional_rows(context: RegionContext) -> np.ndarray:
+    """Rows ``(3, n)`` that turn local and non-local spending into the regional headline totals.
+
+    The open multi-region model's effects that a ranking needs are linear in the spending, so
+    they are multiplier rows (one transposed solve of the regional model, ``w' L``) times the
+    spending, instead of the full multi-region solve of
+    :func:`simengine.evaluation._regional_effects`: row 0 times local spending plus row 1 times
+    non-local spending is value added in the other regions; row 2 times non-local spending is
+    the local value added fed back by the other regions' purchases (feedback output times the
+    local value-added rate). Non-local spending goes to the other regions in proportion to
+    their output, as there.
+    """
+    cached = _ROWS.get(id(context))
+    if cached is not None and cached[0] is context:
+        return cached[1]
+    model = context.model
+    va, weights = _regional_weights(context)
+    regions, n = va.shape
+    targets = np.zeros((regions * n, 2))
+    targets[n:, 0] = va[1:].reshape(-1)
+    targets[:n, 1] = context.economy.compensation + context.economy.operating_surplus
+    multipliers = model._system.solve_transposed(targets).T.reshape(2, regions, n)
+    rows = np.vstack(
+        [
+            multipliers[0, 0],
+            (multipliers[0, 1:] * weights).sum(axis=0),
+            (multipliers[1, 1:] * weights).sum(axis=0),
+        ]
+    )
+    _ROWS[id(context)] = (context, rows)
+    return rows
+
+
+_MATRICES: dict[int, tuple[object, np.ndarray, np.ndarray]] = {}
+
+
+def _regional_matrices(context: RegionContext) -> tuple[np.ndarray, np.ndarray]:
+    """Multiplier matrices of the open multi-region model's effects that a result reports.
+
+    The effects of :func:`simengine.evaluation._regional_effects` are linear in local spending
+    ``s`` and non-local spending ``e`` (sent to the other regions in proportion to their
+    output): rows ``C`` of the regional inverse, ``C L`` (one transposed solve with ``2n + 2``
+    right-hand sides), give ``S s + E e`` with ``S`` ``(n + 2, n)`` and ``E`` ``(2n + 2, n)``:
+    rows ``0..n-1`` of ``S s + E[:n] e`` are ``nonlocal_output``, rows ``n..2n-1`` of ``E e``
+    are ``feedback_output``, then ``other_value_added`` and ``national_output_open``. An
+    ``(n + 2) x n`` and a ``(2n + 2) x n`` product per column instead of a solve of size
+    ``regions x n`` with two right-hand sides.
+    """
+    cached = _MATRICES.get(id(context))
+    if cached is not None and cached[0] is context:
+        return cached[1], cached[2]
+    model = context.model
+    va, weights = _regional_weights(context)
+    regions, n = va.shape
+    targets = np.zeros((regions * n, 2 * n + 2))
+    for r in range(1, regions):
+        targets[r * n + np.arange(n), np.arange(n)] = 1.0  # other regions' output, summed over them
+    targets[np.arange(n), n + np.arange(n)] = 1.0  # local output
+    targets[n:, 2 * n] = va[1:].reshape(-1)  # value added in the other regions
+    targets[:, 2 * n + 1] = 1.0  # output of every region
+    rows = model._system.solve_transposed(targets).T.reshape(2 * n + 2, regions, n)
+    local = rows[:, 0, :]
+    elsewhere = (rows[:, 1:, :] * weights[None]).sum(axis=1)
+    spending = np.ascontiguousarray(np.vstack([local[:n], local[2 * n :]]))
+    _MATRICES[id(context)] = (context, spending, np.ascontiguousarray(elsewhere))
+    return spending, np.ascontiguousarray(elsewhere)
+
+
+def _regional_by_rows(spending: np.ndarray, elsewhere: np.ndarray, context: RegionContext) -> dict[str, np.ndarray]:
+    """The result of :func:`simengine.evaluation._regional_effects` from :func:`_regional_matrices`."""
+    on_local, on_elsewhere = _regional_matrices(context)
+    n = spending.shape[0]
+    s = column_product(on_local, spending)
+    e = column_product(on_elsewhere, elsewhere)
+    return {
+        "nonlocal_output": s[:n] + e[:n],
+        "feedback_output": e[n : 2 * n],
+        "other_value_added": s[n] + e[2 * n],
+        "national_output_open": s[n + 1] + e[2 * n + 1],
+    }
+
+
+def _row_total(values: np.ndarray) -> np.ndarray:
+    """Sum of the rows, one after the other: a column's total never depends on the other columns
+    (``ndarray.sum(axis=0)`` changes its order with the memory layout)."""
+    out = np.zeros(values.shape[1])
+    for row in values:
+        out += row
+    return out
+
+
+def _circuit_targets(economy) -> np.ndarray:
+    """What each circuit account's receipts count for, ``(accounts, 4)``: local value added and
+    employment (persons) per unit of industry output, household income, city tax."""
+    n = len(economy.sectors)
+    targets = np.zeros((n + len(INSTITUTIONS), 4))
+    targets[:n, 0] = economy.compensation + economy.operating_surplus
+    targets[:n, 1] = economy.employment
+    targets[n, 2] = 1.0
+    targets[n + 1, 3] = 1.0
+    return targets
+
+
+def _circuit_rows(circuit: Circuit | CircuitStack) -> np.ndarray:
+    """Rows ``(4, accounts)`` of a circuit, or ``(K, 4, accounts)`` of a stack: the targets of
+    :func:`_circuit_targets` per unit injected into each account of the closed circuit (one
+    transposed solve per circuit; a stack's members in one kernel call, each member's bits the
+    same as its own circuit's)."""
+    if isinstance(circuit, CircuitStack):
+        return circuit.multipliers(_circuit_targets(circuit.economy))
+    return np.ascontiguousarray(circuit._system.solve_transposed(_circuit_targets(circuit.economy)).T)
+
+
+_HEADLINE_ROWS: dict[tuple[int, bytes], tuple[RegionContext, tuple[np.ndarray, ...]]] = {}
+
+
+def _rows_from(context: RegionContext, weights: np.ndarray, receipts: np.ndarray) -> tuple[np.ndarray, ...]:
+    """The headline rows of :func:`_headline_rows` from a circuit's rows ``weights`` ``(4, accounts)``
+    and the institutions' first-round receipts per unit of each industry's surplus ``(3, n)``."""
+    n = receipts.shape[1]
+    regional = _regional_rows(context)
+    return (
+        np.ascontiguousarray(np.vstack([weights[:, :n], regional[0:1]])),
+        column_product(weights[:, n:], np.ascontiguousarray(receipts)),
+        np.ascontiguousarray(regional[1:3]),
+        np.ascontiguousarray(weights[[0, 2, 3], :n]),
+    )
+
+
+def _headline_rows(context: RegionContext, values_of: dict[bytes, dict]) -> dict[bytes, tuple[np.ndarray, ...]]:
+    """Multiplier rows of each circuit (by signature) that give the headline totals straight from
+    the spending arrays.
+
+    Every total is linear in local spending ``s``, premium transfers ``t`` and non-local
+    spending ``e`` of a column: ``on_local`` ``(5, n)`` times ``s`` gives local value added,
+    employment, household income, city tax (the circuit's rows, :func:`_circuit_rows`) and
+    the local spending's value added in other regions (:func:`_regional_rows`); ``on_transfer``
+    ``(4, n)`` times ``t`` the same four totals of the transfers' first-round receipts
+    (:meth:`simengine.circuit.Circuit.surplus_transfer` as a matrix); ``on_elsewhere`` ``(2, n)``
+    times ``e`` the other regions' value added and the local value added they feed back;
+    ``on_displaced`` ``(3, n)`` the value added, household income and city tax of displaced
+    city purchases. A few products per column, and no per-sector array is built.
+
+    Circuits not seen before in this process are built as arrays and factorised as one stack
+    (:func:`simengine.region_context.circuit_stack`): many coefficient sets cost one kernel call,
+    not a :class:`~simengine.circuit.Circuit` each, with the same bits as a Circuit each.
+    """
+    rows: dict[bytes, tuple[np.ndarray, ...]] = {}
+    missing = []
+    for key in values_of:
+        cached = _HEADLINE_ROWS.get((id(context), key))
+        if cached is not None and cached[0] is context:
+            rows[key] = cached[1]
+        else:
+            missing.append(key)
+    if missing:
+        if len(_HEADLINE_ROWS) + len(missing) > 4096:
+            _HEADLINE_ROWS.clear()
+        stack = circuit_stack(context, [values_of[key] for key in missing])
+        weights, surplus = _circuit_rows(stack), stack.surplus_rows()
+        for b, key in enumerate(missing):
+            rows[key] = _rows_from(context, weights[b], surplus[b, : len(INSTITUTIONS)])
+            _HEADLINE_ROWS[(id(context), key)] = (context, rows[key])
+    return rows
+
+
+def evaluate_draws(prepared: Sequence[DrawPrepared], context: RegionContext) -> list[dict[str, np.ndarray]]:
+    """Headline totals per year (:data:`HEADLINE_TOTALS`) of every scenario and draw of one region.
+
+    Every scenario-draw-year is one column. The totals a ranking needs are linear in the
+    spending, so each is a multiplier row (one transposed solve per circuit and one for the
+    regional model) times the columns (:func:`simengine.accounts.column_product`, fixed order):
+    the same economics as :func:`simengine.evaluation.evaluate` without the per-sector
+    accounts. Columns of the same circuit parameters share its factorisation; the circuits of
+    all distinct parameter sets are built as arrays and factorised as one stack.
+
+    Returns
+    -------
+    list of dict
+        Per scenario, name -> ``(D, T)`` array.
+    """
+    blocks: dict[bytes, list[tuple[int, int]]] = {}
+    values_of: dict[bytes, dict] = {}
+    for i, p in enumerate(prepared):
+        for k, v in enumerate(p.circuit_values):
+            key = circuit_signature(v)
+            blocks.setdefault(key, []).append((i, k))
+            values_of.setdefault(key, v)
+    names = ("value_added", "employment", "household_income", "city_tax", "other", "feedback", "lost")
+    columns = [{name: np.zeros((p.draws, len(p.period_years))) for name in names} for p in prepared]
+    for p, c in zip(prepared, columns, strict=True):
+        c["lost"] = np.zeros((3, p.draws, len(p.period_years)))
+    rows_of = _headline_rows(context, values_of)
+    for key, pairs in blocks.items():
+        on_local, on_transfer, on_elsewhere, on_displaced = rows_of[key]
+        by_cell: dict[int, tuple[np.ndarray, ...]] = {}
+        for i, k in pairs:
+            p, c = prepared[i], columns[i]
+            rows = (on_local, on_transfer, on_elsewhere)
+            if p.cell_sector is not None:  # the rows of each cell's sector
+                if i not in by_cell:
+                    by_cell[i] = tuple(np.ascontiguousarray(r[:, p.cell_sector]) for r in rows)
+                rows = by_cell[i]
+            extra = p.household_spending[:, k : k + 1]
+            local = column_product(rows[0], p.local_spending[k]) + column_product(on_local, extra)
+            received = column_product(rows[1], p.local_transfer[k])
+            elsewhere = column_product(rows[2], p.nonlocal_spending[k]) - column_product(on_elsewhere, extra)
+            for row, name in enumerate(names[:4]):
+                c[name][:, k] = local[row] + received[row]
+            c["other"][:, k] = local[4] + elsewhere[0]
+            c["feedback"][:, k] = elsewhere[1]
+            displaced = p.displaced[:, k : k + 1]
+            if displaced.any():
+                c["lost"][:, :, k] = column_product(on_displaced, displaced)
+    out = []
+    for p, c in zip(prepared, columns, strict=True):
+        d, t = p.draws, len(p.period_years)
+        feedback = c["feedback"] if p.scenario.appraisal.feedback else np.zeros((d, t))
+        lost = c["lost"]
+        out.append(
+            {
+                "budget": np.broadcast_to(p.budget, (d, t)),
+                "local_awards": p.local_awards,
+                "cost_premium": p.cost_premium,
+                "real_volume": p.real_volume,
+                "local_value_added": c["value_added"],
+                "feedback_value_added": feedback,
+                "other_regions_value_added": c["other"],
+                "national_value_added": c["value_added"] + feedback + c["other"],
+                "resident_household_income": c["household_income"],
+                "local_tax": c["city_tax"],
+                "displaced_value_added": lost[0],
+                "displaced_household_income": lost[1],
+                "displaced_local_tax": lost[2],
+                "fiscal_balance": c["city_tax"] - lost[2] - p.cost_premium,
+                "local_employment": c["employment"] / p.deflator,
+            }
+        )
+    return out
+
+
+_TRANSFER_ROWS: dict[int, tuple[Circuit, np.ndarray, np.ndarray]] = {}
+
+
+def _transfer_by_rows(circuit: Circuit, transfer: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Institution receipts ``(3, k)`` and first-round leakage by result channel ``(channels, k)``
+    of premium transfers: :meth:`simengine.circuit.Circuit.surplus_transfer` as two matrices
+    (it is linear) times the columns, so that a column never depends on the others."""
+    from .evaluation import CIRCUIT_TO_RESULT_CHANNEL
+    from .results import LEAKAGE_CHANNELS
+
+    cached = _TRANSFER_ROWS.get(id(circuit))
+    if cached is None or cached[0] is not circuit:
+        n = len(circuit.economy.sectors)
+        receipts, leaks = circuit.surplus_transfer(np.eye(n))
+        leakage = np.zeros((len(LEAKAGE_CHANNELS), n))
+        for name, values in leaks.items():
+            leakage[LEAKAGE_CHANNELS.index(CIRCUIT_TO_RESULT_CHANNEL[name])] += values
+        if len(_TRANSFER_ROWS) > 256:
+            _TRANSFER_ROWS.clear()
+        cached = (circuit, np.ascontiguousarray(receipts), leakage)
+        _TRANSFER_ROWS[id(circuit)] = cached
+    return column_product(cached[1], transfer), column_product(cached[2], transfer)
+
+
+def evaluate_accounts(prepared: Sequence[DrawPrepared], context: RegionContext) -> list[dict[str, np.ndarray]]:
+    """Full per-sector accounts of every scenario and column of one region, as arrays.
+
+    The same economics, solves and result arithmetic as :func:`simengine.evaluation.evaluate`
+    (static form), over every scenario-column-year at once: the columns of each circuit
+    signature are one right-hand-side matrix of that circuit's factorisation, and the result
+    variables (:data:`simengine.results.RESULT_VARIABLES`) are computed for all columns
+    together (:func:`simengine.evaluation.result_arrays`), never one Dataset per scenario.
+
+    Returns
+    -------
+    list of dict
+        Per scenario, variable name -> array with a leading column axis ``(m, ...)`` (the
+        result contract's dims without ``scenario``).
+    """
+    from .evaluation import closed_accounts, result_arrays
+
+    n = len(context.economy.sectors)
+    # column order: scenario, then period, then the scenario's columns (point * D + draw)
+    spans, offset = [], 0
+    for p in prepared:
+        spans.append(offset)
+        offset += p.draws * len(p.period_years)
+    width = offset
+    spending, transfer, elsewhere = np.empty((n, width)), np.empty((n, width)), np.empty((n, width))
+    displaced = np.zeros((n, width))
+    groups: dict[bytes, list[np.ndarray]] = {}
+    values_of: dict[bytes, dict] = {}
+    for i, p in enumerate(prepared):
+        m = p.draws
+        for k, v in enumerate(p.circuit_values):
+            cols = slice(spans[i] + k * m, spans[i] + (k + 1) * m)
+            spending[:, cols] = p.local_spending[k] + p.household_spending[:, k : k + 1]
+            transfer[:, cols] = p.local_transfer[k]
+            elsewhere[:, cols] = p.nonlocal_spending[k] - p.household_spending[:, k : k + 1]
+            displaced[:, cols] = p.displaced[:, k : k + 1]
+            key = circuit_signature(v)
+            groups.setdefault(key, []).append(np.arange(cols.start, cols.stop))
+            values_of.setdefault(key, v)
+    closed, second_round, transfer_leakage, displaced_effects = closed_accounts(
+        {key: (_circuit(context, key, values_of[key]), np.concatenate(parts)) for key, parts in groups.items()},
+        spending,
+        transfer,
+        displaced,
+        _transfer_by_rows,
+    )
+    open_output = context.open_local.solve(spending)
+    regional = _regional_by_rows(spending, elsewhere, context)
+
+    def per_scenario(values: np.ndarray, i: int) -> np.ndarray:
+        """Columns of scenario ``i`` as ``(..., T, m)`` (period-major, as they were laid out)."""
+        p = prepared[i]
+        t, m = len(p.period_years), p.draws
+        return values[..., spans[i] : spans[i] + t * m].reshape(*values.shape[:-1], t, m)
+
+    out = []
+    for i, p in enumerate(prepared):
+        last = circuit_signature(p.circuit_values[-1])
+        out.append(
+            result_arrays(
+                p,
+                context,
+                path={name: per_scenario(values, i) for name, values in closed.items()},
+                closed_output=per_scenario(closed["output"], i),
+                open_output=per_scenario(open_output, i),
+                regional={name: per_scenario(values, i) for name, values in regional.items()},
+                transfer_leakage=per_scenario(transfer_leakage, i),
+                displaced=per_scenario(displaced_effects, i),
+                second_round=per_scenario(second_round, i),
+                parameters=_circuit(context, last, p.circuit_values[-1]).parameters,
+            )
+        )
+    return out

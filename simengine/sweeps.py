@@ -1,0 +1,217 @@
+"""Sweeps as arrays: sweep points of numeric lever fields become arrays along a point axis.
+
+A sweep whose every key is a numeric field of a procurement lever (``lever[0].target``,
+``lever[4].min_local_subcontract_share``, ``lever[2].response.gap_closed``; see
+:func:`simengine.levers.array_field`) is validated once, as its base scenario, and its points
+become :class:`simengine.draws.PointArrays`: no pydantic model, Dataset or Python loop per
+point. Each point keeps its scenario id (``combined-package-sweep0003``), its levers (JSON) and
+its scenario hash, computed as if the variant had been built and validated on its own.
+
+A point outside a field's schema bounds, and every sweep with another kind of key (money
+amounts, ramps, scopes, ``[circuit]`` values, circuit levers), runs scenario by scenario
+(:func:`simengine.scenario.batch.sweep_variants`), which gives an invalid point its labelled
+:class:`~simengine.scenario.batch.SweepFailure`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from pydantic import TypeAdapter
+
+from .draws import PointArrays
+from .errors import ScenarioError
+from .levers import ArrayField, array_field
+from .provenance import levers_json, scenario_hash
+from .scenario.batch import sweep_base, sweep_label, sweep_points
+from .scenario.checks import check_labels
+from .scenario.load import _validate_model, set_key_path, set_responses, with_responses
+from .scenario.schema import Batch, Scenario
+
+__all__ = ["ArraySweep", "array_sweep", "point_provenance"]
+
+_FLOAT = TypeAdapter(float)
+_KEY = re.compile(r"lever\[(\d+)\]\.((?:response\.)?[A-Za-z_][A-Za-z0-9_]*)")
+
+
+@dataclass(frozen=True)
+class ArraySweep:
+    """A sweep evaluated as arrays.
+
+    Attributes
+    ----------
+    scenario : Scenario
+        The base scenario (validated once), with the id of the first point.
+    points : PointArrays
+        The valid points, in sweep order.
+    labels : list of str
+        Each valid point's label (id and sweep coordinates), for failures.
+    rejected : list of int
+        Indices of the points outside a field's bounds (run scenario by scenario, which
+        reports each one's error).
+    """
+
+    scenario: Scenario
+    points: PointArrays
+    labels: list[str]
+    rejected: list[int]
+
+
+def _fields(scenario: Scenario, paths: Sequence[str]) -> list[tuple[int, ArrayField]] | None:
+    out = []
+    for path in paths:
+        match = _KEY.fullmatch(path)
+        if match is None:
+            return None
+        position, name = int(match.group(1)), match.group(2)
+        if position >= len(scenario.lever):
+            return None
+        field = array_field(scenario.lever[position], name)
+        if field is None:
+            return None
+        out.append((position, field))
+    return out
+
+
+def array_sweep(batch: Batch, *, sectors: Sequence[str] | None = None) -> ArraySweep | None:
+    """The batch's sweep as arrays, or None if it must run scenario by scenario (see the module docstring)."""
+    if batch.sweep is None:
+        return None
+    points = sweep_points(batch.sweep)
+    paths = [p.path for p in batch.sweep.parameter]
+    base, base_id = sweep_base(batch)
+    try:
+        document = set_key_path(base, "scenario.id", sweep_label(base_id, 0, {})[0], file=batch.sweep.base)
+        if batch.responses is not None:
+            set_responses(document, batch.responses)
+        with_responses(document, batch.sweep.base)
+        scenario = _validate_model(batch.sweep.base, document, Scenario)
+        check_labels(scenario, batch.sweep.base, sectors=sectors)
+    except ScenarioError:
+        return None  # the scalar path reports the base's error for every point
+    fields = _fields(scenario, paths)
+    if fields is None or not points:
+        return None
+    try:  # a key the base file does not give is an error of every point (as the scalar path says)
+        for path in paths:
+            set_key_path(base, path, points[0][path], file=batch.sweep.base)
+    except ScenarioError:
+        return None
+    columns = []
+    for path in paths:
+        raw = [point[path] for point in points]
+        if any(isinstance(v, bool) or not isinstance(v, (int, float)) for v in raw):
+            return None
+        columns.append(np.array(raw, dtype=float))
+    valid = np.ones(len(points), dtype=bool)
+    for (_, field), values in zip(fields, columns, strict=True):
+        valid &= field.valid(values)
+    keep = np.flatnonzero(valid)
+    lever_fields: dict[int, dict[str, np.ndarray]] = {}
+    response_fields: dict[int, dict[str, np.ndarray]] = {}
+    for (position, field), values in zip(fields, columns, strict=True):
+        target = lever_fields if field.table == "lever" else response_fields
+        target.setdefault(position, {})[field.name] = values[keep]
+    ids, labels = [], []
+    for k in keep:
+        identifier, label = sweep_label(base_id, int(k), points[k])
+        ids.append(identifier)
+        labels.append(label)
+    return ArraySweep(
+        scenario=scenario,
+        points=PointArrays(ids, lever_fields, response_fields),
+        labels=labels,
+        rejected=[int(k) for k in np.flatnonzero(~valid)],
+    )
+
+
+def _variant(scenario: Scenario, points: PointArrays, values: dict[tuple[int, str, str], float], ident: str):
+    """The scenario with the swept fields set to ``values`` and id ``ident`` (no validation)."""
+    levers = list(scenario.lever)
+    for (position, table, name), value in values.items():
+        lever = levers[position]
+        if table == "lever":
+            levers[position] = lever.model_copy(update={name: value})
+        else:
+            levers[position] = lever.model_copy(update={"response": lever.response.model_copy(update={name: value})})
+    info = scenario.scenario.model_copy(update={"id": ident})
+    return scenario.model_copy(update={"scenario": info, "lever": levers})
+
+
+def point_provenance(scenario: Scenario, points: PointArrays) -> tuple[list[str], list[str]]:
+    """Each point's levers (:func:`simengine.provenance.levers_json`) and scenario hash
+    (:func:`simengine.provenance.scenario_hash`), equal to those of the variant built alone.
+
+    One template per quantity: the variant with a distinct placeholder number in each swept
+    field is serialised once, and each point's numbers (formatted by the same serialiser) are
+    put in its place. A point whose value equals a field's default (which ``levers_json``
+    leaves out) is serialised on its own.
+    """
+    keys = [(i, "lever", f) for i, fs in points.fields.items() for f in fs]
+    keys += [(i, "response", f) for i, fs in points.responses.items() for f in fs]
+    arrays = [(points.fields if t == "lever" else points.responses)[i][f] for i, t, f in keys]
+    placeholders = [0.7130281946351 + 1e-11 * j for j in range(len(keys))]
+    token = "zzpointidzz"
+    template = _variant(scenario, points, dict(zip(keys, placeholders, strict=True)), token)
+    hashed = _split(template.model_dump_json(exclude=_hash_exclude(template)), placeholders, token, pydantic=True)
+    listed = _split(levers_json(template), placeholders, None, pydantic=False)
+    defaults = []
+    for i, table, name in keys:
+        lever = scenario.lever[i]
+        model = type(lever) if table == "lever" else type(lever.response)
+        defaults.append(model.model_fields[name].default)
+    levers_out, hashes = [], []
+    for k, ident in enumerate(points.ids):
+        values = [float(a[k]) for a in arrays]
+        if any(v == d for v, d in zip(values, defaults, strict=True)):
+            variant = _variant(scenario, points, dict(zip(keys, values, strict=True)), ident)
+            levers_out.append(levers_json(variant))
+            hashes.append(scenario_hash(variant))
+            continue
+        levers_out.append(_join(listed, values, None, pydantic=False))
+        text = _join(hashed, values, ident, pydantic=True)
+        hashes.append(hashlib.sha256(text.encode()).hexdigest()[:16])
+    return levers_out, hashes
+
+
+def _hash_exclude(scenario: Scenario):
+    # as simengine.provenance.scenario_hash
+    return {"scenario": {"draws", "seed"}} if scenario.scenario.mode == "analytic" else None
+
+
+def _format(value: float, pydantic: bool) -> str:
+    """``value`` as ``json.dumps`` (``repr``) or pydantic's serialiser writes it; between 1e-4 and
+    1e16 (and zero) both write the shortest round-trip digits in positional form, as ``repr``."""
+    if value == 0.0 or 1e-4 <= abs(value) < 1e16:
+        return repr(value)
+    return _FLOAT.dump_json(value).decode() if pydantic else json.dumps(value)
+
+
+def _split(text: str, placeholders: list[float], token: str | None, *, pydantic: bool) -> list[tuple[str, int]]:
+    """``text`` cut at each placeholder (index j) and at the id token (index -1): (piece before, index) pairs."""
+    marks = {_format(v, pydantic): j for j, v in enumerate(placeholders)}
+    if token is not None:
+        marks[token] = -1
+    pattern = re.compile("|".join(re.escape(m) for m in sorted(marks, key=len, reverse=True)))
+    pieces, last = [], 0
+    for match in pattern.finditer(text):
+        pieces.append((text[last : match.start()], marks[match.group(0)]))
+        last = match.end()
+    pieces.append((text[last:], -2))
+    return pieces
+
+
+def _join(pieces: list[tuple[str, int]], values: list[float], ident: str | None, *, pydantic: bool) -> str:
+    out = []
+    for text, index in pieces:
+        out.append(text)
+        if index == -1:
+            out.append(ident)
+        elif index >= 0:
+            out.append(_format(values[index], pydantic))
+    return "".join(out)
