@@ -384,10 +384,15 @@ def _region_variables(region: xr.Dataset, dim: str, fixed: xr.Dataset) -> list[s
 
 def _compute(task: Callable[[], ChunkResult]) -> ChunkResult:
     """Run a chunk task with BLAS pinned to one thread (the same path in the driver and in workers)."""
-    from threadpoolctl import threadpool_limits
-
-    with threadpool_limits(limits=1, user_api="blas"):
+    with _blas_controller().limit(limits=1, user_api="blas"):
         return task()
+
+
+@functools.lru_cache(maxsize=1)
+def _blas_controller():
+    from threadpoolctl import ThreadpoolController
+
+    return ThreadpoolController()
 
 
 def _write_region(
@@ -635,19 +640,17 @@ def open_store(path: str | os.PathLike, *, group: str | None = None, load: bool 
 
 def dask_client(spec: str):
     """A ``distributed.Client`` for ``--dask``: ``local:N`` starts a LocalCluster of N one-thread
-    processes on this machine; anything else is a scheduler address (``tcp://host:8786``)."""
+    processes on this machine (closed with the client); anything else is a scheduler address
+    (``tcp://host:8786``). Use it as a context manager."""
     try:
-        from distributed import Client, LocalCluster
+        from distributed import Client
     except ImportError:
         raise DataError("--dask needs the optional package distributed: pip install 'simengine[cluster]'") from None
     if spec.startswith("local:"):
         count = spec.removeprefix("local:")
         if not count.isdigit() or int(count) < 1:
             raise DataError(f"--dask {spec!r}: give local:N with N a number of worker processes, e.g. local:2")
-        cluster = LocalCluster(
-            n_workers=int(count), threads_per_worker=1, processes=True, dashboard_address=None, scheduler_port=0
-        )
-        return Client(cluster)
+        return Client(n_workers=int(count), threads_per_worker=1, processes=True, dashboard_address=None)
     try:
         return Client(spec, timeout=30)
     except (OSError, TimeoutError, ValueError) as exc:
