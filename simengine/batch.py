@@ -235,7 +235,7 @@ def run_batch(
 
 
 def load_or_run(paths: Sequence[str | os.PathLike]) -> list[xr.Dataset]:
-    """Results for comparison: ``.nc`` files are read, scenario and batch files are run.
+    """Results for comparison: ``.nc`` files and ``.zarr`` stores are read, scenario and batch files are run.
 
     A batch member that fails raises :class:`ScenarioError` naming it (a comparison needs all).
     """
@@ -243,7 +243,7 @@ def load_or_run(paths: Sequence[str | os.PathLike]) -> list[xr.Dataset]:
 
     results = []
     for path in paths:
-        if Path(path).suffix.lower() in (".nc", ".nc4"):
+        if Path(path).suffix.lower() in (".nc", ".nc4", ".zarr"):
             results.append(load_result(path))
             continue
         outcome = run_batch(path)

@@ -60,6 +60,10 @@ __all__ = [
     "is_store",
     "code_fingerprint",
     "dask_client",
+    "check_store_path",
+    "batch_store",
+    "has_group",
+    "DRAWS_GROUP",
 ]
 
 #: Suffixes of Zarr result stores (directories).
@@ -449,19 +453,22 @@ def _create(path: Path, group: str | None, job: ChunkJob, first: xr.Dataset) -> 
         "variables": names,
     }
     template.attrs = {**{k: _plain(v) for k, v in job.fixed.attrs.items()}, _META: json.dumps(meta)}
+    # written beside its place, then renamed into it: a store (or group) is there whole or not at all
     target = _group_path(path, group)
+    partial = target.with_name(f"{target.name}-creating-{os.getpid()}")
+    shutil.rmtree(partial, ignore_errors=True)
     try:
-        template.to_zarr(
-            path,
-            group=group,
-            mode="w-" if group is None else "a",
-            compute=False,
-            zarr_format=_ZARR_FORMAT,
-            consolidated=False,
-        )
+        if group is None:
+            template.to_zarr(partial, mode="w-", compute=False, zarr_format=_ZARR_FORMAT, consolidated=False)
+        else:
+            template.to_zarr(
+                path, group=partial.name, mode="a", compute=False, zarr_format=_ZARR_FORMAT, consolidated=False
+            )
+        os.rename(partial, target)
     except OSError as exc:
         from .io import write_error
 
+        shutil.rmtree(partial, ignore_errors=True)
         raise write_error(target, exc) from None
     return names
 
@@ -538,7 +545,7 @@ def run_job(
     if meta is not None and meta.get("fingerprint") != job.fingerprint:
         raise DataError(
             f"{path}: the store holds another {meta.get('kind', '')} job (fingerprint {meta.get('fingerprint')}, "
-            f"this one {job.fingerprint}): the batch file, a scenario file it names, the options or the simengine "
+            f"this one {job.fingerprint}): the batch file, a scenario file it names, the options (such as --chunk-size) or the simengine "
             "code changed since it was written; write a new store, or pass --overwrite instead of --resume"
         )
     done = _done(path, group) if meta is not None else {}
@@ -609,7 +616,8 @@ def open_store(path: str | os.PathLike, *, group: str | None = None, load: bool 
         Zarr group inside the store.
     load : bool
         Read every variable into memory (default); otherwise the variables stay lazy (Dask
-        arrays read chunk by chunk).
+        arrays read chunk by chunk). Members that failed are left out, as in
+        :func:`simengine.batch.run_batch`.
 
     Raises
     ------
@@ -631,8 +639,11 @@ def open_store(path: str | os.PathLike, *, group: str | None = None, load: bool 
             f"{path}: incomplete store, {len(missing)} of {len(meta['bounds'])} chunks not written ({shown}); "
             "finish it by running the same command again with --resume"
         )
-    ds = xr.open_zarr(str(path), group=group, consolidated=True, zarr_format=_ZARR_FORMAT)
+    ds = xr.open_zarr(str(_group_path(path, group)), consolidated=True, zarr_format=_ZARR_FORMAT)
     ds.attrs.pop(_META, None)
+    failed = {label for marker in done.values() for label in marker.get("failures", {})}
+    if failed and meta["dim"] in ds.indexes:
+        ds = ds.drop_sel({meta["dim"]: [v for v in ds.indexes[meta["dim"]] if v in failed]})
     for name in ds.variables:
         ds[name].encoding = {}
     return ds.load() if load else ds
@@ -657,3 +668,69 @@ def dask_client(spec: str):
         raise DataError(
             f"--dask {spec!r}: cannot reach a Dask scheduler there ({exc}); start one, or use local:N"
         ) from None
+
+
+def check_store_path(path: str | os.PathLike, *, resume: bool = False, overwrite: bool = False) -> Path:
+    """Check, before any work, that a store can be written at ``path`` (see :func:`run_job`)."""
+    path = Path(path)
+    if not is_store(path):
+        raise DataError(f"{path}: a result store's name must end in {' or '.join(STORE_SUFFIXES)}")
+    if not path.parent.is_dir():
+        raise DataError(f"cannot write {path}: folder {path.parent} does not exist")
+    if path.exists() and not resume:
+        if not overwrite:
+            raise DataError(f"{path} exists; pass --resume to continue it or --overwrite to replace it")
+        if _read_meta(path, None) is None:
+            raise DataError(f"{path} exists and is not a simengine result store; refusing to replace it")
+    if resume and path.exists() and _read_meta(path, None) is None:
+        raise DataError(f"{path}: not a simengine result store (no {_META} attribute); nothing to resume")
+    return path
+
+
+#: Group of a batch store that holds its ``[uncertainty]`` comparison.
+DRAWS_GROUP = "draws"
+
+
+def has_group(path: str | os.PathLike, group: str) -> bool:
+    """Whether the store at ``path`` holds the group ``group`` written by :func:`run_job`."""
+    return _read_meta(Path(path), group) is not None
+
+
+def batch_store(
+    members: str | os.PathLike | Iterable[Scenario | str | os.PathLike],
+    path: str | os.PathLike,
+    *,
+    chunk_size: int = 256,
+    draw_chunk_size: int = 8192,
+    time_unit: str = "year",
+    lags: dict[str, int] | None = None,
+    resume: bool = False,
+    overwrite: bool = False,
+    client=None,
+    executor: concurrent.futures.Executor | None = None,
+    progress: bool | Callable = False,
+) -> StoreOutcome:
+    """A batch into a Zarr store: its scenarios at the root (:func:`scenario_job`) and, for a batch
+    file with an ``[uncertainty]`` table, its comparison under draws in the group
+    :data:`DRAWS_GROUP` (:func:`draw_job`, analytic yearly batches only).
+
+    Options as in :func:`run_job`; returns the scenario part's outcome.
+    """
+    from .scenario.load import is_batch_file
+
+    check_store_path(path, resume=resume, overwrite=overwrite)
+    job = scenario_job(members, chunk_size=chunk_size, time_unit=time_unit, lags=lags)
+    common = {"resume": resume, "client": client, "executor": executor, "progress": progress}
+    outcome = run_job(job, path, overwrite=overwrite, **common)
+    if isinstance(members, (str, os.PathLike)) and is_batch_file(members) and time_unit == "year" and lags is None:
+        from .uncertainty import comparison_scenarios
+
+        scenarios, draws, seed = comparison_scenarios([members])
+        if draws is not None and all(s.scenario.mode == "analytic" for s in scenarios):
+            run_job(
+                draw_job(scenarios, draws=draws, seed=seed, chunk_size=draw_chunk_size),
+                path,
+                group=DRAWS_GROUP,
+                **common,
+            )
+    return outcome
