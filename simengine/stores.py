@@ -125,6 +125,10 @@ class ChunkJob:
     fingerprint : str
         Hash of the specification (scenarios, options, code); a store of another fingerprint
         is never resumed.
+    probe : callable, optional
+        A cheap task whose region has the chunks' variables (any length along ``dim``, e.g.
+        one draw): the store's layout comes from it, and every chunk runs where the chunks
+        run. Without it the first chunk runs in the calling process and gives the layout.
     """
 
     kind: str
@@ -133,6 +137,7 @@ class ChunkJob:
     tasks: tuple[Callable[[], ChunkResult], ...]
     fixed: xr.Dataset
     fingerprint: str
+    probe: Callable[[], ChunkResult] | None = None
 
     def __post_init__(self) -> None:
         if len(self.bounds) != len(self.tasks) or not self.bounds:
@@ -216,6 +221,7 @@ def _scenario_members(members) -> list[Scenario]:
 def _scenario_task(scenarios: list[Scenario], time_unit: str, lags: dict | None) -> ChunkResult:
     """Run one chunk of scenarios; failed members keep NaN in their slot."""
     from .batch import run_batch
+    from .provenance import scenario_variables
     from .results import concat_results
 
     results: list[xr.Dataset] = []
@@ -225,6 +231,7 @@ def _scenario_task(scenarios: list[Scenario], time_unit: str, lags: dict | None)
     attrs, conflicts = _merge_attrs(({k: _plain(v) for k, v in ds.attrs.items()}, []) for ds in results)
     region = concat_results(results)
     region = region.reindex(scenario=[s.scenario.id for s in scenarios])
+    region = region.drop_vars(list(scenario_variables(scenarios[0])))  # in the store's fixed part
     return ChunkResult(region, outcome.failures, attrs, conflicts)
 
 
@@ -318,7 +325,8 @@ def draw_job(
         for lo, hi in bounds
     )
     options = {"draws": draws, "seed": seed, "baseline": probe.attrs["baseline"], "chunk_size": chunk_size}
-    return ChunkJob("draws", "draw", bounds, tasks, fixed, _fingerprint("draws", scenarios, options))
+    first = functools.partial(_draw_task, scenarios, {k: v[:1] for k, v in values.items()}, 1, b, 0)
+    return ChunkJob("draws", "draw", bounds, tasks, fixed, _fingerprint("draws", scenarios, options), first)
 
 
 # -- the store ---------------------------------------------------------------------------------
@@ -406,7 +414,8 @@ def _write_region(
     lo, hi = bounds
     region = result.region
     if region.data_vars:
-        if not set(expected) <= set(region.data_vars) or region.sizes.get(dim) != hi - lo:
+        along = {name for name in region.data_vars if dim in region[name].dims}
+        if along != set(expected) or region.sizes.get(dim) != hi - lo:
             raise DataError(
                 f"chunk {index} of the store {path} gave variables {sorted(region.data_vars)} over {dim} of length "
                 f"{region.sizes.get(dim)}, expected {sorted(expected)} over a length of {hi - lo}"
@@ -515,9 +524,10 @@ def run_job(
     job : ChunkJob
         From :func:`scenario_job`, :func:`draw_job` or built by hand.
     path : path ending in ``.zarr``
-        The store (a directory). The first chunk runs here and fixes the variables' layout;
-        every other chunk runs where ``client`` or ``executor`` puts it and writes its region
-        itself, so the store must be on a file system the workers share.
+        The store (a directory). Apart from the probe (or the first chunk without one),
+        every chunk runs where ``client`` or ``executor`` puts it and writes its region itself,
+        so the store must be on a file system the workers share. The layout of the variables
+        comes from ``job.probe`` (or from the first chunk, run here).
     group : str, optional
         Zarr group inside the store (e.g. ``"draws"`` beside a batch's scenario results).
     resume : bool
@@ -545,8 +555,9 @@ def run_job(
     if meta is not None and meta.get("fingerprint") != job.fingerprint:
         raise DataError(
             f"{path}: the store holds another {meta.get('kind', '')} job (fingerprint {meta.get('fingerprint')}, "
-            f"this one {job.fingerprint}): the batch file, a scenario file it names, the options (such as --chunk-size) or the simengine "
-            "code changed since it was written; write a new store, or pass --overwrite instead of --resume"
+            f"this one {job.fingerprint}): the batch file, a scenario file it names, the options (such as "
+            "--chunk-size) or the simengine code changed since it was written; write a new store, or pass "
+            "--overwrite instead of --resume"
         )
     done = _done(path, group) if meta is not None else {}
     pending = [i for i in range(len(job.bounds)) if i not in done]
@@ -555,14 +566,17 @@ def run_job(
         failures.update(done[index].get("failures", {}))
     computed = 0
     if meta is None:
-        first = pending.pop(0)
-        result = _compute(job.tasks[first])
+        first = pending[0] if job.probe is None else None
+        result = _compute(job.tasks[first] if job.probe is None else job.probe)
         if not result.region.data_vars:
             label, error = next(iter(result.failures.items()))
             raise ScenarioError(f"every member of the first chunk failed, e.g. {label}: {error}")
         expected = _create(path, group, job, result.region)
-        failures.update(_write_region(str(path), group, first, job.bounds[first], job.dim, expected, result))
-        computed += 1
+        if first is not None:
+            failures.update(_write_region(str(path), group, first, job.bounds[first], job.dim, expected, result))
+            pending.pop(0)
+            computed += 1
+        del result
     else:
         expected = meta["variables"]
     arguments = [(str(path), group, i, job.bounds[i], job.dim, expected, job.tasks[i]) for i in pending]
