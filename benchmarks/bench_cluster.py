@@ -73,6 +73,9 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--in-process-chunk", type=int, default=8192, help="draws per chunk of the in-process run")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--noop-tasks", type=int, default=500)
+    parser.add_argument(
+        "--skip-in-process", action="store_true", help="only the Dask runs (per-worker rate from the chunk split)"
+    )
     parser.add_argument("--folder", type=Path, default=None, help="where the stores are written (then removed)")
     parser.add_argument("--json", type=Path)
     args = parser.parse_args(argv)
@@ -122,7 +125,7 @@ def main(argv: list[str] | None = None) -> dict:
                 "store_mb": stored / 2**20,
             }
 
-        in_process = timed_run(args.in_process_chunk)
+        in_process = None if args.skip_in_process else timed_run(args.in_process_chunk)
         runs = []
         with Client(n_workers=args.workers, threads_per_worker=1, processes=True, dashboard_address=None) as client:
             # warm every worker: imports, numba's cached kernels, the region context
@@ -137,9 +140,11 @@ def main(argv: list[str] | None = None) -> dict:
             noop_seconds = (time.perf_counter() - start) / args.noop_tasks
             for chunk_size in sizes:
                 run = timed_run(chunk_size, client)
-                run["vs_in_process"] = run["draws_per_second"] / in_process["draws_per_second"]
+                if in_process is not None:
+                    run["vs_in_process"] = run["draws_per_second"] / in_process["draws_per_second"]
                 runs.append(run)
-        per_worker = in_process["draws_per_second"]  # one process, one BLAS thread: one worker's rate
+        # one process, one BLAS thread: one worker's rate
+        per_worker = size / (compute_seconds + write_seconds) if in_process is None else in_process["draws_per_second"]
         scheduler_rate = 1.0 / noop_seconds  # tasks per second through the scheduler, end to end
         workers = 100
         smallest = workers * per_worker / (0.1 * scheduler_rate)  # scheduler at most 10% busy
@@ -185,14 +190,16 @@ def markdown(out: dict) -> str:
         "|---|--:|--:|--:|--:|--:|--:|",
     ]
     p = out["in_process"]
-    rows.append(
-        f"| in-process | {p['chunk_size']:,} | {p['chunks']} | {p['seconds']:.1f} | "
-        f"{p['scenario_draws_per_second']:,.0f} | 1.00 | {p['driver_peak_rss_mb']:,.0f} |"
-    )
+    if p is not None:
+        rows.append(
+            f"| in-process | {p['chunk_size']:,} | {p['chunks']} | {p['seconds']:.1f} | "
+            f"{p['scenario_draws_per_second']:,.0f} | 1.00 | {p['driver_peak_rss_mb']:,.0f} |"
+        )
     for r in out["dask"]:
+        ratio = f"{r['vs_in_process']:.2f}" if "vs_in_process" in r else "-"
         rows.append(
             f"| Dask, {out['workers']} workers | {r['chunk_size']:,} | {r['chunks']} | {r['seconds']:.1f} | "
-            f"{r['scenario_draws_per_second']:,.0f} | {r['vs_in_process']:.2f} | {r['driver_peak_rss_mb']:,.0f} |"
+            f"{r['scenario_draws_per_second']:,.0f} | {ratio} | {r['driver_peak_rss_mb']:,.0f} |"
         )
     e, s = out["extrapolation_100_workers"], out["chunk_split"]
     rows += [

@@ -484,24 +484,21 @@ def _create(path: Path, group: str | None, job: ChunkJob, first: xr.Dataset) -> 
 
 def _prepare_path(path: Path, group: str | None, *, resume: bool, overwrite: bool) -> dict | None:
     """Check the output path before any work; return the existing store's bookkeeping when resuming."""
-    if not is_store(path):
-        raise DataError(f"{path}: a result store's name must end in {' or '.join(STORE_SUFFIXES)}")
-    if not path.parent.is_dir():
-        raise DataError(f"cannot write {path}: folder {path.parent} does not exist")
-    exists = _group_path(path, group).exists()
-    if resume and exists:
+    if group is None:
+        check_store_path(path, resume=resume, overwrite=overwrite)
+    elif _read_meta(path, None) is None:
+        raise DataError(f"{path}: a group goes into an existing simengine result store; write the store first")
+    target = _group_path(path, group)
+    if not target.exists():
+        return None
+    if resume:
         meta = _read_meta(path, group)
         if meta is None:
-            raise DataError(f"{path}: not a simengine result store (no {_META} attribute); nothing to resume")
+            raise DataError(f"{target}: not a simengine result store (no {_META} attribute); nothing to resume")
         return meta
-    if exists and group is None:
-        if not overwrite:
-            raise DataError(f"{path} exists; pass --resume to continue it or --overwrite to replace it")
-        if _read_meta(path, None) is None:
-            raise DataError(f"{path} exists and is not a simengine result store; refusing to replace it")
-        shutil.rmtree(path)
-    elif exists:
-        shutil.rmtree(_group_path(path, group))
+    if group is not None and not overwrite:
+        raise DataError(f"{target} exists; pass --resume to continue it or --overwrite to replace it")
+    shutil.rmtree(target)
     return None
 
 
@@ -686,6 +683,7 @@ def dask_client(spec: str):
 
 def check_store_path(path: str | os.PathLike, *, resume: bool = False, overwrite: bool = False) -> Path:
     """Check, before any work, that a store can be written at ``path`` (see :func:`run_job`)."""
+    _require_cluster_packages()
     path = Path(path)
     if not is_store(path):
         raise DataError(f"{path}: a result store's name must end in {' or '.join(STORE_SUFFIXES)}")
