@@ -31,6 +31,8 @@ import threading
 import time
 from pathlib import Path
 
+import numpy as np
+
 BATCH = Path(__file__).resolve().parents[1] / "scenarios" / "batch_gwangmyeong.toml"
 
 
@@ -62,6 +64,12 @@ def _noop(index: int) -> int:
     return index
 
 
+def _worker_cpu_seconds() -> float:
+    import psutil
+
+    return sum(psutil.Process().cpu_times()[:2])
+
+
 def _store_bytes(path: Path) -> int:
     return sum(f.stat().st_size for f in path.rglob("*") if f.is_file())
 
@@ -78,8 +86,15 @@ def main(argv: list[str] | None = None) -> dict:
     )
     parser.add_argument("--folder", type=Path, default=None, help="where the stores are written (then removed)")
     parser.add_argument("--json", type=Path)
+    parser.add_argument("--render", type=Path, help="print the tables of a JSON result instead of measuring")
     args = parser.parse_args(argv)
+    if args.render:
+        out = json.loads(args.render.read_text())
+        out["extrapolation_100_workers"] = extrapolate(out)
+        print(markdown(out))
+        return out
     sizes = [int(s) for s in args.chunk_sizes.split(",")]
+    load_at_start = os.getloadavg()[0]
 
     from distributed import Client
 
@@ -105,13 +120,24 @@ def main(argv: list[str] | None = None) -> dict:
         stored_bytes_per_draw = _store_bytes(folder / "split.zarr") / size
         del result, job
 
+        def cpu_seconds(client=None) -> float:
+            """CPU seconds used so far by this process and by the workers."""
+            import psutil
+
+            used = sum(psutil.Process().cpu_times()[:2])
+            if client is not None:
+                used += sum(client.run(_worker_cpu_seconds).values())
+            return used
+
         def timed_run(chunk_size: int, client=None) -> dict:
             path = folder / f"run-{chunk_size}.zarr"
             with PeakMemory() as memory:
+                cpu = cpu_seconds(client)
                 start = time.perf_counter()
                 job = draw_job(scenarios, draws=args.draws, seed=seed, chunk_size=chunk_size)
                 outcome = run_job(job, path, client=client)
                 seconds = time.perf_counter() - start
+                cpu = cpu_seconds(client) - cpu
             assert outcome.computed == outcome.chunks
             stored = _store_bytes(path)
             shutil.rmtree(path)
@@ -122,6 +148,8 @@ def main(argv: list[str] | None = None) -> dict:
                 "draws_per_second": args.draws / seconds,
                 "scenario_draws_per_second": args.draws * len(scenarios) / seconds,
                 "driver_peak_rss_mb": memory.peak_mb,
+                "cpu_seconds": cpu,
+                "draws_per_cpu_second": args.draws / cpu,
                 "store_mb": stored / 2**20,
             }
 
@@ -142,19 +170,18 @@ def main(argv: list[str] | None = None) -> dict:
                 run = timed_run(chunk_size, client)
                 if in_process is not None:
                     run["vs_in_process"] = run["draws_per_second"] / in_process["draws_per_second"]
+                    run["cpu_efficiency_vs_in_process"] = (
+                        run["draws_per_cpu_second"] / in_process["draws_per_cpu_second"]
+                    )
                 runs.append(run)
-        # one process, one BLAS thread: one worker's rate
-        per_worker = size / (compute_seconds + write_seconds) if in_process is None else in_process["draws_per_second"]
-        scheduler_rate = 1.0 / noop_seconds  # tasks per second through the scheduler, end to end
-        workers = 100
-        smallest = workers * per_worker / (0.1 * scheduler_rate)  # scheduler at most 10% busy
         out = {
             "benchmark": "bench_cluster",
             "draws": args.draws,
             "scenarios": len(scenarios),
             "workers": args.workers,
             "cores": os.cpu_count(),
-            "load_average_at_start": os.getloadavg()[0],
+            "load_average_at_start": load_at_start,
+            "load_average_at_end": os.getloadavg()[0],
             "in_process": in_process,
             "dask": runs,
             "chunk_split": {
@@ -165,16 +192,8 @@ def main(argv: list[str] | None = None) -> dict:
                 "stored_bytes_per_draw": stored_bytes_per_draw,
             },
             "dask_overhead": {"noop_tasks": args.noop_tasks, "seconds_per_task": noop_seconds},
-            "extrapolation_100_workers": {
-                "per_worker_draws_per_second": per_worker,
-                "scheduler_tasks_per_second": scheduler_rate,
-                "tasks_per_second_at_chunk": {
-                    str(c): workers * per_worker / c for c in sorted({*sizes, args.in_process_chunk})
-                },
-                "smallest_chunk_scheduler_10pct_busy": smallest,
-                "store_write_mb_per_second": workers * per_worker * stored_bytes_per_draw / 2**20,
-            },
         }
+        out["extrapolation_100_workers"] = extrapolate(out)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
     print(markdown(out))
@@ -183,34 +202,97 @@ def main(argv: list[str] | None = None) -> dict:
     return out
 
 
+def extrapolate(out: dict, workers: int = 100, draws: int = 1_000_000) -> dict:
+    """The measured rates carried to ``workers`` workers on a ``draws``-draw comparison.
+
+    A chunk of ``C`` draws takes ``a + b C`` seconds on one worker (``a``: the fixed cost of a
+    chunk, ``b``: seconds per draw), fitted to the Dask runs' CPU seconds per chunk (so that
+    other jobs on a shared machine do not inflate it; wall seconds x workers where no CPU
+    time was measured); the
+    scheduler serves ``S`` tasks per second (the empty-task rate). With ``workers`` workers it
+    must serve ``workers / (a + b C)`` tasks per second: at most 10% of ``S`` needs
+    ``C >= (workers / (0.1 S) - a) / b``; ``draws / (C workers)`` chunks per worker keep the
+    tail short when there are several; the store must take ``workers / b`` draws per second.
+    """
+    runs = out["dask"]
+    sizes = np.array([r["chunk_size"] for r in runs], dtype=float)
+    per_chunk = np.array([r.get("cpu_seconds", r["seconds"] * out["workers"]) / r["chunks"] for r in runs])
+    if len(runs) >= 2 and np.ptp(sizes) > 0:
+        b, a = np.polyfit(sizes, per_chunk, 1)
+        a = max(a, 0.0)
+    else:
+        a, b = 0.0, per_chunk[0] / sizes[0]
+    rate = 1.0 / out["dask_overhead"]["seconds_per_task"]
+    smallest = max((workers / (0.1 * rate) - a) / b, 1.0)
+    split = out["chunk_split"]
+    candidates = sorted({int(c) for c in sizes} | {int(smallest), 2048, 8192, 32768})
+    return {
+        "workers": workers,
+        "draws": draws,
+        "fixed_seconds_per_chunk": a,
+        "draws_per_second_per_worker_marginal": 1.0 / b,
+        "scheduler_tasks_per_second": rate,
+        "smallest_chunk_scheduler_10pct_busy": smallest,
+        "store_write_mb_per_second": workers / b * split["stored_bytes_per_draw"] / 2**20,
+        "at_chunk": {
+            str(c): {
+                "tasks_per_second": workers / (a + b * c),
+                "scheduler_busy": workers / (a + b * c) / rate,
+                "worker_efficiency": b * c / (a + b * c),
+                "chunks_per_worker": draws / (c * workers),
+                "seconds": draws / (c * workers) * (a + b * c),
+            }
+            for c in candidates
+        },
+    }
+
+
 def markdown(out: dict) -> str:
-    """The chunk-size table of a result (as in docs/scale_out.md)."""
+    """The tables of a result (as in docs/scale_out.md): measured runs, then the extrapolation."""
     rows = [
-        "| path | chunk (draws) | chunks | s | scenario-draws/s | vs in-process | driver peak MB |",
-        "|---|--:|--:|--:|--:|--:|--:|",
+        "| path | chunk (draws) | chunks | wall s | scenario-draws/s | vs in-process | CPU s | draws per CPU s "
+        "| per CPU s vs in-process | driver peak MB |",
+        "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|",
     ]
     p = out["in_process"]
     if p is not None:
         rows.append(
             f"| in-process | {p['chunk_size']:,} | {p['chunks']} | {p['seconds']:.1f} | "
-            f"{p['scenario_draws_per_second']:,.0f} | 1.00 | {p['driver_peak_rss_mb']:,.0f} |"
+            f"{p['scenario_draws_per_second']:,.0f} | 1.00 | {p['cpu_seconds']:.1f} | {p['draws_per_cpu_second']:,.0f} "
+            f"| 1.00 | {p['driver_peak_rss_mb']:,.0f} |"
         )
     for r in out["dask"]:
         ratio = f"{r['vs_in_process']:.2f}" if "vs_in_process" in r else "-"
+        efficiency = f"{r['cpu_efficiency_vs_in_process']:.2f}" if "cpu_efficiency_vs_in_process" in r else "-"
         rows.append(
             f"| Dask, {out['workers']} workers | {r['chunk_size']:,} | {r['chunks']} | {r['seconds']:.1f} | "
-            f"{r['scenario_draws_per_second']:,.0f} | {ratio} | {r['driver_peak_rss_mb']:,.0f} |"
+            f"{r['scenario_draws_per_second']:,.0f} | {ratio} | {r['cpu_seconds']:.1f} | "
+            f"{r['draws_per_cpu_second']:,.0f} | {efficiency} | {r['driver_peak_rss_mb']:,.0f} |"
         )
-    e, s = out["extrapolation_100_workers"], out["chunk_split"]
+    s, e = out["chunk_split"], out["extrapolation_100_workers"]
     rows += [
         "",
-        f"{out['draws']:,} draws x {out['scenarios']} scenarios; Dask overhead "
-        f"{out['dask_overhead']['seconds_per_task'] * 1e3:.2f} ms per task (empty tasks); one chunk of "
-        f"{s['chunk_size']:,} draws: compute {s['compute_seconds']:.2f} s, write {s['write_seconds']:.2f} s "
-        f"({s['stored_bytes_per_draw']:,.0f} bytes per draw stored); 100 workers: smallest chunk "
-        f"{e['smallest_chunk_scheduler_10pct_busy']:,.0f} draws, "
-        f"store writes {e['store_write_mb_per_second']:,.0f} MB/s",
+        f"{out['draws']:,} draws x {out['scenarios']} scenarios, {out['cores']} cores, load average "
+        f"{out['load_average_at_start']:.1f} at the start and {out.get('load_average_at_end', float('nan')):.1f} at "
+        f"the end. Dask overhead: {out['dask_overhead']['seconds_per_task'] * 1e3:.2f} ms per empty task "
+        f"({out['dask_overhead']['noop_tasks']} tasks). One chunk of {s['chunk_size']:,} draws in this process: "
+        f"compute {s['compute_seconds']:.2f} s, write {s['write_seconds']:.2f} s, "
+        f"{s['stored_bytes_per_draw']:,.0f} bytes stored per draw ({s['raw_bytes_per_draw']:,.0f} raw).",
+        "",
+        f"Extrapolation to {e['workers']} workers and {e['draws']:,} draws: a chunk costs "
+        f"{e['fixed_seconds_per_chunk']:.2f} s + 1 / {e['draws_per_second_per_worker_marginal']:,.0f} s per draw "
+        f"on one worker; the scheduler serves {e['scheduler_tasks_per_second']:,.0f} tasks/s; the smallest chunk "
+        f"that keeps it under 10% busy is {e['smallest_chunk_scheduler_10pct_busy']:,.0f} draws; the store must "
+        f"take {e['store_write_mb_per_second']:,.0f} MB/s.",
+        "",
+        "| chunk (draws) | tasks/s | scheduler busy | worker time in draws | chunks per worker | s |",
+        "|--:|--:|--:|--:|--:|--:|",
     ]
+    for c, v in e["at_chunk"].items():
+        rows.append(
+            f"| {int(c):,} | {v['tasks_per_second']:,.1f} | {v['scheduler_busy']:.1%} | "
+            f"{v['worker_efficiency']:.0%} | {v['chunks_per_worker']:,.1f} | {v['seconds']:,.1f} |"
+        )
     return "\n".join(rows)
 
 
