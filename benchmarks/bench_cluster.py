@@ -6,7 +6,8 @@ response parameter (:func:`simengine.stores.draw_job`), written chunk by chunk i
 
 - **in-process**: every chunk computed and written in this process (BLAS pinned to one thread,
   as everywhere), the path without Dask;
-- **Dask**: a ``LocalCluster`` of ``--workers`` one-thread processes, for each of
+- **Dask**: a ``LocalCluster`` of ``--workers`` one-thread processes
+  (:func:`simengine.stores.dask_client`), for each of
   ``--chunk-sizes``; each worker computes its chunks and writes their regions itself;
 - **Dask overhead**: ``--noop-tasks`` empty tasks through the same cluster (scheduler round trip
   per task), and the split of one chunk into compute and write time;
@@ -96,9 +97,7 @@ def main(argv: list[str] | None = None) -> dict:
     sizes = [int(s) for s in args.chunk_sizes.split(",")]
     load_at_start = os.getloadavg()[0]
 
-    from distributed import Client
-
-    from simengine.stores import _compute, _create, _write_region, draw_job, run_job
+    from simengine.stores import _compute, _create, _write_region, dask_client, draw_job, run_job
     from simengine.uncertainty import comparison_scenarios
 
     scenarios, _, seed = comparison_scenarios([BATCH])
@@ -155,7 +154,7 @@ def main(argv: list[str] | None = None) -> dict:
 
         in_process = None if args.skip_in_process else timed_run(args.in_process_chunk)
         runs = []
-        with Client(n_workers=args.workers, threads_per_worker=1, processes=True, dashboard_address=None) as client:
+        with dask_client(f"local:{args.workers}") as client:
             # warm every worker: imports, numba's cached kernels, the region context
             client.run(lambda: __import__("simengine.stores"))
             run_job(
