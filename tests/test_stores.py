@@ -25,7 +25,7 @@ from click.testing import CliRunner
 from simengine.batch import run_batch
 from simengine.cli import main
 from simengine.errors import DataError
-from simengine.stores import ChunkJob, ChunkResult, draw_job, open_store, run_job, scenario_job
+from simengine.stores import ChunkJob, ChunkResult, dask_client, draw_job, open_store, run_job, scenario_job
 from simengine.uncertainty import comparison_scenarios, uncertainty_compare
 
 SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
@@ -226,11 +226,10 @@ def test_dask_two_workers_equal_serial_bitwise_and_a_lost_worker_is_recomputed(t
     """A two-worker LocalCluster: the scenario and draw stores equal the in-memory results bit for
     bit, and a chunk whose worker dies is recomputed elsewhere with the same numbers."""
     import cloudpickle
-    from distributed import Client
 
     cloudpickle.register_pickle_by_value(sys.modules[__name__])  # the workers cannot import this test module
     results, scenarios, seed = gwangmyeong
-    with Client(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as client:
+    with dask_client("local:2") as client:
         run_job(scenario_job(BATCH, chunk_size=3), tmp_path / "s.zarr", client=client)
         run_job(draw_job(scenarios, draws=400, seed=seed, chunk_size=100), tmp_path / "d.zarr", client=client)
         values = np.arange(8.0)
