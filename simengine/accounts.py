@@ -20,8 +20,11 @@ symbol      meaning (units)
 and solves any number of right-hand sides on those factors with a column-independent
 substitution kernel (:mod:`simengine.kernels.linalg`): each solution column depends only on
 its own right-hand side, so a scenario solved alone and inside a batch of any size gives the
-same bits. :func:`column_product` is the matching matrix product. The explicit inverse is
-formed only by :meth:`LeontiefSystem.inverse` (LAPACK ``getrs``).
+same bits. :func:`column_product` is the matching matrix product. The factorisation runs
+with BLAS pinned to one thread (OpenBLAS's threaded ``getrf`` rounds differently with two
+threads than with one), so the factors, and every solve on them, are the same bits whatever
+the BLAS thread count of the process: in a driver, a pool process or a Dask worker. The
+explicit inverse is formed only by :meth:`LeontiefSystem.inverse` (LAPACK ``getrs``).
 :class:`LeontiefStack` is the same for a stack of ``K`` systems of one size that differ in their
 coefficients (one per draw of a circuit's parameters): one numba kernel factorises all of them
 with partial pivoting and solves them, each member's bits independent of the others and of ``K``;
@@ -33,6 +36,7 @@ from __future__ import annotations
 
 import numpy as np
 import scipy.linalg
+from threadpoolctl import ThreadpoolController
 
 from .checks import all_finite
 from .errors import DataError
@@ -46,6 +50,9 @@ __all__ = [
     "input_coefficients",
     "household_closure",
 ]
+
+#: The BLAS libraries loaded with numpy and scipy, to pin the factorisation to one thread.
+_BLAS = ThreadpoolController()
 
 
 def input_coefficients(flows: np.ndarray, gross_output: np.ndarray) -> np.ndarray:
@@ -116,7 +123,8 @@ class LeontiefSystem:
             raise DataError(
                 "coefficient matrix has NaN or infinite entries; check the table for missing values or zero outputs"
             )
-        self._lu = scipy.linalg.lu_factor(identity_minus_a, overwrite_a=True, check_finite=False)
+        with _BLAS.limit(limits=1, user_api="blas"):
+            self._lu = scipy.linalg.lu_factor(identity_minus_a, overwrite_a=True, check_finite=False)
         self._factors = np.ascontiguousarray(self._lu[0])
         self._pivots = self._lu[1].astype(np.int64)
         if _singular(self._factors[None]).any():

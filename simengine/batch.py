@@ -722,7 +722,7 @@ def _warm(members: list[_Member]) -> None:
 
 
 def load_or_run(paths: Sequence[str | os.PathLike]) -> list[xr.Dataset]:
-    """Results for comparison: ``.nc`` files are read, scenario and batch files are run.
+    """Results for comparison: ``.nc`` files and ``.zarr`` stores are read, scenario and batch files are run.
 
     A batch member that fails raises :class:`ScenarioError` naming it (a comparison needs all).
     """
@@ -730,7 +730,7 @@ def load_or_run(paths: Sequence[str | os.PathLike]) -> list[xr.Dataset]:
 
     results = []
     for path in paths:
-        if Path(path).suffix.lower() in (".nc", ".nc4"):
+        if Path(path).suffix.lower() in (".nc", ".nc4", ".zarr"):
             results.append(load_result(path))
             continue
         outcome = run_batch(path)

@@ -418,7 +418,7 @@ def region_calibrate(region_names, worst, output, overwrite) -> None:
 
 
 @main.command()
-@click.argument("results", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("results", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path), help="HTML file.")
 @click.option("--lang", default="en", show_default=True, type=click.Choice(["en", "ko"]), help="Report language.")
 @click.option(
@@ -435,7 +435,7 @@ def region_calibrate(region_names, worst, output, overwrite) -> None:
 )
 @click.option("--overwrite", is_flag=True, help="Replace existing output files.")
 def report(results, output, lang, figures_dir, uncertainty_path, overwrite) -> None:
-    """Write the planner report of RESULTS (.nc result files, compared on scenario) as one HTML file."""
+    """Write the planner report of RESULTS (.nc result files or .zarr stores, compared on scenario) as one HTML file."""
     from simengine.io import check_output_path
     from simengine.report import write_report
     from simengine.results import load_result
@@ -628,7 +628,7 @@ def _check_outputs(output, report_path, overwrite) -> None:
     from simengine.errors import DataError
     from simengine.io import check_output_path
 
-    if output is not None:
+    if output is not None and Path(output).suffix.lower() != ".zarr":  # a store is checked by its writer
         check_output_path(output, overwrite=overwrite, suffixes=(".nc", ".nc4"))
     if report_path is not None:
         check_output_path(report_path, overwrite=overwrite, suffixes=(".html", ".htm"))
@@ -726,7 +726,7 @@ def _check_draws_output(draws_output, others, overwrite) -> None:
 
 
 @main.command()
-@click.argument("inputs", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("inputs", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--baseline", help="Scenario id of the baseline [default: the first].")
 @click.option(
     "--objective",
@@ -752,7 +752,7 @@ def _check_draws_output(draws_output, others, overwrite) -> None:
 def compare(
     inputs, baseline, objective, output, draws, seed, top, workers, draws_output, report_path, overwrite
 ) -> None:
-    """Compare results (.nc) or scenario files (.toml) with the baseline, ranked by net present benefit.
+    """Compare results (.nc, .zarr) or scenario files (.toml) with the baseline, ranked by net present benefit.
 
     With --uncertainty N (or a batch file's [uncertainty] table) the scenarios are also ranked
     under N joint draws of their levers' response parameters (uniform on each prior, the same
@@ -801,13 +801,32 @@ def compare(
 
 @main.command()
 @click.argument("inputs", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write the results (.nc).")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(path_type=Path),
+    help="Write the results: .nc, or a .zarr store that each finished chunk writes its part of.",
+)
 @click.option(
     "--workers",
     type=click.IntRange(min=1),
     default=None,
     help="Processes [default: the fastest for the batch's size on this machine, see simengine.batch.default_workers].",
 )
+@click.option(
+    "--dask",
+    "dask_spec",
+    default=None,
+    help="Run the chunks on Dask: local:N (a LocalCluster of N processes) or a scheduler address.",
+)
+@click.option(
+    "--chunk-size",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Scenarios per chunk of a .zarr store [default: 256]; scenario-draw columns per task otherwise "
+    "[default: simengine.batch.ARRAY_CHUNK].",
+)
+@click.option("--resume", is_flag=True, help="Continue the .zarr store of a stopped run: only missing chunks run.")
 @click.option(
     "--headline",
     is_flag=True,
@@ -817,7 +836,9 @@ def compare(
 @_draws_output_option
 @_report_option
 @_overwrite_option
-def batch(inputs, output, workers, headline, monthly, draws_output, report_path, overwrite) -> None:
+def batch(
+    inputs, output, workers, dask_spec, chunk_size, resume, headline, monthly, draws_output, report_path, overwrite
+) -> None:
     """Run a batch file (or several scenario files) into one result along 'scenario'.
 
     A batch file's [uncertainty] table also ranks its scenarios under joint draws of the levers'
@@ -825,41 +846,81 @@ def batch(inputs, output, workers, headline, monthly, draws_output, report_path,
     With --headline the result keeps the totals a ranking needs (budget, awards, cost, value
     added, income, tax, employment, ... per period) and, with a batch file's [uncertainty]
     table, a 'draw' dimension; 'simengine compare' reads it (the HTML report needs the per-sector
-    accounts of a run without --headline).
+    accounts of a run without --headline). With -o NAME.zarr each finished chunk writes its part
+    of the store, and --resume continues a stopped run.
     """
     from contextlib import nullcontext
 
     from simengine.batch import batch_executor, default_workers
+    from simengine.errors import DataError
     from simengine.results import compare as compare_results
+    from simengine.results import load_result
     from simengine.runner import run_batch
+    from simengine.stores import DRAWS_GROUP, batch_store, check_store_path, dask_client, has_group, is_store
 
+    store = output is not None and is_store(output)
+    if resume and not store:
+        raise DataError("--resume continues a .zarr store; give -o NAME.zarr")
+    if store:
+        check_store_path(output, resume=resume, overwrite=overwrite)
+    if dask_spec is not None and workers > 1:
+        raise DataError("give --workers (processes here) or --dask (a Dask cluster), not both")
     _check_outputs(output, report_path, overwrite)
     _check_draws_output(draws_output, (output, report_path), overwrite)
     if headline and report_path is not None:
-        from simengine.errors import DataError
-
         raise DataError(
             "--report draws flow diagrams and sector charts from per-sector accounts, which --headline does not "
             "keep; drop --headline for a report, or run 'simengine compare' on the headline file"
         )
+    if headline and store:
+        raise DataError("a .zarr store keeps per-sector accounts; drop --headline, or give -o NAME.nc for --headline")
     members = inputs[0] if len(inputs) == 1 else inputs
     if workers is None:
-        workers = default_workers(members, headline=headline)
-    with batch_executor(workers) if workers > 1 else nullcontext() as executor:
-        outcome = run_batch(members, executor=executor, progress=True, headline=headline, **_time_options(monthly))
-    for label, error in outcome.failures.items():
+        workers = 1 if dask_spec else default_workers(members, headline=headline)
+    pool = dask_client(dask_spec) if dask_spec else batch_executor(workers) if workers > 1 else nullcontext()
+    with pool:
+        client = pool if dask_spec else None
+        executor = pool if workers > 1 else None
+        if store:
+            options = {"chunk_size": chunk_size or 256, "resume": resume, "overwrite": overwrite, "progress": True}
+            failures = batch_store(
+                members, output, client=client, executor=executor, **options, **_time_options(monthly)
+            ).failures
+            results = load_result(output)
+        else:
+            executor = client.get_executor() if client is not None else executor
+            outcome = run_batch(
+                members,
+                executor=executor,
+                chunk_size=chunk_size,
+                progress=True,
+                headline=headline,
+                **_time_options(monthly),
+            )
+            failures, results = outcome.failures, outcome.results
+    for label, error in failures.items():
         click.echo(text.terminal_safe(f"error: {label}: {error}"), err=True)
-    if outcome.results is None:
+    if results is None:
         raise click.exceptions.Exit(1)
-    click.echo(text.comparison_text(compare_results([outcome.results])))
+    click.echo(text.comparison_text(compare_results([results])))
+    if store:
+        click.echo(f"wrote {output}")
+    if store and not failures and has_group(output, DRAWS_GROUP):
+        from simengine.stores import open_store
+        from simengine.uncertainty import summarise, uncertainty_text
+
+        click.echo("")
+        click.echo(uncertainty_text(summarise(open_store(output, group=DRAWS_GROUP))))
+        _write_outputs(results, None, report_path, overwrite)
+        return
     summary = None
-    if not outcome.failures:
+    if not failures:
         with batch_executor(workers) if workers > 1 else nullcontext() as executor:
             summary = _print_uncertainty(
                 inputs, None, None, executor=executor, draws_output=draws_output, overwrite=overwrite
             )
-    _write_outputs(outcome.results, output, report_path, overwrite, uncertainty=summary)
-    if outcome.failures:
+    _write_outputs(results, None if store else output, report_path, overwrite, uncertainty=summary)
+    if failures:
         raise click.exceptions.Exit(1)
 
 

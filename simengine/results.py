@@ -678,8 +678,11 @@ def save_result(ds: xr.Dataset, path: str | os.PathLike, *, overwrite: bool = Fa
 
 
 def load_result(path: str | os.PathLike) -> xr.Dataset:
-    """Read a result written by :func:`save_result` and check it."""
-    ds = read_netcdf(path)
+    """Read a result written by :func:`save_result` (``.nc``), or a complete ``.zarr`` store of a
+    batch (:func:`simengine.stores.run_job`), and check it."""
+    from .stores import is_store, open_store
+
+    ds = open_store(path) if is_store(path) else read_netcdf(path)
     try:
         check_result(ds)
     except DataError as exc:
