@@ -630,7 +630,7 @@ def _circuit_stock(tax, firms, state_firm, state_sector):
     return stock + state_sector.sum()
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _run_periods(
     key, t0, t1, firms, economy, cells,
     behaviour, state_firm, state_sector, state_scalar, out_period, out_sector, out_cell, out_flows,
