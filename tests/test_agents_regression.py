@@ -136,3 +136,26 @@ def test_a_gwangmyeong_scale_run_keeps_its_regression_values(economy):
     raw = run_draws(inputs, draw_keys(1, 4), 24, workers=2)
     assert raw.contracts == 40041
     assert _digest(raw) == "62cc9c292660f38b"
+
+
+@pytest.mark.kernel
+def test_draw_runner_arguments_are_checked(economy):
+    """``chunk`` and ``workers`` below one are one ScenarioError each, before any work."""
+    from simengine.errors import ScenarioError
+
+    circuit = AgentCircuit.for_economy(economy)
+    cells = BudgetCells.gwangmyeong_example(economy).scaled(0.01)
+    firms = generate_firms(economy, cells, circuit, n_firms=150, seed=4)
+    inputs = pack_inputs(economy, circuit, cells, (), firms, Households.by_income_quintile(circuit), AgentParameters())
+    with pytest.raises(ScenarioError, match="chunk must be >= 1, got 0"):
+        run_draws(inputs, draw_keys(0, 2), 3, chunk=0)
+    with pytest.raises(ScenarioError, match="workers must be >= 1, got 0"):
+        run_draws(inputs, draw_keys(0, 2), 3, workers=0)
+    one = run_draws(inputs, draw_keys(0, 5), 6, workers=1)
+    blocks = run_draws(inputs, draw_keys(0, 5), 6, workers=2, chunk=2)
+    for a, b in zip(
+        (one.period, one.sector, one.cell, one.flows, one.hhi),
+        (blocks.period, blocks.sector, blocks.cell, blocks.flows, blocks.hhi),
+        strict=True,
+    ):
+        np.testing.assert_array_equal(a, b)
