@@ -111,8 +111,9 @@ def run_draws(
                 bar.update(int(done.sum()) - bar.n)
         else:
             with ThreadPoolExecutor(threads, thread_name_prefix="agent-draws") as pool:
-                futures = [pool.submit(run_block, first) for first in blocks]
+                futures = []
                 try:
+                    futures.extend(pool.submit(run_block, first) for first in blocks)
                     pending = set(futures)
                     while pending:
                         finished, pending = wait(pending, timeout=0.25, return_when=FIRST_EXCEPTION)
