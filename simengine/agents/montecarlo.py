@@ -6,7 +6,6 @@ import threading
 import time
 import warnings
 from collections.abc import Sequence
-from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 
 import numba
@@ -110,21 +109,38 @@ def run_draws(
                 run_block(first)
                 bar.update(int(done.sum()) - bar.n)
         else:
-            with ThreadPoolExecutor(threads, thread_name_prefix="agent-draws") as pool:
-                futures = []
+            # plain threads taking blocks from a shared iterator: the main thread holds no lock
+            # that a worker needs, so a signal that interrupts it anywhere cannot deadlock them
+            next_block, lock, errors = iter(blocks), threading.Lock(), []
+
+            def worker() -> None:
                 try:
-                    futures.extend(pool.submit(run_block, first) for first in blocks)
-                    pending = set(futures)
-                    while pending:
-                        finished, pending = wait(pending, timeout=0.25, return_when=FIRST_EXCEPTION)
-                        bar.update(int(done.sum()) - bar.n)
-                        for future in finished:
-                            future.result()  # re-raises a worker's error
-                except BaseException:
+                    while not stop.is_set():
+                        with lock:
+                            first = next(next_block, None)
+                        if first is None:
+                            return
+                        run_block(first)
+                except BaseException as error:  # handed to the main thread
+                    errors.append(error)
                     stop.set()
-                    for future in futures:
-                        future.cancel()
-                    raise
+
+            pool = [threading.Thread(target=worker, name=f"agent-draws-{i}", daemon=True) for i in range(threads)]
+            try:
+                for thread in pool:
+                    thread.start()
+                for thread in pool:
+                    while thread.is_alive():
+                        thread.join(0.25)
+                        bar.update(int(done.sum()) - bar.n)
+            except BaseException:
+                stop.set()
+                for thread in pool:
+                    if thread.is_alive():
+                        thread.join()  # within one slice
+                raise
+            if errors:
+                raise errors[0]
     return RawDraws(period, sector, cell, flows, hhi, int(contracts.sum()))
 
 
