@@ -112,8 +112,11 @@ def run_draws(
             # plain threads taking blocks from a shared iterator: the main thread holds no lock
             # that a worker needs, so a signal that interrupts it anywhere cannot deadlock them
             next_block, lock, errors = iter(blocks), threading.Lock(), []
+            began = [threading.Event() for _ in range(threads)]
+            finished = [threading.Event() for _ in range(threads)]
 
-            def worker() -> None:
+            def worker(i: int) -> None:
+                began[i].set()  # before the first look at ``stop``: see the joins below
                 try:
                     while not stop.is_set():
                         with lock:
@@ -124,8 +127,12 @@ def run_draws(
                 except BaseException as error:  # handed to the main thread
                     errors.append(error)
                     stop.set()
+                finally:
+                    finished[i].set()
 
-            pool = [threading.Thread(target=worker, name=f"agent-draws-{i}", daemon=True) for i in range(threads)]
+            pool = [
+                threading.Thread(target=worker, args=(i,), name=f"agent-draws-{i}", daemon=True) for i in range(threads)
+            ]
             try:
                 for thread in pool:
                     thread.start()
@@ -135,9 +142,10 @@ def run_draws(
                         bar.update(int(done.sum()) - bar.n)
             except BaseException:
                 stop.set()
-                for thread in pool:
-                    if thread.is_alive():
-                        thread.join()  # within one slice
+                # a worker that has begun finishes its slice; one that begins now sees ``stop``
+                for i in range(threads):
+                    if began[i].is_set():
+                        finished[i].wait()
                 raise
             if errors:
                 raise errors[0]
