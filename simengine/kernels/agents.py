@@ -39,6 +39,13 @@ _S30, _S27, _S31, _S11 = np.uint64(30), np.uint64(27), np.uint64(31), np.uint64(
 _ONE = np.uint64(1)
 _TWO_POW_M53 = 1.0 / 9007199254740992.0
 
+#: Options of the steps that allocate no arrays: compiled without numba's reference-counting
+#: runtime (``_nrt=False``), every read of a bundle's array (``firms.capacity[f]``) is a plain
+#: load. With the runtime, each such read inside a loop increments and decrements the array's
+#: reference count (calls into the runtime, which also keep the compiler from hoisting loads),
+#: which made a Gwangmyeong-scale run three times slower. The steps' callers own every array.
+_NO_REFCOUNT = {"cache": True, "_nrt": False}
+
 
 @njit(cache=True, inline="always")
 def _mix(z):
@@ -48,14 +55,30 @@ def _mix(z):
 
 
 @njit(cache=True)
-def _uniform(key, period, item, slot, stream):
-    """Uniform number in (0, 1) keyed by five non-negative integers (SplitMix64 chain)."""
+def _contract_hash(key, period, item):
+    """The first three links of :func:`_uniform`'s chain, shared by every number of one contract.
+
+    A contract's candidates, entry decisions, bids and choice all use the same ``(key, period,
+    item)``; hashing that prefix once and finishing it with :func:`_uniform_of` gives the same
+    bits as :func:`_uniform` with two mixing rounds per number instead of five.
+    """
     h = _mix(np.uint64(key) + _GOLDEN)
     h = _mix(h + _GOLDEN * (np.uint64(period) + _ONE))
-    h = _mix(h + _GOLDEN * (np.uint64(item) + _ONE))
-    h = _mix(h + _GOLDEN * (np.uint64(slot) + _ONE))
+    return _mix(h + _GOLDEN * (np.uint64(item) + _ONE))
+
+
+@njit(cache=True)
+def _uniform_of(prefix, slot, stream):
+    """Uniform number in (0, 1) of ``(slot, stream)`` under a :func:`_contract_hash` ``prefix``."""
+    h = _mix(prefix + _GOLDEN * (np.uint64(slot) + _ONE))
     h = _mix(h + _GOLDEN * (np.uint64(stream) + _ONE))
     return (float(h >> _S11) + 0.5) * _TWO_POW_M53
+
+
+@njit(cache=True)
+def _uniform(key, period, item, slot, stream):
+    """Uniform number in (0, 1) keyed by five non-negative integers (SplitMix64 chain)."""
+    return _uniform_of(_contract_hash(key, period, item), slot, stream)
 
 
 @njit(cache=True)
@@ -112,7 +135,7 @@ def _erfinv(x):
 
 
 @njit(cache=True, inline="always")
-def _candidate_pool(key, t, item, streams, lo, hi, pool_size, stamp, pool):
+def _candidate_pool(prefix, streams, lo, hi, pool_size, stamp, pool):
     """Write the firms of the sector range ``[lo, hi)`` that see the notice into ``pool``.
 
     All of the sector's firms when it has at most ``pool_size``, else ``pool_size`` draws with
@@ -125,7 +148,7 @@ def _candidate_pool(key, t, item, streams, lo, hi, pool_size, stamp, pool):
         return hi - lo
     n_candidates = 0
     for j in range(pool_size):
-        f = lo + int(_uniform(key, t, item, j, streams + K.R_CANDIDATE) * (hi - lo))
+        f = lo + int(_uniform_of(prefix, j, streams + K.R_CANDIDATE) * (hi - lo))
         if stamp[f] < 0:
             stamp[f] = 1
             pool[n_candidates] = f
@@ -178,10 +201,10 @@ def _entry_utility(f, rule, preference, local_bias, firms, capacity, backlog, be
 
 
 @njit(cache=True, inline="always")
-def _bid(key, t, item, streams, f, v, preference, preference_cap, firms, behaviour):
+def _bid(prefix, streams, f, v, preference, preference_cap, firms, behaviour):
     """Firm ``f``'s bid per unit of estimated value and its evaluated bid (local preference applied)."""
     bid = firms.unit_cost[f] * (
-        1.0 + behaviour.markup + behaviour.bid_noise * _uniform(key, t, item, f, streams + K.R_BID)
+        1.0 + behaviour.markup + behaviour.bid_noise * _uniform_of(prefix, f, streams + K.R_BID)
     )
     evaluated = bid
     if firms.location[f] == K.LOCATION_LOCAL and preference > 0.0:
@@ -189,8 +212,8 @@ def _bid(key, t, item, streams, f, v, preference, preference_cap, firms, behavio
     return bid, evaluated
 
 
-@njit(cache=True)
-def _choose(key, t, item, streams, q, rule, n_bidders, bidders, bids, evaluated, firms, cells, behaviour):
+@njit(**_NO_REFCOUNT)
+def _choose(prefix, streams, q, rule, n_bidders, bidders, bids, evaluated, firms, cells, behaviour):
     """The winning slot among ``bidders[:n_bidders]`` and the price per unit of estimated value.
 
     Lowest price: the lowest evaluated bid. Floor lottery: a uniform pick among bidders whose
@@ -206,12 +229,12 @@ def _choose(key, t, item, streams, q, rule, n_bidders, bidders, bids, evaluated,
             if firms.unit_cost[bidders[j]] <= floor:
                 n_qualified += 1
         if rule == K.RULE_FLOOR_LOTTERY and n_qualified > 0:
-            pick = int(_uniform(key, t, item, 0, streams + K.R_CHOICE) * n_qualified)
+            pick = int(_uniform_of(prefix, 0, streams + K.R_CHOICE) * n_qualified)
             for j in range(n_bidders):
                 f = bidders[j]
                 if firms.unit_cost[f] <= floor:
                     if pick == 0:
-                        return j, floor * (1.0 + behaviour.floor_spread * _uniform(key, t, item, f, streams + K.R_BID))
+                        return j, floor * (1.0 + behaviour.floor_spread * _uniform_of(prefix, f, streams + K.R_BID))
                     pick -= 1
         for j in range(1, n_bidders):
             if evaluated[j] < evaluated[winner]:
@@ -224,7 +247,7 @@ def _choose(key, t, item, streams, q, rule, n_bidders, bidders, bids, evaluated,
     for j in range(n_bidders):
         f = bidders[j]
         is_local = 1.0 if firms.location[f] == K.LOCATION_LOCAL else 0.0
-        gumbel = -math.log(-math.log(_uniform(key, t, item, f, streams + K.R_CHOICE)))
+        gumbel = -math.log(-math.log(_uniform_of(prefix, f, streams + K.R_CHOICE)))
         if rule == K.RULE_SCORING:
             contribution = 0.5 * is_local + 0.25 * is_local * (firms.resident_share[f] + firms.local_input_share[f])
             score = (
@@ -242,7 +265,7 @@ def _choose(key, t, item, streams, q, rule, n_bidders, bidders, bids, evaluated,
     return winner, bids[winner]
 
 
-@njit(cache=True)
+@njit(**_NO_REFCOUNT)
 def _allocate_contract(
     key, t, item, streams, v, q, reserve, sme_only, social_only,
     firms, capacity, backlog, cells, behaviour, stamp, pool, bids,
@@ -266,9 +289,12 @@ def _allocate_contract(
     lo, hi = firms.sector_start[s], firms.sector_start[s + 1]
     required = cells.credentials[q] * (1.0 - cells.relaxation[q])
     preference = cells.preference[q]
+    prefix = _contract_hash(key, t, item)
+    # levels 0-2 re-tender the notice to the same candidates: draw them once
+    n_notice = _candidate_pool(prefix, streams, lo, hi, int(behaviour.pool), stamp, pool)
     for level in range(4):
         if level < 3:
-            n_candidates = _candidate_pool(key, t, item, streams, lo, hi, int(behaviour.pool), stamp, pool)
+            n_candidates = n_notice
         else:
             n_candidates = hi - lo
             for f in range(lo, hi):
@@ -294,7 +320,7 @@ def _allocate_contract(
             utility = _entry_utility(f, rule, preference, cells.local_entry[q], firms, capacity, backlog, behaviour)
             if utility > best_utility:
                 best, best_utility = f, utility
-            if _uniform(key, t, item, f, streams + K.R_ENTRY) * (1.0 + math.exp(-utility)) < 1.0:
+            if _uniform_of(prefix, f, streams + K.R_ENTRY) * (1.0 + math.exp(-utility)) < 1.0:
                 pool[n_candidates + n_bidders] = f
                 n_bidders += 1
         if n_bidders == 0 and best >= 0:
@@ -304,11 +330,11 @@ def _allocate_contract(
             bidders = pool[n_candidates : n_candidates + n_bidders]
             for j in range(n_bidders):
                 bids[j], bids[n_bidders + j] = _bid(
-                    key, t, item, streams, bidders[j], v, preference, cells.preference_cap[q],
+                    prefix, streams, bidders[j], v, preference, cells.preference_cap[q],
                     firms, behaviour,
                 )  # fmt: skip
             slot, price_ratio = _choose(
-                key, t, item, streams, q, rule, n_bidders, bidders, bids[:n_bidders], bids[n_bidders : 2 * n_bidders],
+                prefix, streams, q, rule, n_bidders, bidders, bids[:n_bidders], bids[n_bidders : 2 * n_bidders],
                 firms, cells, behaviour,
             )  # fmt: skip
             return bidders[slot], price_ratio, n_bidders
@@ -351,7 +377,7 @@ def _book_award(q, winner, price, n_bidders, firms, cells, state_firm, row, sect
         sector_row[K.S_NONLOCAL_AWARDS, cells.sector[q]] += price
 
 
-@njit(cache=True)
+@njit(**_NO_REFCOUNT)
 def _tender(
     key, t, item, v, q, reserve, sme_only, social_only,
     firms, cells, behaviour, state_firm, scratch, row, sector_row, out_cell,
@@ -395,7 +421,7 @@ def _tender(
 # --------------------------------------------------------------------------------------------
 
 
-@njit(cache=True)
+@njit(**_NO_REFCOUNT)
 def _issue_contracts(
     key, t, scale, firms, cells, behaviour, state_firm, scratch,
     row, sector_row, out_cell,
@@ -528,7 +554,7 @@ def _firm_accounts(
     return net_wages * resident + owner * distributable - reinvested, replacement + reinvested, tax
 
 
-@njit(cache=True)
+@njit(**_NO_REFCOUNT)
 def _execute(firms, economy, behaviour, state_firm, demand, purchases, row, sector_row, out_flows):
     """Step 2: every firm executes backlog up to its capacity; local firms also serve local demand.
 
@@ -566,7 +592,7 @@ def _execute(firms, economy, behaviour, state_firm, demand, purchases, row, sect
     return income, investment, tax
 
 
-@njit(cache=True)
+@njit(**_NO_REFCOUNT)
 def _respend(income, investment, propensity, economy, purchases, demand, row):
     """Step 3: resident income and investment, and local input purchases, become next month's demand.
 
@@ -593,7 +619,18 @@ def _respend(income, investment, propensity, economy, purchases, demand, row):
         demand[1, i] = induced
 
 
-@njit(cache=True)
+@njit(**_NO_REFCOUNT)
+def _circuit_stock(tax, firms, state_firm, state_sector):
+    """Money held in the circuit at the end of a month: this month's local ``tax``, local firms'
+    backlog and next month's local market demand (``state_sector``)."""
+    stock = tax
+    for f in range(firms.capacity.shape[0]):
+        if firms.location[f] == K.LOCATION_LOCAL:
+            stock += state_firm[K.SF_BACKLOG, f]
+    return stock + state_sector.sum()
+
+
+@njit(cache=True, nogil=True)
 def _run_periods(
     key, t0, t1, firms, economy, cells,
     behaviour, state_firm, state_sector, state_scalar, out_period, out_sector, out_cell, out_flows,
@@ -643,11 +680,7 @@ def _run_periods(
         )
         _respend(income + transfers, investment, propensity, economy, purchases, state_sector, row)
         state_scalar[K.SC_TAX] = tax
-        stock = tax
-        for f in range(firms.capacity.shape[0]):
-            if firms.location[f] == K.LOCATION_LOCAL:
-                stock += state_firm[K.SF_BACKLOG, f]
-        row[K.O_STOCK] = stock + state_sector.sum()
+        row[K.O_STOCK] = _circuit_stock(tax, firms, state_firm, state_sector)
         row[K.O_EXTERNAL] = row[K.O_PAYMENTS] - tax_used
     return awarded
 
