@@ -24,7 +24,6 @@ Run: ``PYTHONPATH=. python benchmarks/bench_cluster.py [--draws 1000000] [--json
 from __future__ import annotations
 
 import argparse
-import json
 import math
 import os
 import shutil
@@ -35,6 +34,8 @@ import time
 from pathlib import Path
 
 import numpy as np
+from _record import write_result
+from render import cluster_tables
 
 BATCH = Path(__file__).resolve().parents[1] / "scenarios" / "batch_gwangmyeong.toml"
 
@@ -91,13 +92,7 @@ def main(argv: list[str] | None = None) -> dict:
     )
     parser.add_argument("--folder", type=Path, default=None, help="where the stores are written (then removed)")
     parser.add_argument("--json", type=Path)
-    parser.add_argument("--render", type=Path, help="print the tables of a JSON result instead of measuring")
     args = parser.parse_args(argv)
-    if args.render:
-        out = json.loads(args.render.read_text())
-        out["extrapolation_100_workers"] = extrapolate(out)
-        print(markdown(out))
-        return out
     sizes = [int(s) for s in args.chunk_sizes.split(",")]
     load_at_start = os.getloadavg()[0]
 
@@ -200,9 +195,10 @@ def main(argv: list[str] | None = None) -> dict:
         out["extrapolation_100_workers"] = extrapolate(out)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
-    print(markdown(out))
+    print(cluster_tables(out))
     if args.json:
-        args.json.write_text(json.dumps(out, indent=2) + "\n")
+        # the result file is named for the run (bench_cluster, or e.g. bench_cluster_1m for a second run)
+        write_result(args.json, args.json.stem, {"script": "bench_cluster", **out}, argv)
     return out
 
 
@@ -258,57 +254,6 @@ def extrapolate(out: dict, workers: int = 100, draws: int = 1_000_000) -> dict:
             for c in candidates
         },
     }
-
-
-def markdown(out: dict) -> str:
-    """The tables of a result (as in docs/scale_out.md): measured runs, then the extrapolation."""
-    rows = [
-        "| path | chunk (draws) | chunks | wall s | scenario-draws/s | vs in-process | CPU s | draws per CPU s "
-        "| per CPU s vs in-process | driver peak MB |",
-        "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|",
-    ]
-    p = out["in_process"]
-    if p is not None:
-        rows.append(
-            f"| in-process | {p['chunk_size']:,} | {p['chunks']} | {p['seconds']:.1f} | "
-            f"{p['scenario_draws_per_second']:,.0f} | 1.00 | {p['cpu_seconds']:.1f} | {p['draws_per_cpu_second']:,.0f} "
-            f"| 1.00 | {p['driver_peak_rss_mb']:,.0f} |"
-        )
-    for r in out["dask"]:
-        ratio = f"{r['vs_in_process']:.2f}" if "vs_in_process" in r else "-"
-        efficiency = f"{r['cpu_efficiency_vs_in_process']:.2f}" if "cpu_efficiency_vs_in_process" in r else "-"
-        rows.append(
-            f"| Dask, {out['workers']} workers | {r['chunk_size']:,} | {r['chunks']} | {r['seconds']:.1f} | "
-            f"{r['scenario_draws_per_second']:,.0f} | {ratio} | {r['cpu_seconds']:.1f} | "
-            f"{r['draws_per_cpu_second']:,.0f} | {efficiency} | {r['driver_peak_rss_mb']:,.0f} |"
-        )
-    s, e = out["chunk_split"], out["extrapolation_100_workers"]
-    rows += [
-        "",
-        f"{out['draws']:,} draws x {out['scenarios']} scenarios, {out['cores']} cores, load average "
-        f"{out['load_average_at_start']:.1f} at the start and {out.get('load_average_at_end', float('nan')):.1f} at "
-        f"the end. Dask overhead: {out['dask_overhead']['seconds_per_task'] * 1e3:.2f} ms per empty task "
-        f"({out['dask_overhead']['noop_tasks']} tasks). One chunk of {s['chunk_size']:,} draws in this process: "
-        f"compute {s['compute_seconds']:.2f} s, write {s['write_seconds']:.2f} s, "
-        f"{s['stored_bytes_per_draw']:,.0f} bytes stored per draw ({s['raw_bytes_per_draw']:,.0f} raw).",
-        "",
-        f"Extrapolation to {e['workers']} workers and {e['draws']:,} draws: a chunk costs "
-        f"{e['fixed_seconds_per_chunk']:.2f} s + 1 / {e['draws_per_second_per_worker_marginal']:,.0f} s per draw "
-        f"on one worker; the scheduler serves {e['scheduler_tasks_per_second']:,.0f} tasks/s; the smallest chunk "
-        f"that keeps it under 10% busy is {e['smallest_chunk_scheduler_10pct_busy']:,.0f} draws "
-        f"({e['smallest_chunk_documented_scheduler_10pct_busy']:,.0f} at Dask's documented 1 ms per task); "
-        f"the store must take {e['store_write_mb_per_second']:,.0f} MB/s.",
-        "",
-        "| chunk (draws) | tasks/s | scheduler busy | worker time in draws | chunks per worker | busy workers | s |",
-        "|--:|--:|--:|--:|--:|--:|--:|",
-    ]
-    for c, v in e["at_chunk"].items():
-        rows.append(
-            f"| {int(c):,} | {v['tasks_per_second']:,.1f} | {v['scheduler_busy']:.1%} | "
-            f"{v['worker_efficiency']:.0%} | {v['chunks_per_worker']:,.1f} | {v['busy_workers']} | "
-            f"{v['seconds']:,.1f} |"
-        )
-    return "\n".join(rows)
 
 
 if __name__ == "__main__":

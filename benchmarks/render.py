@@ -266,6 +266,57 @@ def uncertainty_streamed(result: dict) -> str:
     return markdown_table([Column("measure", "measure", str, right=False), Column("value", "value", str)], rows)
 
 
+def cluster_tables(out: dict) -> str:
+    """The tables of a result (as in docs/scale_out.md): measured runs, then the extrapolation."""
+    rows = [
+        "| path | chunk (draws) | chunks | wall s | scenario-draws/s | vs in-process | CPU s | draws per CPU s "
+        "| per CPU s vs in-process | driver peak MB |",
+        "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|",
+    ]
+    p = out["in_process"]
+    if p is not None:
+        rows.append(
+            f"| in-process | {p['chunk_size']:,} | {p['chunks']} | {p['seconds']:.1f} | "
+            f"{p['scenario_draws_per_second']:,.0f} | 1.00 | {p['cpu_seconds']:.1f} | {p['draws_per_cpu_second']:,.0f} "
+            f"| 1.00 | {p['driver_peak_rss_mb']:,.0f} |"
+        )
+    for r in out["dask"]:
+        ratio = f"{r['vs_in_process']:.2f}" if "vs_in_process" in r else "-"
+        efficiency = f"{r['cpu_efficiency_vs_in_process']:.2f}" if "cpu_efficiency_vs_in_process" in r else "-"
+        rows.append(
+            f"| Dask, {out['workers']} workers | {r['chunk_size']:,} | {r['chunks']} | {r['seconds']:.1f} | "
+            f"{r['scenario_draws_per_second']:,.0f} | {ratio} | {r['cpu_seconds']:.1f} | "
+            f"{r['draws_per_cpu_second']:,.0f} | {efficiency} | {r['driver_peak_rss_mb']:,.0f} |"
+        )
+    s, e = out["chunk_split"], out["extrapolation_100_workers"]
+    rows += [
+        "",
+        f"{out['draws']:,} draws x {out['scenarios']} scenarios, {out['cores']} cores, load average "
+        f"{out['load_average_at_start']:.1f} at the start and {out.get('load_average_at_end', float('nan')):.1f} at "
+        f"the end. Dask overhead: {out['dask_overhead']['seconds_per_task'] * 1e3:.2f} ms per empty task "
+        f"({out['dask_overhead']['noop_tasks']} tasks). One chunk of {s['chunk_size']:,} draws in this process: "
+        f"compute {s['compute_seconds']:.2f} s, write {s['write_seconds']:.2f} s, "
+        f"{s['stored_bytes_per_draw']:,.0f} bytes stored per draw ({s['raw_bytes_per_draw']:,.0f} raw).",
+        "",
+        f"Extrapolation to {e['workers']} workers and {e['draws']:,} draws: a chunk costs "
+        f"{e['fixed_seconds_per_chunk']:.2f} s + 1 / {e['draws_per_second_per_worker_marginal']:,.0f} s per draw "
+        f"on one worker; the scheduler serves {e['scheduler_tasks_per_second']:,.0f} tasks/s; the smallest chunk "
+        f"that keeps it under 10% busy is {e['smallest_chunk_scheduler_10pct_busy']:,.0f} draws "
+        f"({e['smallest_chunk_documented_scheduler_10pct_busy']:,.0f} at Dask's documented 1 ms per task); "
+        f"the store must take {e['store_write_mb_per_second']:,.0f} MB/s.",
+        "",
+        "| chunk (draws) | tasks/s | scheduler busy | worker time in draws | chunks per worker | busy workers | s |",
+        "|--:|--:|--:|--:|--:|--:|--:|",
+    ]
+    for c, v in e["at_chunk"].items():
+        rows.append(
+            f"| {int(c):,} | {v['tasks_per_second']:,.1f} | {v['scheduler_busy']:.1%} | "
+            f"{v['worker_efficiency']:.0%} | {v['chunks_per_worker']:,.1f} | {v['busy_workers']} | "
+            f"{v['seconds']:,.1f} |"
+        )
+    return "\n".join(rows)
+
+
 def paths_table(result: dict) -> str:
     columns = [
         Column("table", "table", str, right=False),
@@ -311,7 +362,11 @@ AGENT_MEASURES: tuple[tuple[str, str, Callable[[object], str]], ...] = (
 
 
 def agents_table(result: dict) -> str:
-    rows = [{"measure": label, "value": write(result[key])} for key, label, write in AGENT_MEASURES if key in result]
+    rows = [
+        {"measure": label, "value": "n/a" if result[key] is None else write(result[key])}
+        for key, label, write in AGENT_MEASURES
+        if key in result
+    ]
     if "draws" in result:
         rows.insert(6, {"measure": "Monte Carlo draws", "value": number(result["draws"])})
     return markdown_table([Column("measure", "measure", str, right=False), Column("value", "value", str)], rows)
@@ -442,6 +497,8 @@ VIEWS: dict[tuple[str, str], Callable[[dict], str]] = {
     ("bench_uncertainty", "table"): uncertainty_table,
     ("bench_uncertainty", "streamed"): uncertainty_streamed,
     ("bench_paths", "table"): paths_table,
+    ("bench_cluster", "table"): cluster_tables,
+    ("bench_cluster_1m", "table"): cluster_tables,
     ("bench_balance", "table"): balance_table,
     ("bench_agents", "table"): agents_table,
     ("agents_consistency", "table"): consistency_table,

@@ -185,7 +185,7 @@ def read_toml(path: str | os.PathLike, *, what: str = "TOML file", max_bytes: in
 
 def _unquote(cell: str) -> str:
     """Undo :func:`spreadsheet_safe` on a cell read back: ``'=x`` -> ``=x``."""
-    if cell.startswith("'") and cell[1:2] and cell[1:].startswith(FORMULA_PREFIXES):
+    if cell.startswith("'") and cell[1:].lstrip(" ").startswith(FORMULA_PREFIXES):
         return cell[1:]
     return cell
 
@@ -756,16 +756,16 @@ FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 def spreadsheet_safe(value):
     """A CSV cell that a spreadsheet shows as text, never runs as a formula.
 
-    Text starting with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return gets a leading
-    single quote (the OWASP CSV-injection guidance); numbers and other values are returned
+    Text starting (after any spaces) with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return
+    gets a leading single quote (the OWASP CSV-injection guidance); numbers and other values are returned
     unchanged, so numeric columns stay numeric. A line break inside text becomes a space, so
     that every row of a file we write is one line (as our readers require).
     """
     if isinstance(value, str):
-        if value.startswith(FORMULA_PREFIXES):
-            value = "'" + value
-        if "\n" in value or "\r" in value:
+        if "\n" in value or "\r" in value:  # first, so the guard sees the text as it is written
             value = value.replace("\r\n", " ").replace("\r", " ").replace("\n", " ")
+        if value.lstrip(" ").startswith(FORMULA_PREFIXES):  # spreadsheets may drop leading spaces
+            value = "'" + value
     return value
 
 

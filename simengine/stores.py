@@ -192,8 +192,11 @@ def _plain(value):
 
 
 def _merge_attrs(parts: Iterable[tuple[dict, list]]) -> tuple[dict, list]:
-    """Attributes combined as ``xarray.concat(..., combine_attrs="drop_conflicts")`` does, in parts:
-    each part is ``(attrs, conflicting keys)``; a key that conflicts anywhere is dropped."""
+    """The attributes every part shares, as a batch's result keeps them: each part is ``(attrs,
+    conflicting keys)``; a key that conflicts anywhere, or that a part with attributes lacks (its
+    own scenarios disagreed on it), is dropped. Parts without attributes (every member failed)
+    do not count."""
+    parts = [(attrs, dropped) for attrs, dropped in parts if attrs or dropped]
     merged: dict = {}
     conflicts: set = set()
     for attrs, dropped in parts:
@@ -202,6 +205,8 @@ def _merge_attrs(parts: Iterable[tuple[dict, list]]) -> tuple[dict, list]:
             if key in merged and merged[key] != value:
                 conflicts.add(key)
             merged.setdefault(key, value)
+    for attrs, _ in parts:
+        conflicts.update(key for key in merged if key not in attrs)
     return {k: v for k, v in merged.items() if k not in conflicts}, sorted(conflicts)
 
 
