@@ -21,30 +21,21 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _record import write_result  # noqa: E402
 
-from simengine.agents import AgentCircuit, AgentParameters, generate_firms, simulate  # noqa: E402
+from simengine.agent_adapter import agent_inputs  # noqa: E402
+from simengine.agents import AgentParameters, simulate  # noqa: E402
 from simengine.agents.consistency import per_local_award  # noqa: E402
-from simengine.agents.scenario import scenario_cells  # noqa: E402
-from simengine.fields import MONETARY_SCALE  # noqa: E402
-from simengine.region_context import region_context, table_unit  # noqa: E402
+from simengine.region_context import region_context  # noqa: E402
 from simengine.scenario import load_scenario  # noqa: E402
 
 BASELINE = str(Path(__file__).resolve().parents[1] / "scenarios" / "agents_baseline.toml")
 
 
 def baseline_inputs(path: str = BASELINE):
-    """Economy, analytic parameters, agent circuit, cells and firms of a scenario's baseline."""
+    """Economy, analytic parameters, agent circuit, cells and firms of a scenario's baseline (as an
+    agent-mode run builds them, :func:`simengine.agent_adapter.agent_inputs`)."""
     scenario = load_scenario(path)
     context = region_context(scenario.scenario.region)
-    table_scale = MONETARY_SCALE[table_unit(scenario, context)]
-    cells = scenario_cells(scenario.budget, to_table=MONETARY_SCALE[scenario.budget.monetary_unit] / table_scale)
-    circuit = AgentCircuit.from_parameters(context.economy, context.parameters)
-    firms = generate_firms(
-        context.economy,
-        cells,
-        circuit,
-        social_economy_share=scenario.budget.social_economy_share,
-        seed=scenario.scenario.seed,
-    )
+    _, circuit, cells, _, firms = agent_inputs(scenario, context)
     return context.economy, context.parameters, circuit, cells, firms, scenario.scenario.seed
 
 
