@@ -98,7 +98,10 @@ def run_draws(
                     period[d], sector[d], cell[d], flows[d],
                 )  # fmt: skip
                 rate = (time.perf_counter() - began) / (t1 - t)
-                months = max(1, min(periods, int(SLICE_SECONDS / rate) if rate > 0 else periods))
+                # at most twice the last slice: one quick month (or a moment with the cores free)
+                # must not plan a slice of years that a busy machine then takes seconds to run
+                planned = int(SLICE_SECONDS / rate) if rate > 0 else 2 * months
+                months = max(1, min(periods, 2 * months, planned))
                 t = done[d] = t1
             hhi[d] = concentration(state_firm[None, layout.SF_AWARDED], inputs.firms.sector_start)[0]
 
