@@ -484,7 +484,14 @@ def check_compatible(results: Sequence[xr.Dataset], *, ignore: Sequence[str] = (
 def concat_results(results: Sequence[xr.Dataset]) -> xr.Dataset:
     """Results side by side along ``scenario`` (checked compatible, attributes kept)."""
     check_compatible(results)
-    return xr.concat(list(results), dim="scenario", combine_attrs="drop_conflicts")
+    return _side_by_side(results)
+
+
+def _side_by_side(results: Sequence[xr.Dataset]) -> xr.Dataset:
+    """Concatenation along ``scenario``: every data variable is concatenated (xarray's current
+    default, stated so that its announced change cannot alter results); attributes that differ
+    are dropped."""
+    return xr.concat(list(results), dim="scenario", data_vars="all", combine_attrs="drop_conflicts")
 
 
 #: Objectives a comparison ranks by, and the variable streams (+ added, - subtracted) of each
@@ -592,7 +599,7 @@ def compare(results: Sequence[xr.Dataset], *, baseline: str | None = None, objec
     check_compatible(results, ignore=("objective",) if objective is not None else ())
     if any(is_headline(ds) for ds in results) and not all(is_headline(ds) for ds in results):
         results = [as_headline(ds) for ds in results]  # compared on the totals both kinds hold
-    combined = xr.concat(list(results), dim="scenario", combine_attrs="drop_conflicts")
+    combined = _side_by_side(results)
     labels = [str(s) for s in combined["scenario"].values]
     if len(set(labels)) != len(labels):
         repeated = sorted({label for label in labels if labels.count(label) > 1})
