@@ -445,9 +445,21 @@ class CircuitArrays:
         )
 
     def check(self, like: CircuitParameters) -> None:
-        """Raise :class:`DataError` naming the first inadmissible set, with the reason
-        :class:`CircuitParameters` gives (shares outside [0, 1], tax rates or city shares summing
-        above 1, a mix not summing to 1)."""
+        """Raise :class:`DataError` naming the first inadmissible set (:meth:`admissible`), with the
+        reason :class:`CircuitParameters` gives."""
+        good = self.admissible()
+        if good.all():
+            return
+        k = int(np.flatnonzero(~good)[0])
+        try:
+            self.member(k, like)
+        except DataError as exc:
+            raise DataError(f"circuit parameter set {k} of {self.count}: {exc}") from None
+        raise DataError(f"circuit parameter set {k} of {self.count} is not admissible")  # pragma: no cover
+
+    def admissible(self) -> np.ndarray:
+        """Which sets :class:`CircuitParameters` accepts, ``(K,)`` bool: shares in [0, 1], tax rates,
+        city shares and spending patterns' outside shares summing to at most 1, mixes summing to 1."""
         arrays = [getattr(self, name) for name in (*_RATE_FIELDS, *_SECTOR_FIELDS)]
         arrays += [getattr(getattr(self, p), f) for p in _PATTERN_FIELDS for f in _PATTERN_ARRAYS]
         good = np.ones(self.count, dtype=bool)
@@ -464,14 +476,7 @@ class CircuitArrays:
             pattern = getattr(self, name)
             good &= pattern.import_share + pattern.product_tax_share <= 1.0
             good &= np.abs(_row_sums(pattern.mix) - 1.0) <= MIX_SUM_ATOL
-        if good.all():
-            return
-        k = int(np.flatnonzero(~good)[0])
-        try:
-            self.member(k, like)
-        except DataError as exc:
-            raise DataError(f"circuit parameter set {k} of {self.count}: {exc}") from None
-        raise DataError(f"circuit parameter set {k} of {self.count} is not admissible")  # pragma: no cover
+        return good
 
 
 def wage_split(p: CircuitArrays) -> dict[str, np.ndarray]:

@@ -38,6 +38,7 @@ __all__ = [
     "read_settings",
     "apply_settings",
     "settings_arrays",
+    "settings_sets",
 ]
 
 
@@ -165,14 +166,29 @@ def _stated(
     parameters: CircuitParameters, economy: LocalEconomy, values: Sequence[Mapping[str, float | None]]
 ) -> tuple[CircuitArrays, dict[str, np.ndarray]]:
     """The parameter sets of ``values`` as arrays, and per setting which sets state it."""
-    arrays = CircuitArrays.of(parameters, len(values))
+    columns = {}
+    for name in CIRCUIT_SETTINGS:
+        given = np.array([v.get(name) is not None for v in values], dtype=bool)
+        if given.any():
+            columns[name] = (
+                given,
+                np.array([float(v[name]) if g else 0.0 for v, g in zip(values, given, strict=True)]),
+            )
+    return _stated_columns(parameters, economy, columns, len(values))
+
+
+def _stated_columns(
+    parameters: CircuitParameters, economy: LocalEconomy, columns: Mapping[str, tuple[np.ndarray, np.ndarray]], count
+) -> tuple[CircuitArrays, dict[str, np.ndarray]]:
+    """The ``count`` parameter sets stating, per setting, ``target[k]`` where ``given[k]``
+    (``columns``: name -> ``(given, target)``, both ``(count,)``), and per setting which sets state it."""
+    arrays = CircuitArrays.of(parameters, count)
     stated = {}
     for name, s in CIRCUIT_SETTINGS.items():
-        given = np.array([v.get(name) is not None for v in values], dtype=bool)
-        if not given.any():
+        if name not in columns:
             continue
+        given, target = columns[name]
         stated[name] = given
-        target = np.array([float(v[name]) if g else 0.0 for v, g in zip(values, given, strict=True)])
         if s.weights is None:
             for field in s.fields:
                 arrays = _set(arrays, field, np.where(given, target, _get(arrays, field)))
@@ -199,6 +215,23 @@ def settings_arrays(
     """
     arrays, _ = _stated(parameters, economy, values)
     arrays.check(parameters)
+    return arrays
+
+
+def settings_sets(
+    parameters: CircuitParameters, economy: LocalEconomy, values: Mapping[str, object], count: int
+) -> CircuitArrays:
+    """``count`` parameter sets from settings that may vary by set: each setting None (not stated),
+    a number (every set) or a ``(count,)`` array; set ``k`` holds the numbers of
+    :func:`settings_arrays` for the settings of set ``k``. Not checked: see
+    :meth:`~simengine.circuit.CircuitArrays.admissible`."""
+    columns = {}
+    for name in CIRCUIT_SETTINGS:
+        value = values.get(name)
+        if value is not None:
+            target = np.broadcast_to(np.asarray(value, dtype=np.float64), (count,))
+            columns[name] = (np.ones(count, dtype=bool), target)
+    arrays, _ = _stated_columns(parameters, economy, columns, count)
     return arrays
 
 

@@ -11,21 +11,23 @@ factorisation serves every column that shares coefficients.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
-from .accounts import column_product
+from .accounts import column_product, member_product
 from .circuit import INSTITUTIONS, Circuit, CircuitStack
 from .errors import ScenarioError
 from .evaluation import BudgetCells
-from .levers import apply_circuit_levers, apply_levers, programme_cost
+from .levers import LeverBase, apply_circuit_levers, apply_levers, programme_cost
 from .levers import consumption_injection as _consumption_injection
 from .region_context import (
     RegionContext,
     circuit_signature,
     circuit_stack,
+    column_circuits,
     employment_factor,
     scenario_circuit_values,
     with_values,
@@ -60,11 +62,15 @@ class PointArrays:
         ``"lever"``) -> ``(points,)`` values.
     responses : dict
         Per lever position, response parameters -> ``(points,)`` values.
+    circuit : dict
+        ``[circuit]`` settings (:data:`simengine.circuit_settings.CIRCUIT_KEYS`) -> ``(points,)``
+        values: each point then has its own circuit coefficients.
     """
 
     ids: list[str]
     fields: dict[int, dict[str, np.ndarray]]
     responses: dict[int, dict[str, np.ndarray]]
+    circuit: dict[str, np.ndarray] = dataclasses.field(default_factory=dict)
 
     @property
     def size(self) -> int:
@@ -76,6 +82,7 @@ class PointArrays:
             self.ids[rows],
             {i: {f: v[rows] for f, v in fs.items()} for i, fs in self.fields.items()},
             {i: {f: v[rows] for f, v in fs.items()} for i, fs in self.responses.items()},
+            {f: v[rows] for f, v in self.circuit.items()},
         )
 
 
@@ -182,6 +189,9 @@ def prepare_draws(
     displaced, extra = np.zeros((n, t)), np.zeros((n, t))
     over_budget = np.zeros(d, dtype=bool)
     base_values = scenario_circuit_values(scenario, context)
+    if points is not None:  # swept circuit settings: one value per column (point * D + draw)
+        base_values.update({k: np.repeat(np.asarray(v, dtype=float), draws) for k, v in points.circuit.items()})
+    household_share = base_values["household_local_consumption_share"]
     households = context.parameters.households.local_purchases()
     mix = households / households.sum() if households.sum() > 0 else np.full(n, 1.0 / n)
     city = context.parameters.city.local_purchases()
@@ -240,13 +250,7 @@ def prepare_draws(
                 f"the whole budget ({amounts.sum():,.0f} {context.unit}); check the units of lever amounts"
             )
         over_budget |= over
-        injections[k] = _consumption_injection(
-            levers,
-            year,
-            start_year=start,
-            baseline_share=float(base_values["household_local_consumption_share"]),
-            monetary_unit=unit,
-        )
+        injections[k] = _injection(levers, year, start, household_share, unit, scenario.scenario.id)
         extra[:, k] = injections[k] * mix
         if appraisal.financing == "displaces_city_spending":
             displaced[:, k] = programmes[k] * city
@@ -272,6 +276,31 @@ def prepare_draws(
         points=p,
         cell_sector=cell_sector if by_cell else None,
     )
+
+
+def injects_household_spending(levers: Sequence) -> bool:
+    """Whether some lever adds household spending measured from the household local-consumption
+    share (:meth:`simengine.levers.LeverBase.consumption_injection` overridden): that spending is
+    one number per scenario, so the share cannot vary by column."""
+    return any(type(lever).consumption_injection is not LeverBase.consumption_injection for lever in levers)
+
+
+def _injection(levers, year: int, start: int, household_share, unit: str, ident: str) -> float:
+    """Extra local household spending in ``year`` (:func:`simengine.levers.consumption_injection`),
+    one number per scenario: a household share that varies by column must give the same in each."""
+    if not isinstance(household_share, np.ndarray) or not injects_household_spending(levers):
+        share = household_share if not isinstance(household_share, np.ndarray) else household_share[0]
+        return _consumption_injection(levers, year, start_year=start, baseline_share=float(share), monetary_unit=unit)
+    values = {
+        _consumption_injection(levers, year, start_year=start, baseline_share=float(b), monetary_unit=unit)
+        for b in np.unique(household_share)
+    }
+    if len(values) > 1:
+        raise ScenarioError(
+            f"scenario {ident}: its levers' extra household spending depends on "
+            "circuit.household_local_consumption_share, which varies by column; run such a sweep scenario by scenario"
+        )
+    return values.pop()
 
 
 def _regional_weights(context: RegionContext) -> tuple[np.ndarray, np.ndarray]:
@@ -419,53 +448,153 @@ _HEADLINE_ROWS: dict[tuple[int, bytes], tuple[RegionContext, tuple[np.ndarray, .
 
 
 def _rows_from(context: RegionContext, weights: np.ndarray, receipts: np.ndarray) -> tuple[np.ndarray, ...]:
-    """The headline rows of :func:`_headline_rows` from a circuit's rows ``weights`` ``(4, accounts)``
-    and the institutions' first-round receipts per unit of each industry's surplus ``(3, n)``."""
-    n = receipts.shape[1]
+    """The rows of :func:`_headline_rows` that depend on the circuit, of a stack of circuits: from their
+    rows ``weights`` ``(K, 4, accounts)`` and the institutions' first-round receipts per unit of each
+    industry's surplus ``(K, 3, n)``, ``on_local`` ``(K, 5, n)``, ``on_transfer`` ``(K, 4, n)`` and
+    ``on_displaced`` ``(K, 3, n)``. Member ``k`` gets the same bits as the stack of that member alone."""
+    count, n = receipts.shape[0], receipts.shape[2]
     regional = _regional_rows(context)
-    return (
-        np.ascontiguousarray(np.vstack([weights[:, :n], regional[0:1]])),
-        column_product(weights[:, n:], np.ascontiguousarray(receipts)),
-        np.ascontiguousarray(regional[1:3]),
-        np.ascontiguousarray(weights[[0, 2, 3], :n]),
-    )
+    on_local = np.empty((count, 5, n))
+    on_local[:, :4] = weights[:, :, :n]
+    on_local[:, 4] = regional[0]
+    # weights[:, :, n:] times receipts, summed over the institutions in order (as column_product)
+    on_transfer = weights[:, :, n, None] * receipts[:, None, 0]
+    for j in range(1, receipts.shape[1]):
+        on_transfer += weights[:, :, n + j, None] * receipts[:, None, j]
+    return on_local, on_transfer, np.ascontiguousarray(weights[:, [0, 2, 3], :n])
 
 
-def _headline_rows(context: RegionContext, values_of: dict[bytes, dict]) -> dict[bytes, tuple[np.ndarray, ...]]:
-    """Multiplier rows of each circuit (by signature) that give the headline totals straight from
-    the spending arrays.
+def _headline_rows(context: RegionContext, values_of: dict[bytes, dict]) -> tuple[np.ndarray, ...]:
+    """Multiplier rows of each circuit (``values_of``: signature -> settings, in the order of the
+    stacks returned) that give the headline totals straight from the spending arrays.
 
     Every total is linear in local spending ``s``, premium transfers ``t`` and non-local
-    spending ``e`` of a column: ``on_local`` ``(5, n)`` times ``s`` gives local value added,
+    spending ``e`` of a column: ``on_local`` ``(K, 5, n)`` times ``s`` gives local value added,
     employment, household income, city tax (the circuit's rows, :func:`_circuit_rows`) and
     the local spending's value added in other regions (:func:`_regional_rows`); ``on_transfer``
-    ``(4, n)`` times ``t`` the same four totals of the transfers' first-round receipts
+    ``(K, 4, n)`` times ``t`` the same four totals of the transfers' first-round receipts
     (:meth:`simengine.circuit.Circuit.surplus_transfer` as a matrix); ``on_elsewhere`` ``(2, n)``
-    times ``e`` the other regions' value added and the local value added they feed back;
-    ``on_displaced`` ``(3, n)`` the value added, household income and city tax of displaced
-    city purchases. A few products per column, and no per-sector array is built.
+    (the same for every circuit) times ``e`` the other regions' value added and the local value
+    added they feed back; ``on_displaced`` ``(K, 3, n)`` the value added, household income and
+    city tax of displaced city purchases. A few products per column, and no per-sector array is
+    built.
 
     Circuits not seen before in this process are built as arrays and factorised as one stack
     (:func:`simengine.region_context.circuit_stack`): many coefficient sets cost one kernel call,
     not a :class:`~simengine.circuit.Circuit` each, with the same bits as a Circuit each.
     """
-    rows: dict[bytes, tuple[np.ndarray, ...]] = {}
+    keys = list(values_of)
+    found: dict[bytes, tuple[np.ndarray, ...]] = {}
     missing = []
-    for key in values_of:
+    for key in keys:
         cached = _HEADLINE_ROWS.get((id(context), key))
         if cached is not None and cached[0] is context:
-            rows[key] = cached[1]
+            found[key] = cached[1]
         else:
             missing.append(key)
+    regional = _regional_rows(context)
+    on_elsewhere = np.ascontiguousarray(regional[1:3])
+    if len(missing) == len(keys):  # nothing cached: the stack's rows in order, no copy
+        stack = circuit_stack(context, [values_of[key] for key in keys])
+        rows = _rows_from(context, _circuit_rows(stack), stack.surplus_rows()[:, : len(INSTITUTIONS)])
+        _remember(context, keys, rows)
+        return rows[0], rows[1], on_elsewhere, rows[2]
     if missing:
-        if len(_HEADLINE_ROWS) + len(missing) > 4096:
-            _HEADLINE_ROWS.clear()
         stack = circuit_stack(context, [values_of[key] for key in missing])
-        weights, surplus = _circuit_rows(stack), stack.surplus_rows()
-        for b, key in enumerate(missing):
-            rows[key] = _rows_from(context, weights[b], surplus[b, : len(INSTITUTIONS)])
-            _HEADLINE_ROWS[(id(context), key)] = (context, rows[key])
-    return rows
+        rows = _rows_from(context, _circuit_rows(stack), stack.surplus_rows()[:, : len(INSTITUTIONS)])
+        found.update(_remember(context, missing, rows))
+    on_local, on_transfer, on_displaced = (np.stack([found[key][j] for key in keys]) for j in range(3))
+    return on_local, on_transfer, on_elsewhere, on_displaced
+
+
+def _remember(context: RegionContext, keys: list[bytes], rows: tuple[np.ndarray, ...]) -> dict:
+    """Cache the rows of each circuit of ``keys`` (a stack's members, in order) for this process."""
+    if len(_HEADLINE_ROWS) + len(keys) > 4096:
+        _HEADLINE_ROWS.clear()
+    out = {key: tuple(r[b] for r in rows) for b, key in enumerate(keys)}
+    if len(keys) <= 4096:
+        _HEADLINE_ROWS.update({(id(context), key): (context, value) for key, value in out.items()})
+    return out
+
+
+def _circuit_members(prepared: Sequence[DrawPrepared]) -> tuple[dict[bytes, dict], list[np.ndarray]]:
+    """The distinct circuits of the scenarios' periods and columns (signature -> settings, in first-seen
+    order) and, per scenario, the index of each period's and column's circuit ``(T, m)``."""
+    index: dict[bytes, int] = {}
+    values_of: dict[bytes, dict] = {}
+    members = []
+    for p in prepared:
+        member = np.empty((len(p.period_years), p.draws), dtype=np.int64)
+        for k, v in enumerate(p.circuit_values):
+            keys, sets, inverse = column_circuits(v, p.draws)
+            ids = []
+            for key, values in zip(keys, sets, strict=True):
+                if key not in index:
+                    index[key] = len(index)
+                    values_of[key] = values
+                ids.append(index[key])
+            member[k] = ids[0] if inverse is None else np.asarray(ids, dtype=np.int64)[inverse]
+        members.append(member)
+    return values_of, members
+
+
+def _products(matrices: np.ndarray, members: np.ndarray, columns: np.ndarray) -> np.ndarray:
+    """:func:`simengine.accounts.member_product`, with one product when every column has the same member
+    (the same bits either way)."""
+    if members.size and (members == members[0]).all():
+        return column_product(matrices[members[0]], columns)
+    return member_product(matrices, members, columns)
+
+
+def _joined(arrays: list[np.ndarray]) -> np.ndarray:
+    """``(T, rows, m)`` arrays as one ``(rows, sum T m)`` matrix, each scenario period-major."""
+    parts = [a.transpose(1, 0, 2).reshape(a.shape[1], -1) for a in arrays]
+    return np.ascontiguousarray(parts[0]) if len(parts) == 1 else np.concatenate(parts, axis=1)
+
+
+#: Totals of :func:`evaluate_draws` per column, before the per-scenario results are formed.
+_TOTALS = ("value_added", "employment", "household_income", "city_tax", "other", "feedback", "lost", "lost_income")
+_TOTALS += ("lost_tax",)
+
+
+def _layout_totals(
+    group: list[DrawPrepared], members: list[np.ndarray], rows: tuple[np.ndarray, ...], cells: np.ndarray | None
+) -> np.ndarray:
+    """The totals :data:`_TOTALS` ``(9, columns)`` of scenarios whose spending arrays have the same rows
+    (sectors, or the same budget cells ``cells``), columns scenario by scenario, period-major."""
+    on_local, on_transfer, on_elsewhere, on_displaced = rows
+    member = np.concatenate([m.reshape(-1) for m in members])
+    local_rows, transfer_rows, elsewhere_rows = on_local, on_transfer, on_elsewhere
+    used = member
+    if cells is not None:  # the rows of each cell's sector, of the circuits these columns use
+        chosen, used = np.unique(member, return_inverse=True)
+        used = used.reshape(-1).astype(np.int64)
+        local_rows = np.ascontiguousarray(on_local[chosen][:, :, cells])
+        transfer_rows = np.ascontiguousarray(on_transfer[chosen][:, :, cells])
+        elsewhere_rows = np.ascontiguousarray(on_elsewhere[:, cells])
+    local = _products(local_rows, used, _joined([p.local_spending for p in group]))
+    received = _products(transfer_rows, used, _joined([p.local_transfer for p in group]))
+    elsewhere = column_product(elsewhere_rows, _joined([p.nonlocal_spending for p in group]))
+    lost = np.zeros((3, local.shape[1]))
+    start = 0
+    for p, m in zip(group, members, strict=True):
+        width = p.draws
+        for k in range(len(p.period_years)):
+            cols = slice(start + k * width, start + (k + 1) * width)
+            extra = p.household_spending[:, k : k + 1]
+            if extra.any():  # adding zeros would change no bits; skipped
+                local[:, cols] += _products(on_local, m[k], np.broadcast_to(extra, (len(extra), width)))
+                elsewhere[:, cols] -= column_product(on_elsewhere, extra)
+            displaced = p.displaced[:, k : k + 1]
+            if displaced.any():
+                lost[:, cols] = _products(on_displaced, m[k], np.broadcast_to(displaced, (len(displaced), width)))
+        start += width * len(p.period_years)
+    out = np.empty((len(_TOTALS), local.shape[1]))
+    out[:4] = local[:4] + received
+    out[4] = local[4] + elsewhere[0]
+    out[5] = elsewhere[1]
+    out[6:] = lost
+    return out
 
 
 def evaluate_draws(prepared: Sequence[DrawPrepared], context: RegionContext) -> list[dict[str, np.ndarray]]:
@@ -475,69 +604,57 @@ def evaluate_draws(prepared: Sequence[DrawPrepared], context: RegionContext) -> 
     spending, so each is a multiplier row (one transposed solve per circuit and one for the
     regional model) times the columns (:func:`simengine.accounts.column_product`, fixed order):
     the same economics as :func:`simengine.evaluation.evaluate` without the per-sector
-    accounts. Columns of the same circuit parameters share its factorisation; the circuits of
-    all distinct parameter sets are built as arrays and factorised as one stack.
+    accounts. The circuits of all distinct parameter sets (per scenario-period, or per column
+    where swept circuit settings vary by column) are built as arrays and factorised as one
+    stack; the columns of scenarios whose spending arrays have the same rows are multiplied in
+    one kernel call, each column by its own circuit's rows
+    (:func:`simengine.accounts.member_product`), so a column's numbers never depend on the others.
 
     Returns
     -------
     list of dict
         Per scenario, name -> ``(D, T)`` array.
     """
-    blocks: dict[bytes, list[tuple[int, int]]] = {}
-    values_of: dict[bytes, dict] = {}
+    values_of, members = _circuit_members(prepared)
+    rows = _headline_rows(context, values_of)
+    layouts: dict[bytes | None, list[int]] = {}
     for i, p in enumerate(prepared):
-        for k, v in enumerate(p.circuit_values):
-            key = circuit_signature(v)
-            blocks.setdefault(key, []).append((i, k))
-            values_of.setdefault(key, v)
-    names = ("value_added", "employment", "household_income", "city_tax", "other", "feedback", "lost")
-    columns = [{name: np.zeros((p.draws, len(p.period_years))) for name in names} for p in prepared]
-    for p, c in zip(prepared, columns, strict=True):
-        c["lost"] = np.zeros((3, p.draws, len(p.period_years)))
-    rows_of = _headline_rows(context, values_of)
-    for key, pairs in blocks.items():
-        on_local, on_transfer, on_elsewhere, on_displaced = rows_of[key]
-        by_cell: dict[int, tuple[np.ndarray, ...]] = {}
-        for i, k in pairs:
-            p, c = prepared[i], columns[i]
-            rows = (on_local, on_transfer, on_elsewhere)
-            if p.cell_sector is not None:  # the rows of each cell's sector
-                if i not in by_cell:
-                    by_cell[i] = tuple(np.ascontiguousarray(r[:, p.cell_sector]) for r in rows)
-                rows = by_cell[i]
-            extra = p.household_spending[:, k : k + 1]
-            local = column_product(rows[0], p.local_spending[k]) + column_product(on_local, extra)
-            received = column_product(rows[1], p.local_transfer[k])
-            elsewhere = column_product(rows[2], p.nonlocal_spending[k]) - column_product(on_elsewhere, extra)
-            for row, name in enumerate(names[:4]):
-                c[name][:, k] = local[row] + received[row]
-            c["other"][:, k] = local[4] + elsewhere[0]
-            c["feedback"][:, k] = elsewhere[1]
-            displaced = p.displaced[:, k : k + 1]
-            if displaced.any():
-                c["lost"][:, :, k] = column_product(on_displaced, displaced)
+        layouts.setdefault(None if p.cell_sector is None else p.cell_sector.tobytes(), []).append(i)
+    totals: list[np.ndarray | None] = [None] * len(prepared)
+    for key, group in layouts.items():
+        cells = None if key is None else prepared[group[0]].cell_sector
+        values = _layout_totals([prepared[i] for i in group], [members[i] for i in group], rows, cells)
+        start = 0
+        for i in group:
+            p = prepared[i]
+            t, m = len(p.period_years), p.draws
+            # (9, T m) period-major -> (9, m, T), each total C-contiguous
+            totals[i] = np.ascontiguousarray(
+                values[:, start : start + t * m].reshape(len(_TOTALS), t, m).transpose(0, 2, 1)
+            )
+            start += t * m
     out = []
-    for p, c in zip(prepared, columns, strict=True):
+    for p, c in zip(prepared, totals, strict=True):
         d, t = p.draws, len(p.period_years)
-        feedback = c["feedback"] if p.scenario.appraisal.feedback else np.zeros((d, t))
-        lost = c["lost"]
+        value_added, employment, income, city_tax, other, feedback, lost, lost_income, lost_tax = c
+        feedback = feedback if p.scenario.appraisal.feedback else np.zeros((d, t))
         out.append(
             {
                 "budget": np.broadcast_to(p.budget, (d, t)),
                 "local_awards": p.local_awards,
                 "cost_premium": p.cost_premium,
                 "real_volume": p.real_volume,
-                "local_value_added": c["value_added"],
+                "local_value_added": value_added,
                 "feedback_value_added": feedback,
-                "other_regions_value_added": c["other"],
-                "national_value_added": c["value_added"] + feedback + c["other"],
-                "resident_household_income": c["household_income"],
-                "local_tax": c["city_tax"],
-                "displaced_value_added": lost[0],
-                "displaced_household_income": lost[1],
-                "displaced_local_tax": lost[2],
-                "fiscal_balance": c["city_tax"] - lost[2] - p.cost_premium,
-                "local_employment": c["employment"] / p.deflator,
+                "other_regions_value_added": other,
+                "national_value_added": value_added + feedback + other,
+                "resident_household_income": income,
+                "local_tax": city_tax,
+                "displaced_value_added": lost,
+                "displaced_household_income": lost_income,
+                "displaced_local_tax": lost_tax,
+                "fiscal_balance": city_tax - lost_tax - p.cost_premium,
+                "local_employment": employment / p.deflator,
             }
         )
     return out

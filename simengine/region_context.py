@@ -37,6 +37,7 @@ __all__ = [
     "with_values",
     "circuit_stack",
     "circuit_signature",
+    "column_circuits",
     "scenario_circuit_values",
     "table_unit",
     "budget_deflator",
@@ -95,11 +96,34 @@ def circuit_stack(context: RegionContext, values: Sequence[dict[str, object]]) -
 
 
 def circuit_signature(values: dict[str, object]) -> bytes:
-    """Bytes that identify a circuit's settings (scenario-periods with equal ones share a factorisation)."""
-    return b"".join(
-        np.ascontiguousarray(np.nan if values[k] is None else values[k], dtype=np.float64).tobytes()
-        for k in CIRCUIT_KEYS
-    )
+    """Bytes that identify a circuit's settings (scenario-periods with equal ones share a factorisation):
+    the settings in :data:`CIRCUIT_KEYS` order as float64, NaN for a setting not stated."""
+    return np.array([np.nan if values[k] is None else values[k] for k in CIRCUIT_KEYS], dtype=np.float64).tobytes()
+
+
+def column_circuits(values: dict[str, object], columns: int) -> tuple[list[bytes], list[dict], np.ndarray | None]:
+    """The distinct circuits of settings that may vary by column (a setting given as a ``(columns,)`` array).
+
+    Returns
+    -------
+    signatures : list of bytes
+        :func:`circuit_signature` of each distinct set of settings (sorted by their bytes when
+        the settings vary by column).
+    sets : list of dict
+        Each distinct set, every setting a float or None.
+    members : ndarray of int (columns,) or None
+        Index into ``signatures`` of each column; None when the settings are scalars (one set).
+    """
+    if not any(isinstance(values[k], np.ndarray) for k in CIRCUIT_KEYS):
+        return [circuit_signature(values)], [values], None
+    table = np.empty((columns, len(CIRCUIT_KEYS)))
+    for j, k in enumerate(CIRCUIT_KEYS):
+        table[:, j] = np.nan if values[k] is None else values[k]
+    # rows compared by their bits (a setting not stated is the same NaN in every column)
+    distinct, members = np.unique(table.view(np.uint64), axis=0, return_inverse=True)
+    rows = distinct.view(np.float64)
+    sets = [{k: None if np.isnan(x) else float(x) for k, x in zip(CIRCUIT_KEYS, row, strict=True)} for row in rows]
+    return [row.tobytes() for row in rows], sets, members.reshape(-1).astype(np.int64)
 
 
 def table_unit(scenario: Scenario, context: RegionContext) -> str:

@@ -39,6 +39,33 @@ def _column_product(matrix, columns, out):
 
 
 @njit(cache=True)
+def _member_product(matrices, members, columns, out):
+    """``out[:, j] = matrices[members[j]] @ columns[:, j]``: each column by its own member's matrix.
+
+    The sums run over the inner index in increasing order, as in :func:`_column_product`, so a
+    column gets the same bits as ``_column_product(matrices[members[j]], columns[:, j:j+1])``
+    whatever the other columns and their members.
+
+    Parameters
+    ----------
+    matrices : float64 (K, p, n), C-contiguous
+    members : int64 (m,)
+        Member of each column, in ``0..K-1``.
+    columns : float64 (n, m), C-contiguous
+    out : float64 (p, m), C-contiguous, overwritten
+    """
+    p, n = matrices.shape[1], matrices.shape[2]
+    m = columns.shape[1]
+    for i in range(p):
+        for j in range(m):
+            out[i, j] = 0.0
+        for k in range(n):
+            for j in range(m):
+                out[i, j] += matrices[members[j], i, k] * columns[k, j]
+    return 0
+
+
+@njit(cache=True)
 def _lu_solve_columns(lu, pivots, rhs, transposed):
     """Solve ``A x = b`` (or ``A' x = b``) in place for each column of ``rhs`` from ``A = P L U``.
 
