@@ -45,6 +45,7 @@ from .kernels.linalg import (
     _lu_factor_bordered,
     _lu_factor_stack,
     _lu_solve_columns,
+    _lu_solve_members,
     _lu_solve_stack,
     _member_product,
 )
@@ -287,6 +288,28 @@ class LeontiefStack:
     def solve_transposed(self, rhs: np.ndarray) -> np.ndarray:
         """``L_k.T @ rhs_k`` for every member (rows of multipliers ``c' L_k`` as columns); shapes as :meth:`solve`."""
         return self._solve(rhs, True)
+
+    def solve_members(self, members: np.ndarray, rhs: np.ndarray) -> np.ndarray:
+        """Column ``j`` of ``rhs`` times ``L_k`` of its own member ``k = members[j]``.
+
+        Parameters
+        ----------
+        members : ndarray of int, shape (m,)
+        rhs : ndarray, shape (n, m)
+
+        Returns
+        -------
+        ndarray, shape (n, m)
+            Column ``j`` has the same bits as ``solve`` of that column alone by member ``members[j]``.
+        """
+        members = np.ascontiguousarray(members, dtype=np.int64)
+        rhs = np.array(rhs, dtype=np.float64, order="C")
+        if rhs.ndim != 2 or rhs.shape[0] != self.size or members.shape != (rhs.shape[1],):
+            raise DataError(f"right-hand side has shape {rhs.shape}; expected ({self.size}, {len(members)})")
+        if members.size and not 0 <= members.min() <= members.max() < self.count:
+            raise DataError(f"members must be indices in 0..{self.count - 1}")
+        _lu_solve_members(self._factors, self._pivots, members, rhs, False)
+        return rhs
 
 
 def column_product(matrix: np.ndarray, columns: np.ndarray) -> np.ndarray:

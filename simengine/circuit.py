@@ -421,6 +421,10 @@ class CircuitArrays:
         """Number of parameter sets ``K``."""
         return self.consumption_propensity.shape[0]
 
+    def take(self, index) -> CircuitArrays:
+        """The sets ``index`` (a slice or an integer array, e.g. each column's set) as their own arrays."""
+        return CircuitArrays(**{f.name: _rows_of(getattr(self, f.name), index) for f in dataclasses.fields(self)})
+
     def member(self, k: int, like: CircuitParameters) -> CircuitParameters:
         """Set ``k`` as a validated :class:`CircuitParameters` (sectors and source from ``like``).
 
@@ -1221,9 +1225,7 @@ class CircuitStack:
         return self.arrays.count
 
     def _members(self, start: int, stop: int) -> CircuitArrays:
-        return CircuitArrays(
-            **{f.name: _rows_of(getattr(self.arrays, f.name), start, stop) for f in dataclasses.fields(CircuitArrays)}
-        )
+        return self.arrays.take(slice(start, stop))
 
     def systems(self, start: int = 0, stop: int | None = None) -> LeontiefStack:
         """Members ``start:stop`` built and factorised (one kernel call)."""
@@ -1264,8 +1266,8 @@ class CircuitStack:
         return surplus_rows(self.arrays)
 
 
-def _rows_of(value, start: int, stop: int):
-    """Sets ``start:stop`` of a :class:`CircuitArrays` field (a pattern field by field)."""
+def _rows_of(value, index):
+    """Sets ``index`` of a :class:`CircuitArrays` field (a pattern field by field)."""
     if isinstance(value, SpendingPattern):
-        return SpendingPattern(*(getattr(value, f)[start:stop] for f in _PATTERN_ARRAYS))
-    return value[start:stop]
+        return SpendingPattern(*(getattr(value, f)[index] for f in _PATTERN_ARRAYS))
+    return value[index]

@@ -38,7 +38,7 @@ __all__ = [
     "read_settings",
     "apply_settings",
     "settings_arrays",
-    "settings_sets",
+    "settings_table",
 ]
 
 
@@ -199,8 +199,21 @@ def _stated_columns(
     return arrays, stated
 
 
+def settings_table(values: Sequence[Mapping[str, object]]) -> np.ndarray:
+    """Sets of settings as a table ``(K, len(CIRCUIT_KEYS))``: column ``j`` is setting ``CIRCUIT_KEYS[j]``,
+    NaN where a set does not state it (None)."""
+    table = np.empty((len(values), len(CIRCUIT_KEYS)))
+    for k, v in enumerate(values):
+        table[k] = [np.nan if v.get(name) is None else v[name] for name in CIRCUIT_KEYS]
+    return table
+
+
 def settings_arrays(
-    parameters: CircuitParameters, economy: LocalEconomy, values: Sequence[Mapping[str, float | None]]
+    parameters: CircuitParameters,
+    economy: LocalEconomy,
+    values: Sequence[Mapping[str, float | None]] | np.ndarray,
+    *,
+    check: bool = True,
 ) -> CircuitArrays:
     """``K`` parameter sets, ``parameters`` with each of the ``K`` stated settings applied, as arrays.
 
@@ -208,30 +221,33 @@ def settings_arrays(
     (one definition: :func:`apply_settings` is this with ``K = 1``), without building a
     :class:`CircuitParameters` per set.
 
+    Parameters
+    ----------
+    parameters : CircuitParameters
+    economy : LocalEconomy
+    values : sequence of mappings, or ndarray (K, len(CIRCUIT_KEYS))
+        The settings of each set (a setting None or absent keeps the region's value), or their
+        :func:`settings_table` (NaN for a setting not stated).
+    check : bool
+        Raise for a set that is not admissible (default); False leaves that to the caller
+        (:meth:`~simengine.circuit.CircuitArrays.admissible`).
+
     Raises
     ------
     DataError
         A set is not admissible (e.g. local and national tax rates summing above 1), naming it.
     """
-    arrays, _ = _stated(parameters, economy, values)
-    arrays.check(parameters)
-    return arrays
-
-
-def settings_sets(
-    parameters: CircuitParameters, economy: LocalEconomy, values: Mapping[str, object], count: int
-) -> CircuitArrays:
-    """``count`` parameter sets from settings that may vary by set: each setting None (not stated),
-    a number (every set) or a ``(count,)`` array; set ``k`` holds the numbers of
-    :func:`settings_arrays` for the settings of set ``k``. Not checked: see
-    :meth:`~simengine.circuit.CircuitArrays.admissible`."""
-    columns = {}
-    for name in CIRCUIT_SETTINGS:
-        value = values.get(name)
-        if value is not None:
-            target = np.broadcast_to(np.asarray(value, dtype=np.float64), (count,))
-            columns[name] = (np.ones(count, dtype=bool), target)
-    arrays, _ = _stated_columns(parameters, economy, columns, count)
+    if isinstance(values, np.ndarray):
+        columns = {}
+        for j, name in enumerate(CIRCUIT_KEYS):
+            given = ~np.isnan(values[:, j])
+            if given.any():
+                columns[name] = (given, np.where(given, values[:, j], 0.0))
+        arrays, _ = _stated_columns(parameters, economy, columns, len(values))
+    else:
+        arrays, _ = _stated(parameters, economy, values)
+    if check:
+        arrays.check(parameters)
     return arrays
 
 

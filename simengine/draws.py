@@ -17,8 +17,18 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .accounts import column_product, member_product
-from .circuit import INSTITUTIONS, Circuit, CircuitStack
+from .accounts import LeontiefStack, column_product, member_product
+from .circuit import (
+    INSTITUTIONS,
+    SURPLUS_RECIPIENTS,
+    Circuit,
+    CircuitArrays,
+    CircuitStack,
+    circuit_coefficients,
+    surplus_rows,
+)
+from .circuit import LEAKAGE_CHANNELS as CIRCUIT_CHANNELS
+from .circuit_settings import settings_arrays
 from .errors import ScenarioError
 from .evaluation import BudgetCells
 from .levers import LeverBase, apply_circuit_levers, apply_levers, programme_cost
@@ -464,9 +474,10 @@ def _rows_from(context: RegionContext, weights: np.ndarray, receipts: np.ndarray
     return on_local, on_transfer, np.ascontiguousarray(weights[:, [0, 2, 3], :n])
 
 
-def _headline_rows(context: RegionContext, values_of: dict[bytes, dict]) -> tuple[np.ndarray, ...]:
-    """Multiplier rows of each circuit (``values_of``: signature -> settings, in the order of the
-    stacks returned) that give the headline totals straight from the spending arrays.
+def _headline_rows(context: RegionContext, values_of: dict[bytes, np.ndarray]) -> tuple[np.ndarray, ...]:
+    """Multiplier rows of each circuit (``values_of``: signature -> settings row of
+    :func:`simengine.circuit_settings.settings_table`, in the order of the stacks returned) that
+    give the headline totals straight from the spending arrays.
 
     Every total is linear in local spending ``s``, premium transfers ``t`` and non-local
     spending ``e`` of a column: ``on_local`` ``(K, 5, n)`` times ``s`` gives local value added,
@@ -495,12 +506,12 @@ def _headline_rows(context: RegionContext, values_of: dict[bytes, dict]) -> tupl
     regional = _regional_rows(context)
     on_elsewhere = np.ascontiguousarray(regional[1:3])
     if len(missing) == len(keys):  # nothing cached: the stack's rows in order, no copy
-        stack = circuit_stack(context, [values_of[key] for key in keys])
+        stack = circuit_stack(context, np.array([values_of[key] for key in keys]))
         rows = _rows_from(context, _circuit_rows(stack), stack.surplus_rows()[:, : len(INSTITUTIONS)])
         _remember(context, keys, rows)
         return rows[0], rows[1], on_elsewhere, rows[2]
     if missing:
-        stack = circuit_stack(context, [values_of[key] for key in missing])
+        stack = circuit_stack(context, np.array([values_of[key] for key in missing]))
         rows = _rows_from(context, _circuit_rows(stack), stack.surplus_rows()[:, : len(INSTITUTIONS)])
         found.update(_remember(context, missing, rows))
     on_local, on_transfer, on_displaced = (np.stack([found[key][j] for key in keys]) for j in range(3))
@@ -517,21 +528,22 @@ def _remember(context: RegionContext, keys: list[bytes], rows: tuple[np.ndarray,
     return out
 
 
-def _circuit_members(prepared: Sequence[DrawPrepared]) -> tuple[dict[bytes, dict], list[np.ndarray]]:
-    """The distinct circuits of the scenarios' periods and columns (signature -> settings, in first-seen
-    order) and, per scenario, the index of each period's and column's circuit ``(T, m)``."""
+def _circuit_members(prepared: Sequence[DrawPrepared]) -> tuple[dict[bytes, np.ndarray], list[np.ndarray]]:
+    """The distinct circuits of the scenarios' periods and columns (signature -> settings row of
+    :func:`simengine.circuit_settings.settings_table`, in first-seen order) and, per scenario, the
+    index of each period's and column's circuit ``(T, m)``."""
     index: dict[bytes, int] = {}
-    values_of: dict[bytes, dict] = {}
+    values_of: dict[bytes, np.ndarray] = {}
     members = []
     for p in prepared:
         member = np.empty((len(p.period_years), p.draws), dtype=np.int64)
         for k, v in enumerate(p.circuit_values):
-            keys, sets, inverse = column_circuits(v, p.draws)
+            keys, table, inverse = column_circuits(v, p.draws)
             ids = []
-            for key, values in zip(keys, sets, strict=True):
+            for key, row in zip(keys, table, strict=True):
                 if key not in index:
                     index[key] = len(index)
-                    values_of[key] = values
+                    values_of[key] = row
                 ids.append(index[key])
             member[k] = ids[0] if inverse is None else np.asarray(ids, dtype=np.int64)[inverse]
         members.append(member)
@@ -684,6 +696,89 @@ def _transfer_by_rows(circuit: Circuit, transfer: np.ndarray) -> tuple[np.ndarra
     return column_product(cached[1], transfer), column_product(cached[2], transfer)
 
 
+def _stacked_accounts(
+    context: RegionContext,
+    arrays: CircuitArrays,
+    member: np.ndarray,
+    spending: np.ndarray,
+    transfer: np.ndarray,
+    displaced: np.ndarray,
+    block: int = 256,
+):
+    """:func:`simengine.evaluation.closed_accounts` of columns that each have their own circuit.
+
+    ``arrays`` holds ``K`` circuit parameter sets and ``member`` ``(width,)`` the set of each column.
+    The sets are built and factorised in blocks of ``block`` (:class:`~simengine.circuit.CircuitStack`'s
+    builder and kernel) and every column is solved by its own member's factors
+    (:meth:`simengine.accounts.LeontiefStack.solve_members`); the per-circuit matrices of the
+    accounts (leakage, the transfers' first round, the second round) multiply each column by its
+    member's rows (:func:`simengine.accounts.member_product`). A column's numbers depend on its
+    own circuit and spending only. They equal the scenario run alone (one :class:`Circuit`, one
+    solve of all its columns) to rounding: the second round and the leakage channels are summed
+    from per-account rows here, from the accounts there.
+    """
+    from .evaluation import CIRCUIT_TO_RESULT_CHANNEL
+    from .results import LEAKAGE_CHANNELS
+
+    economy = context.economy
+    n, width = spending.shape
+    count = arrays.count
+    channels = [LEAKAGE_CHANNELS.index(CIRCUIT_TO_RESULT_CHANNEL[name]) for name in CIRCUIT_CHANNELS]
+    owners, taxes = (
+        LEAKAGE_CHANNELS.index(CIRCUIT_TO_RESULT_CHANNEL[c]) for c in ("outside_owners", "taxes_leaving_city")
+    )
+    names = ("output", "value_added", "resident_income", "employment", "city_tax", "household_income")
+    closed = {name: np.empty((n, width)) for name in names[:4]}
+    closed |= {name: np.empty(width) for name in names[4:]}
+    closed["leakage"] = np.empty((len(LEAKAGE_CHANNELS), width))
+    second_round = np.empty(width)
+    transfer_leakage = np.empty((len(LEAKAGE_CHANNELS), width))
+    displaced_effects = np.zeros((3, width))
+    order = np.argsort(member, kind="stable")
+    edges = np.searchsorted(member[order], np.arange(0, count + block, block))
+    value_added_rate = economy.compensation + economy.operating_surplus
+    for b, first in enumerate(range(0, count, block)):
+        cols = order[edges[b] : edges[b + 1]]
+        if not cols.size:
+            continue
+        sets = arrays.take(slice(first, min(first + block, count)))
+        local = member[cols] - first
+        matrix, leakage = circuit_coefficients(economy, sets)
+        # each account's payments to the local accounts per unit received, summed over the accounts in order
+        respent = np.array(matrix[:, 0])
+        for row in range(1, matrix.shape[1]):
+            respent += matrix[:, row]
+        by_channel = np.zeros((len(sets.consumption_propensity), len(LEAKAGE_CHANNELS), matrix.shape[1]))
+        for row, channel in enumerate(channels):
+            by_channel[:, channel] += leakage[:, row]
+        surplus = surplus_rows(sets)
+        on_transfer = np.zeros((len(by_channel), len(LEAKAGE_CHANNELS), n))
+        on_transfer[:, owners] += surplus[:, SURPLUS_RECIPIENTS.index("outside_owners")]
+        on_transfer[:, taxes] += surplus[:, SURPLUS_RECIPIENTS.index("taxes_leaving_city")]
+        system = LeontiefStack(matrix, shared=n, overwrite=True)
+        spent = spending[:, cols]
+        receipts = member_product(surplus[:, : len(INSTITUTIONS)], local, transfer[:, cols])
+        injection = np.vstack([spent, receipts])
+        totals = system.solve_members(local, injection)
+        output = totals[:n]
+        wages = economy.compensation[:, None] * output
+        closed["output"][:, cols] = output
+        closed["value_added"][:, cols] = value_added_rate[:, None] * output
+        closed["resident_income"][:, cols] = wages * sets.resident_wage_share[local].T
+        closed["employment"][:, cols] = economy.employment[:, None] * output
+        closed["household_income"][cols] = totals[n]
+        closed["city_tax"][cols] = totals[n + 1]
+        closed["leakage"][:, cols] = member_product(by_channel, local, totals)
+        transfer_leakage[:, cols] = member_product(on_transfer, local, transfer[:, cols])
+        second_round[cols] = member_product(respent[:, None], local, np.vstack([spent, np.zeros_like(receipts)]))[0]
+        lost = displaced[:, cols]
+        if lost.any():
+            solved = system.solve_members(local, np.vstack([lost, np.zeros_like(receipts)]))
+            displaced_effects[0, cols] = column_product(value_added_rate[None, :], solved[:n])[0]
+            displaced_effects[1:, cols] = solved[n : n + 2]
+    return closed, second_round, transfer_leakage, displaced_effects
+
+
 def evaluate_accounts(prepared: Sequence[DrawPrepared], context: RegionContext) -> list[dict[str, np.ndarray]]:
     """Full per-sector accounts of every scenario and column of one region, as arrays.
 
@@ -692,6 +787,9 @@ def evaluate_accounts(prepared: Sequence[DrawPrepared], context: RegionContext) 
     signature are one right-hand-side matrix of that circuit's factorisation, and the result
     variables (:data:`simengine.results.RESULT_VARIABLES`) are computed for all columns
     together (:func:`simengine.evaluation.result_arrays`), never one Dataset per scenario.
+    Columns whose circuit settings vary by column (swept ``[circuit]`` settings) are solved
+    each by its own circuit, all circuits built and factorised as stacks
+    (:func:`_stacked_accounts`).
 
     Returns
     -------
@@ -712,6 +810,7 @@ def evaluate_accounts(prepared: Sequence[DrawPrepared], context: RegionContext) 
     displaced = np.zeros((n, width))
     groups: dict[bytes, list[np.ndarray]] = {}
     values_of: dict[bytes, dict] = {}
+    varying = [any(isinstance(v[k], np.ndarray) for v in p.circuit_values for k in v) for p in prepared]
     for i, p in enumerate(prepared):
         m = p.draws
         for k, v in enumerate(p.circuit_values):
@@ -720,9 +819,10 @@ def evaluate_accounts(prepared: Sequence[DrawPrepared], context: RegionContext) 
             transfer[:, cols] = p.local_transfer[k]
             elsewhere[:, cols] = p.nonlocal_spending[k] - p.household_spending[:, k : k + 1]
             displaced[:, cols] = p.displaced[:, k : k + 1]
-            key = circuit_signature(v)
-            groups.setdefault(key, []).append(np.arange(cols.start, cols.stop))
-            values_of.setdefault(key, v)
+            if not varying[i]:
+                key = circuit_signature(v)
+                groups.setdefault(key, []).append(np.arange(cols.start, cols.stop))
+                values_of.setdefault(key, v)
     closed, second_round, transfer_leakage, displaced_effects = closed_accounts(
         {key: (_circuit(context, key, values_of[key]), np.concatenate(parts)) for key, parts in groups.items()},
         spending,
@@ -730,6 +830,19 @@ def evaluate_accounts(prepared: Sequence[DrawPrepared], context: RegionContext) 
         displaced,
         _transfer_by_rows,
     )
+    flows: dict[int, CircuitArrays] = {}  # per scenario whose circuits vary by column: its last period's sets
+    if any(varying):
+        chosen = [i for i, v in enumerate(varying) if v]
+        sets_of, members = _circuit_members([prepared[i] for i in chosen])
+        arrays = settings_arrays(context.parameters, context.economy, np.array(list(sets_of.values())))
+        sizes = [prepared[i].draws * len(prepared[i].period_years) for i in chosen]
+        cols = np.concatenate([np.arange(spans[i], spans[i] + size) for i, size in zip(chosen, sizes, strict=True)])
+        member = np.concatenate([m.reshape(-1) for m in members])
+        parts = _stacked_accounts(context, arrays, member, spending[:, cols], transfer[:, cols], displaced[:, cols])
+        for name, values in parts[0].items():
+            closed.setdefault(name, np.zeros((*values.shape[:-1], width)))[..., cols] = values
+        second_round[cols], transfer_leakage[:, cols], displaced_effects[:, cols] = parts[1:]
+        flows = {i: arrays.take(m[-1]) for i, m in zip(chosen, members, strict=True)}
     open_output = context.open_local.solve(spending)
     regional = _regional_by_rows(spending, elsewhere, context)
 
@@ -741,7 +854,10 @@ def evaluate_accounts(prepared: Sequence[DrawPrepared], context: RegionContext) 
 
     out = []
     for i, p in enumerate(prepared):
-        last = circuit_signature(p.circuit_values[-1])
+        if i in flows:
+            parameters = flows[i]
+        else:
+            parameters = _circuit(context, circuit_signature(p.circuit_values[-1]), p.circuit_values[-1]).parameters
         out.append(
             result_arrays(
                 p,
@@ -753,7 +869,7 @@ def evaluate_accounts(prepared: Sequence[DrawPrepared], context: RegionContext) 
                 transfer_leakage=per_scenario(transfer_leakage, i),
                 displaced=per_scenario(displaced_effects, i),
                 second_round=per_scenario(second_round, i),
-                parameters=_circuit(context, last, p.circuit_values[-1]).parameters,
+                parameters=parameters,
             )
         )
     return out

@@ -19,7 +19,14 @@ import numpy as np
 
 from .accounts import LeontiefSystem
 from .circuit import CircuitParameters, CircuitStack
-from .circuit_settings import CIRCUIT_KEYS, apply_settings, move_mean_to, read_settings, settings_arrays
+from .circuit_settings import (
+    CIRCUIT_KEYS,
+    apply_settings,
+    move_mean_to,
+    read_settings,
+    settings_arrays,
+    settings_table,
+)
 from .datasets import load_region, load_table, region_path
 from .errors import DataError, ScenarioError
 from .local_economy import LocalEconomy
@@ -89,19 +96,20 @@ def with_values(context: RegionContext, values: dict[str, object]) -> CircuitPar
     return apply_settings(context.parameters, context.economy, values)
 
 
-def circuit_stack(context: RegionContext, values: Sequence[dict[str, object]]) -> CircuitStack:
+def circuit_stack(context: RegionContext, values: Sequence[dict[str, object]] | np.ndarray) -> CircuitStack:
     """The circuits of many sets of circuit settings at once: set ``k`` as ``with_values(context, values[k])``,
-    built as arrays and factorised as one stack (:class:`~simengine.circuit.CircuitStack`)."""
+    built as arrays and factorised as one stack (:class:`~simengine.circuit.CircuitStack`); ``values``
+    may be their :func:`~simengine.circuit_settings.settings_table`."""
     return CircuitStack(context.economy, settings_arrays(context.parameters, context.economy, values))
 
 
 def circuit_signature(values: dict[str, object]) -> bytes:
     """Bytes that identify a circuit's settings (scenario-periods with equal ones share a factorisation):
-    the settings in :data:`CIRCUIT_KEYS` order as float64, NaN for a setting not stated."""
-    return np.array([np.nan if values[k] is None else values[k] for k in CIRCUIT_KEYS], dtype=np.float64).tobytes()
+    the row of :func:`~simengine.circuit_settings.settings_table` (NaN for a setting not stated)."""
+    return settings_table([values]).tobytes()
 
 
-def column_circuits(values: dict[str, object], columns: int) -> tuple[list[bytes], list[dict], np.ndarray | None]:
+def column_circuits(values: dict[str, object], columns: int) -> tuple[list[bytes], np.ndarray, np.ndarray | None]:
     """The distinct circuits of settings that may vary by column (a setting given as a ``(columns,)`` array).
 
     Returns
@@ -109,21 +117,21 @@ def column_circuits(values: dict[str, object], columns: int) -> tuple[list[bytes
     signatures : list of bytes
         :func:`circuit_signature` of each distinct set of settings (sorted by their bytes when
         the settings vary by column).
-    sets : list of dict
-        Each distinct set, every setting a float or None.
+    table : ndarray (sets, len(CIRCUIT_KEYS))
+        Each distinct set as a row of :func:`~simengine.circuit_settings.settings_table`.
     members : ndarray of int (columns,) or None
         Index into ``signatures`` of each column; None when the settings are scalars (one set).
     """
     if not any(isinstance(values[k], np.ndarray) for k in CIRCUIT_KEYS):
-        return [circuit_signature(values)], [values], None
+        table = settings_table([values])
+        return [table.tobytes()], table, None
     table = np.empty((columns, len(CIRCUIT_KEYS)))
     for j, k in enumerate(CIRCUIT_KEYS):
         table[:, j] = np.nan if values[k] is None else values[k]
     # rows compared by their bits (a setting not stated is the same NaN in every column)
     distinct, members = np.unique(table.view(np.uint64), axis=0, return_inverse=True)
-    rows = distinct.view(np.float64)
-    sets = [{k: None if np.isnan(x) else float(x) for k, x in zip(CIRCUIT_KEYS, row, strict=True)} for row in rows]
-    return [row.tobytes() for row in rows], sets, members.reshape(-1).astype(np.int64)
+    rows = np.ascontiguousarray(distinct.view(np.float64))
+    return [row.tobytes() for row in rows], rows, members.reshape(-1).astype(np.int64)
 
 
 def table_unit(scenario: Scenario, context: RegionContext) -> str:

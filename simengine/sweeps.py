@@ -171,17 +171,17 @@ def array_sweep(batch: Batch, *, sectors: Sequence[str] | None = None) -> ArrayS
 def _admissible(scenario: Scenario, settings: dict[str, np.ndarray], valid: np.ndarray) -> np.ndarray:
     """Which points' circuit settings (the scenario's ``[circuit]`` with ``settings`` of each point)
     give admissible circuit parameters (:meth:`simengine.circuit.CircuitArrays.admissible`)."""
-    from .circuit_settings import settings_sets
+    from .circuit_settings import settings_arrays, settings_table
     from .region_context import region_context, scenario_circuit_values
 
     try:
         context = region_context(scenario.scenario.region)
     except SimEngineError:
         return np.zeros(len(valid), dtype=bool)  # the scenario path reports the region's error
-    base = scenario_circuit_values(scenario, context)
-    values = {**base, **{k: np.where(valid, v, 0.0) for k, v in settings.items()}}
-    arrays = settings_sets(context.parameters, context.economy, values, len(valid))
-    return arrays.admissible()
+    table = np.repeat(settings_table([scenario_circuit_values(scenario, context)]), len(valid), axis=0)
+    for name, values in settings.items():
+        table[:, CIRCUIT_KEYS.index(name)] = np.where(valid, values, 0.0)
+    return settings_arrays(context.parameters, context.economy, table, check=False).admissible()
 
 
 def _variant(scenario: Scenario, points: PointArrays, values: dict[tuple[int | None, str, str], float], ident: str):

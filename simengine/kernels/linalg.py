@@ -13,6 +13,7 @@ Private: arrays in, arrays out, caller-allocated outputs (see :mod:`simengine.ac
 
 from __future__ import annotations
 
+import numpy as np
 from numba import njit
 
 
@@ -281,4 +282,34 @@ def _lu_solve_stack(stack, pivots, rhs, transposed):
     """
     for member in range(stack.shape[0]):
         _lu_solve_columns(stack[member], pivots[member], rhs[member], transposed)
+    return 0
+
+
+@njit(cache=True)
+def _lu_solve_members(stack, pivots, members, rhs, transposed):
+    """Solve each column ``j`` of ``rhs`` in place with member ``members[j]`` of a factorised stack.
+
+    A column gets the same bits as when solved among any other columns of its member
+    (:func:`_lu_solve_columns` treats every column alike, in a fixed order).
+
+    Parameters
+    ----------
+    stack : float64 (K, n, n)
+        Factors from :func:`_lu_factor_stack`.
+    pivots : int64 (K, n)
+    members : int64 (m,)
+        Member of each column, in ``0..K-1``.
+    rhs : float64 (n, m)
+        Right-hand sides, one per column; overwritten by the solutions.
+    transposed : bool
+        Solve the transposed systems.
+    """
+    n = rhs.shape[0]
+    column = np.empty((n, 1))
+    for j in range(rhs.shape[1]):
+        for i in range(n):
+            column[i, 0] = rhs[i, j]
+        _lu_solve_columns(stack[members[j]], pivots[members[j]], column, transposed)
+        for i in range(n):
+            rhs[i, j] = column[i, 0]
     return 0
