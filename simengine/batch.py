@@ -289,11 +289,17 @@ def _run_pieces(pieces: list, headline: bool) -> tuple[list, dict]:
         evaluate = evaluate_draws if headline else evaluate_accounts
         try:
             results = evaluate([prepared[i] for i in indices], context)
-        except SimEngineError as exc:
+        except SimEngineError:  # e.g. one scenario's circuit is not admissible: the others still run
+            results = []
             for i in indices:
-                out[i] = (None, None, str(exc), None)
-            continue
+                try:
+                    results.append(evaluate([prepared[i]], context)[0])
+                except SimEngineError as exc:
+                    out[i] = (None, None, str(exc), None)
+                    results.append(None)
         for i, arrays in zip(indices, results, strict=True):
+            if arrays is None:
+                continue
             scenario, points = pieces[i][:2]
             if points is None:
                 provenance = ([levers_json(scenario)], [scenario_hash(scenario)])

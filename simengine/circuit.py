@@ -458,6 +458,8 @@ class CircuitArrays:
         try:
             self.member(k, like)
         except DataError as exc:
+            if self.count == 1:
+                raise
             raise DataError(f"circuit parameter set {k} of {self.count}: {exc}") from None
         raise DataError(f"circuit parameter set {k} of {self.count} is not admissible")  # pragma: no cover
 

@@ -288,22 +288,32 @@ def prepare_draws(
     )
 
 
+def _measures_injection(lever) -> bool:
+    """Whether the lever's kind computes extra household spending
+    (:meth:`simengine.levers.LeverBase.consumption_injection` overridden)."""
+    return type(lever).consumption_injection is not LeverBase.consumption_injection
+
+
 def injects_household_spending(levers: Sequence) -> bool:
     """Whether some lever adds household spending measured from the household local-consumption
-    share (:meth:`simengine.levers.LeverBase.consumption_injection` overridden): that spending is
-    one number per scenario, so the share cannot vary by column."""
-    return any(type(lever).consumption_injection is not LeverBase.consumption_injection for lever in levers)
+    share: its kind computes one (:meth:`simengine.levers.LeverBase.consumption_injection`) and it
+    is not zero from a zero share (e.g. ``household_local_consumption`` with a ``consumption_base``).
+    That spending is one number per scenario, so the share cannot then vary by column."""
+    return any(_measures_injection(lever) and lever.consumption_injection(0.0, 1.0, "one") != 0.0 for lever in levers)
 
 
 def _injection(levers, year: int, start: int, household_share, unit: str, ident: str) -> float:
     """Extra local household spending in ``year`` (:func:`simengine.levers.consumption_injection`),
-    one number per scenario: a household share that varies by column must give the same in each."""
-    if not isinstance(household_share, np.ndarray) or not injects_household_spending(levers):
-        share = household_share if not isinstance(household_share, np.ndarray) else household_share[0]
-        return _consumption_injection(levers, year, start_year=start, baseline_share=float(share), monetary_unit=unit)
+    one number per scenario: a household share that varies by column must give the same in each
+    (checked at every distinct share when a lever computes such spending)."""
+    if not isinstance(household_share, np.ndarray):
+        return _consumption_injection(
+            levers, year, start_year=start, baseline_share=float(household_share), monetary_unit=unit
+        )
+    shares = np.unique(household_share) if any(_measures_injection(lever) for lever in levers) else household_share[:1]
     values = {
         _consumption_injection(levers, year, start_year=start, baseline_share=float(b), monetary_unit=unit)
-        for b in np.unique(household_share)
+        for b in shares
     }
     if len(values) > 1:
         raise ScenarioError(
