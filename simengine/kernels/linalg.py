@@ -313,3 +313,144 @@ def _lu_solve_members(stack, pivots, members, rhs, transposed):
         for i in range(n):
             rhs[i, j] = column[i, 0]
     return 0
+
+
+@njit(cache=True)
+def _bordered_rows(head, lower, right, corner, targets, out, pivots, failed):
+    """Multiplier rows ``t' (I - M_k)^-1`` of members that share their leading block, from the border alone.
+
+    Member ``k`` is ``[[H, right_k], [lower_k, corner_k]]`` (``H`` shared, ``b = m - n`` border rows
+    and columns). This is :func:`_lu_factor_bordered` followed by the transposed solve of
+    :func:`_lu_solve_columns` with the right-hand sides ``targets``: the same operations in the
+    same order on the same numbers (the same bits), without storing ``H`` again per member (the
+    leading block of the factors is ``head`` in every member) and with the border columns held
+    transposed, so that every inner loop runs over contiguous memory.
+
+    Parameters
+    ----------
+    head : float64 (n, n)
+        Factors of ``H`` (no row interchanges, no zero pivot).
+    lower : float64 (K, b, n)
+    right : float64 (K, n, b)
+    corner : float64 (K, b, b)
+    targets : float64 (m, r)
+    out : float64 (K, r, m)
+        Overwritten: row ``i`` of member ``k`` is target ``i`` per unit injected into each account.
+    pivots : float64 (K, b)
+        Overwritten by each member's last ``b`` pivots (the diagonal of ``U`` after ``H``'s), for
+        the caller's conditioning check.
+    failed : int64 (K,)
+        Overwritten: 1 for a member whose border would pivot in the first ``n`` steps or that has an
+        exactly zero pivot (its rows are left: the caller factorises it whole), else 0.
+    """
+    size, b, n = lower.shape[0], lower.shape[1], lower.shape[2]
+    m = n + b
+    r = targets.shape[1]
+    below = np.ascontiguousarray(head.T)  # below[k, i] = head[i, k]: column k of L, contiguous
+    rows = np.empty((b, m))  # the border rows of the factors
+    cols = np.empty((b, n))  # the border columns of the factors above the corner, transposed
+    piv = np.empty(m, dtype=np.int64)
+    rhs = np.empty((m, r))
+    for member in range(size):
+        failed[member] = 0
+        for i in range(b):
+            for j in range(n):
+                rows[i, j] = lower[member, i, j]
+            for j in range(b):
+                rows[i, n + j] = corner[member, i, j]
+        for i in range(n):
+            for j in range(b):
+                cols[j, i] = right[member, i, j]
+        bordered = True
+        for k in range(n):
+            d = head[k, k]
+            for i in range(b):
+                if abs(rows[i, k]) > abs(d):
+                    bordered = False
+            if not bordered:
+                break
+            for i in range(b):
+                f = rows[i, k] / d
+                rows[i, k] = f
+                for j in range(k + 1, n):
+                    rows[i, j] -= f * head[k, j]
+                for j in range(b):
+                    rows[i, n + j] -= f * cols[j, k]
+            for j in range(b):
+                pivot = cols[j, k]
+                for i in range(k + 1, n):
+                    cols[j, i] -= below[k, i] * pivot
+        if not bordered:
+            failed[member] = 1
+            continue
+        for i in range(n):
+            piv[i] = i
+        # the last b steps of _lu_factor_steps, on the border rows (row interchanges swap whole rows)
+        for k in range(n, m):
+            t = k - n
+            p = t
+            best = abs(rows[t, k])
+            for i in range(t + 1, b):
+                if abs(rows[i, k]) > best:
+                    best = abs(rows[i, k])
+                    p = i
+            piv[k] = p + n
+            if p != t:
+                for j in range(m):
+                    rows[t, j], rows[p, j] = rows[p, j], rows[t, j]
+            d = rows[t, k]
+            if d == 0.0:
+                failed[member] = 1
+                break
+            for i in range(t + 1, b):
+                f = rows[i, k] / d
+                rows[i, k] = f
+                for j in range(k + 1, m):
+                    rows[i, j] -= f * rows[t, j]
+        if failed[member]:
+            continue
+        for i in range(b):
+            pivots[member, i] = rows[i, n + i]
+        # the transposed solve of _lu_solve_columns; lu[i, k] is head, cols or rows
+        for i in range(m):
+            for j in range(r):
+                rhs[i, j] = targets[i, j]
+        for i in range(n):
+            d = head[i, i]
+            for j in range(r):
+                rhs[i, j] /= d
+            for k in range(i + 1, n):
+                a = head[i, k]
+                for j in range(r):
+                    rhs[k, j] -= a * rhs[i, j]
+            for k in range(n, m):
+                a = cols[k - n, i]
+                for j in range(r):
+                    rhs[k, j] -= a * rhs[i, j]
+        for i in range(n, m):
+            d = rows[i - n, i]
+            for j in range(r):
+                rhs[i, j] /= d
+            for k in range(i + 1, m):
+                a = rows[i - n, k]
+                for j in range(r):
+                    rhs[k, j] -= a * rhs[i, j]
+        for i in range(m - 1, n - 1, -1):
+            for k in range(i):
+                a = rows[i - n, k]
+                for j in range(r):
+                    rhs[k, j] -= a * rhs[i, j]
+        for i in range(n - 1, -1, -1):
+            for k in range(i):
+                a = head[i, k]
+                for j in range(r):
+                    rhs[k, j] -= a * rhs[i, j]
+        for i in range(m - 1, -1, -1):
+            p = piv[i]
+            if p != i:
+                for j in range(r):
+                    rhs[i, j], rhs[p, j] = rhs[p, j], rhs[i, j]
+        for i in range(r):
+            for j in range(m):
+                out[member, i, j] = rhs[j, i]
+    return 0
