@@ -354,7 +354,7 @@ def member_product(matrices: np.ndarray, members: np.ndarray, columns: np.ndarra
     """
     matrices = np.ascontiguousarray(matrices, dtype=np.float64)
     members = np.ascontiguousarray(members, dtype=np.int64)
-    columns = np.ascontiguousarray(columns, dtype=np.float64)
+    columns = np.asarray(columns, dtype=np.float64)
     if matrices.ndim != 3 or columns.ndim != 2 or columns.shape[0] != matrices.shape[2]:
         raise DataError(f"cannot multiply a stack of shape {matrices.shape} and columns of shape {columns.shape}")
     if members.shape != (columns.shape[1],) or (
@@ -362,7 +362,7 @@ def member_product(matrices: np.ndarray, members: np.ndarray, columns: np.ndarra
     ):
         raise DataError(f"members must be {columns.shape[1]} indices in 0..{len(matrices) - 1}")
     out = np.empty((matrices.shape[1], columns.shape[1]))
-    _member_product(matrices, members, columns, out)
+    _member_product(matrices, members, np.ascontiguousarray(columns.T), out)
     return out
 
 

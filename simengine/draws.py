@@ -122,6 +122,7 @@ class DrawPrepared:
     over_budget: np.ndarray | None = None  # (m,) columns whose levers cost more than the budget in some year
     points: int = 1
     cell_sector: np.ndarray | None = None  # (cells,) sector index of each row of the spending arrays, if by cell
+    column_circuits: bool = False  # circuit settings vary by column ((m,) arrays in circuit_values)
 
     @property
     def draws(self) -> int:
@@ -285,6 +286,7 @@ def prepare_draws(
         over_budget=over_budget,
         points=p,
         cell_sector=cell_sector if by_cell else None,
+        column_circuits=points is not None and bool(points.circuit),
     )
 
 
@@ -520,11 +522,20 @@ def _headline_rows(context: RegionContext, values_of: dict[bytes, np.ndarray]) -
         rows = _rows_from(context, _circuit_rows(stack), stack.surplus_rows()[:, : len(INSTITUTIONS)])
         _remember(context, keys, rows)
         return rows[0], rows[1], on_elsewhere, rows[2]
+    n = len(context.economy.sectors)
+    out = tuple(np.empty((len(keys), size, n)) for size in (5, 4, 3))
     if missing:
         stack = circuit_stack(context, np.array([values_of[key] for key in missing]))
         rows = _rows_from(context, _circuit_rows(stack), stack.surplus_rows()[:, : len(INSTITUTIONS)])
-        found.update(_remember(context, missing, rows))
-    on_local, on_transfer, on_displaced = (np.stack([found[key][j] for key in keys]) for j in range(3))
+        _remember(context, missing, rows)
+        where = np.array([i for i, key in enumerate(keys) if key not in found], dtype=np.int64)
+        for target, values in zip(out, rows, strict=True):
+            target[where] = values
+    for i, key in enumerate(keys):
+        if key in found:
+            for target, values in zip(out, found[key], strict=True):
+                target[i] = values
+    on_local, on_transfer, on_displaced = out
     return on_local, on_transfer, on_elsewhere, on_displaced
 
 
@@ -543,21 +554,22 @@ def _circuit_members(prepared: Sequence[DrawPrepared]) -> tuple[dict[bytes, np.n
     :func:`simengine.circuit_settings.settings_table`, in first-seen order) and, per scenario, the
     index of each period's and column's circuit ``(T, m)``."""
     index: dict[bytes, int] = {}
-    values_of: dict[bytes, np.ndarray] = {}
     members = []
     for p in prepared:
-        member = np.empty((len(p.period_years), p.draws), dtype=np.int64)
+        m = p.local_spending.shape[2]
+        if not p.column_circuits:  # one circuit per period: no table per period
+            ids = [index.setdefault(circuit_signature(v), len(index)) for v in p.circuit_values]
+            member = np.empty((len(ids), m), dtype=np.int64)
+            member[:] = np.array(ids, dtype=np.int64)[:, None]
+            members.append(member)
+            continue
+        member = np.empty((len(p.period_years), m), dtype=np.int64)
         for k, v in enumerate(p.circuit_values):
-            keys, table, inverse = column_circuits(v, p.draws)
-            ids = []
-            for key, row in zip(keys, table, strict=True):
-                if key not in index:
-                    index[key] = len(index)
-                    values_of[key] = row
-                ids.append(index[key])
+            keys, _, inverse = column_circuits(v, m)
+            ids = [index.setdefault(key, len(index)) for key in keys]
             member[k] = ids[0] if inverse is None else np.asarray(ids, dtype=np.int64)[inverse]
         members.append(member)
-    return values_of, members
+    return {key: np.frombuffer(key, dtype=np.float64) for key in index}, members
 
 
 def _products(matrices: np.ndarray, members: np.ndarray, columns: np.ndarray) -> np.ndarray:
@@ -570,8 +582,21 @@ def _products(matrices: np.ndarray, members: np.ndarray, columns: np.ndarray) ->
 
 def _joined(arrays: list[np.ndarray]) -> np.ndarray:
     """``(T, rows, m)`` arrays as one ``(rows, sum T m)`` matrix, each scenario period-major."""
+    if len(arrays) > 1 and all(a.shape == arrays[0].shape for a in arrays):
+        stacked = np.stack(arrays)  # (scenarios, T, rows, m)
+        return np.ascontiguousarray(stacked.transpose(2, 0, 1, 3)).reshape(stacked.shape[2], -1)
     parts = [a.transpose(1, 0, 2).reshape(a.shape[1], -1) for a in arrays]
     return np.ascontiguousarray(parts[0]) if len(parts) == 1 else np.concatenate(parts, axis=1)
+
+
+def _flagged(arrays: list[np.ndarray]) -> list[tuple[int, int]]:
+    """``(scenario, period)`` pairs of ``(n, T)`` arrays (one per scenario) whose period column is not all zero."""
+    if not arrays:
+        return []
+    periods = np.cumsum([0] + [a.shape[1] for a in arrays])
+    hit = np.flatnonzero(np.concatenate(arrays, axis=1).any(axis=0))
+    scenario = np.searchsorted(periods, hit, side="right") - 1
+    return [(int(g), int(h - periods[g])) for g, h in zip(scenario, hit, strict=True)]
 
 
 #: Totals of :func:`evaluate_draws` per column, before the per-scenario results are formed.
@@ -598,19 +623,20 @@ def _layout_totals(
     received = _products(transfer_rows, used, _joined([p.local_transfer for p in group]))
     elsewhere = column_product(elsewhere_rows, _joined([p.nonlocal_spending for p in group]))
     lost = np.zeros((3, local.shape[1]))
-    start = 0
-    for p, m in zip(group, members, strict=True):
-        width = p.draws
-        for k in range(len(p.period_years)):
-            cols = slice(start + k * width, start + (k + 1) * width)
-            extra = p.household_spending[:, k : k + 1]
-            if extra.any():  # adding zeros would change no bits; skipped
-                local[:, cols] += _products(on_local, m[k], np.broadcast_to(extra, (len(extra), width)))
-                elsewhere[:, cols] -= column_product(on_elsewhere, extra)
-            displaced = p.displaced[:, k : k + 1]
-            if displaced.any():
-                lost[:, cols] = _products(on_displaced, m[k], np.broadcast_to(displaced, (len(displaced), width)))
-        start += width * len(p.period_years)
+    starts = np.cumsum([0] + [m.size for m in members])
+    # periods with programmes' household spending or displaced city purchases (adding zeros
+    # would change no bits: the others are skipped)
+    for g, k in _flagged([p.household_spending for p in group]):
+        m, width = members[g], members[g].shape[1]
+        cols = slice(starts[g] + k * width, starts[g] + (k + 1) * width)
+        extra = group[g].household_spending[:, k : k + 1]
+        local[:, cols] += _products(on_local, m[k], np.broadcast_to(extra, (len(extra), width)))
+        elsewhere[:, cols] -= column_product(on_elsewhere, extra)
+    for g, k in _flagged([p.displaced for p in group]):
+        m, width = members[g], members[g].shape[1]
+        cols = slice(starts[g] + k * width, starts[g] + (k + 1) * width)
+        displaced = group[g].displaced[:, k : k + 1]
+        lost[:, cols] = _products(on_displaced, m[k], np.broadcast_to(displaced, (len(displaced), width)))
     out = np.empty((len(_TOTALS), local.shape[1]))
     out[:4] = local[:4] + received
     out[4] = local[4] + elsewhere[0]
@@ -646,11 +672,15 @@ def evaluate_draws(prepared: Sequence[DrawPrepared], context: RegionContext) -> 
     for key, group in layouts.items():
         cells = None if key is None else prepared[group[0]].cell_sector
         values = _layout_totals([prepared[i] for i in group], [members[i] for i in group], rows, cells)
+        shape = members[group[0]].shape
+        if all(members[i].shape == shape for i in group):  # (9, G T m) -> per scenario (9, m, T), C-contiguous
+            split = values.reshape(len(_TOTALS), len(group), *shape).transpose(1, 0, 3, 2)
+            for g, part in zip(group, np.ascontiguousarray(split), strict=True):
+                totals[g] = part
+            continue
         start = 0
         for i in group:
-            p = prepared[i]
-            t, m = len(p.period_years), p.draws
-            # (9, T m) period-major -> (9, m, T), each total C-contiguous
+            t, m = members[i].shape
             totals[i] = np.ascontiguousarray(
                 values[:, start : start + t * m].reshape(len(_TOTALS), t, m).transpose(0, 2, 1)
             )
@@ -662,7 +692,7 @@ def evaluate_draws(prepared: Sequence[DrawPrepared], context: RegionContext) -> 
         feedback = feedback if p.scenario.appraisal.feedback else np.zeros((d, t))
         out.append(
             {
-                "budget": np.broadcast_to(p.budget, (d, t)),
+                "budget": p.budget[None, :] if d == 1 else np.broadcast_to(p.budget, (d, t)),
                 "local_awards": p.local_awards,
                 "cost_premium": p.cost_premium,
                 "real_volume": p.real_volume,

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import struct
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,7 +26,6 @@ from .circuit_settings import (
     move_mean_to,
     read_settings,
     settings_arrays,
-    settings_table,
 )
 from .datasets import load_region, load_table, region_path
 from .errors import DataError, ScenarioError
@@ -103,10 +103,14 @@ def circuit_stack(context: RegionContext, values: Sequence[dict[str, object]] | 
     return CircuitStack(context.economy, settings_arrays(context.parameters, context.economy, values))
 
 
+#: A row of :func:`~simengine.circuit_settings.settings_table` as bytes (native float64).
+_ROW = struct.Struct(f"={len(CIRCUIT_KEYS)}d")
+
+
 def circuit_signature(values: dict[str, object]) -> bytes:
     """Bytes that identify a circuit's settings (scenario-periods with equal ones share a factorisation):
     the row of :func:`~simengine.circuit_settings.settings_table` (NaN for a setting not stated)."""
-    return settings_table([values]).tobytes()
+    return _ROW.pack(*[np.nan if values[k] is None else values[k] for k in CIRCUIT_KEYS])
 
 
 def column_circuits(values: dict[str, object], columns: int) -> tuple[list[bytes], np.ndarray, np.ndarray | None]:
@@ -122,9 +126,15 @@ def column_circuits(values: dict[str, object], columns: int) -> tuple[list[bytes
     members : ndarray of int (columns,) or None
         Index into ``signatures`` of each column; None when the settings are scalars (one set).
     """
-    if not any(isinstance(values[k], np.ndarray) for k in CIRCUIT_KEYS):
-        table = settings_table([values])
-        return [table.tobytes()], table, None
+    row = []
+    for k in CIRCUIT_KEYS:
+        value = values[k]
+        if type(value) is np.ndarray:
+            break
+        row.append(np.nan if value is None else value)
+    else:
+        key = _ROW.pack(*row)
+        return [key], np.frombuffer(key, dtype=np.float64)[None], None
     table = np.empty((columns, len(CIRCUIT_KEYS)))
     for j, k in enumerate(CIRCUIT_KEYS):
         table[:, j] = np.nan if values[k] is None else values[k]

@@ -40,11 +40,11 @@ def _column_product(matrix, columns, out):
 
 
 @njit(cache=True)
-def _member_product(matrices, members, columns, out):
-    """``out[:, j] = matrices[members[j]] @ columns[:, j]``: each column by its own member's matrix.
+def _member_product(matrices, members, rows, out):
+    """``out[:, j] = matrices[members[j]] @ rows[j]``: each column by its own member's matrix.
 
-    The sums run over the inner index in increasing order, as in :func:`_column_product`, so a
-    column gets the same bits as ``_column_product(matrices[members[j]], columns[:, j:j+1])``
+    The sums run over the inner index in increasing order from zero, as in :func:`_column_product`,
+    so a column gets the same bits as ``_column_product(matrices[members[j]], rows[j][:, None])``
     whatever the other columns and their members.
 
     Parameters
@@ -52,17 +52,18 @@ def _member_product(matrices, members, columns, out):
     matrices : float64 (K, p, n), C-contiguous
     members : int64 (m,)
         Member of each column, in ``0..K-1``.
-    columns : float64 (n, m), C-contiguous
+    rows : float64 (m, n), C-contiguous
+        The columns, one per row (so that each is contiguous).
     out : float64 (p, m), C-contiguous, overwritten
     """
     p, n = matrices.shape[1], matrices.shape[2]
-    m = columns.shape[1]
-    for i in range(p):
-        for j in range(m):
-            out[i, j] = 0.0
-        for k in range(n):
-            for j in range(m):
-                out[i, j] += matrices[members[j], i, k] * columns[k, j]
+    for j in range(rows.shape[0]):
+        b = members[j]
+        for i in range(p):
+            total = 0.0
+            for k in range(n):
+                total += matrices[b, i, k] * rows[j, k]
+            out[i, j] = total
     return 0
 
 
