@@ -170,17 +170,27 @@ def array_sweep(batch: Batch, *, sectors: Sequence[str] | None = None) -> ArrayS
 
 def _admissible(scenario: Scenario, settings: dict[str, np.ndarray], valid: np.ndarray) -> np.ndarray:
     """Which points' circuit settings (the scenario's ``[circuit]`` with ``settings`` of each point)
-    give admissible circuit parameters (:meth:`simengine.circuit.CircuitArrays.admissible`)."""
-    from .circuit_settings import settings_arrays, settings_table
+    give admissible circuit parameters (:meth:`simengine.circuit.CircuitArrays.admissible`).
+
+    Only the rates (settings without weights, e.g. ``local_tax_rate``) can make a set inadmissible:
+    a per-sector share moved to a mean in [0, 1] stays in [0, 1]
+    (:func:`simengine.circuit_settings.move_mean_to`), so the shares are left at the region's
+    values here and only the rates are checked."""
+    from .circuit_settings import CIRCUIT_SETTINGS, settings_arrays, settings_table
     from .region_context import region_context, scenario_circuit_values
 
+    rates = [name for name in CIRCUIT_KEYS if CIRCUIT_SETTINGS[name].weights is None]
+    if not any(name in settings for name in rates):
+        return np.ones(len(valid), dtype=bool)
     try:
         context = region_context(scenario.scenario.region)
     except SimEngineError:
         return np.zeros(len(valid), dtype=bool)  # the scenario path reports the region's error
-    table = np.repeat(settings_table([scenario_circuit_values(scenario, context)]), len(valid), axis=0)
+    base = scenario_circuit_values(scenario, context)
+    table = np.repeat(settings_table([{name: base[name] for name in rates}]), len(valid), axis=0)
     for name, values in settings.items():
-        table[:, CIRCUIT_KEYS.index(name)] = np.where(valid, values, 0.0)
+        if name in rates:
+            table[:, CIRCUIT_KEYS.index(name)] = np.where(valid, values, 0.0)
     return settings_arrays(context.parameters, context.economy, table, check=False).admissible()
 
 
