@@ -810,7 +810,7 @@ def _stacked_accounts(
         closed["city_tax"][cols] = totals[n + 1]
         closed["leakage"][:, cols] = member_product(by_channel, local, totals)
         transfer_leakage[:, cols] = member_product(on_transfer, local, transfer[:, cols])
-        second_round[cols] = member_product(respent[:, None], local, np.vstack([spent, np.zeros_like(receipts)]))[0]
+        second_round[cols] = member_product(respent[:, None, :n], local, spent)[0]  # spending enters the industries
         lost = displaced[:, cols]
         if lost.any():
             solved = system.solve_members(local, np.vstack([lost, np.zeros_like(receipts)]))

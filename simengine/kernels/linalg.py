@@ -290,8 +290,9 @@ def _lu_solve_stack(stack, pivots, rhs, transposed):
 def _lu_solve_members(stack, pivots, members, rhs, transposed):
     """Solve each column ``j`` of ``rhs`` in place with member ``members[j]`` of a factorised stack.
 
-    A column gets the same bits as when solved among any other columns of its member
-    (:func:`_lu_solve_columns` treats every column alike, in a fixed order).
+    Consecutive columns of one member are solved together (:func:`_lu_solve_columns` treats every
+    column alike, in a fixed order), so a column gets the same bits as when solved alone or among
+    any other columns of its member.
 
     Parameters
     ----------
@@ -299,20 +300,29 @@ def _lu_solve_members(stack, pivots, members, rhs, transposed):
         Factors from :func:`_lu_factor_stack`.
     pivots : int64 (K, n)
     members : int64 (m,)
-        Member of each column, in ``0..K-1``.
+        Member of each column, in ``0..K-1`` (sorted, the fewest calls).
     rhs : float64 (n, m)
         Right-hand sides, one per column; overwritten by the solutions.
     transposed : bool
         Solve the transposed systems.
     """
-    n = rhs.shape[0]
-    column = np.empty((n, 1))
-    for j in range(rhs.shape[1]):
+    n, width = rhs.shape
+    scratch = np.empty((n, width))
+    j = 0
+    while j < width:
+        b = members[j]
+        e = j + 1
+        while e < width and members[e] == b:
+            e += 1
+        block = scratch[:, : e - j]
         for i in range(n):
-            column[i, 0] = rhs[i, j]
-        _lu_solve_columns(stack[members[j]], pivots[members[j]], column, transposed)
+            for c in range(j, e):
+                block[i, c - j] = rhs[i, c]
+        _lu_solve_columns(stack[b], pivots[b], block, transposed)
         for i in range(n):
-            rhs[i, j] = column[i, 0]
+            for c in range(j, e):
+                rhs[i, c] = block[i, c - j]
+        j = e
     return 0
 
 
