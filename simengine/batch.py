@@ -351,6 +351,7 @@ class _Assembler:
             point = member.points.take(slice(rows.start + k, rows.start + k + 1))
             values = {(i, "lever", f): float(v[0]) for i, fs in point.fields.items() for f, v in fs.items()}
             values |= {(i, "response", f): float(v[0]) for i, fs in point.responses.items() for f, v in fs.items()}
+            values |= {(None, "circuit", f): float(v[0]) for f, v in point.circuit.items()}
             scenario = _variant(member.scenario, point, values, point.ids[0])
         if self.draws == 1:
             retry.append((label, scenario))

@@ -145,3 +145,26 @@ def test_settings_of_the_sweep_reach_the_circuit():
         result = run_batch(batch, headline=True).results
     totals = result["local_value_added"].sum("time").values[1:]
     assert len(np.unique(totals)) == 3
+
+
+def test_every_draw_of_every_circuit_point_equals_its_scalar_twin(tmp_path):
+    """With [uncertainty] draws, draw d of every point (its own circuit) is that point's variant
+    with the drawn response parameters of d, run alone."""
+    from simengine.scenario.batch import expand_batch
+    from simengine.uncertainty import draw_parameters, response_priors, with_responses
+
+    batch = _files(tmp_path, ["circuit.reinvestment_rate", "circuit.local_tax_rate"], 2, 4, programmes=True)
+    batch.write_text(batch.read_text() + "[uncertainty]\ndraws = 3\nseed = 4\n")
+    result = run_batch(batch, headline=True).results
+    assert result.sizes["draw"] == 3 and result.sizes["scenario"] == 3
+    scenarios = expand_batch(load_batch(batch))
+    values = draw_parameters(response_priors(scenarios), 3, 4)
+    for d in range(3):
+        twins = [with_responses(s, {k: v[d] for k, v in values.items()}) for s in scenarios]
+        alone = run_batch(twins, headline=True, arrays=False).results
+        drawn = result.isel(draw=d)
+        for name in alone.data_vars:
+            if name.startswith("scenario_") or name not in drawn:
+                continue
+            scale = float(np.abs(alone[name]).max())
+            np.testing.assert_allclose(drawn[name].values, alone[name].values, rtol=0, atol=1e-12 * scale + 1e-300)
