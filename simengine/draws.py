@@ -1,12 +1,15 @@
 """The draw-axis engine: scenarios reduced to arrays with a leading column axis, solved as multiplier rows.
 
 A batch is a set of scenarios times a parameter axis: random draws of response parameters
-(:mod:`simengine.uncertainty`), and sweep points whose swept keys are numeric lever fields
-(:mod:`simengine.batch`). :func:`prepare_draws` applies the levers to whole ``(columns, cells)``
-arrays (no model per column); :func:`evaluate_draws` turns every scenario-column-year into the
-headline totals a ranking needs (:data:`HEADLINE_TOTALS`) through multiplier rows and
-:func:`simengine.accounts.column_product`, grouping columns by circuit signature so that one
-factorisation serves every column that shares coefficients.
+(:mod:`simengine.uncertainty`), and sweep points whose swept keys are numeric lever fields or
+``[circuit]`` settings (:mod:`simengine.sweeps`). :func:`prepare_draws` applies the levers to whole
+``(columns, cells)`` arrays (no model per column); :func:`evaluate_draws` turns every
+scenario-column-year into the headline totals a ranking needs (:data:`HEADLINE_TOTALS`) through
+multiplier rows, and :func:`evaluate_accounts` into full per-sector accounts. Every distinct circuit
+(by signature: one per scenario-period, or one per column where swept circuit settings vary by
+column) is factorised once, all of them as one stack, and each column is multiplied or solved by
+its own circuit (:func:`simengine.accounts.member_product`,
+:meth:`simengine.accounts.LeontiefStack.solve_members`), so a column never depends on the others.
 """
 
 from __future__ import annotations
