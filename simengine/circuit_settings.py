@@ -195,7 +195,7 @@ def _stated_columns(
         else:
             field = s.fields[0]
             moved = move_mean_to(_get(parameters, field), s.weights(parameters, economy), target)
-            arrays = _set(arrays, field, np.where(given[:, None], moved, _get(arrays, field)))
+            arrays = _set(arrays, field, moved if given.all() else np.where(given[:, None], moved, _get(arrays, field)))
     return arrays, stated
 
 
