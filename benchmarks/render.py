@@ -228,6 +228,7 @@ def coefficients_table(result: dict) -> str:
         Column("vs a Circuit per draw", "vs_circuit_per_draw", lambda v: ratio(v, 1)),
         Column("vs pymrio per draw", "vs_pymrio", lambda v: ratio(v, 0)),
         Column("vs numpy.linalg.solve on the stack", "vs_numpy_solve", small),
+        Column("time split (s)", "split", _split, right=False),
     ]
     return markdown_table(columns, result["rows"])
 

@@ -40,12 +40,21 @@ from threadpoolctl import ThreadpoolController
 
 from .checks import all_finite
 from .errors import DataError
-from .kernels.linalg import _column_product, _lu_factor_bordered, _lu_factor_stack, _lu_solve_columns, _lu_solve_stack
+from .kernels.linalg import (
+    _column_product,
+    _lu_factor_bordered,
+    _lu_factor_stack,
+    _lu_solve_columns,
+    _lu_solve_members,
+    _lu_solve_stack,
+    _member_product,
+)
 
 __all__ = [
     "LeontiefSystem",
     "LeontiefStack",
     "column_product",
+    "member_product",
     "technical_coefficients",
     "input_coefficients",
     "household_closure",
@@ -280,6 +289,28 @@ class LeontiefStack:
         """``L_k.T @ rhs_k`` for every member (rows of multipliers ``c' L_k`` as columns); shapes as :meth:`solve`."""
         return self._solve(rhs, True)
 
+    def solve_members(self, members: np.ndarray, rhs: np.ndarray) -> np.ndarray:
+        """Column ``j`` of ``rhs`` times ``L_k`` of its own member ``k = members[j]``.
+
+        Parameters
+        ----------
+        members : ndarray of int, shape (m,)
+        rhs : ndarray, shape (n, m)
+
+        Returns
+        -------
+        ndarray, shape (n, m)
+            Column ``j`` has the same bits as ``solve`` of that column alone by member ``members[j]``.
+        """
+        members = np.ascontiguousarray(members, dtype=np.int64)
+        rhs = np.array(rhs, dtype=np.float64, order="C")
+        if rhs.ndim != 2 or rhs.shape[0] != self.size or members.shape != (rhs.shape[1],):
+            raise DataError(f"right-hand side has shape {rhs.shape}; expected ({self.size}, {len(members)})")
+        if members.size and not 0 <= members.min() <= members.max() < self.count:
+            raise DataError(f"members must be indices in 0..{self.count - 1}")
+        _lu_solve_members(self._factors, self._pivots, members, rhs, False)
+        return rhs
+
 
 def column_product(matrix: np.ndarray, columns: np.ndarray) -> np.ndarray:
     """``matrix @ columns`` in a fixed summation order, column by column.
@@ -303,6 +334,36 @@ def column_product(matrix: np.ndarray, columns: np.ndarray) -> np.ndarray:
     out = np.empty((matrix.shape[0], block.shape[1]))
     _column_product(matrix, block, out)
     return out.reshape((matrix.shape[0], *columns.shape[1:]))
+
+
+def member_product(matrices: np.ndarray, members: np.ndarray, columns: np.ndarray) -> np.ndarray:
+    """Each column times its own member of a stack of matrices, in a fixed summation order.
+
+    Parameters
+    ----------
+    matrices : ndarray, shape (K, p, n)
+    members : ndarray of int, shape (k,)
+        Member of each column, in ``0..K-1``.
+    columns : ndarray, shape (n, k)
+
+    Returns
+    -------
+    ndarray, shape (p, k)
+        Column ``j`` is ``column_product(matrices[members[j]], columns[:, j])`` bit for bit, for
+        any ``k`` and any other columns.
+    """
+    matrices = np.ascontiguousarray(matrices, dtype=np.float64)
+    members = np.ascontiguousarray(members, dtype=np.int64)
+    columns = np.asarray(columns, dtype=np.float64)
+    if matrices.ndim != 3 or columns.ndim != 2 or columns.shape[0] != matrices.shape[2]:
+        raise DataError(f"cannot multiply a stack of shape {matrices.shape} and columns of shape {columns.shape}")
+    if members.shape != (columns.shape[1],) or (
+        members.size and not 0 <= members.min() <= members.max() < len(matrices)
+    ):
+        raise DataError(f"members must be {columns.shape[1]} indices in 0..{len(matrices) - 1}")
+    out = np.empty((matrices.shape[1], columns.shape[1]))
+    _member_product(matrices, members, np.ascontiguousarray(columns.T), out)
+    return out
 
 
 def household_closure(

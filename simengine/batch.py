@@ -289,11 +289,17 @@ def _run_pieces(pieces: list, headline: bool) -> tuple[list, dict]:
         evaluate = evaluate_draws if headline else evaluate_accounts
         try:
             results = evaluate([prepared[i] for i in indices], context)
-        except SimEngineError as exc:
+        except SimEngineError:  # e.g. one scenario's circuit is not admissible: the others still run
+            results = []
             for i in indices:
-                out[i] = (None, None, str(exc), None)
-            continue
+                try:
+                    results.append(evaluate([prepared[i]], context)[0])
+                except SimEngineError as exc:
+                    out[i] = (None, None, str(exc), None)
+                    results.append(None)
         for i, arrays in zip(indices, results, strict=True):
+            if arrays is None:
+                continue
             scenario, points = pieces[i][:2]
             if points is None:
                 provenance = ([levers_json(scenario)], [scenario_hash(scenario)])
@@ -345,6 +351,7 @@ class _Assembler:
             point = member.points.take(slice(rows.start + k, rows.start + k + 1))
             values = {(i, "lever", f): float(v[0]) for i, fs in point.fields.items() for f, v in fs.items()}
             values |= {(i, "response", f): float(v[0]) for i, fs in point.responses.items() for f, v in fs.items()}
+            values |= {(None, "circuit", f): float(v[0]) for f, v in point.circuit.items()}
             scenario = _variant(member.scenario, point, values, point.ids[0])
         if self.draws == 1:
             retry.append((label, scenario))

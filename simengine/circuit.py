@@ -83,6 +83,7 @@ import xarray as xr
 
 from .accounts import LeontiefStack, LeontiefSystem, column_product
 from .errors import ConvergenceError, DataError
+from .kernels.linalg import _bordered_rows, _lu_factor_stack
 from .local_economy import LocalEconomy
 from .tables import IOTable, demand_matrix
 
@@ -421,6 +422,10 @@ class CircuitArrays:
         """Number of parameter sets ``K``."""
         return self.consumption_propensity.shape[0]
 
+    def take(self, index) -> CircuitArrays:
+        """The sets ``index`` (a slice or an integer array, e.g. each column's set) as their own arrays."""
+        return CircuitArrays(**{f.name: _rows_of(getattr(self, f.name), index) for f in dataclasses.fields(self)})
+
     def member(self, k: int, like: CircuitParameters) -> CircuitParameters:
         """Set ``k`` as a validated :class:`CircuitParameters` (sectors and source from ``like``).
 
@@ -445,15 +450,31 @@ class CircuitArrays:
         )
 
     def check(self, like: CircuitParameters) -> None:
-        """Raise :class:`DataError` naming the first inadmissible set, with the reason
-        :class:`CircuitParameters` gives (shares outside [0, 1], tax rates or city shares summing
-        above 1, a mix not summing to 1)."""
+        """Raise :class:`DataError` naming the first inadmissible set (:meth:`admissible`), with the
+        reason :class:`CircuitParameters` gives."""
+        good = self.admissible()
+        if good.all():
+            return
+        k = int(np.flatnonzero(~good)[0])
+        try:
+            self.member(k, like)
+        except DataError as exc:
+            if self.count == 1:
+                raise
+            raise DataError(f"circuit parameter set {k} of {self.count}: {exc}") from None
+        raise DataError(f"circuit parameter set {k} of {self.count} is not admissible")  # pragma: no cover
+
+    def admissible(self) -> np.ndarray:
+        """Which sets :class:`CircuitParameters` accepts, ``(K,)`` bool: shares in [0, 1], tax rates,
+        city shares and spending patterns' outside shares summing to at most 1, mixes summing to 1."""
         arrays = [getattr(self, name) for name in (*_RATE_FIELDS, *_SECTOR_FIELDS)]
         arrays += [getattr(getattr(self, p), f) for p in _PATTERN_FIELDS for f in _PATTERN_ARRAYS]
         good = np.ones(self.count, dtype=bool)
         for values in arrays:
-            inside = np.isfinite(values) & (values >= 0.0) & (values <= 1.0)
-            good &= inside.reshape(self.count, -1).all(axis=1)
+            # a field every set shares (a broadcast of the region's value) is checked once
+            rows = values[:1] if values.strides[0] == 0 else values
+            inside = np.isfinite(rows) & (rows >= 0.0) & (rows <= 1.0)
+            good &= inside.reshape(len(rows), -1).all(axis=1)
         for first, second in (
             ("local_income_tax_rate_on_wages", "national_tax_rate_on_wages"),
             ("local_tax_rate_on_surplus", "national_tax_rate_on_surplus"),
@@ -464,14 +485,7 @@ class CircuitArrays:
             pattern = getattr(self, name)
             good &= pattern.import_share + pattern.product_tax_share <= 1.0
             good &= np.abs(_row_sums(pattern.mix) - 1.0) <= MIX_SUM_ATOL
-        if good.all():
-            return
-        k = int(np.flatnonzero(~good)[0])
-        try:
-            self.member(k, like)
-        except DataError as exc:
-            raise DataError(f"circuit parameter set {k} of {self.count}: {exc}") from None
-        raise DataError(f"circuit parameter set {k} of {self.count} is not admissible")  # pragma: no cover
+        return good
 
 
 def wage_split(p: CircuitArrays) -> dict[str, np.ndarray]:
@@ -564,13 +578,7 @@ def circuit_coefficients(economy: LocalEconomy, p: CircuitArrays) -> tuple[np.nd
     split = income_split(economy, p)
     matrix = np.zeros((count, n + 3, n + 3))
     matrix[:, :n, :n] = economy.local_inputs
-    matrix[:, households, :n] = split["resident_wages"] + split["local_owners_income"]
-    matrix[:, city, :n] = split["city_taxes"]
-    matrix[:, reinvestment, :n] = split["local_reinvestment"]
-    matrix[:, :n, households] = p.consumption_propensity[:, None] * p.households.local_purchases()
-    matrix[:, :n, city] = p.city_respend_share[:, None] * p.city.local_purchases()
-    matrix[:, households, city] = p.city_transfer_share
-    matrix[:, :n, reinvestment] = p.investment.local_purchases()
+    matrix[:, n:, :n], matrix[:, :n, n:], matrix[:, n:, n:] = _border(split, p)
 
     leakage = np.zeros((count, len(LEAKAGE_CHANNELS), n + 3))
     row = {name: i for i, name in enumerate(LEAKAGE_CHANNELS)}
@@ -588,6 +596,21 @@ def circuit_coefficients(economy: LocalEconomy, p: CircuitArrays) -> tuple[np.nd
     leakage[:, row["household_saving"], households] = 1.0 - p.consumption_propensity
     leakage[:, row["city_budget_not_respent"], city] = 1.0 - p.city_respend_share - p.city_transfer_share
     return matrix, leakage
+
+
+def _border(split: dict[str, np.ndarray], p: CircuitArrays) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The institutions' rows ``(K, 3, n)``, columns ``(K, n, 3)`` and corner ``(K, 3, 3)`` of the
+    closed-circuit matrices (:func:`circuit_coefficients`), from the income split of ``p``."""
+    count, n = split["resident_wages"].shape
+    rows = np.stack([split["resident_wages"] + split["local_owners_income"], split["city_taxes"]], axis=1)
+    rows = np.concatenate([rows, split["local_reinvestment"][:, None]], axis=1)
+    columns = np.empty((count, n, 3))
+    columns[:, :, 0] = p.consumption_propensity[:, None] * p.households.local_purchases()
+    columns[:, :, 1] = p.city_respend_share[:, None] * p.city.local_purchases()
+    columns[:, :, 2] = p.investment.local_purchases()
+    corner = np.zeros((count, 3, 3))
+    corner[:, 0, 1] = p.city_transfer_share
+    return rows, columns, corner
 
 
 #: Keys of the TOML layout: section -> {key: kind}; kinds: share, sectors (sector-valued), mix.
@@ -1216,9 +1239,7 @@ class CircuitStack:
         return self.arrays.count
 
     def _members(self, start: int, stop: int) -> CircuitArrays:
-        return CircuitArrays(
-            **{f.name: _rows_of(getattr(self.arrays, f.name), start, stop) for f in dataclasses.fields(CircuitArrays)}
-        )
+        return self.arrays.take(slice(start, stop))
 
     def systems(self, start: int = 0, stop: int | None = None) -> LeontiefStack:
         """Members ``start:stop`` built and factorised (one kernel call)."""
@@ -1241,26 +1262,75 @@ class CircuitStack:
             Row ``i`` of member ``k``: target ``i`` per unit injected into each account of
             circuit ``k`` (one transposed solve per member, blocks of ``block`` members).
         """
-        targets = np.asarray(targets, dtype=np.float64)
+        targets = np.ascontiguousarray(targets, dtype=np.float64)
         m = len(self.accounts)
         if targets.ndim != 2 or targets.shape[0] != m:
             raise DataError(f"targets have shape {targets.shape}; expected ({m}, r)")
         out = np.empty((len(self), targets.shape[1], m))
-        for start in range(0, len(self), self.block):
-            stop = min(start + self.block, len(self))
-            solved = self.systems(start, stop).solve_transposed(
-                np.broadcast_to(targets, (stop - start, *targets.shape))
-            )
-            out[start:stop] = solved.transpose(0, 2, 1)
+        whole = np.arange(len(self))
+        head = _shared_head(self.economy)
+        if head is not None and len(self) > 1:
+            whole = self._bordered(head, targets, out)
+        for start in range(0, len(whole), self.block):
+            members = whole[start : start + self.block]
+            matrix, _ = circuit_coefficients(self.economy, self.arrays.take(members))
+            system = LeontiefStack(matrix, overwrite=True)
+            solved = system.solve_transposed(np.broadcast_to(targets, (len(members), *targets.shape)))
+            out[members] = solved.transpose(0, 2, 1)
         return out
+
+    def _bordered(self, head: np.ndarray, targets: np.ndarray, out: np.ndarray) -> np.ndarray:
+        """Fill ``out`` with every member's rows by the bordered kernel, block by block
+        (:func:`~simengine.kernels.linalg._bordered_rows`); returns the members it could not take
+        (their border would pivot, or a pivot is zero or not finite), for the whole factorisation."""
+        n = len(self.economy.sectors)
+        failed = np.zeros(len(self), dtype=np.int64)
+        pivots = np.empty((len(self), len(INSTITUTIONS)))
+        head_diagonal = np.abs(np.diagonal(head))
+        eps = np.finfo(np.float64).eps
+        chunk = 64 * self.block  # a member's border is O(n) numbers, not O(n^2)
+        for start in range(0, len(self), chunk):
+            part = slice(start, min(start + chunk, len(self)))
+            rows, columns, corner = _border(income_split(self.economy, self.arrays.take(part)), self.arrays.take(part))
+            lower, right = np.subtract(0.0, rows), np.subtract(0.0, columns)  # I - M off the diagonal
+            corner = np.subtract(np.eye(len(INSTITUTIONS)), corner)
+            finite = np.isfinite(lower).all(axis=(1, 2)) & np.isfinite(right).all(axis=(1, 2))
+            finite &= np.isfinite(corner).all(axis=(1, 2))
+            _bordered_rows(head, lower, right, corner, targets, out[part], pivots[part], failed[part])
+            failed[part] |= ~finite
+        # the conditioning check of LeontiefStack on the whole diagonal of U
+        diagonal = np.abs(pivots)
+        low = np.minimum(diagonal.min(axis=1), head_diagonal.min())
+        high = np.maximum(diagonal.max(axis=1), head_diagonal.max())
+        failed |= low <= eps * np.maximum(high, 1.0) * (n + len(INSTITUTIONS))
+        return np.flatnonzero(failed)
 
     def surplus_rows(self) -> np.ndarray:
         """Where a unit paid to each industry's surplus goes in its first round, (K, 5, n) (:func:`surplus_rows`)."""
         return surplus_rows(self.arrays)
 
 
-def _rows_of(value, start: int, stop: int):
-    """Sets ``start:stop`` of a :class:`CircuitArrays` field (a pattern field by field)."""
+_HEADS: dict[int, tuple[LocalEconomy, np.ndarray | None]] = {}
+
+
+def _shared_head(economy: LocalEconomy) -> np.ndarray | None:
+    """Factors of the industries' block ``I - A_LL`` that every circuit of ``economy`` shares (the
+    kernel of :class:`~simengine.accounts.LeontiefStack`), or None when it needs row interchanges
+    or has a zero pivot (the stack is then factorised whole). Cached per economy."""
+    cached = _HEADS.get(id(economy))
+    if cached is not None and cached[0] is economy:
+        return cached[1]
+    head = np.subtract(np.eye(len(economy.sectors)), economy.local_inputs)[None].copy()
+    pivots = np.empty((1, head.shape[1]), dtype=np.int64)
+    bad = _lu_factor_stack(head, pivots) or (pivots[0] != np.arange(head.shape[1])).any()
+    if len(_HEADS) > 64:
+        _HEADS.clear()
+    _HEADS[id(economy)] = (economy, None if bad else head[0])
+    return _HEADS[id(economy)][1]
+
+
+def _rows_of(value, index):
+    """Sets ``index`` of a :class:`CircuitArrays` field (a pattern field by field)."""
     if isinstance(value, SpendingPattern):
-        return SpendingPattern(*(getattr(value, f)[start:stop] for f in _PATTERN_ARRAYS))
-    return value[start:stop]
+        return SpendingPattern(*(getattr(value, f)[index] for f in _PATTERN_ARRAYS))
+    return value[index]

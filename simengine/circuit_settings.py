@@ -38,6 +38,7 @@ __all__ = [
     "read_settings",
     "apply_settings",
     "settings_arrays",
+    "settings_table",
 ]
 
 
@@ -165,26 +166,54 @@ def _stated(
     parameters: CircuitParameters, economy: LocalEconomy, values: Sequence[Mapping[str, float | None]]
 ) -> tuple[CircuitArrays, dict[str, np.ndarray]]:
     """The parameter sets of ``values`` as arrays, and per setting which sets state it."""
-    arrays = CircuitArrays.of(parameters, len(values))
+    columns = {}
+    for name in CIRCUIT_SETTINGS:
+        given = np.array([v.get(name) is not None for v in values], dtype=bool)
+        if given.any():
+            columns[name] = (
+                given,
+                np.array([float(v[name]) if g else 0.0 for v, g in zip(values, given, strict=True)]),
+            )
+    return _stated_columns(parameters, economy, columns, len(values))
+
+
+def _stated_columns(
+    parameters: CircuitParameters, economy: LocalEconomy, columns: Mapping[str, tuple[np.ndarray, np.ndarray]], count
+) -> tuple[CircuitArrays, dict[str, np.ndarray]]:
+    """The ``count`` parameter sets stating, per setting, ``target[k]`` where ``given[k]``
+    (``columns``: name -> ``(given, target)``, both ``(count,)``), and per setting which sets state it."""
+    arrays = CircuitArrays.of(parameters, count)
     stated = {}
     for name, s in CIRCUIT_SETTINGS.items():
-        given = np.array([v.get(name) is not None for v in values], dtype=bool)
-        if not given.any():
+        if name not in columns:
             continue
+        given, target = columns[name]
         stated[name] = given
-        target = np.array([float(v[name]) if g else 0.0 for v, g in zip(values, given, strict=True)])
         if s.weights is None:
             for field in s.fields:
                 arrays = _set(arrays, field, np.where(given, target, _get(arrays, field)))
         else:
             field = s.fields[0]
             moved = move_mean_to(_get(parameters, field), s.weights(parameters, economy), target)
-            arrays = _set(arrays, field, np.where(given[:, None], moved, _get(arrays, field)))
+            arrays = _set(arrays, field, moved if given.all() else np.where(given[:, None], moved, _get(arrays, field)))
     return arrays, stated
 
 
+def settings_table(values: Sequence[Mapping[str, object]]) -> np.ndarray:
+    """Sets of settings as a table ``(K, len(CIRCUIT_KEYS))``: column ``j`` is setting ``CIRCUIT_KEYS[j]``,
+    NaN where a set does not state it (None)."""
+    table = np.empty((len(values), len(CIRCUIT_KEYS)))
+    for k, v in enumerate(values):
+        table[k] = [np.nan if v.get(name) is None else v[name] for name in CIRCUIT_KEYS]
+    return table
+
+
 def settings_arrays(
-    parameters: CircuitParameters, economy: LocalEconomy, values: Sequence[Mapping[str, float | None]]
+    parameters: CircuitParameters,
+    economy: LocalEconomy,
+    values: Sequence[Mapping[str, float | None]] | np.ndarray,
+    *,
+    check: bool = True,
 ) -> CircuitArrays:
     """``K`` parameter sets, ``parameters`` with each of the ``K`` stated settings applied, as arrays.
 
@@ -192,13 +221,33 @@ def settings_arrays(
     (one definition: :func:`apply_settings` is this with ``K = 1``), without building a
     :class:`CircuitParameters` per set.
 
+    Parameters
+    ----------
+    parameters : CircuitParameters
+    economy : LocalEconomy
+    values : sequence of mappings, or ndarray (K, len(CIRCUIT_KEYS))
+        The settings of each set (a setting None or absent keeps the region's value), or their
+        :func:`settings_table` (NaN for a setting not stated).
+    check : bool
+        Raise for a set that is not admissible (default); False leaves that to the caller
+        (:meth:`~simengine.circuit.CircuitArrays.admissible`).
+
     Raises
     ------
     DataError
         A set is not admissible (e.g. local and national tax rates summing above 1), naming it.
     """
-    arrays, _ = _stated(parameters, economy, values)
-    arrays.check(parameters)
+    if isinstance(values, np.ndarray):
+        columns = {}
+        for j, name in enumerate(CIRCUIT_KEYS):
+            given = ~np.isnan(values[:, j])
+            if given.any():
+                columns[name] = (given, np.where(given, values[:, j], 0.0))
+        arrays, _ = _stated_columns(parameters, economy, columns, len(values))
+    else:
+        arrays, _ = _stated(parameters, economy, values)
+    if check:
+        arrays.check(parameters)
     return arrays
 
 

@@ -1,31 +1,46 @@
 """The draw-axis engine: scenarios reduced to arrays with a leading column axis, solved as multiplier rows.
 
 A batch is a set of scenarios times a parameter axis: random draws of response parameters
-(:mod:`simengine.uncertainty`), and sweep points whose swept keys are numeric lever fields
-(:mod:`simengine.batch`). :func:`prepare_draws` applies the levers to whole ``(columns, cells)``
-arrays (no model per column); :func:`evaluate_draws` turns every scenario-column-year into the
-headline totals a ranking needs (:data:`HEADLINE_TOTALS`) through multiplier rows and
-:func:`simengine.accounts.column_product`, grouping columns by circuit signature so that one
-factorisation serves every column that shares coefficients.
+(:mod:`simengine.uncertainty`), and sweep points whose swept keys are numeric lever fields or
+``[circuit]`` settings (:mod:`simengine.sweeps`). :func:`prepare_draws` applies the levers to whole
+``(columns, cells)`` arrays (no model per column); :func:`evaluate_draws` turns every
+scenario-column-year into the headline totals a ranking needs (:data:`HEADLINE_TOTALS`) through
+multiplier rows, and :func:`evaluate_accounts` into full per-sector accounts. Every distinct circuit
+(by signature: one per scenario-period, or one per column where swept circuit settings vary by
+column) is factorised once, all of them as one stack, and each column is multiplied or solved by
+its own circuit (:func:`simengine.accounts.member_product`,
+:meth:`simengine.accounts.LeontiefStack.solve_members`), so a column never depends on the others.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
-from .accounts import column_product
-from .circuit import INSTITUTIONS, Circuit, CircuitStack
+from .accounts import LeontiefStack, column_product, member_product
+from .circuit import (
+    INSTITUTIONS,
+    SURPLUS_RECIPIENTS,
+    Circuit,
+    CircuitArrays,
+    CircuitStack,
+    circuit_coefficients,
+    surplus_rows,
+)
+from .circuit import LEAKAGE_CHANNELS as CIRCUIT_CHANNELS
+from .circuit_settings import settings_arrays
 from .errors import ScenarioError
 from .evaluation import BudgetCells
-from .levers import apply_circuit_levers, apply_levers, programme_cost
+from .levers import LeverBase, apply_circuit_levers, apply_levers, programme_cost
 from .levers import consumption_injection as _consumption_injection
 from .region_context import (
     RegionContext,
     circuit_signature,
     circuit_stack,
+    column_circuits,
     employment_factor,
     scenario_circuit_values,
     with_values,
@@ -60,11 +75,15 @@ class PointArrays:
         ``"lever"``) -> ``(points,)`` values.
     responses : dict
         Per lever position, response parameters -> ``(points,)`` values.
+    circuit : dict
+        ``[circuit]`` settings (:data:`simengine.circuit_settings.CIRCUIT_KEYS`) -> ``(points,)``
+        values: each point then has its own circuit coefficients.
     """
 
     ids: list[str]
     fields: dict[int, dict[str, np.ndarray]]
     responses: dict[int, dict[str, np.ndarray]]
+    circuit: dict[str, np.ndarray] = dataclasses.field(default_factory=dict)
 
     @property
     def size(self) -> int:
@@ -76,6 +95,7 @@ class PointArrays:
             self.ids[rows],
             {i: {f: v[rows] for f, v in fs.items()} for i, fs in self.fields.items()},
             {i: {f: v[rows] for f, v in fs.items()} for i, fs in self.responses.items()},
+            {f: v[rows] for f, v in self.circuit.items()},
         )
 
 
@@ -105,6 +125,7 @@ class DrawPrepared:
     over_budget: np.ndarray | None = None  # (m,) columns whose levers cost more than the budget in some year
     points: int = 1
     cell_sector: np.ndarray | None = None  # (cells,) sector index of each row of the spending arrays, if by cell
+    column_circuits: bool = False  # circuit settings vary by column ((m,) arrays in circuit_values)
 
     @property
     def draws(self) -> int:
@@ -182,6 +203,9 @@ def prepare_draws(
     displaced, extra = np.zeros((n, t)), np.zeros((n, t))
     over_budget = np.zeros(d, dtype=bool)
     base_values = scenario_circuit_values(scenario, context)
+    if points is not None:  # swept circuit settings: one value per column (point * D + draw)
+        base_values.update({k: np.repeat(np.asarray(v, dtype=float), draws) for k, v in points.circuit.items()})
+    household_share = base_values["household_local_consumption_share"]
     households = context.parameters.households.local_purchases()
     mix = households / households.sum() if households.sum() > 0 else np.full(n, 1.0 / n)
     city = context.parameters.city.local_purchases()
@@ -240,13 +264,7 @@ def prepare_draws(
                 f"the whole budget ({amounts.sum():,.0f} {context.unit}); check the units of lever amounts"
             )
         over_budget |= over
-        injections[k] = _consumption_injection(
-            levers,
-            year,
-            start_year=start,
-            baseline_share=float(base_values["household_local_consumption_share"]),
-            monetary_unit=unit,
-        )
+        injections[k] = _injection(levers, year, start, household_share, unit, scenario.scenario.id)
         extra[:, k] = injections[k] * mix
         if appraisal.financing == "displaces_city_spending":
             displaced[:, k] = programmes[k] * city
@@ -271,7 +289,43 @@ def prepare_draws(
         over_budget=over_budget,
         points=p,
         cell_sector=cell_sector if by_cell else None,
+        column_circuits=points is not None and bool(points.circuit),
     )
+
+
+def _measures_injection(lever) -> bool:
+    """Whether the lever's kind computes extra household spending
+    (:meth:`simengine.levers.LeverBase.consumption_injection` overridden)."""
+    return type(lever).consumption_injection is not LeverBase.consumption_injection
+
+
+def injects_household_spending(levers: Sequence) -> bool:
+    """Whether some lever adds household spending measured from the household local-consumption
+    share: its kind computes one (:meth:`simengine.levers.LeverBase.consumption_injection`) and it
+    is not zero from a zero share (e.g. ``household_local_consumption`` with a ``consumption_base``).
+    That spending is one number per scenario, so the share cannot then vary by column."""
+    return any(_measures_injection(lever) and lever.consumption_injection(0.0, 1.0, "one") != 0.0 for lever in levers)
+
+
+def _injection(levers, year: int, start: int, household_share, unit: str, ident: str) -> float:
+    """Extra local household spending in ``year`` (:func:`simengine.levers.consumption_injection`),
+    one number per scenario: a household share that varies by column must give the same in each
+    (checked at every distinct share when a lever computes such spending)."""
+    if not isinstance(household_share, np.ndarray):
+        return _consumption_injection(
+            levers, year, start_year=start, baseline_share=float(household_share), monetary_unit=unit
+        )
+    shares = np.unique(household_share) if any(_measures_injection(lever) for lever in levers) else household_share[:1]
+    values = {
+        _consumption_injection(levers, year, start_year=start, baseline_share=float(b), monetary_unit=unit)
+        for b in shares
+    }
+    if len(values) > 1:
+        raise ScenarioError(
+            f"scenario {ident}: its levers' extra household spending depends on "
+            "circuit.household_local_consumption_share, which varies by column; run such a sweep scenario by scenario"
+        )
+    return values.pop()
 
 
 def _regional_weights(context: RegionContext) -> tuple[np.ndarray, np.ndarray]:
@@ -419,53 +473,179 @@ _HEADLINE_ROWS: dict[tuple[int, bytes], tuple[RegionContext, tuple[np.ndarray, .
 
 
 def _rows_from(context: RegionContext, weights: np.ndarray, receipts: np.ndarray) -> tuple[np.ndarray, ...]:
-    """The headline rows of :func:`_headline_rows` from a circuit's rows ``weights`` ``(4, accounts)``
-    and the institutions' first-round receipts per unit of each industry's surplus ``(3, n)``."""
-    n = receipts.shape[1]
+    """The rows of :func:`_headline_rows` that depend on the circuit, of a stack of circuits: from their
+    rows ``weights`` ``(K, 4, accounts)`` and the institutions' first-round receipts per unit of each
+    industry's surplus ``(K, 3, n)``, ``on_local`` ``(K, 5, n)``, ``on_transfer`` ``(K, 4, n)`` and
+    ``on_displaced`` ``(K, 3, n)``. Member ``k`` gets the same bits as the stack of that member alone."""
+    count, n = receipts.shape[0], receipts.shape[2]
     regional = _regional_rows(context)
-    return (
-        np.ascontiguousarray(np.vstack([weights[:, :n], regional[0:1]])),
-        column_product(weights[:, n:], np.ascontiguousarray(receipts)),
-        np.ascontiguousarray(regional[1:3]),
-        np.ascontiguousarray(weights[[0, 2, 3], :n]),
-    )
+    on_local = np.empty((count, 5, n))
+    on_local[:, :4] = weights[:, :, :n]
+    on_local[:, 4] = regional[0]
+    # weights[:, :, n:] times receipts, summed over the institutions in order (as column_product)
+    on_transfer = weights[:, :, n, None] * receipts[:, None, 0]
+    for j in range(1, receipts.shape[1]):
+        on_transfer += weights[:, :, n + j, None] * receipts[:, None, j]
+    return on_local, on_transfer, np.ascontiguousarray(weights[:, [0, 2, 3], :n])
 
 
-def _headline_rows(context: RegionContext, values_of: dict[bytes, dict]) -> dict[bytes, tuple[np.ndarray, ...]]:
-    """Multiplier rows of each circuit (by signature) that give the headline totals straight from
-    the spending arrays.
+def _headline_rows(context: RegionContext, values_of: dict[bytes, np.ndarray]) -> tuple[np.ndarray, ...]:
+    """Multiplier rows of each circuit (``values_of``: signature -> settings row of
+    :func:`simengine.circuit_settings.settings_table`, in the order of the stacks returned) that
+    give the headline totals straight from the spending arrays.
 
     Every total is linear in local spending ``s``, premium transfers ``t`` and non-local
-    spending ``e`` of a column: ``on_local`` ``(5, n)`` times ``s`` gives local value added,
+    spending ``e`` of a column: ``on_local`` ``(K, 5, n)`` times ``s`` gives local value added,
     employment, household income, city tax (the circuit's rows, :func:`_circuit_rows`) and
     the local spending's value added in other regions (:func:`_regional_rows`); ``on_transfer``
-    ``(4, n)`` times ``t`` the same four totals of the transfers' first-round receipts
+    ``(K, 4, n)`` times ``t`` the same four totals of the transfers' first-round receipts
     (:meth:`simengine.circuit.Circuit.surplus_transfer` as a matrix); ``on_elsewhere`` ``(2, n)``
-    times ``e`` the other regions' value added and the local value added they feed back;
-    ``on_displaced`` ``(3, n)`` the value added, household income and city tax of displaced
-    city purchases. A few products per column, and no per-sector array is built.
+    (the same for every circuit) times ``e`` the other regions' value added and the local value
+    added they feed back; ``on_displaced`` ``(K, 3, n)`` the value added, household income and
+    city tax of displaced city purchases. A few products per column, and no per-sector array is
+    built.
 
     Circuits not seen before in this process are built as arrays and factorised as one stack
     (:func:`simengine.region_context.circuit_stack`): many coefficient sets cost one kernel call,
     not a :class:`~simengine.circuit.Circuit` each, with the same bits as a Circuit each.
     """
-    rows: dict[bytes, tuple[np.ndarray, ...]] = {}
+    keys = list(values_of)
+    found: dict[bytes, tuple[np.ndarray, ...]] = {}
     missing = []
-    for key in values_of:
+    for key in keys:
         cached = _HEADLINE_ROWS.get((id(context), key))
         if cached is not None and cached[0] is context:
-            rows[key] = cached[1]
+            found[key] = cached[1]
         else:
             missing.append(key)
+    regional = _regional_rows(context)
+    on_elsewhere = np.ascontiguousarray(regional[1:3])
+    if len(missing) == len(keys):  # nothing cached: the stack's rows in order, no copy
+        stack = circuit_stack(context, np.array([values_of[key] for key in keys]))
+        rows = _rows_from(context, _circuit_rows(stack), stack.surplus_rows()[:, : len(INSTITUTIONS)])
+        _remember(context, keys, rows)
+        return rows[0], rows[1], on_elsewhere, rows[2]
+    n = len(context.economy.sectors)
+    out = tuple(np.empty((len(keys), size, n)) for size in (5, 4, 3))
     if missing:
-        if len(_HEADLINE_ROWS) + len(missing) > 4096:
-            _HEADLINE_ROWS.clear()
-        stack = circuit_stack(context, [values_of[key] for key in missing])
-        weights, surplus = _circuit_rows(stack), stack.surplus_rows()
-        for b, key in enumerate(missing):
-            rows[key] = _rows_from(context, weights[b], surplus[b, : len(INSTITUTIONS)])
-            _HEADLINE_ROWS[(id(context), key)] = (context, rows[key])
-    return rows
+        stack = circuit_stack(context, np.array([values_of[key] for key in missing]))
+        rows = _rows_from(context, _circuit_rows(stack), stack.surplus_rows()[:, : len(INSTITUTIONS)])
+        _remember(context, missing, rows)
+        where = np.array([i for i, key in enumerate(keys) if key not in found], dtype=np.int64)
+        for target, values in zip(out, rows, strict=True):
+            target[where] = values
+    for i, key in enumerate(keys):
+        if key in found:
+            for target, values in zip(out, found[key], strict=True):
+                target[i] = values
+    on_local, on_transfer, on_displaced = out
+    return on_local, on_transfer, on_elsewhere, on_displaced
+
+
+def _remember(context: RegionContext, keys: list[bytes], rows: tuple[np.ndarray, ...]) -> dict:
+    """Cache the rows of each circuit of ``keys`` (a stack's members, in order) for this process."""
+    if len(_HEADLINE_ROWS) + len(keys) > 4096:
+        _HEADLINE_ROWS.clear()
+    out = {key: tuple(r[b] for r in rows) for b, key in enumerate(keys)}
+    if len(keys) <= 4096:
+        _HEADLINE_ROWS.update({(id(context), key): (context, value) for key, value in out.items()})
+    return out
+
+
+def _circuit_members(prepared: Sequence[DrawPrepared]) -> tuple[dict[bytes, np.ndarray], list[np.ndarray]]:
+    """The distinct circuits of the scenarios' periods and columns (signature -> settings row of
+    :func:`simengine.circuit_settings.settings_table`, in first-seen order) and, per scenario, the
+    index of each period's and column's circuit ``(T, m)``."""
+    index: dict[bytes, int] = {}
+    members = []
+    for p in prepared:
+        m = p.local_spending.shape[2]
+        if not p.column_circuits:  # one circuit per period: no table per period
+            ids = [index.setdefault(circuit_signature(v), len(index)) for v in p.circuit_values]
+            member = np.empty((len(ids), m), dtype=np.int64)
+            member[:] = np.array(ids, dtype=np.int64)[:, None]
+            members.append(member)
+            continue
+        member = np.empty((len(p.period_years), m), dtype=np.int64)
+        for k, v in enumerate(p.circuit_values):
+            keys, _, inverse = column_circuits(v, m)
+            ids = [index.setdefault(key, len(index)) for key in keys]
+            member[k] = ids[0] if inverse is None else np.asarray(ids, dtype=np.int64)[inverse]
+        members.append(member)
+    return {key: np.frombuffer(key, dtype=np.float64) for key in index}, members
+
+
+def _products(matrices: np.ndarray, members: np.ndarray, columns: np.ndarray) -> np.ndarray:
+    """:func:`simengine.accounts.member_product`, with one product when every column has the same member
+    (the same bits either way)."""
+    if members.size and (members == members[0]).all():
+        return column_product(matrices[members[0]], columns)
+    return member_product(matrices, members, columns)
+
+
+def _joined(arrays: list[np.ndarray]) -> np.ndarray:
+    """``(T, rows, m)`` arrays as one ``(rows, sum T m)`` matrix, each scenario period-major."""
+    if len(arrays) > 1 and all(a.shape == arrays[0].shape for a in arrays):
+        stacked = np.stack(arrays)  # (scenarios, T, rows, m)
+        return np.ascontiguousarray(stacked.transpose(2, 0, 1, 3)).reshape(stacked.shape[2], -1)
+    parts = [a.transpose(1, 0, 2).reshape(a.shape[1], -1) for a in arrays]
+    return np.ascontiguousarray(parts[0]) if len(parts) == 1 else np.concatenate(parts, axis=1)
+
+
+def _flagged(arrays: list[np.ndarray]) -> list[tuple[int, int]]:
+    """``(scenario, period)`` pairs of ``(n, T)`` arrays (one per scenario) whose period column is not all zero."""
+    if not arrays:
+        return []
+    periods = np.cumsum([0] + [a.shape[1] for a in arrays])
+    hit = np.flatnonzero(np.concatenate(arrays, axis=1).any(axis=0))
+    scenario = np.searchsorted(periods, hit, side="right") - 1
+    return [(int(g), int(h - periods[g])) for g, h in zip(scenario, hit, strict=True)]
+
+
+#: Totals of :func:`evaluate_draws` per column, before the per-scenario results are formed.
+_TOTALS = ("value_added", "employment", "household_income", "city_tax", "other", "feedback", "lost", "lost_income")
+_TOTALS += ("lost_tax",)
+
+
+def _layout_totals(
+    group: list[DrawPrepared], members: list[np.ndarray], rows: tuple[np.ndarray, ...], cells: np.ndarray | None
+) -> np.ndarray:
+    """The totals :data:`_TOTALS` ``(9, columns)`` of scenarios whose spending arrays have the same rows
+    (sectors, or the same budget cells ``cells``), columns scenario by scenario, period-major."""
+    on_local, on_transfer, on_elsewhere, on_displaced = rows
+    member = np.concatenate([m.reshape(-1) for m in members])
+    local_rows, transfer_rows, elsewhere_rows = on_local, on_transfer, on_elsewhere
+    used = member
+    if cells is not None:  # the rows of each cell's sector, of the circuits these columns use
+        chosen, used = np.unique(member, return_inverse=True)
+        used = used.reshape(-1).astype(np.int64)
+        local_rows = np.ascontiguousarray(on_local[chosen][:, :, cells])
+        transfer_rows = np.ascontiguousarray(on_transfer[chosen][:, :, cells])
+        elsewhere_rows = np.ascontiguousarray(on_elsewhere[:, cells])
+    local = _products(local_rows, used, _joined([p.local_spending for p in group]))
+    received = _products(transfer_rows, used, _joined([p.local_transfer for p in group]))
+    elsewhere = column_product(elsewhere_rows, _joined([p.nonlocal_spending for p in group]))
+    lost = np.zeros((3, local.shape[1]))
+    starts = np.cumsum([0] + [m.size for m in members])
+    # periods with programmes' household spending or displaced city purchases (adding zeros
+    # would change no bits: the others are skipped)
+    for g, k in _flagged([p.household_spending for p in group]):
+        m, width = members[g], members[g].shape[1]
+        cols = slice(starts[g] + k * width, starts[g] + (k + 1) * width)
+        extra = group[g].household_spending[:, k : k + 1]
+        local[:, cols] += _products(on_local, m[k], np.broadcast_to(extra, (len(extra), width)))
+        elsewhere[:, cols] -= column_product(on_elsewhere, extra)
+    for g, k in _flagged([p.displaced for p in group]):
+        m, width = members[g], members[g].shape[1]
+        cols = slice(starts[g] + k * width, starts[g] + (k + 1) * width)
+        displaced = group[g].displaced[:, k : k + 1]
+        lost[:, cols] = _products(on_displaced, m[k], np.broadcast_to(displaced, (len(displaced), width)))
+    out = np.empty((len(_TOTALS), local.shape[1]))
+    out[:4] = local[:4] + received
+    out[4] = local[4] + elsewhere[0]
+    out[5] = elsewhere[1]
+    out[6:] = lost
+    return out
 
 
 def evaluate_draws(prepared: Sequence[DrawPrepared], context: RegionContext) -> list[dict[str, np.ndarray]]:
@@ -475,69 +655,61 @@ def evaluate_draws(prepared: Sequence[DrawPrepared], context: RegionContext) -> 
     spending, so each is a multiplier row (one transposed solve per circuit and one for the
     regional model) times the columns (:func:`simengine.accounts.column_product`, fixed order):
     the same economics as :func:`simengine.evaluation.evaluate` without the per-sector
-    accounts. Columns of the same circuit parameters share its factorisation; the circuits of
-    all distinct parameter sets are built as arrays and factorised as one stack.
+    accounts. The circuits of all distinct parameter sets (per scenario-period, or per column
+    where swept circuit settings vary by column) are built as arrays and factorised as one
+    stack; the columns of scenarios whose spending arrays have the same rows are multiplied in
+    one kernel call, each column by its own circuit's rows
+    (:func:`simengine.accounts.member_product`), so a column's numbers never depend on the others.
 
     Returns
     -------
     list of dict
         Per scenario, name -> ``(D, T)`` array.
     """
-    blocks: dict[bytes, list[tuple[int, int]]] = {}
-    values_of: dict[bytes, dict] = {}
+    values_of, members = _circuit_members(prepared)
+    rows = _headline_rows(context, values_of)
+    layouts: dict[bytes | None, list[int]] = {}
     for i, p in enumerate(prepared):
-        for k, v in enumerate(p.circuit_values):
-            key = circuit_signature(v)
-            blocks.setdefault(key, []).append((i, k))
-            values_of.setdefault(key, v)
-    names = ("value_added", "employment", "household_income", "city_tax", "other", "feedback", "lost")
-    columns = [{name: np.zeros((p.draws, len(p.period_years))) for name in names} for p in prepared]
-    for p, c in zip(prepared, columns, strict=True):
-        c["lost"] = np.zeros((3, p.draws, len(p.period_years)))
-    rows_of = _headline_rows(context, values_of)
-    for key, pairs in blocks.items():
-        on_local, on_transfer, on_elsewhere, on_displaced = rows_of[key]
-        by_cell: dict[int, tuple[np.ndarray, ...]] = {}
-        for i, k in pairs:
-            p, c = prepared[i], columns[i]
-            rows = (on_local, on_transfer, on_elsewhere)
-            if p.cell_sector is not None:  # the rows of each cell's sector
-                if i not in by_cell:
-                    by_cell[i] = tuple(np.ascontiguousarray(r[:, p.cell_sector]) for r in rows)
-                rows = by_cell[i]
-            extra = p.household_spending[:, k : k + 1]
-            local = column_product(rows[0], p.local_spending[k]) + column_product(on_local, extra)
-            received = column_product(rows[1], p.local_transfer[k])
-            elsewhere = column_product(rows[2], p.nonlocal_spending[k]) - column_product(on_elsewhere, extra)
-            for row, name in enumerate(names[:4]):
-                c[name][:, k] = local[row] + received[row]
-            c["other"][:, k] = local[4] + elsewhere[0]
-            c["feedback"][:, k] = elsewhere[1]
-            displaced = p.displaced[:, k : k + 1]
-            if displaced.any():
-                c["lost"][:, :, k] = column_product(on_displaced, displaced)
+        layouts.setdefault(None if p.cell_sector is None else p.cell_sector.tobytes(), []).append(i)
+    totals: list[np.ndarray | None] = [None] * len(prepared)
+    for key, group in layouts.items():
+        cells = None if key is None else prepared[group[0]].cell_sector
+        values = _layout_totals([prepared[i] for i in group], [members[i] for i in group], rows, cells)
+        shape = members[group[0]].shape
+        if all(members[i].shape == shape for i in group):  # (9, G T m) -> per scenario (9, m, T), C-contiguous
+            split = values.reshape(len(_TOTALS), len(group), *shape).transpose(1, 0, 3, 2)
+            for g, part in zip(group, np.ascontiguousarray(split), strict=True):
+                totals[g] = part
+            continue
+        start = 0
+        for i in group:
+            t, m = members[i].shape
+            totals[i] = np.ascontiguousarray(
+                values[:, start : start + t * m].reshape(len(_TOTALS), t, m).transpose(0, 2, 1)
+            )
+            start += t * m
     out = []
-    for p, c in zip(prepared, columns, strict=True):
+    for p, c in zip(prepared, totals, strict=True):
         d, t = p.draws, len(p.period_years)
-        feedback = c["feedback"] if p.scenario.appraisal.feedback else np.zeros((d, t))
-        lost = c["lost"]
+        value_added, employment, income, city_tax, other, feedback, lost, lost_income, lost_tax = c
+        feedback = feedback if p.scenario.appraisal.feedback else np.zeros((d, t))
         out.append(
             {
-                "budget": np.broadcast_to(p.budget, (d, t)),
+                "budget": p.budget[None, :] if d == 1 else np.broadcast_to(p.budget, (d, t)),
                 "local_awards": p.local_awards,
                 "cost_premium": p.cost_premium,
                 "real_volume": p.real_volume,
-                "local_value_added": c["value_added"],
+                "local_value_added": value_added,
                 "feedback_value_added": feedback,
-                "other_regions_value_added": c["other"],
-                "national_value_added": c["value_added"] + feedback + c["other"],
-                "resident_household_income": c["household_income"],
-                "local_tax": c["city_tax"],
-                "displaced_value_added": lost[0],
-                "displaced_household_income": lost[1],
-                "displaced_local_tax": lost[2],
-                "fiscal_balance": c["city_tax"] - lost[2] - p.cost_premium,
-                "local_employment": c["employment"] / p.deflator,
+                "other_regions_value_added": other,
+                "national_value_added": value_added + feedback + other,
+                "resident_household_income": income,
+                "local_tax": city_tax,
+                "displaced_value_added": lost,
+                "displaced_household_income": lost_income,
+                "displaced_local_tax": lost_tax,
+                "fiscal_balance": city_tax - lost_tax - p.cost_premium,
+                "local_employment": employment / p.deflator,
             }
         )
     return out
@@ -567,6 +739,89 @@ def _transfer_by_rows(circuit: Circuit, transfer: np.ndarray) -> tuple[np.ndarra
     return column_product(cached[1], transfer), column_product(cached[2], transfer)
 
 
+def _stacked_accounts(
+    context: RegionContext,
+    arrays: CircuitArrays,
+    member: np.ndarray,
+    spending: np.ndarray,
+    transfer: np.ndarray,
+    displaced: np.ndarray,
+    block: int = 256,
+):
+    """:func:`simengine.evaluation.closed_accounts` of columns that each have their own circuit.
+
+    ``arrays`` holds ``K`` circuit parameter sets and ``member`` ``(width,)`` the set of each column.
+    The sets are built and factorised in blocks of ``block`` (:class:`~simengine.circuit.CircuitStack`'s
+    builder and kernel) and every column is solved by its own member's factors
+    (:meth:`simengine.accounts.LeontiefStack.solve_members`); the per-circuit matrices of the
+    accounts (leakage, the transfers' first round, the second round) multiply each column by its
+    member's rows (:func:`simengine.accounts.member_product`). A column's numbers depend on its
+    own circuit and spending only. They equal the scenario run alone (one :class:`Circuit`, one
+    solve of all its columns) to rounding: the second round and the leakage channels are summed
+    from per-account rows here, from the accounts there.
+    """
+    from .evaluation import CIRCUIT_TO_RESULT_CHANNEL
+    from .results import LEAKAGE_CHANNELS
+
+    economy = context.economy
+    n, width = spending.shape
+    count = arrays.count
+    channels = [LEAKAGE_CHANNELS.index(CIRCUIT_TO_RESULT_CHANNEL[name]) for name in CIRCUIT_CHANNELS]
+    owners, taxes = (
+        LEAKAGE_CHANNELS.index(CIRCUIT_TO_RESULT_CHANNEL[c]) for c in ("outside_owners", "taxes_leaving_city")
+    )
+    names = ("output", "value_added", "resident_income", "employment", "city_tax", "household_income")
+    closed = {name: np.empty((n, width)) for name in names[:4]}
+    closed |= {name: np.empty(width) for name in names[4:]}
+    closed["leakage"] = np.empty((len(LEAKAGE_CHANNELS), width))
+    second_round = np.empty(width)
+    transfer_leakage = np.empty((len(LEAKAGE_CHANNELS), width))
+    displaced_effects = np.zeros((3, width))
+    order = np.argsort(member, kind="stable")
+    edges = np.searchsorted(member[order], np.arange(0, count + block, block))
+    value_added_rate = economy.compensation + economy.operating_surplus
+    for b, first in enumerate(range(0, count, block)):
+        cols = order[edges[b] : edges[b + 1]]
+        if not cols.size:
+            continue
+        sets = arrays.take(slice(first, min(first + block, count)))
+        local = member[cols] - first
+        matrix, leakage = circuit_coefficients(economy, sets)
+        # each account's payments to the local accounts per unit received, summed over the accounts in order
+        respent = np.array(matrix[:, 0])
+        for row in range(1, matrix.shape[1]):
+            respent += matrix[:, row]
+        by_channel = np.zeros((len(sets.consumption_propensity), len(LEAKAGE_CHANNELS), matrix.shape[1]))
+        for row, channel in enumerate(channels):
+            by_channel[:, channel] += leakage[:, row]
+        surplus = surplus_rows(sets)
+        on_transfer = np.zeros((len(by_channel), len(LEAKAGE_CHANNELS), n))
+        on_transfer[:, owners] += surplus[:, SURPLUS_RECIPIENTS.index("outside_owners")]
+        on_transfer[:, taxes] += surplus[:, SURPLUS_RECIPIENTS.index("taxes_leaving_city")]
+        system = LeontiefStack(matrix, shared=n, overwrite=True)
+        spent = spending[:, cols]
+        receipts = member_product(surplus[:, : len(INSTITUTIONS)], local, transfer[:, cols])
+        injection = np.vstack([spent, receipts])
+        totals = system.solve_members(local, injection)
+        output = totals[:n]
+        wages = economy.compensation[:, None] * output
+        closed["output"][:, cols] = output
+        closed["value_added"][:, cols] = value_added_rate[:, None] * output
+        closed["resident_income"][:, cols] = wages * sets.resident_wage_share[local].T
+        closed["employment"][:, cols] = economy.employment[:, None] * output
+        closed["household_income"][cols] = totals[n]
+        closed["city_tax"][cols] = totals[n + 1]
+        closed["leakage"][:, cols] = member_product(by_channel, local, totals)
+        transfer_leakage[:, cols] = member_product(on_transfer, local, transfer[:, cols])
+        second_round[cols] = member_product(respent[:, None, :n], local, spent)[0]  # spending enters the industries
+        lost = displaced[:, cols]
+        if lost.any():
+            solved = system.solve_members(local, np.vstack([lost, np.zeros_like(receipts)]))
+            displaced_effects[0, cols] = column_product(value_added_rate[None, :], solved[:n])[0]
+            displaced_effects[1:, cols] = solved[n : n + 2]
+    return closed, second_round, transfer_leakage, displaced_effects
+
+
 def evaluate_accounts(prepared: Sequence[DrawPrepared], context: RegionContext) -> list[dict[str, np.ndarray]]:
     """Full per-sector accounts of every scenario and column of one region, as arrays.
 
@@ -575,6 +830,9 @@ def evaluate_accounts(prepared: Sequence[DrawPrepared], context: RegionContext) 
     signature are one right-hand-side matrix of that circuit's factorisation, and the result
     variables (:data:`simengine.results.RESULT_VARIABLES`) are computed for all columns
     together (:func:`simengine.evaluation.result_arrays`), never one Dataset per scenario.
+    Columns whose circuit settings vary by column (swept ``[circuit]`` settings) are solved
+    each by its own circuit, all circuits built and factorised as stacks
+    (:func:`_stacked_accounts`).
 
     Returns
     -------
@@ -595,6 +853,7 @@ def evaluate_accounts(prepared: Sequence[DrawPrepared], context: RegionContext) 
     displaced = np.zeros((n, width))
     groups: dict[bytes, list[np.ndarray]] = {}
     values_of: dict[bytes, dict] = {}
+    varying = [any(isinstance(v[k], np.ndarray) for v in p.circuit_values for k in v) for p in prepared]
     for i, p in enumerate(prepared):
         m = p.draws
         for k, v in enumerate(p.circuit_values):
@@ -603,9 +862,10 @@ def evaluate_accounts(prepared: Sequence[DrawPrepared], context: RegionContext) 
             transfer[:, cols] = p.local_transfer[k]
             elsewhere[:, cols] = p.nonlocal_spending[k] - p.household_spending[:, k : k + 1]
             displaced[:, cols] = p.displaced[:, k : k + 1]
-            key = circuit_signature(v)
-            groups.setdefault(key, []).append(np.arange(cols.start, cols.stop))
-            values_of.setdefault(key, v)
+            if not varying[i]:
+                key = circuit_signature(v)
+                groups.setdefault(key, []).append(np.arange(cols.start, cols.stop))
+                values_of.setdefault(key, v)
     closed, second_round, transfer_leakage, displaced_effects = closed_accounts(
         {key: (_circuit(context, key, values_of[key]), np.concatenate(parts)) for key, parts in groups.items()},
         spending,
@@ -613,6 +873,19 @@ def evaluate_accounts(prepared: Sequence[DrawPrepared], context: RegionContext) 
         displaced,
         _transfer_by_rows,
     )
+    flows: dict[int, CircuitArrays] = {}  # per scenario whose circuits vary by column: its last period's sets
+    if any(varying):
+        chosen = [i for i, v in enumerate(varying) if v]
+        sets_of, members = _circuit_members([prepared[i] for i in chosen])
+        arrays = settings_arrays(context.parameters, context.economy, np.array(list(sets_of.values())))
+        sizes = [prepared[i].draws * len(prepared[i].period_years) for i in chosen]
+        cols = np.concatenate([np.arange(spans[i], spans[i] + size) for i, size in zip(chosen, sizes, strict=True)])
+        member = np.concatenate([m.reshape(-1) for m in members])
+        parts = _stacked_accounts(context, arrays, member, spending[:, cols], transfer[:, cols], displaced[:, cols])
+        for name, values in parts[0].items():
+            closed.setdefault(name, np.zeros((*values.shape[:-1], width)))[..., cols] = values
+        second_round[cols], transfer_leakage[:, cols], displaced_effects[:, cols] = parts[1:]
+        flows = {i: arrays.take(m[-1]) for i, m in zip(chosen, members, strict=True)}
     open_output = context.open_local.solve(spending)
     regional = _regional_by_rows(spending, elsewhere, context)
 
@@ -624,7 +897,10 @@ def evaluate_accounts(prepared: Sequence[DrawPrepared], context: RegionContext) 
 
     out = []
     for i, p in enumerate(prepared):
-        last = circuit_signature(p.circuit_values[-1])
+        if i in flows:
+            parameters = flows[i]
+        else:
+            parameters = _circuit(context, circuit_signature(p.circuit_values[-1]), p.circuit_values[-1]).parameters
         out.append(
             result_arrays(
                 p,
@@ -636,7 +912,7 @@ def evaluate_accounts(prepared: Sequence[DrawPrepared], context: RegionContext) 
                 transfer_leakage=per_scenario(transfer_leakage, i),
                 displaced=per_scenario(displaced_effects, i),
                 second_round=per_scenario(second_round, i),
-                parameters=_circuit(context, last, p.circuit_values[-1]).parameters,
+                parameters=parameters,
             )
         )
     return out

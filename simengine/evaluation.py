@@ -38,7 +38,7 @@ import xarray as xr
 
 from .accounts import column_product
 from .circuit import LEAKAGE_CHANNELS as CIRCUIT_CHANNELS
-from .circuit import Circuit, CircuitParameters
+from .circuit import Circuit, CircuitArrays, CircuitParameters
 from .errors import ScenarioError
 from .fields import MONETARY_SCALE
 from .levers import (
@@ -446,9 +446,10 @@ def _ordered_sum(values: np.ndarray, axis: int) -> np.ndarray:
 
 
 def _first_round_flows(
-    c: dict[str, np.ndarray], budget_total: float, economy: LocalEconomy, parameters: CircuitParameters
+    c: dict[str, np.ndarray], budget_total: float, economy: LocalEconomy, parameters: CircuitParameters | CircuitArrays
 ) -> np.ndarray:
-    """First-round flow accounts per won of procurement, ``(accounts, m)``."""
+    """First-round flow accounts per won of procurement, ``(accounts, m)``: under one circuit's
+    ``parameters``, or each column's own (``CircuitArrays`` of ``m`` sets)."""
     spend = _ordered_sum(c["local"], 1) / budget_total
     wages = economy.compensation[:, None] * spend
     surplus = economy.operating_surplus[:, None] * spend + _ordered_sum(c["transfer"], 1) / budget_total
@@ -466,9 +467,14 @@ def _first_round_flows(
         ),
         spend,
     )
-    shares = np.vstack([parameters.resident_wage_share, 1.0 - parameters.resident_wage_share])
-    owners = np.vstack([parameters.local_ownership_share, 1.0 - parameters.local_ownership_share])
-    on_wages, on_surplus = column_product(shares, wages), column_product(owners, surplus)
+    if isinstance(parameters, CircuitArrays):  # each column's own circuit, (m, n) shares
+        resident, owned = parameters.resident_wage_share.T, parameters.local_ownership_share.T
+        on_wages = [_ordered_sum(resident * wages, 0), _ordered_sum((1.0 - resident) * wages, 0)]
+        on_surplus = [_ordered_sum(owned * surplus, 0), _ordered_sum((1.0 - owned) * surplus, 0)]
+    else:
+        shares = np.vstack([parameters.resident_wage_share, 1.0 - parameters.resident_wage_share])
+        owners = np.vstack([parameters.local_ownership_share, 1.0 - parameters.local_ownership_share])
+        on_wages, on_surplus = column_product(shares, wages), column_product(owners, surplus)
     values = {
         "local_awards": local,
         "nonlocal_awards": 1.0 - local,

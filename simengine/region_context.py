@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import struct
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,7 +20,13 @@ import numpy as np
 
 from .accounts import LeontiefSystem
 from .circuit import CircuitParameters, CircuitStack
-from .circuit_settings import CIRCUIT_KEYS, apply_settings, move_mean_to, read_settings, settings_arrays
+from .circuit_settings import (
+    CIRCUIT_KEYS,
+    apply_settings,
+    move_mean_to,
+    read_settings,
+    settings_arrays,
+)
 from .datasets import load_region, load_table, region_path
 from .errors import DataError, ScenarioError
 from .local_economy import LocalEconomy
@@ -37,6 +44,7 @@ __all__ = [
     "with_values",
     "circuit_stack",
     "circuit_signature",
+    "column_circuits",
     "scenario_circuit_values",
     "table_unit",
     "budget_deflator",
@@ -88,18 +96,52 @@ def with_values(context: RegionContext, values: dict[str, object]) -> CircuitPar
     return apply_settings(context.parameters, context.economy, values)
 
 
-def circuit_stack(context: RegionContext, values: Sequence[dict[str, object]]) -> CircuitStack:
+def circuit_stack(context: RegionContext, values: Sequence[dict[str, object]] | np.ndarray) -> CircuitStack:
     """The circuits of many sets of circuit settings at once: set ``k`` as ``with_values(context, values[k])``,
-    built as arrays and factorised as one stack (:class:`~simengine.circuit.CircuitStack`)."""
+    built as arrays and factorised as one stack (:class:`~simengine.circuit.CircuitStack`); ``values``
+    may be their :func:`~simengine.circuit_settings.settings_table`."""
     return CircuitStack(context.economy, settings_arrays(context.parameters, context.economy, values))
 
 
+#: A row of :func:`~simengine.circuit_settings.settings_table` as bytes (native float64).
+_ROW = struct.Struct(f"={len(CIRCUIT_KEYS)}d")
+
+
 def circuit_signature(values: dict[str, object]) -> bytes:
-    """Bytes that identify a circuit's settings (scenario-periods with equal ones share a factorisation)."""
-    return b"".join(
-        np.ascontiguousarray(np.nan if values[k] is None else values[k], dtype=np.float64).tobytes()
-        for k in CIRCUIT_KEYS
-    )
+    """Bytes that identify a circuit's settings (scenario-periods with equal ones share a factorisation):
+    the row of :func:`~simengine.circuit_settings.settings_table` (NaN for a setting not stated)."""
+    return _ROW.pack(*[np.nan if values[k] is None else values[k] for k in CIRCUIT_KEYS])
+
+
+def column_circuits(values: dict[str, object], columns: int) -> tuple[list[bytes], np.ndarray, np.ndarray | None]:
+    """The distinct circuits of settings that may vary by column (a setting given as a ``(columns,)`` array).
+
+    Returns
+    -------
+    signatures : list of bytes
+        :func:`circuit_signature` of each distinct set of settings (sorted by their bytes when
+        the settings vary by column).
+    table : ndarray (sets, len(CIRCUIT_KEYS))
+        Each distinct set as a row of :func:`~simengine.circuit_settings.settings_table`.
+    members : ndarray of int (columns,) or None
+        Index into ``signatures`` of each column; None when the settings are scalars (one set).
+    """
+    row = []
+    for k in CIRCUIT_KEYS:
+        value = values[k]
+        if type(value) is np.ndarray:
+            break
+        row.append(np.nan if value is None else value)
+    else:
+        key = _ROW.pack(*row)
+        return [key], np.frombuffer(key, dtype=np.float64)[None], None
+    table = np.empty((columns, len(CIRCUIT_KEYS)))
+    for j, k in enumerate(CIRCUIT_KEYS):
+        table[:, j] = np.nan if values[k] is None else values[k]
+    # rows compared by their bits (a setting not stated is the same NaN in every column)
+    distinct, members = np.unique(table.view(np.uint64), axis=0, return_inverse=True)
+    rows = np.ascontiguousarray(distinct.view(np.float64))
+    return [row.tobytes() for row in rows], rows, members.reshape(-1).astype(np.int64)
 
 
 def table_unit(scenario: Scenario, context: RegionContext) -> str:

@@ -2,13 +2,20 @@
 
 A sweep whose every key is a numeric field of a procurement lever (``lever[0].target``,
 ``lever[4].min_local_subcontract_share``, ``lever[2].response.gap_closed``; see
-:func:`simengine.levers.array_field`) is validated once, as its base scenario, and its points
-become :class:`simengine.draws.PointArrays`: no pydantic model, Dataset or Python loop per
-point. Each point keeps its scenario id (``combined-package-sweep0003``), its levers (JSON) and
-its scenario hash, computed as if the variant had been built and validated on its own.
+:func:`simengine.levers.array_field`) or a ``[circuit]`` setting (``circuit.reinvestment_rate``;
+:data:`simengine.circuit_settings.CIRCUIT_SETTINGS`) is validated once, as its base scenario,
+and its points become :class:`simengine.draws.PointArrays`: no pydantic model, Dataset or
+Python loop per point. Each point keeps its scenario id (``combined-package-sweep0003``), its
+levers (JSON) and its scenario hash, computed as if the variant had been built and validated
+on its own. Points that change circuit settings change the circuit's coefficients: their
+circuits are built as arrays and factorised as one stack
+(:func:`simengine.region_context.circuit_stack`).
 
-A point outside a field's schema bounds, and every sweep with another kind of key (money
-amounts, ramps, scopes, ``[circuit]`` values, circuit levers), runs scenario by scenario
+A point outside a field's schema bounds or whose circuit settings are not admissible (e.g.
+local and national tax rates above 1), a sweep of ``circuit.household_local_consumption_share``
+in a scenario whose levers add household spending measured from that share (a
+``consumption_base``), and every sweep with another kind of key (money amounts, ramps, scopes,
+circuit levers' own fields) run scenario by scenario
 (:func:`simengine.scenario.batch.sweep_variants`), which gives an invalid point its labelled
 :class:`~simengine.scenario.batch.SweepFailure`.
 """
@@ -24,9 +31,10 @@ from dataclasses import dataclass
 import numpy as np
 from pydantic import TypeAdapter
 
-from .draws import PointArrays
-from .errors import ScenarioError
-from .levers import ArrayField, array_field
+from .circuit_settings import CIRCUIT_KEYS, CircuitSettingsTable
+from .draws import PointArrays, injects_household_spending
+from .errors import ScenarioError, SimEngineError
+from .levers import ArrayField, _float_field, array_field
 from .provenance import levers_json, scenario_hash
 from .scenario.batch import sweep_base, sweep_label, sweep_points
 from .scenario.checks import check_labels
@@ -37,6 +45,9 @@ __all__ = ["ArraySweep", "array_sweep", "point_provenance"]
 
 _FLOAT = TypeAdapter(float)
 _KEY = re.compile(r"lever\[(\d+)\]\.((?:response\.)?[A-Za-z_][A-Za-z0-9_]*)")
+_CIRCUIT_KEY = re.compile(r"circuit\.([A-Za-z_][A-Za-z0-9_]*)")
+#: The setting from which levers measure extra household spending (:func:`injects_household_spending`).
+_HOUSEHOLD_SHARE = "household_local_consumption_share"
 
 
 @dataclass(frozen=True)
@@ -62,9 +73,29 @@ class ArraySweep:
     rejected: list[int]
 
 
-def _fields(scenario: Scenario, paths: Sequence[str]) -> list[tuple[int, ArrayField]] | None:
+def _circuit_field(scenario: Scenario, name: str) -> ArrayField | None:
+    """The :class:`ArrayField` of the ``[circuit]`` setting ``name`` (table ``"circuit"``), or None
+    when the array path cannot take it: a lever's extra household spending measured from the
+    household share (:meth:`simengine.levers.LeverBase.consumption_injection`) is one number per
+    scenario, not per point."""
+    if name not in CIRCUIT_KEYS:
+        return None
+    if name == _HOUSEHOLD_SHARE and injects_household_spending(scenario.lever):
+        return None
+    found = _float_field(CircuitSettingsTable.model_fields[name])
+    return ArrayField("circuit", name, found.low, found.high, found.low_open, found.high_open)
+
+
+def _fields(scenario: Scenario, paths: Sequence[str]) -> list[tuple[int | None, ArrayField]] | None:
     out = []
     for path in paths:
+        circuit = _CIRCUIT_KEY.fullmatch(path)
+        if circuit is not None:
+            field = _circuit_field(scenario, circuit.group(1))
+            if field is None:
+                return None
+            out.append((None, field))
+            continue
         match = _KEY.fullmatch(path)
         if match is None:
             return None
@@ -111,10 +142,17 @@ def array_sweep(batch: Batch, *, sectors: Sequence[str] | None = None) -> ArrayS
     valid = np.ones(len(points), dtype=bool)
     for (_, field), values in zip(fields, columns, strict=True):
         valid &= field.valid(values)
+    settings = {f.name: values for (_, f), values in zip(fields, columns, strict=True) if f.table == "circuit"}
+    if settings:
+        valid &= _admissible(scenario, settings, valid)
     keep = np.flatnonzero(valid)
     lever_fields: dict[int, dict[str, np.ndarray]] = {}
     response_fields: dict[int, dict[str, np.ndarray]] = {}
+    circuit_fields: dict[str, np.ndarray] = {}
     for (position, field), values in zip(fields, columns, strict=True):
+        if field.table == "circuit":
+            circuit_fields[field.name] = values[keep]
+            continue
         target = lever_fields if field.table == "lever" else response_fields
         target.setdefault(position, {})[field.name] = values[keep]
     ids, labels = [], []
@@ -124,23 +162,55 @@ def array_sweep(batch: Batch, *, sectors: Sequence[str] | None = None) -> ArrayS
         labels.append(label)
     return ArraySweep(
         scenario=scenario,
-        points=PointArrays(ids, lever_fields, response_fields),
+        points=PointArrays(ids, lever_fields, response_fields, circuit_fields),
         labels=labels,
         rejected=[int(k) for k in np.flatnonzero(~valid)],
     )
 
 
-def _variant(scenario: Scenario, points: PointArrays, values: dict[tuple[int, str, str], float], ident: str):
+def _admissible(scenario: Scenario, settings: dict[str, np.ndarray], valid: np.ndarray) -> np.ndarray:
+    """Which points' circuit settings (the scenario's ``[circuit]`` with ``settings`` of each point)
+    give admissible circuit parameters (:meth:`simengine.circuit.CircuitArrays.admissible`).
+
+    Only the rates (settings without weights, e.g. ``local_tax_rate``) can make a set inadmissible:
+    a per-sector share moved to a mean in [0, 1] stays in [0, 1]
+    (:func:`simengine.circuit_settings.move_mean_to`), so the shares are left at the region's
+    values here and only the rates are checked."""
+    from .circuit_settings import CIRCUIT_SETTINGS, settings_arrays, settings_table
+    from .region_context import region_context, scenario_circuit_values
+
+    rates = [name for name in CIRCUIT_KEYS if CIRCUIT_SETTINGS[name].weights is None]
+    if not any(name in settings for name in rates):
+        return np.ones(len(valid), dtype=bool)
+    try:
+        context = region_context(scenario.scenario.region)
+    except SimEngineError:
+        return np.zeros(len(valid), dtype=bool)  # the scenario path reports the region's error
+    base = scenario_circuit_values(scenario, context)
+    table = np.repeat(settings_table([{name: base[name] for name in rates}]), len(valid), axis=0)
+    for name, values in settings.items():
+        if name in rates:
+            table[:, CIRCUIT_KEYS.index(name)] = np.where(valid, values, 0.0)
+    return settings_arrays(context.parameters, context.economy, table, check=False).admissible()
+
+
+def _variant(scenario: Scenario, points: PointArrays, values: dict[tuple[int | None, str, str], float], ident: str):
     """The scenario with the swept fields set to ``values`` and id ``ident`` (no validation)."""
     levers = list(scenario.lever)
+    circuit = {name: value for (_, table, name), value in values.items() if table == "circuit"}
     for (position, table, name), value in values.items():
+        if table == "circuit":
+            continue
         lever = levers[position]
         if table == "lever":
             levers[position] = lever.model_copy(update={name: value})
         else:
             levers[position] = lever.model_copy(update={"response": lever.response.model_copy(update={name: value})})
     info = scenario.scenario.model_copy(update={"id": ident})
-    return scenario.model_copy(update={"scenario": info, "lever": levers})
+    update = {"scenario": info, "lever": levers}
+    if circuit:
+        update["circuit"] = scenario.circuit.model_copy(update=circuit)
+    return scenario.model_copy(update=update)
 
 
 def point_provenance(scenario: Scenario, points: PointArrays) -> tuple[list[str], list[str]]:
@@ -155,6 +225,8 @@ def point_provenance(scenario: Scenario, points: PointArrays) -> tuple[list[str]
     keys = [(i, "lever", f) for i, fs in points.fields.items() for f in fs]
     keys += [(i, "response", f) for i, fs in points.responses.items() for f in fs]
     arrays = [(points.fields if t == "lever" else points.responses)[i][f] for i, t, f in keys]
+    keys += [(None, "circuit", f) for f in points.circuit]
+    arrays += list(points.circuit.values())
     placeholders = [0.7130281946351 + 1e-11 * j for j in range(len(keys))]
     token = "zzpointidzz"
     template = _variant(scenario, points, dict(zip(keys, placeholders, strict=True)), token)
@@ -162,6 +234,9 @@ def point_provenance(scenario: Scenario, points: PointArrays) -> tuple[list[str]
     listed = _split(levers_json(template), placeholders, None, pydantic=False)
     defaults = []
     for i, table, name in keys:
+        if table == "circuit":
+            defaults.append(CircuitSettingsTable.model_fields[name].default)
+            continue
         lever = scenario.lever[i]
         model = type(lever) if table == "lever" else type(lever.response)
         defaults.append(model.model_fields[name].default)

@@ -157,3 +157,71 @@ def test_the_shared_block_path_is_skipped_when_it_does_not_apply():
     matrices[:, :2, :2] = [[1.0, 0.0], [0.0, 1.0]]
     assert _factor_bordered(np.array(matrices), np.empty((2, 4), dtype=np.int64), 2)
     assert not _factor_bordered(np.array(matrices[:1]), np.empty((1, 4), dtype=np.int64), 2)
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    count=st.integers(1, 4),
+    size=st.integers(1, 6),
+    columns=st.integers(0, 7),
+    seed=st.integers(0, 2**32 - 1),
+)
+def test_each_column_by_its_own_member_has_the_bits_of_that_member_alone(count, size, columns, seed):
+    """Property: member_product and LeontiefStack.solve_members give column j exactly what its
+    member gives that column on its own (column_product, solve), whatever the other columns."""
+    from simengine.accounts import column_product, member_product
+
+    rng = np.random.default_rng(seed)
+    matrices = rng.normal(size=(count, 3, size))
+    members = rng.integers(0, count, size=columns)
+    rhs = rng.normal(size=(size, columns))
+    product = member_product(matrices, members, rhs)
+    stack = LeontiefStack(rng.uniform(0.0, 0.8 / size, size=(count, size, size)))
+    solved = stack.solve_members(members, rhs)
+    assert product.shape == (3, columns) and solved.shape == (size, columns)
+    for j, k in enumerate(members):
+        np.testing.assert_array_equal(product[:, j], column_product(matrices[k], rhs[:, j : j + 1])[:, 0])
+        np.testing.assert_array_equal(solved[:, j], stack.member(k).solve(rhs[:, j]))
+
+
+def test_members_out_of_range_are_refused():
+    from simengine.accounts import member_product
+
+    with pytest.raises(DataError, match="members must be"):
+        member_product(np.zeros((2, 1, 3)), np.array([0, 2]), np.zeros((3, 2)))
+    with pytest.raises(DataError, match="members must be"):
+        LeontiefStack(np.zeros((2, 3, 3))).solve_members(np.array([-1]), np.zeros((3, 1)))
+
+
+def test_bordered_rows_equal_the_whole_factorisation_bit_for_bit():
+    """The bordered kernel (shared leading block, each member's border alone) gives the bits of
+    factorising each whole member and solving the transposed system; a member whose border would
+    pivot in the shared steps, or with an exactly zero pivot, is flagged for the whole path."""
+    from simengine.kernels.linalg import _bordered_rows
+
+    rng = np.random.default_rng(5)
+    n, b, count = 4, 3, 5
+    head = np.eye(n) - rng.uniform(0.0, 0.1, size=(n, n))
+    lower = -rng.uniform(0.0, 0.2, size=(count, b, n))
+    right = -rng.uniform(0.0, 0.2, size=(count, n, b))
+    corner = np.eye(b) - rng.uniform(0.0, 0.1, size=(count, b, b))
+    corner[1] = [[0.01, 0.5, 0.2], [0.9, 0.1, 0.3], [0.2, 0.8, 0.05]]  # row interchanges in the last steps
+    lower[2, 0, 0] = -5.0  # larger than the shared pivot: the whole path
+    lower[3], right[3], corner[3] = 0.0, 0.0, 0.0  # a zero pivot
+    targets = rng.normal(size=(n + b, 2))
+    factors, _ = _factor(head[None])
+    out = np.zeros((count, 2, n + b))
+    pivots, failed = np.zeros((count, b)), np.zeros(count, dtype=np.int64)
+    _bordered_rows(factors[0], lower, right, corner, targets, out, pivots, failed)
+    assert failed.tolist() == [0, 0, 1, 1, 0]
+    whole = np.concatenate(
+        [np.concatenate([np.broadcast_to(head, (count, n, n)), right], 2), np.concatenate([lower, corner], 2)], 1
+    )
+    good = [0, 1, 4]
+    full, full_pivots = _factor(whole[good])
+    solved = np.ascontiguousarray(np.broadcast_to(targets, (len(good), *targets.shape)))
+    _lu_solve_stack(full, full_pivots, solved, True)
+    assert (full_pivots[1, n:] != np.arange(n, n + b)).any()
+    for i, k in enumerate(good):
+        np.testing.assert_array_equal(out[k], solved[i].T)
+        np.testing.assert_array_equal(pivots[k], np.diagonal(full[i])[n:])

@@ -13,6 +13,7 @@ Private: arrays in, arrays out, caller-allocated outputs (see :mod:`simengine.ac
 
 from __future__ import annotations
 
+import numpy as np
 from numba import njit
 
 
@@ -35,6 +36,34 @@ def _column_product(matrix, columns, out):
             a = matrix[i, k]
             for j in range(m):
                 out[i, j] += a * columns[k, j]
+    return 0
+
+
+@njit(cache=True)
+def _member_product(matrices, members, rows, out):
+    """``out[:, j] = matrices[members[j]] @ rows[j]``: each column by its own member's matrix.
+
+    The sums run over the inner index in increasing order from zero, as in :func:`_column_product`,
+    so a column gets the same bits as ``_column_product(matrices[members[j]], rows[j][:, None])``
+    whatever the other columns and their members.
+
+    Parameters
+    ----------
+    matrices : float64 (K, p, n), C-contiguous
+    members : int64 (m,)
+        Member of each column, in ``0..K-1``.
+    rows : float64 (m, n), C-contiguous
+        The columns, one per row (so that each is contiguous).
+    out : float64 (p, m), C-contiguous, overwritten
+    """
+    p, n = matrices.shape[1], matrices.shape[2]
+    for j in range(rows.shape[0]):
+        b = members[j]
+        for i in range(p):
+            total = 0.0
+            for k in range(n):
+                total += matrices[b, i, k] * rows[j, k]
+            out[i, j] = total
     return 0
 
 
@@ -254,4 +283,185 @@ def _lu_solve_stack(stack, pivots, rhs, transposed):
     """
     for member in range(stack.shape[0]):
         _lu_solve_columns(stack[member], pivots[member], rhs[member], transposed)
+    return 0
+
+
+@njit(cache=True)
+def _lu_solve_members(stack, pivots, members, rhs, transposed):
+    """Solve each column ``j`` of ``rhs`` in place with member ``members[j]`` of a factorised stack.
+
+    Consecutive columns of one member are solved together (:func:`_lu_solve_columns` treats every
+    column alike, in a fixed order), so a column gets the same bits as when solved alone or among
+    any other columns of its member.
+
+    Parameters
+    ----------
+    stack : float64 (K, n, n)
+        Factors from :func:`_lu_factor_stack`.
+    pivots : int64 (K, n)
+    members : int64 (m,)
+        Member of each column, in ``0..K-1`` (sorted, the fewest calls).
+    rhs : float64 (n, m)
+        Right-hand sides, one per column; overwritten by the solutions.
+    transposed : bool
+        Solve the transposed systems.
+    """
+    n, width = rhs.shape
+    scratch = np.empty((n, width))
+    j = 0
+    while j < width:
+        b = members[j]
+        e = j + 1
+        while e < width and members[e] == b:
+            e += 1
+        block = scratch[:, : e - j]
+        for i in range(n):
+            for c in range(j, e):
+                block[i, c - j] = rhs[i, c]
+        _lu_solve_columns(stack[b], pivots[b], block, transposed)
+        for i in range(n):
+            for c in range(j, e):
+                rhs[i, c] = block[i, c - j]
+        j = e
+    return 0
+
+
+@njit(cache=True)
+def _bordered_rows(head, lower, right, corner, targets, out, pivots, failed):
+    """Multiplier rows ``t' (I - M_k)^-1`` of members that share their leading block, from the border alone.
+
+    Member ``k`` is ``[[H, right_k], [lower_k, corner_k]]`` (``H`` shared, ``b = m - n`` border rows
+    and columns). This is :func:`_lu_factor_bordered` followed by the transposed solve of
+    :func:`_lu_solve_columns` with the right-hand sides ``targets``: the same operations in the
+    same order on the same numbers (the same bits), without storing ``H`` again per member (the
+    leading block of the factors is ``head`` in every member) and with the border columns held
+    transposed, so that every inner loop runs over contiguous memory.
+
+    Parameters
+    ----------
+    head : float64 (n, n)
+        Factors of ``H`` (no row interchanges, no zero pivot).
+    lower : float64 (K, b, n)
+    right : float64 (K, n, b)
+    corner : float64 (K, b, b)
+    targets : float64 (m, r)
+    out : float64 (K, r, m)
+        Overwritten: row ``i`` of member ``k`` is target ``i`` per unit injected into each account.
+    pivots : float64 (K, b)
+        Overwritten by each member's last ``b`` pivots (the diagonal of ``U`` after ``H``'s), for
+        the caller's conditioning check.
+    failed : int64 (K,)
+        Overwritten: 1 for a member whose border would pivot in the first ``n`` steps or that has an
+        exactly zero pivot (its rows are left: the caller factorises it whole), else 0.
+    """
+    size, b, n = lower.shape[0], lower.shape[1], lower.shape[2]
+    m = n + b
+    r = targets.shape[1]
+    below = np.ascontiguousarray(head.T)  # below[k, i] = head[i, k]: column k of L, contiguous
+    rows = np.empty((b, m))  # the border rows of the factors
+    cols = np.empty((b, n))  # the border columns of the factors above the corner, transposed
+    piv = np.empty(m, dtype=np.int64)
+    rhs = np.empty((m, r))
+    for member in range(size):
+        failed[member] = 0
+        for i in range(b):
+            for j in range(n):
+                rows[i, j] = lower[member, i, j]
+            for j in range(b):
+                rows[i, n + j] = corner[member, i, j]
+        for i in range(n):
+            for j in range(b):
+                cols[j, i] = right[member, i, j]
+        bordered = True
+        for k in range(n):
+            d = head[k, k]
+            for i in range(b):
+                if abs(rows[i, k]) > abs(d):
+                    bordered = False
+            if not bordered:
+                break
+            for i in range(b):
+                f = rows[i, k] / d
+                rows[i, k] = f
+                for j in range(k + 1, n):
+                    rows[i, j] -= f * head[k, j]
+                for j in range(b):
+                    rows[i, n + j] -= f * cols[j, k]
+            for j in range(b):
+                pivot = cols[j, k]
+                for i in range(k + 1, n):
+                    cols[j, i] -= below[k, i] * pivot
+        if not bordered:
+            failed[member] = 1
+            continue
+        for i in range(n):
+            piv[i] = i
+        # the last b steps of _lu_factor_steps, on the border rows (row interchanges swap whole rows)
+        for k in range(n, m):
+            t = k - n
+            p = t
+            best = abs(rows[t, k])
+            for i in range(t + 1, b):
+                if abs(rows[i, k]) > best:
+                    best = abs(rows[i, k])
+                    p = i
+            piv[k] = p + n
+            if p != t:
+                for j in range(m):
+                    rows[t, j], rows[p, j] = rows[p, j], rows[t, j]
+            d = rows[t, k]
+            if d == 0.0:
+                failed[member] = 1
+                break
+            for i in range(t + 1, b):
+                f = rows[i, k] / d
+                rows[i, k] = f
+                for j in range(k + 1, m):
+                    rows[i, j] -= f * rows[t, j]
+        if failed[member]:
+            continue
+        for i in range(b):
+            pivots[member, i] = rows[i, n + i]
+        # the transposed solve of _lu_solve_columns; lu[i, k] is head, cols or rows
+        for i in range(m):
+            for j in range(r):
+                rhs[i, j] = targets[i, j]
+        for i in range(n):
+            d = head[i, i]
+            for j in range(r):
+                rhs[i, j] /= d
+            for k in range(i + 1, n):
+                a = head[i, k]
+                for j in range(r):
+                    rhs[k, j] -= a * rhs[i, j]
+            for k in range(n, m):
+                a = cols[k - n, i]
+                for j in range(r):
+                    rhs[k, j] -= a * rhs[i, j]
+        for i in range(n, m):
+            d = rows[i - n, i]
+            for j in range(r):
+                rhs[i, j] /= d
+            for k in range(i + 1, m):
+                a = rows[i - n, k]
+                for j in range(r):
+                    rhs[k, j] -= a * rhs[i, j]
+        for i in range(m - 1, n - 1, -1):
+            for k in range(i):
+                a = rows[i - n, k]
+                for j in range(r):
+                    rhs[k, j] -= a * rhs[i, j]
+        for i in range(n - 1, -1, -1):
+            for k in range(i):
+                a = head[i, k]
+                for j in range(r):
+                    rhs[k, j] -= a * rhs[i, j]
+        for i in range(m - 1, -1, -1):
+            p = piv[i]
+            if p != i:
+                for j in range(r):
+                    rhs[i, j], rhs[p, j] = rhs[p, j], rhs[i, j]
+        for i in range(r):
+            for j in range(m):
+                out[member, i, j] = rhs[j, i]
     return 0
