@@ -174,6 +174,20 @@ def _check_agent_batch_memory(items: list) -> None:
 ARRAY_CHUNK = 4096
 #: Scenarios per task of the scenario-by-scenario path (the default ``chunk_size`` there).
 SCENARIO_CHUNK = 256
+#: Tasks per worker of an executor when ``chunk_size`` is not given: the array engine's columns
+#: are split into at least this many tasks per worker (at most :data:`ARRAY_CHUNK` columns
+#: each), so that the workers finish together.
+TASKS_PER_WORKER = 2
+
+
+def _task_columns(columns: int, executor) -> int:
+    """Columns per task of the array engine: :data:`ARRAY_CHUNK`, or fewer so that an executor's
+    workers get :data:`TASKS_PER_WORKER` tasks each. Results do not depend on it (see
+    :func:`run_batch`)."""
+    if executor is None:
+        return ARRAY_CHUNK
+    workers = max(1, int(getattr(executor, "_max_workers", 1) or 1))
+    return max(1, min(ARRAY_CHUNK, -(-columns // (TASKS_PER_WORKER * workers))))
 
 
 @dataclass
@@ -487,11 +501,13 @@ def run_batch(
     members : path of a batch file, or iterable of scenarios / scenario files
         A batch file's baseline comes first, then its scenarios and sweep variants.
     executor : concurrent.futures.Executor, optional
-        Where tasks run. Default: in this process. Any executor with ``submit`` works, e.g. a
-        ``ProcessPoolExecutor`` or a Dask ``Client.get_executor()``. Tasks send scenario specs
-        (a scenario and its points' values) and return arrays.
+        Where tasks run. Default: in this process. Any executor with ``submit`` works, e.g.
+        :func:`batch_executor` (threads), a ``ProcessPoolExecutor`` or a Dask
+        ``Client.get_executor()``. Tasks send scenario specs (a scenario and its points' values)
+        and return arrays.
     chunk_size : int, optional
-        Work per task: scenario-draw columns on the array engine (default :data:`ARRAY_CHUNK`),
+        Work per task: scenario-draw columns on the array engine (default :data:`ARRAY_CHUNK`,
+        or fewer with an executor, :data:`TASKS_PER_WORKER` tasks per worker),
         scenarios on the scenario-by-scenario path (default :data:`SCENARIO_CHUNK`). Results
         are bit-identical for any executor, worker count and chunk size on one machine: every
         solve and product is column-independent (:func:`simengine.accounts.column_product`),
@@ -560,7 +576,8 @@ def run_batch(
     options = {"time_unit": time_unit, "lags": lags}
     blocks: dict[tuple[str, int], list[xr.Dataset]] = {}
     # the array engine's members, in tasks of chunk_size columns
-    tasks = _pieces(members_, chunk_size or ARRAY_CHUNK, draws, split_draws=sink is None)
+    columns_per_task = chunk_size or _task_columns(sum(m.size for m in members_) * draws, executor)
+    tasks = _pieces(members_, columns_per_task, draws, split_draws=sink is None)
     scalar_chunks = [
         scalar[i : i + (chunk_size or SCENARIO_CHUNK)] for i in range(0, len(scalar), chunk_size or SCENARIO_CHUNK)
     ]
@@ -669,14 +686,13 @@ def _in_batch_order(datasets: list[xr.Dataset], order, members: list[_Member], s
     return [combined.sel(scenario=first + rest)]
 
 
-#: Scenario-draw columns below which a batch runs fastest in one process. Measured with
+#: Scenario-draw columns from which a batch runs fastest on every core. Measured with
 #: benchmarks/bench_batch.py (``workers`` rows) on the shipped Gwangmyeong model on a 2-core
-#: machine shared with other jobs: on 10,000-scenario batches two workers did not beat one
-#: (full accounts in two runs of three, headline in all three): writing the file and building
-#: the result stay in this process, the arrays come back through pickling, and the cores were
-#: busy. Larger batches amortise the workers' start; 1,000,000 scenario-draws (the size of the
-#: largest uncertainty comparisons) is where the default turns to every core.
-PARALLEL_COLUMNS = 1_000_000
+#: machine shared with other jobs: with worker threads (:func:`batch_executor`) a
+#: 10,000-scenario batch ran faster on two than on one, in full and in headline mode; the
+#: 12 scenarios of the main job ran fastest in one (the work per task is then smaller than
+#: the cost of handing it over).
+PARALLEL_COLUMNS = 10_000
 
 
 def available_cores() -> int:
@@ -688,8 +704,8 @@ def available_cores() -> int:
 
 
 def default_workers(members, *, headline: bool = False) -> int:
-    """The fastest worker count for a batch: one process below :data:`PARALLEL_COLUMNS`
-    scenario-draw columns (or for a list of scenario files), else every available core."""
+    """The fastest worker count for a batch: one below :data:`PARALLEL_COLUMNS` scenario-draw
+    columns (or for a list of scenario files), else every available core."""
     if not isinstance(members, (str, os.PathLike)) or not is_batch_file(members):
         return 1
     try:
@@ -704,11 +720,21 @@ def default_workers(members, *, headline: bool = False) -> int:
     return available_cores() if size >= PARALLEL_COLUMNS else 1
 
 
-def batch_executor(workers: int) -> concurrent.futures.ProcessPoolExecutor:
-    """A process pool for :func:`run_batch`. Its workers start when the first task is submitted,
-    after :func:`run_batch` has loaded the regions in this process, so that (where processes
-    fork) they start with the regions and compiled kernels in memory."""
-    return concurrent.futures.ProcessPoolExecutor(workers)
+def batch_executor(workers: int, *, processes: bool = False) -> concurrent.futures.Executor:
+    """An executor of ``workers`` for :func:`run_batch`.
+
+    Threads by default: the array engine's work is numpy arithmetic and column kernels that
+    release the GIL (:mod:`simengine.kernels.linalg`), so threads run it side by side with no
+    start-up, no pickling of specs or results, and the regions, factorisations and compiled
+    kernels loaded once. ``processes`` gives a process pool instead, for batches that run
+    scenario by scenario (the monthly dynamic form, agent mode), whose Python-level work holds
+    the GIL; its workers start when the first task is submitted, after :func:`run_batch` has
+    loaded the regions in this process, so that (where processes fork) they start with the
+    regions and compiled kernels in memory. Results are the same bits either way.
+    """
+    if processes:
+        return concurrent.futures.ProcessPoolExecutor(workers)
+    return concurrent.futures.ThreadPoolExecutor(workers, thread_name_prefix="simengine-batch")
 
 
 def _warm(members: list[_Member]) -> None:

@@ -811,7 +811,8 @@ def compare(
     "--workers",
     type=click.IntRange(min=1),
     default=None,
-    help="Processes [default: the fastest for the batch's size on this machine, see simengine.batch.default_workers].",
+    help="Workers: threads (processes with --monthly) [default: the fastest for the batch's size on this machine, "
+    "see simengine.batch.default_workers].",
 )
 @click.option(
     "--dask",
@@ -877,7 +878,14 @@ def batch(
     members = inputs[0] if len(inputs) == 1 else inputs
     if workers is None:
         workers = 1 if dask_spec else default_workers(members, headline=headline)
-    pool = dask_client(dask_spec) if dask_spec else batch_executor(workers) if workers > 1 else nullcontext()
+    # threads for the array engine; processes for the monthly form, which runs scenario by scenario
+    pool = (
+        dask_client(dask_spec)
+        if dask_spec
+        else batch_executor(workers, processes=monthly)
+        if workers > 1
+        else nullcontext()
+    )
     with pool:
         client = pool if dask_spec else None
         executor = pool if workers > 1 else None
@@ -915,7 +923,7 @@ def batch(
         return
     summary = None
     if not failures:
-        with batch_executor(workers) if workers > 1 else nullcontext() as executor:
+        with batch_executor(workers, processes=True) if workers > 1 else nullcontext() as executor:
             summary = _print_uncertainty(
                 inputs, None, None, executor=executor, draws_output=draws_output, overwrite=overwrite
             )

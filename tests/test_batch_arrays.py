@@ -24,6 +24,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from simengine import DataError
+from simengine.batch import batch_executor
 from simengine.cli import main
 from simengine.levers import LEVER_KINDS, array_field
 from simengine.results import as_headline, compare, headline_set, is_headline, load_result, require_accounts
@@ -165,6 +166,10 @@ def test_any_chunk_size_and_worker_count_gives_the_same_bits(tmp_path):
         with concurrent.futures.ProcessPoolExecutor(2) as executor:
             parallel = run_batch(batch, headline=headline, executor=executor, chunk_size=11).results
         xr.testing.assert_identical(reference, parallel)
+        with batch_executor(2) as threads:  # worker threads, tasks balanced over them or of a given size
+            for chunk_size in (None, 5):
+                threaded = run_batch(batch, headline=headline, executor=threads, chunk_size=chunk_size).results
+                xr.testing.assert_identical(reference, threaded)
 
 
 def test_out_of_bounds_points_are_labelled_failures_and_the_rest_run_as_arrays(tmp_path):
