@@ -686,13 +686,18 @@ def _in_batch_order(datasets: list[xr.Dataset], order, members: list[_Member], s
     return [combined.sel(scenario=first + rest)]
 
 
-#: Scenario-draw columns from which a batch runs fastest on every core. Measured with
+#: Scenarios from which a full-accounts batch runs fastest on every core. Measured with
 #: benchmarks/bench_batch.py (``workers`` rows) on the shipped Gwangmyeong model on a 2-core
 #: machine shared with other jobs: with worker threads (:func:`batch_executor`) a
-#: 10,000-scenario batch ran faster on two than on one, in full and in headline mode; the
-#: 12 scenarios of the main job ran fastest in one (the work per task is then smaller than
-#: the cost of handing it over).
+#: 10,000-scenario sweep ran faster on two than on one; the 12 scenarios of the main job
+#: run fastest in one (a task's work is then smaller than handing it over).
 PARALLEL_COLUMNS = 10_000
+#: Scenario-draw columns from which a headline-mode batch runs fastest on every core. Headline
+#: tasks are small and much of their work (levers on small arrays, each point's provenance
+#: text) holds the GIL: on 10,000-scenario batches two workers did not beat one (same
+#: benchmark rows), so the default turns to every core at 1,000,000 scenario-draws, the size
+#: of the largest uncertainty comparisons.
+HEADLINE_PARALLEL_COLUMNS = 1_000_000
 
 
 def available_cores() -> int:
@@ -704,8 +709,9 @@ def available_cores() -> int:
 
 
 def default_workers(members, *, headline: bool = False) -> int:
-    """The fastest worker count for a batch: one below :data:`PARALLEL_COLUMNS` scenario-draw
-    columns (or for a list of scenario files), else every available core."""
+    """The fastest worker count for a batch: one below :data:`PARALLEL_COLUMNS` scenarios
+    (:data:`HEADLINE_PARALLEL_COLUMNS` scenario-draws with ``headline``), or for a list of
+    scenario files; else every available core."""
     if not isinstance(members, (str, os.PathLike)) or not is_batch_file(members):
         return 1
     try:
@@ -717,7 +723,7 @@ def default_workers(members, *, headline: bool = False) -> int:
         size += len(sweep_points(batch.sweep))
     if headline and batch.uncertainty is not None:
         size *= batch.uncertainty.draws
-    return available_cores() if size >= PARALLEL_COLUMNS else 1
+    return available_cores() if size >= (HEADLINE_PARALLEL_COLUMNS if headline else PARALLEL_COLUMNS) else 1
 
 
 def batch_executor(workers: int, *, processes: bool = False) -> concurrent.futures.Executor:

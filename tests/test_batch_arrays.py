@@ -213,13 +213,17 @@ def test_headline_file_is_read_by_compare_and_refuses_full_only_views(tmp_path):
     assert shown.exit_code == 0 and "NPB" in shown.output
 
 
-def test_default_workers_is_one_process_for_small_batches_and_every_core_for_large(tmp_path):
-    from simengine.batch import PARALLEL_COLUMNS, available_cores, default_workers
+def test_default_workers_is_one_for_small_batches_and_every_core_for_large(tmp_path):
+    from simengine.batch import HEADLINE_PARALLEL_COLUMNS, PARALLEL_COLUMNS, available_cores, default_workers
 
     assert default_workers(SCENARIOS / "batch_gwangmyeong.toml") == 1  # 12 scenarios
-    big = _files(tmp_path, "local_share_target", ["target"], 3, 1, uncertainty=PARALLEL_COLUMNS)
+    big = _files(tmp_path, "local_share_target", ["target"], 3, 1, uncertainty=HEADLINE_PARALLEL_COLUMNS)
     assert default_workers(big, headline=True) == available_cores()  # 5 scenarios x draws
     assert default_workers(big) == 1  # full mode keeps the point estimates: 5 scenarios
+    (tmp_path / "sweep").mkdir()
+    sweep = _files(tmp_path / "sweep", "local_share_target", ["target"], PARALLEL_COLUMNS, 1)
+    assert default_workers(sweep) == available_cores()  # full accounts of PARALLEL_COLUMNS points and more
+    assert default_workers(sweep, headline=True) == 1  # headline tasks are small: one below its own limit
     assert default_workers([BASELINE]) == 1
 
 
