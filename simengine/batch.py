@@ -318,6 +318,14 @@ def _run_pieces(pieces: list, headline: bool) -> tuple[list, dict]:
     return out, seconds
 
 
+def _texts(values: Iterable[str]) -> np.ndarray:
+    """Strings as an object array (one reference per string)."""
+    values = list(values)
+    out = np.empty(len(values), dtype=object)
+    out[:] = values
+    return out
+
+
 class _Assembler:
     """Turns the array engine's task results into result Datasets along ``scenario``."""
 
@@ -407,10 +415,15 @@ class _Assembler:
             if block[5]:
                 these.pop("scenario_levers")
             attrs = these if n == 0 else {k: v for k, v in attrs.items() if k in these and these[k] == v}
+        # text as object arrays: no fixed-width copy of every point's levers (written as
+        # variable-length strings either way)
         extra = {
-            "scenario_title": ("scenario", [self.members[b[0]].scenario.scenario.title for b in blocks for _ in b[1]]),
-            "scenario_levers": ("scenario", [lever for block in blocks for lever in block[3]]),
-            "scenario_hash": ("scenario", [h for block in blocks for h in block[4]]),
+            "scenario_title": (
+                "scenario",
+                _texts(self.members[b[0]].scenario.scenario.title for b in blocks for _ in b[1]),
+            ),
+            "scenario_levers": ("scenario", _texts(lever for block in blocks for lever in block[3])),
+            "scenario_hash": ("scenario", _texts(h for block in blocks for h in block[4])),
         }
 
         def stacked(name: str) -> np.ndarray:
