@@ -637,12 +637,13 @@ def _check_outputs(output, report_path, overwrite) -> None:
 
 
 def _write_outputs(result, output, report_path, overwrite, uncertainty=None) -> None:
-    from simengine.report import write_report
     from simengine.results import save_result
 
     if output is not None:
         click.echo(f"wrote {save_result(result, output, overwrite=overwrite)}")
     if report_path is not None:
+        from simengine.report import write_report  # matplotlib and the report: only for a report
+
         write_report(result, report_path, overwrite=overwrite, uncertainty=uncertainty)
         click.echo(f"wrote {report_path}")
 
@@ -663,6 +664,14 @@ def run(scenario, output, monthly, report_path, overwrite) -> None:
     _write_outputs(result, output, report_path, overwrite)
 
 
+def _has_uncertainty(path: Path) -> bool:
+    """Whether ``path`` is a batch file with an ``[uncertainty]`` table."""
+    from simengine.scenario import load_batch
+    from simengine.scenario.load import is_batch_file
+
+    return is_batch_file(path) and load_batch(path).uncertainty is not None
+
+
 def _print_uncertainty(
     inputs, draws, seed, *, baseline=None, objective=None, top=10, executor=None, draws_output=None, overwrite=False
 ):
@@ -681,6 +690,8 @@ def _print_uncertainty(
                 "--uncertainty and --draws-output run scenario and batch files (.toml), not result files (.nc)"
             )
         return None
+    if draws is None and draws_output is None and not any(_has_uncertainty(p) for p in files):
+        return None  # nothing to draw: the batch's scenarios (every sweep point) are not expanded
     scenarios, file_draws, file_seed = comparison_scenarios(files)
     draws = draws if draws is not None else file_draws
     if draws is None:

@@ -213,6 +213,22 @@ def test_headline_file_is_read_by_compare_and_refuses_full_only_views(tmp_path):
     assert shown.exit_code == 0 and "NPB" in shown.output
 
 
+def test_a_batch_without_uncertainty_is_written_without_expanding_its_sweep(tmp_path, monkeypatch):
+    """``simengine batch`` of a sweep with no [uncertainty] table never builds one model per sweep
+    point (the array engine runs the points as arrays; there is nothing to draw)."""
+    import simengine.uncertainty
+
+    def expand(*args, **kwargs):
+        raise AssertionError("the batch was expanded into one scenario per sweep point")
+
+    monkeypatch.setattr(simengine.uncertainty, "comparison_scenarios", expand)
+    batch = _files(tmp_path, "local_share_target", ["target"], 40, 1)
+    out = tmp_path / "r.nc"
+    result = CliRunner().invoke(main, ["batch", str(batch), "-o", str(out), "--workers", "1"])
+    assert result.exit_code == 0, result.output
+    assert load_result(out).sizes["scenario"] == 42  # baseline, combined package, 40 points
+
+
 def test_default_workers_is_one_for_small_batches_and_every_core_for_large(tmp_path):
     from simengine.batch import HEADLINE_PARALLEL_COLUMNS, PARALLEL_COLUMNS, available_cores, default_workers
 
