@@ -882,7 +882,7 @@ def netcdf_image(ds: xr.Dataset) -> bytes | memoryview:
         variables, attrs = conventions.encode_dataset_coordinates(ds)
         variables, attrs = store.encode(variables, attrs)
         for key, value in attrs.items():
-            store.set_attribute(key, value)
+            _set_attribute(target, "the Dataset", key, value)
         target.dimensions = {name: size for name, size in ds.sizes.items()}
         for name, variable in variables.items():
             if "/" in str(name):
@@ -896,5 +896,16 @@ def netcdf_image(ds: xr.Dataset) -> bytes | memoryview:
                 data = data.astype(object)
             created = target.create_variable(name, variable.dims, dtype=dtype, data=data, fillvalue=fill)
             for key, value in attributes.items():
-                created.attrs[key] = value
+                _set_attribute(created, f"variable {name!r}", key, value)
     return buffer.getbuffer()
+
+
+def _set_attribute(owner, what: str, key: str, value) -> None:
+    """Set one NetCDF attribute; a value HDF5 cannot hold is one error naming the attribute."""
+    try:
+        owner.attrs[key] = value
+    except TypeError:
+        raise TypeError(
+            f"attribute {key!r} of {what} is {value!r}, which NetCDF-4 cannot store (give a string, a number, "
+            "or a list of them)"
+        ) from None

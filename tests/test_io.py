@@ -161,3 +161,13 @@ def test_netcdf_image_hands_storage_encodings_to_xarray(tmp_path):
     assert back["x"].encoding["zlib"] and back["x"].encoding["chunksizes"] == (100,)
     path = write_netcdf(ds, tmp_path / "x.nc")
     xr.testing.assert_identical(xr.load_dataset(path, engine="h5netcdf"), ds)
+
+
+def test_an_attribute_netcdf_cannot_hold_is_one_error_naming_it(tmp_path):
+    from simengine.io import write_netcdf
+
+    ds = xr.Dataset({"x": (("a",), [1.0])})
+    ds["x"].attrs["note"] = None
+    with pytest.raises(DataError, match=r"attribute 'note' of variable 'x' is None"):
+        write_netcdf(ds, tmp_path / "x.nc")
+    assert list(tmp_path.iterdir()) == []
