@@ -318,6 +318,14 @@ def _run_pieces(pieces: list, headline: bool) -> tuple[list, dict]:
     return out, seconds
 
 
+def _released(futures: list) -> Iterable:
+    """The futures' results in order, each future dropped once its result is taken (so that a
+    task's arrays are freed once they are assembled, not kept until the batch ends)."""
+    for position in range(len(futures)):
+        future, futures[position] = futures[position], None
+        yield future.result()
+
+
 def _texts(values: Iterable[str]) -> np.ndarray:
     """Strings as an object array (one reference per string)."""
     values = list(values)
@@ -329,10 +337,20 @@ def _texts(values: Iterable[str]) -> np.ndarray:
 class _Assembler:
     """Turns the array engine's task results into result Datasets along ``scenario``."""
 
-    def __init__(self, members: list[_Member], draws: int, headline: bool, parameters, values) -> None:
+    def __init__(
+        self, members: list[_Member], draws: int, headline: bool, parameters, values, *, in_memory: bool = False
+    ) -> None:
         self.members, self.draws, self.headline = members, draws, headline
         self.parameters, self.values = parameters, values
         self.dropped: set[tuple[int, int]] = set()  # (member, point) over budget in some draw
+        # Full accounts of one region and horizon kept in memory: every variable is one array
+        # over all of the batch's scenarios, filled as each task completes (one copy of the
+        # task's arrays, while other tasks run; their arrays are then freed).
+        runs = {(m.scenario.scenario.region, tuple(m.scenario.scenario.years)) for m in members}
+        self.filled: dict[str, np.ndarray] | None = (
+            {} if in_memory and not headline and draws == 1 and len(runs) == 1 else None
+        )
+        self.offsets = np.cumsum([0] + [m.size for m in members])  # first row of each member
 
     def task(self, task, result, failures: dict[str, str], retry: list) -> list[tuple]:
         """The task's results as parts of a Dataset (:meth:`dataset`); failures and retries recorded."""
@@ -353,6 +371,13 @@ class _Assembler:
                     self.dropped.add((index, first + int(k)))
                     self._over_budget(member, rows, int(k), labels[k], failures, retry)
             shaped = {name: values.reshape(len(ids), width, *values.shape[1:]) for name, values in arrays.items()}
+            if self.filled is not None:
+                start = self.offsets[index] + first
+                for name, values in shaped.items():
+                    if name not in self.filled:
+                        self.filled[name] = np.empty((self.offsets[-1], *values.shape[2:]), dtype=values.dtype)
+                    self.filled[name][start : start + len(ids)] = values[:, 0]
+                shaped = None  # in self.filled
             parts.append((index, first, span.start, ids, shaped, levers, hashes))
         return parts
 
@@ -389,7 +414,10 @@ class _Assembler:
             if not keep:
                 continue
             # the scenario's draw slices, in draw order (joined once, in stacked())
-            arrays = [p[1] if len(keep) == len(ids) else {n: v[keep] for n, v in p[1].items()} for p in pieces]
+            if self.filled is not None:  # the rows of self.filled
+                arrays = self.offsets[index] + first + np.asarray(keep)
+            else:
+                arrays = [p[1] if len(keep) == len(ids) else {n: v[keep] for n, v in p[1].items()} for p in pieces]
             several = self.members[index].points is not None and len(keep) > 1
             blocks.append(
                 (index, [ids[k] for k in keep], arrays, [levers[k] for k in keep], [hashes[k] for k in keep], several)
@@ -443,7 +471,12 @@ class _Assembler:
 
         years = tuple(first.scenario.years)
         sectors = tuple(context.economy.sectors)
-        if not self.headline:
+        if self.filled is not None:
+            rows = np.concatenate([block[2] for block in blocks])
+            every = len(rows) == self.offsets[-1]  # no member failed, no point over budget
+            data = {name: values if every else values[rows] for name, values in self.filled.items()}
+            ds = build_result(data, context.unit, ids, years, sectors, extra=extra, attrs=attrs)
+        elif not self.headline:
             data = {name: stacked(name)[:, 0] for name in blocks[0][2][0]}
             ds = build_result(data, context.unit, ids, years, sectors, extra=extra, attrs=attrs)
         else:
@@ -614,13 +647,13 @@ def run_batch(
         _warm(members_)
         futures = [executor.submit(array_task, spec) for spec in specs]
         futures += [executor.submit(scalar_task, chunk) for chunk in scalar_chunks]
-        iterator = (future.result() for future in futures)
+        iterator = _released(futures)
     if progress:
         from tqdm.auto import tqdm
 
         bar = progress if callable(progress) else tqdm
         iterator = bar(iterator, total=len(specs) + len(scalar_chunks), desc="scenarios", unit="task")
-    assembler = _Assembler(members_, draws, headline, parameters, values)
+    assembler = _Assembler(members_, draws, headline, parameters, values, in_memory=sink is None)
     seen: set[str] = set()
     retry: list[tuple[str, Scenario]] = []
     array_parts: list = []
