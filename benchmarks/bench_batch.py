@@ -19,8 +19,8 @@ parameters; each is ``years`` right-hand-side columns):
   timed on a sample and given per scenario;
 - ``numpy GEMM L @ F``: the explicit circuit inverse times right-hand sides of the headline
   run's shape (accounts x scenario-draw-years), the machine's limit for the propagation;
-- ``workers``: the ``--workers-points`` sweep with one and with two worker processes
-  (``batch_executor``), full accounts and headline, written;
+- ``workers``: the ``--workers-points`` sweep in this thread and on two worker threads
+  (``batch_executor(2)``, what ``--workers 2`` uses), full accounts and headline, written;
 - ``coefficient draws``: draws that change circuit parameters (``[circuit]`` overrides), one
   factorisation per draw, through ``run_scenarios`` and through the core path.
 

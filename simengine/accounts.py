@@ -34,6 +34,8 @@ The labelled, user-facing layer is :class:`simengine.tables.IOTable`.
 
 from __future__ import annotations
 
+import threading
+
 import numpy as np
 import scipy.linalg
 from threadpoolctl import ThreadpoolController
@@ -62,6 +64,9 @@ __all__ = [
 
 #: The BLAS libraries loaded with numpy and scipy, to pin the factorisation to one thread.
 _BLAS = ThreadpoolController()
+#: The BLAS thread limit is process-wide: one factorisation at a time sets and restores it, so a
+#: thread of a batch (:func:`simengine.batch.batch_executor`) never lifts another's limit mid-way.
+_BLAS_LOCK = threading.Lock()
 
 
 def input_coefficients(flows: np.ndarray, gross_output: np.ndarray) -> np.ndarray:
@@ -132,7 +137,7 @@ class LeontiefSystem:
             raise DataError(
                 "coefficient matrix has NaN or infinite entries; check the table for missing values or zero outputs"
             )
-        with _BLAS.limit(limits=1, user_api="blas"):
+        with _BLAS_LOCK, _BLAS.limit(limits=1, user_api="blas"):
             self._lu = scipy.linalg.lu_factor(identity_minus_a, overwrite_a=True, check_finite=False)
         self._factors = np.ascontiguousarray(self._lu[0])
         self._pivots = self._lu[1].astype(np.int64)

@@ -174,6 +174,20 @@ def _check_agent_batch_memory(items: list) -> None:
 ARRAY_CHUNK = 4096
 #: Scenarios per task of the scenario-by-scenario path (the default ``chunk_size`` there).
 SCENARIO_CHUNK = 256
+#: Tasks per worker of an executor when ``chunk_size`` is not given: the array engine's columns
+#: are split into at least this many tasks per worker (at most :data:`ARRAY_CHUNK` columns
+#: each), so that the workers finish together.
+TASKS_PER_WORKER = 2
+
+
+def _task_columns(columns: int, executor) -> int:
+    """Columns per task of the array engine: :data:`ARRAY_CHUNK`, or fewer so that an executor's
+    workers get :data:`TASKS_PER_WORKER` tasks each. Results do not depend on it (see
+    :func:`run_batch`)."""
+    if executor is None:
+        return ARRAY_CHUNK
+    workers = max(1, int(getattr(executor, "_max_workers", 1) or 1))
+    return max(1, min(ARRAY_CHUNK, -(-columns // (TASKS_PER_WORKER * workers))))
 
 
 @dataclass
@@ -310,13 +324,39 @@ def _run_pieces(pieces: list, headline: bool) -> tuple[list, dict]:
     return out, seconds
 
 
+def _released(futures: list) -> Iterable:
+    """The futures' results in order, each future dropped once its result is taken (so that a
+    task's arrays are freed once they are assembled, not kept until the batch ends)."""
+    for position in range(len(futures)):
+        future, futures[position] = futures[position], None
+        yield future.result()
+
+
+def _texts(values: Iterable[str]) -> np.ndarray:
+    """Strings as an object array (one reference per string)."""
+    values = list(values)
+    out = np.empty(len(values), dtype=object)
+    out[:] = values
+    return out
+
+
 class _Assembler:
     """Turns the array engine's task results into result Datasets along ``scenario``."""
 
-    def __init__(self, members: list[_Member], draws: int, headline: bool, parameters, values) -> None:
+    def __init__(
+        self, members: list[_Member], draws: int, headline: bool, parameters, values, *, in_memory: bool = False
+    ) -> None:
         self.members, self.draws, self.headline = members, draws, headline
         self.parameters, self.values = parameters, values
         self.dropped: set[tuple[int, int]] = set()  # (member, point) over budget in some draw
+        # Full accounts of one region and horizon kept in memory: every variable is one array
+        # over all of the batch's scenarios, filled as each task completes (one copy of the
+        # task's arrays, while other tasks run; their arrays are then freed).
+        runs = {(m.scenario.scenario.region, tuple(m.scenario.scenario.years)) for m in members}
+        self.filled: dict[str, np.ndarray] | None = (
+            {} if in_memory and not headline and draws == 1 and len(runs) == 1 else None
+        )
+        self.offsets = np.cumsum([0] + [m.size for m in members])  # first row of each member
 
     def task(self, task, result, failures: dict[str, str], retry: list) -> list[tuple]:
         """The task's results as parts of a Dataset (:meth:`dataset`); failures and retries recorded."""
@@ -337,6 +377,13 @@ class _Assembler:
                     self.dropped.add((index, first + int(k)))
                     self._over_budget(member, rows, int(k), labels[k], failures, retry)
             shaped = {name: values.reshape(len(ids), width, *values.shape[1:]) for name, values in arrays.items()}
+            if self.filled is not None:
+                start = self.offsets[index] + first
+                for name, values in shaped.items():
+                    if name not in self.filled:
+                        self.filled[name] = np.empty((self.offsets[-1], *values.shape[2:]), dtype=values.dtype)
+                    self.filled[name][start : start + len(ids)] = values[:, 0]
+                shaped = None  # in self.filled
             parts.append((index, first, span.start, ids, shaped, levers, hashes))
         return parts
 
@@ -374,7 +421,10 @@ class _Assembler:
             if not keep:
                 continue
             # the scenario's draw slices, in draw order (joined once, in stacked())
-            arrays = [p[1] if len(keep) == len(ids) else {n: v[keep] for n, v in p[1].items()} for p in pieces]
+            if self.filled is not None:  # the rows of self.filled
+                arrays = self.offsets[index] + first + np.asarray(keep)
+            else:
+                arrays = [p[1] if len(keep) == len(ids) else {n: v[keep] for n, v in p[1].items()} for p in pieces]
             several = self.members[index].points is not None and len(keep) > 1
             blocks.append(
                 (index, [ids[k] for k in keep], arrays, [levers[k] for k in keep], [hashes[k] for k in keep], several)
@@ -400,10 +450,15 @@ class _Assembler:
             if block[5]:
                 these.pop("scenario_levers")
             attrs = these if n == 0 else {k: v for k, v in attrs.items() if k in these and these[k] == v}
+        # text as object arrays: no fixed-width copy of every point's levers (written as
+        # variable-length strings either way)
         extra = {
-            "scenario_title": ("scenario", [self.members[b[0]].scenario.scenario.title for b in blocks for _ in b[1]]),
-            "scenario_levers": ("scenario", [lever for block in blocks for lever in block[3]]),
-            "scenario_hash": ("scenario", [h for block in blocks for h in block[4]]),
+            "scenario_title": (
+                "scenario",
+                _texts(self.members[b[0]].scenario.scenario.title for b in blocks for _ in b[1]),
+            ),
+            "scenario_levers": ("scenario", _texts(lever for block in blocks for lever in block[3])),
+            "scenario_hash": ("scenario", _texts(h for block in blocks for h in block[4])),
         }
 
         def stacked(name: str) -> np.ndarray:
@@ -423,7 +478,12 @@ class _Assembler:
 
         years = tuple(first.scenario.years)
         sectors = tuple(context.economy.sectors)
-        if not self.headline:
+        if self.filled is not None:
+            rows = np.concatenate([block[2] for block in blocks])
+            every = len(rows) == self.offsets[-1]  # no member failed, no point over budget
+            data = {name: values if every else values[rows] for name, values in self.filled.items()}
+            ds = build_result(data, context.unit, ids, years, sectors, extra=extra, attrs=attrs)
+        elif not self.headline:
             data = {name: stacked(name)[:, 0] for name in blocks[0][2][0]}
             ds = build_result(data, context.unit, ids, years, sectors, extra=extra, attrs=attrs)
         else:
@@ -494,11 +554,13 @@ def run_batch(
     members : path of a batch file, or iterable of scenarios / scenario files
         A batch file's baseline comes first, then its scenarios and sweep variants.
     executor : concurrent.futures.Executor, optional
-        Where tasks run. Default: in this process. Any executor with ``submit`` works, e.g. a
-        ``ProcessPoolExecutor`` or a Dask ``Client.get_executor()``. Tasks send scenario specs
-        (a scenario and its points' values) and return arrays.
+        Where tasks run. Default: in this process. Any executor with ``submit`` works, e.g.
+        :func:`batch_executor` (threads), a ``ProcessPoolExecutor`` or a Dask
+        ``Client.get_executor()``. Tasks send scenario specs (a scenario and its points' values)
+        and return arrays.
     chunk_size : int, optional
-        Work per task: scenario-draw columns on the array engine (default :data:`ARRAY_CHUNK`),
+        Work per task: scenario-draw columns on the array engine (default :data:`ARRAY_CHUNK`,
+        or fewer with an executor, :data:`TASKS_PER_WORKER` tasks per worker),
         scenarios on the scenario-by-scenario path (default :data:`SCENARIO_CHUNK`). Results
         are bit-identical for any executor, worker count and chunk size on one machine: every
         solve and product is column-independent (:func:`simengine.accounts.column_product`),
@@ -567,7 +629,8 @@ def run_batch(
     options = {"time_unit": time_unit, "lags": lags}
     blocks: dict[tuple[str, int], list[xr.Dataset]] = {}
     # the array engine's members, in tasks of chunk_size columns
-    tasks = _pieces(members_, chunk_size or ARRAY_CHUNK, draws, split_draws=sink is None)
+    columns_per_task = chunk_size or _task_columns(sum(m.size for m in members_) * draws, executor)
+    tasks = _pieces(members_, columns_per_task, draws, split_draws=sink is None)
     scalar_chunks = [
         scalar[i : i + (chunk_size or SCENARIO_CHUNK)] for i in range(0, len(scalar), chunk_size or SCENARIO_CHUNK)
     ]
@@ -591,13 +654,13 @@ def run_batch(
         _warm(members_)
         futures = [executor.submit(array_task, spec) for spec in specs]
         futures += [executor.submit(scalar_task, chunk) for chunk in scalar_chunks]
-        iterator = (future.result() for future in futures)
+        iterator = _released(futures)
     if progress:
         from tqdm.auto import tqdm
 
         bar = progress if callable(progress) else tqdm
         iterator = bar(iterator, total=len(specs) + len(scalar_chunks), desc="scenarios", unit="task")
-    assembler = _Assembler(members_, draws, headline, parameters, values)
+    assembler = _Assembler(members_, draws, headline, parameters, values, in_memory=sink is None)
     seen: set[str] = set()
     retry: list[tuple[str, Scenario]] = []
     array_parts: list = []
@@ -676,14 +739,18 @@ def _in_batch_order(datasets: list[xr.Dataset], order, members: list[_Member], s
     return [combined.sel(scenario=first + rest)]
 
 
-#: Scenario-draw columns below which a batch runs fastest in one process. Measured with
+#: Scenarios from which a full-accounts batch runs fastest on every core. Measured with
 #: benchmarks/bench_batch.py (``workers`` rows) on the shipped Gwangmyeong model on a 2-core
-#: machine shared with other jobs: on 10,000-scenario batches two workers did not beat one
-#: (full accounts in two runs of three, headline in all three): writing the file and building
-#: the result stay in this process, the arrays come back through pickling, and the cores were
-#: busy. Larger batches amortise the workers' start; 1,000,000 scenario-draws (the size of the
-#: largest uncertainty comparisons) is where the default turns to every core.
-PARALLEL_COLUMNS = 1_000_000
+#: machine shared with other jobs: with worker threads (:func:`batch_executor`) a
+#: 10,000-scenario sweep ran faster on two than on one; the 12 scenarios of the main job
+#: run fastest in one (a task's work is then smaller than handing it over).
+PARALLEL_COLUMNS = 10_000
+#: Scenario-draw columns from which a headline-mode batch runs fastest on every core. Headline
+#: tasks are small and much of their work (levers on small arrays, each point's provenance
+#: text) holds the GIL: on 10,000-scenario batches two workers did not beat one (same
+#: benchmark rows), so the default turns to every core at 1,000,000 scenario-draws, the size
+#: of the largest uncertainty comparisons.
+HEADLINE_PARALLEL_COLUMNS = 1_000_000
 
 
 def available_cores() -> int:
@@ -695,8 +762,9 @@ def available_cores() -> int:
 
 
 def default_workers(members, *, headline: bool = False) -> int:
-    """The fastest worker count for a batch: one process below :data:`PARALLEL_COLUMNS`
-    scenario-draw columns (or for a list of scenario files), else every available core."""
+    """The fastest worker count for a batch: one below :data:`PARALLEL_COLUMNS` scenarios
+    (:data:`HEADLINE_PARALLEL_COLUMNS` scenario-draws with ``headline``), or for a list of
+    scenario files; else every available core."""
     if not isinstance(members, (str, os.PathLike)) or not is_batch_file(members):
         return 1
     try:
@@ -708,14 +776,24 @@ def default_workers(members, *, headline: bool = False) -> int:
         size += len(sweep_points(batch.sweep))
     if headline and batch.uncertainty is not None:
         size *= batch.uncertainty.draws
-    return available_cores() if size >= PARALLEL_COLUMNS else 1
+    return available_cores() if size >= (HEADLINE_PARALLEL_COLUMNS if headline else PARALLEL_COLUMNS) else 1
 
 
-def batch_executor(workers: int) -> concurrent.futures.ProcessPoolExecutor:
-    """A process pool for :func:`run_batch`. Its workers start when the first task is submitted,
-    after :func:`run_batch` has loaded the regions in this process, so that (where processes
-    fork) they start with the regions and compiled kernels in memory."""
-    return concurrent.futures.ProcessPoolExecutor(workers)
+def batch_executor(workers: int, *, processes: bool = False) -> concurrent.futures.Executor:
+    """An executor of ``workers`` for :func:`run_batch`.
+
+    Threads by default: the array engine's work is numpy arithmetic and column kernels that
+    release the GIL (:mod:`simengine.kernels.linalg`), so threads run it side by side with no
+    start-up, no pickling of specs or results, and the regions, factorisations and compiled
+    kernels loaded once. ``processes`` gives a process pool instead, for batches that run
+    scenario by scenario (the monthly dynamic form, agent mode), whose Python-level work holds
+    the GIL; its workers start when the first task is submitted, after :func:`run_batch` has
+    loaded the regions in this process, so that (where processes fork) they start with the
+    regions and compiled kernels in memory. Results are the same bits either way.
+    """
+    if processes:
+        return concurrent.futures.ProcessPoolExecutor(workers)
+    return concurrent.futures.ThreadPoolExecutor(workers, thread_name_prefix="simengine-batch")
 
 
 def _warm(members: list[_Member]) -> None:

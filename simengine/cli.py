@@ -637,12 +637,13 @@ def _check_outputs(output, report_path, overwrite) -> None:
 
 
 def _write_outputs(result, output, report_path, overwrite, uncertainty=None) -> None:
-    from simengine.report import write_report
     from simengine.results import save_result
 
     if output is not None:
         click.echo(f"wrote {save_result(result, output, overwrite=overwrite)}")
     if report_path is not None:
+        from simengine.report import write_report  # matplotlib and the report: only for a report
+
         write_report(result, report_path, overwrite=overwrite, uncertainty=uncertainty)
         click.echo(f"wrote {report_path}")
 
@@ -663,6 +664,14 @@ def run(scenario, output, monthly, report_path, overwrite) -> None:
     _write_outputs(result, output, report_path, overwrite)
 
 
+def _has_uncertainty(path: Path) -> bool:
+    """Whether ``path`` is a batch file with an ``[uncertainty]`` table."""
+    from simengine.scenario import load_batch
+    from simengine.scenario.load import is_batch_file
+
+    return is_batch_file(path) and load_batch(path).uncertainty is not None
+
+
 def _print_uncertainty(
     inputs, draws, seed, *, baseline=None, objective=None, top=10, executor=None, draws_output=None, overwrite=False
 ):
@@ -681,6 +690,8 @@ def _print_uncertainty(
                 "--uncertainty and --draws-output run scenario and batch files (.toml), not result files (.nc)"
             )
         return None
+    if draws is None and draws_output is None and not any(_has_uncertainty(p) for p in files):
+        return None  # nothing to draw: the batch's scenarios (every sweep point) are not expanded
     scenarios, file_draws, file_seed = comparison_scenarios(files)
     draws = draws if draws is not None else file_draws
     if draws is None:
@@ -811,7 +822,8 @@ def compare(
     "--workers",
     type=click.IntRange(min=1),
     default=None,
-    help="Processes [default: the fastest for the batch's size on this machine, see simengine.batch.default_workers].",
+    help="Workers: threads (processes with --monthly) [default: the fastest for the batch's size on this machine, "
+    "see simengine.batch.default_workers].",
 )
 @click.option(
     "--dask",
@@ -877,7 +889,14 @@ def batch(
     members = inputs[0] if len(inputs) == 1 else inputs
     if workers is None:
         workers = 1 if dask_spec else default_workers(members, headline=headline)
-    pool = dask_client(dask_spec) if dask_spec else batch_executor(workers) if workers > 1 else nullcontext()
+    # threads for the array engine; processes for the monthly form, which runs scenario by scenario
+    pool = (
+        dask_client(dask_spec)
+        if dask_spec
+        else batch_executor(workers, processes=monthly)
+        if workers > 1
+        else nullcontext()
+    )
     with pool:
         client = pool if dask_spec else None
         executor = pool if workers > 1 else None
@@ -915,7 +934,7 @@ def batch(
         return
     summary = None
     if not failures:
-        with batch_executor(workers) if workers > 1 else nullcontext() as executor:
+        with batch_executor(workers, processes=True) if workers > 1 else nullcontext() as executor:
             summary = _print_uncertainty(
                 inputs, None, None, executor=executor, draws_output=draws_output, overwrite=overwrite
             )

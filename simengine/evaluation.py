@@ -265,6 +265,39 @@ def _transfer_receipts(circuit: Circuit, transfer: np.ndarray) -> tuple[np.ndarr
     return receipts, leakage
 
 
+_CLOSED_ROWS: dict[int, tuple[Circuit, np.ndarray, np.ndarray]] = {}
+#: The headline indicators of displaced city purchases, in the order of ``displaced`` arrays.
+DISPLACED_INDICATORS = ("value_added", "household_income", "city_tax_revenue")
+
+
+def _closed_rows(circuit: Circuit) -> tuple[np.ndarray, np.ndarray]:
+    """Rows of a circuit that turn local spending ``s`` into totals, cached per circuit.
+
+    ``second`` ``(1, n)``: the local receipts of round 2 (:meth:`Circuit.rounds`, round 1 being
+    the award ``s``), ``1' M [s; 0]`` as one row; ``displaced`` ``(3, n)``: the headline rows
+    (:attr:`Circuit.headline_multipliers`) of :data:`DISPLACED_INDICATORS`.
+    """
+    cached = _CLOSED_ROWS.get(id(circuit))
+    if cached is None or cached[0] is not circuit:
+        n = len(circuit.economy.sectors)
+        matrix = np.ascontiguousarray(circuit._matrix)
+        second = column_product(np.ones((1, matrix.shape[0])), matrix)[:, :n]
+        displaced = circuit.headline_multipliers.sel(indicator=list(DISPLACED_INDICATORS)).values
+        if len(_CLOSED_ROWS) > 256:
+            _CLOSED_ROWS.clear()
+        cached = (circuit, np.ascontiguousarray(second), np.ascontiguousarray(displaced))
+        _CLOSED_ROWS[id(circuit)] = cached
+    return cached[1], cached[2]
+
+
+def _consecutive(columns: np.ndarray) -> slice | np.ndarray:
+    """``columns`` as a slice where they are consecutive (a view of the arrays, not a copy)."""
+    columns = np.asarray(columns)
+    if len(columns) and columns[-1] - columns[0] == len(columns) - 1 and np.all(np.diff(columns) == 1):
+        return slice(int(columns[0]), int(columns[-1]) + 1)
+    return columns
+
+
 def closed_accounts(groups: dict, spending: np.ndarray, transfer: np.ndarray, displaced: np.ndarray, receipts_of):
     """The closed circuit's accounts of every column, one right-hand-side matrix per circuit.
 
@@ -280,16 +313,16 @@ def closed_accounts(groups: dict, spending: np.ndarray, transfer: np.ndarray, di
     transfer_leakage = np.zeros((len(LEAKAGE_CHANNELS), width))
     displaced_effects = np.zeros((3, width))
     for circuit, cols in groups.values():
+        cols = _consecutive(cols)
+        local = spending[:, cols]
+        second, lost = _closed_rows(circuit)
         receipts, transfer_leakage[:, cols] = receipts_of(circuit, transfer[:, cols])
-        for name, values in _account_columns(circuit.account_arrays(spending[:, cols], receipts)).items():
+        for name, values in _account_columns(circuit.account_arrays(local, receipts)).items():
             closed.setdefault(name, np.zeros((*values.shape[:-1], width)))[..., cols] = values
-        rounds = circuit.rounds(spending[:, cols], n_rounds=2)
-        second_round[cols] = rounds["total"].sel(round=2).values.reshape(-1)
-        if displaced[:, cols].any():
-            lost = circuit.headline(displaced[:, cols]).sel(
-                indicator=["value_added", "household_income", "city_tax_revenue"]
-            )
-            displaced_effects[:, cols] = lost.values
+        second_round[cols] = column_product(second, local)[0]
+        moved = displaced[:, cols]
+        if moved.any():
+            displaced_effects[:, cols] = column_product(lost, moved)
     return closed, second_round, transfer_leakage, displaced_effects
 
 

@@ -739,7 +739,7 @@ def write_atomic(
     path: str | os.PathLike, data: bytes | str, *, overwrite: bool = False, suffixes: tuple[str, ...] = ()
 ) -> Path:
     """Write ``data`` (bytes, or text as UTF-8) to ``path`` atomically; see :class:`atomic_path`."""
-    payload = data.encode("utf-8") if isinstance(data, str) else bytes(data)
+    payload = data.encode("utf-8") if isinstance(data, str) else data  # bytes-like: written as it is
     with atomic_path(path, overwrite=overwrite, suffixes=suffixes) as tmp:
         fd = os.open(tmp, os.O_WRONLY | os.O_TRUNC)
         try:
@@ -837,7 +837,75 @@ def write_netcdf(ds: xr.Dataset, path: str | os.PathLike, *, overwrite: bool = F
     """
     check_output_path(path, overwrite=overwrite, suffixes=NETCDF_SUFFIXES)
     try:
-        data = ds.to_netcdf(engine="h5netcdf")
+        data = netcdf_image(ds)
     except (OSError, ValueError, TypeError) as exc:
         raise DataError(f"cannot write {path}: the data cannot be stored as NetCDF-4 ({exc})") from None
     return write_atomic(path, data, overwrite=overwrite, suffixes=NETCDF_SUFFIXES)
+
+
+#: Encoding keys that leave a variable's storage as xarray's defaults (contiguous, no filters):
+#: :func:`netcdf_image` writes such variables itself; any other key (chunks, compression, a
+#: packed dtype, ...) hands the whole Dataset to xarray's writer.
+_PLAIN_ENCODING = frozenset({"source", "original_shape", "dtype", "coordinates", "preferred_chunks", "chunks"})
+
+
+def _plain_storage(ds: xr.Dataset) -> bool:
+    for variable in ds.variables.values():
+        encoding = variable.encoding
+        if set(encoding) - _PLAIN_ENCODING or encoding.get("chunks") is not None:
+            return False
+        if "dtype" in encoding and np.dtype(encoding["dtype"]) != variable.dtype:
+            return False
+    return all(v.chunks is None for v in ds.variables.values())  # no dask arrays
+
+
+def netcdf_image(ds: xr.Dataset) -> bytes | memoryview:
+    """The NetCDF-4 file of ``ds`` in memory, as ``ds.to_netcdf(engine="h5netcdf")`` writes it.
+
+    xarray's own CF encoding (:func:`xarray.conventions.encode_dataset_coordinates`, the
+    h5netcdf store's ``encode``), then each variable created with its data in one call of
+    h5netcdf, without xarray's write machinery (which looks up a dask scheduler and writes
+    every variable after creating it). The file reads back identical to xarray's (tested).
+    Datasets with storage encodings (chunks, compression, packing) or dask arrays go through
+    ``ds.to_netcdf``.
+    """
+    if not _plain_storage(ds):
+        return ds.to_netcdf(engine="h5netcdf")
+    import h5netcdf
+    import h5py
+    from xarray import conventions
+    from xarray.backends.h5netcdf_ import H5NetCDFStore
+
+    buffer = io.BytesIO()
+    with h5netcdf.File(buffer, "w") as target:
+        store = H5NetCDFStore(target, mode="w")
+        variables, attrs = conventions.encode_dataset_coordinates(ds)
+        variables, attrs = store.encode(variables, attrs)
+        for key, value in attrs.items():
+            _set_attribute(target, "the Dataset", key, value)
+        target.dimensions = {name: size for name, size in ds.sizes.items()}
+        for name, variable in variables.items():
+            if "/" in str(name):
+                raise ValueError(f"variable name {name!r} contains '/', which NetCDF-4 does not allow in a name")
+            attributes = dict(variable.attrs)
+            fill = attributes.pop("_FillValue", None)
+            data = np.asarray(variable.values)
+            dtype = data.dtype
+            if dtype.kind in "OU":  # text: variable-length UTF-8 strings, as xarray stores them
+                dtype = h5py.string_dtype()
+                data = data.astype(object)
+            created = target.create_variable(name, variable.dims, dtype=dtype, data=data, fillvalue=fill)
+            for key, value in attributes.items():
+                _set_attribute(created, f"variable {name!r}", key, value)
+    return buffer.getbuffer()
+
+
+def _set_attribute(owner, what: str, key: str, value) -> None:
+    """Set one NetCDF attribute; a value HDF5 cannot hold is one error naming the attribute."""
+    try:
+        owner.attrs[key] = value
+    except TypeError:
+        raise TypeError(
+            f"attribute {key!r} of {what} is {value!r}, which NetCDF-4 cannot store (give a string, a number, "
+            "or a list of them)"
+        ) from None

@@ -24,6 +24,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from simengine import DataError
+from simengine.batch import batch_executor
 from simengine.cli import main
 from simengine.levers import LEVER_KINDS, array_field
 from simengine.results import as_headline, compare, headline_set, is_headline, load_result, require_accounts
@@ -165,6 +166,10 @@ def test_any_chunk_size_and_worker_count_gives_the_same_bits(tmp_path):
         with concurrent.futures.ProcessPoolExecutor(2) as executor:
             parallel = run_batch(batch, headline=headline, executor=executor, chunk_size=11).results
         xr.testing.assert_identical(reference, parallel)
+        with batch_executor(2) as threads:  # worker threads, tasks balanced over them or of a given size
+            for chunk_size in (None, 5):
+                threaded = run_batch(batch, headline=headline, executor=threads, chunk_size=chunk_size).results
+                xr.testing.assert_identical(reference, threaded)
 
 
 def test_out_of_bounds_points_are_labelled_failures_and_the_rest_run_as_arrays(tmp_path):
@@ -208,13 +213,33 @@ def test_headline_file_is_read_by_compare_and_refuses_full_only_views(tmp_path):
     assert shown.exit_code == 0 and "NPB" in shown.output
 
 
-def test_default_workers_is_one_process_for_small_batches_and_every_core_for_large(tmp_path):
-    from simengine.batch import PARALLEL_COLUMNS, available_cores, default_workers
+def test_a_batch_without_uncertainty_is_written_without_expanding_its_sweep(tmp_path, monkeypatch):
+    """``simengine batch`` of a sweep with no [uncertainty] table never builds one model per sweep
+    point (the array engine runs the points as arrays; there is nothing to draw)."""
+    import simengine.uncertainty
+
+    def expand(*args, **kwargs):
+        raise AssertionError("the batch was expanded into one scenario per sweep point")
+
+    monkeypatch.setattr(simengine.uncertainty, "comparison_scenarios", expand)
+    batch = _files(tmp_path, "local_share_target", ["target"], 40, 1)
+    out = tmp_path / "r.nc"
+    result = CliRunner().invoke(main, ["batch", str(batch), "-o", str(out), "--workers", "1"])
+    assert result.exit_code == 0, result.output
+    assert load_result(out).sizes["scenario"] == 42  # baseline, combined package, 40 points
+
+
+def test_default_workers_is_one_for_small_batches_and_every_core_for_large(tmp_path):
+    from simengine.batch import HEADLINE_PARALLEL_COLUMNS, PARALLEL_COLUMNS, available_cores, default_workers
 
     assert default_workers(SCENARIOS / "batch_gwangmyeong.toml") == 1  # 12 scenarios
-    big = _files(tmp_path, "local_share_target", ["target"], 3, 1, uncertainty=PARALLEL_COLUMNS)
+    big = _files(tmp_path, "local_share_target", ["target"], 3, 1, uncertainty=HEADLINE_PARALLEL_COLUMNS)
     assert default_workers(big, headline=True) == available_cores()  # 5 scenarios x draws
     assert default_workers(big) == 1  # full mode keeps the point estimates: 5 scenarios
+    (tmp_path / "sweep").mkdir()
+    sweep = _files(tmp_path / "sweep", "local_share_target", ["target"], PARALLEL_COLUMNS, 1)
+    assert default_workers(sweep) == available_cores()  # full accounts of PARALLEL_COLUMNS points and more
+    assert default_workers(sweep, headline=True) == 1  # headline tasks are small: one below its own limit
     assert default_workers([BASELINE]) == 1
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import xarray as xr
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from simengine import DataError, IOTable, load_table
 
@@ -89,3 +91,83 @@ def test_missing_and_unknown_tables(tmp_path):
     odd.write_text("x")
     with pytest.raises(DataError, match="unknown table format"):
         load_table(odd)
+
+
+def _read_image(data) -> xr.Dataset:
+    import io
+
+    with xr.open_dataset(io.BytesIO(bytes(data)), engine="h5netcdf") as ds:
+        return ds.load()
+
+
+_TEXT = st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"), max_size=12)
+
+
+@st.composite
+def _datasets(draw) -> xr.Dataset:
+    """Datasets of the kinds simengine writes: float (with NaN and infinities), integer, boolean and
+    text variables over shared dimensions, a non-dimension coordinate, text and number attributes."""
+    rows = draw(st.integers(1, 4))
+    cols = draw(st.integers(1, 3))
+    floats = st.floats(allow_nan=True, allow_infinity=True, width=64)
+    variables = {
+        "x": (
+            ("row", "col"),
+            np.array(draw(st.lists(floats, min_size=rows * cols, max_size=rows * cols))).reshape(rows, cols),
+        ),
+        "n": (("row",), np.array(draw(st.lists(st.integers(-(2**40), 2**40), min_size=rows, max_size=rows)))),
+        "flag": (("col",), np.array(draw(st.lists(st.booleans(), min_size=cols, max_size=cols)))),
+        "label": (("row",), np.array(draw(st.lists(_TEXT, min_size=rows, max_size=rows)), dtype=object)),
+        "scalar": ((), draw(floats)),
+    }
+    ds = xr.Dataset(
+        variables,
+        coords={
+            "row": [f"r{i}" for i in range(rows)],
+            "col": np.arange(cols),
+            "year": ("col", 2020 + np.arange(cols)),
+        },
+        attrs={"title": draw(_TEXT), "count": draw(st.integers(0, 100)), "rate": draw(st.floats(0, 1))},
+    )
+    ds["x"].attrs.update(units="KRW million", long_name=draw(_TEXT))
+    if draw(st.booleans()):
+        ds["label"] = ds["label"].astype(str)  # fixed-width numpy text, as built in memory
+    return ds
+
+
+@given(_datasets())
+@settings(max_examples=60, deadline=None)
+def test_netcdf_image_reads_back_as_xarrays_own_file(ds):
+    """Property: the file of :func:`simengine.io.netcdf_image` reads back identical to
+    ``to_netcdf(engine="h5netcdf")``'s: values, dtypes, attributes and encodings."""
+    from simengine.io import netcdf_image
+
+    ours, theirs = _read_image(netcdf_image(ds)), _read_image(ds.to_netcdf(engine="h5netcdf"))
+    xr.testing.assert_identical(ours, theirs)
+    for name in theirs.variables:
+        assert ours[name].dtype == theirs[name].dtype
+        mine = {k: v for k, v in ours[name].encoding.items() if k != "source"}
+        expected = {k: v for k, v in theirs[name].encoding.items() if k != "source"}
+        assert repr(mine) == repr(expected), name  # repr: NaN fill values compare equal
+
+
+def test_netcdf_image_hands_storage_encodings_to_xarray(tmp_path):
+    """A Dataset read from a file keeps its encodings (chunks, compression): xarray writes it."""
+    from simengine.io import netcdf_image, write_netcdf
+
+    ds = xr.Dataset({"x": (("a",), np.arange(1000.0))})
+    ds["x"].encoding.update(zlib=True, complevel=4, chunksizes=(100,))
+    back = _read_image(netcdf_image(ds))
+    assert back["x"].encoding["zlib"] and back["x"].encoding["chunksizes"] == (100,)
+    path = write_netcdf(ds, tmp_path / "x.nc")
+    xr.testing.assert_identical(xr.load_dataset(path, engine="h5netcdf"), ds)
+
+
+def test_an_attribute_netcdf_cannot_hold_is_one_error_naming_it(tmp_path):
+    from simengine.io import write_netcdf
+
+    ds = xr.Dataset({"x": (("a",), [1.0])})
+    ds["x"].attrs["note"] = None
+    with pytest.raises(DataError, match=r"attribute 'note' of variable 'x' is None"):
+        write_netcdf(ds, tmp_path / "x.nc")
+    assert list(tmp_path.iterdir()) == []
