@@ -185,3 +185,27 @@ def test_erfinv_tails_match_the_twin():
 
     for x in (-0.9999999, -0.5, 0.0, 0.3, 0.999999999):
         assert _erfinv(x) == pytest.approx(reference.erfinv(x), rel=1e-12)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    seed=st.integers(0, 2**31),
+    n_bidders=st.integers(1, 40),
+    bias=st.sampled_from([0.0, 1.0, -0.7, 3.5, 1e12]),
+    streams=st.sampled_from([0, layout.SPLIT_STREAMS]),
+)
+def test_negotiated_winner_equals_the_score_of_every_bidder(case, seed, n_bidders, bias, streams):
+    """Two Gumbel draws (the highest draw of the local bidders and of the others) pick the same
+    slot as scoring every bidder; a huge ``locality_bias`` takes the path that scores every bidder."""
+    from simengine.kernels.agents import _contract_hash, _logit_winner, _negotiated_winner
+
+    inputs = _inputs(case, AgentParameters(locality_bias=bias))
+    rng = np.random.default_rng(seed)
+    n_firms = inputs.firms.capacity.shape[0]
+    bidders = rng.choice(n_firms, size=min(n_bidders, n_firms), replace=False).astype(np.int64)
+    evaluated = rng.uniform(0.8, 1.2, len(bidders))
+    prefix = _contract_hash(int(draw_keys(seed, 1)[0]), 5, 11)
+    args = (np.uint64(prefix), streams, 0)
+    rest = (len(bidders), bidders, evaluated, inputs.firms, inputs.cells, inputs.behaviour)
+    want = _logit_winner(*args, layout.RULE_NEGOTIATED, *rest)
+    assert _negotiated_winner(*args, *rest) == want

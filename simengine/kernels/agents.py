@@ -139,8 +139,10 @@ def _candidate_pool(prefix, streams, lo, hi, pool_size, stamp, pool):
     """Write the firms of the sector range ``[lo, hi)`` that see the notice into ``pool``.
 
     All of the sector's firms when it has at most ``pool_size``, else ``pool_size`` draws with
-    replacement (duplicates dropped). ``stamp`` (length F, all -1) marks drawn firms and is
-    reset before returning. Returns the number of candidates.
+    replacement (duplicates dropped). ``stamp`` (all -1, at least as long as the largest sector)
+    marks drawn firms by their place in the sector, ``f - lo`` (a small array, so that it stays
+    in the core's first-level cache), and is reset before returning. Returns the number of
+    candidates.
     """
     if hi - lo <= pool_size:
         for f in range(lo, hi):
@@ -148,13 +150,13 @@ def _candidate_pool(prefix, streams, lo, hi, pool_size, stamp, pool):
         return hi - lo
     n_candidates = 0
     for j in range(pool_size):
-        f = lo + int(_uniform_of(prefix, j, streams + K.R_CANDIDATE) * (hi - lo))
-        if stamp[f] < 0:
-            stamp[f] = 1
-            pool[n_candidates] = f
+        place = int(_uniform_of(prefix, j, streams + K.R_CANDIDATE) * (hi - lo))
+        if stamp[place] < 0:
+            stamp[place] = 1
+            pool[n_candidates] = lo + place
             n_candidates += 1
     for j in range(n_candidates):
-        stamp[pool[j]] = -1
+        stamp[pool[j] - lo] = -1
     return n_candidates
 
 
@@ -213,13 +215,91 @@ def _bid(prefix, streams, f, v, preference, preference_cap, firms, behaviour):
 
 
 @njit(**_NO_REFCOUNT)
+def _logit_winner(prefix, streams, q, rule, n_bidders, bidders, evaluated, firms, cells, behaviour):
+    """The slot of ``bidders[:n_bidders]`` with the highest score plus a Gumbel draw (first on ties).
+
+    Scoring: ``(w_price x lowest / evaluated + w_quality x quality + (w_local + cell weight) x local
+    contribution + w_social x social) / temperature``; negotiated: ``locality_bias`` for a local firm.
+    """
+    lowest = evaluated[0]
+    for j in range(1, n_bidders):
+        lowest = min(lowest, evaluated[j])
+    winner, best_score = 0, -np.inf
+    for j in range(n_bidders):
+        f = bidders[j]
+        is_local = 1.0 if firms.location[f] == K.LOCATION_LOCAL else 0.0
+        gumbel = -math.log(-math.log(_uniform_of(prefix, f, streams + K.R_CHOICE)))
+        if rule == K.RULE_SCORING:
+            contribution = 0.5 * is_local + 0.25 * is_local * (firms.resident_share[f] + firms.local_input_share[f])
+            score = (
+                behaviour.w_price * lowest / evaluated[j]
+                + behaviour.w_quality * firms.quality[f]
+                + (behaviour.w_local + cells.local_weight[q]) * contribution
+                + behaviour.w_social * firms.social[f]
+            )
+            score = score / behaviour.score_temperature + gumbel
+        else:
+            score = behaviour.locality_bias * is_local + gumbel
+        if score > best_score:
+            best_score = score
+            winner = j
+    return winner
+
+
+#: Two bidders of one group whose draws differ by more than this (times ``1 + |locality_bias|``)
+#: have distinct negotiated scores in the order of their draws (see :func:`_negotiated_winner`).
+_GUMBEL_GAP = 1e-9
+
+
+@njit(**_NO_REFCOUNT)
+def _negotiated_winner(prefix, streams, q, n_bidders, bidders, evaluated, firms, cells, behaviour):
+    """:func:`_logit_winner` of a negotiated award, with two Gumbel draws instead of one per bidder.
+
+    A negotiated score is ``locality_bias x is_local + Gumbel(U)``, the Gumbel draw
+    ``-log(-log U)`` rising with ``U`` by at least ``e`` per unit of ``U``. Within the local
+    bidders, and within the others, the highest score is therefore the highest ``U``; only these
+    two scores are computed and compared (the earlier slot wins a tie, as in the full loop).
+    When the two highest draws of a group are within :data:`_GUMBEL_GAP` (so close that the
+    rounding of the logarithms might order them otherwise), every score is computed.
+    """
+    top, second, slot = -1.0, -1.0, -1  # the two highest draws of local bidders, the slot of the first
+    other_top, other_second, other_slot = -1.0, -1.0, -1  # and of the others
+    for j in range(n_bidders):
+        f = bidders[j]
+        u = _uniform_of(prefix, f, streams + K.R_CHOICE)
+        if firms.location[f] == K.LOCATION_LOCAL:
+            if u > top:
+                top, second, slot = u, top, j
+            elif u > second:
+                second = u
+        elif u > other_top:
+            other_top, other_second, other_slot = u, other_top, j
+        elif u > other_second:
+            other_second = u
+    gap = _GUMBEL_GAP * (1.0 + abs(behaviour.locality_bias))
+    if (top >= 0.0 and top - second <= gap) or (other_top >= 0.0 and other_top - other_second <= gap):
+        rule = K.RULE_NEGOTIATED
+        return _logit_winner(prefix, streams, q, rule, n_bidders, bidders, evaluated, firms, cells, behaviour)
+    if top < 0.0:
+        return other_slot
+    if other_top < 0.0:
+        return slot
+    local_score = behaviour.locality_bias * 1.0 + -math.log(-math.log(top))
+    other_score = behaviour.locality_bias * 0.0 + -math.log(-math.log(other_top))
+    if local_score > other_score or (local_score == other_score and slot < other_slot):
+        return slot
+    return other_slot
+
+
+@njit(**_NO_REFCOUNT)
 def _choose(prefix, streams, q, rule, n_bidders, bidders, bids, evaluated, firms, cells, behaviour):
     """The winning slot among ``bidders[:n_bidders]`` and the price per unit of estimated value.
 
     Lowest price: the lowest evaluated bid. Floor lottery: a uniform pick among bidders whose
     cost is at or below the floor (price = floor x (1 + spread x U)); the lowest evaluated bid
     when none is. Scoring and negotiated: logit choice by the Gumbel-max trick on the score
-    (price, quality, local contribution, social economy) or on the locality bias.
+    (price, quality, local contribution, social economy) or on the locality bias
+    (:func:`_logit_winner`, :func:`_negotiated_winner`).
     """
     winner = 0
     if rule == K.RULE_LOWEST_PRICE or rule == K.RULE_FLOOR_LOTTERY:
@@ -240,28 +320,10 @@ def _choose(prefix, streams, q, rule, n_bidders, bidders, bids, evaluated, firms
             if evaluated[j] < evaluated[winner]:
                 winner = j
         return winner, bids[winner]
-    lowest = evaluated[0]
-    for j in range(1, n_bidders):
-        lowest = min(lowest, evaluated[j])
-    best_score = -np.inf
-    for j in range(n_bidders):
-        f = bidders[j]
-        is_local = 1.0 if firms.location[f] == K.LOCATION_LOCAL else 0.0
-        gumbel = -math.log(-math.log(_uniform_of(prefix, f, streams + K.R_CHOICE)))
-        if rule == K.RULE_SCORING:
-            contribution = 0.5 * is_local + 0.25 * is_local * (firms.resident_share[f] + firms.local_input_share[f])
-            score = (
-                behaviour.w_price * lowest / evaluated[j]
-                + behaviour.w_quality * firms.quality[f]
-                + (behaviour.w_local + cells.local_weight[q]) * contribution
-                + behaviour.w_social * firms.social[f]
-            )
-            score = score / behaviour.score_temperature + gumbel
-        else:
-            score = behaviour.locality_bias * is_local + gumbel
-        if score > best_score:
-            best_score = score
-            winner = j
+    if rule == K.RULE_NEGOTIATED:
+        winner = _negotiated_winner(prefix, streams, q, n_bidders, bidders, evaluated, firms, cells, behaviour)
+    else:
+        winner = _logit_winner(prefix, streams, q, rule, n_bidders, bidders, evaluated, firms, cells, behaviour)
     return winner, bids[winner]
 
 
@@ -320,9 +382,9 @@ def _allocate_contract(
             utility = _entry_utility(f, rule, preference, cells.local_entry[q], firms, capacity, backlog, behaviour)
             if utility > best_utility:
                 best, best_utility = f, utility
-            if _uniform_of(prefix, f, streams + K.R_ENTRY) * (1.0 + math.exp(-utility)) < 1.0:
-                pool[n_candidates + n_bidders] = f
-                n_bidders += 1
+            # written whether or not ``f`` bids, kept when it does: no branch on a coin flip
+            pool[n_candidates + n_bidders] = f
+            n_bidders += _uniform_of(prefix, f, streams + K.R_ENTRY) * (1.0 + math.exp(-utility)) < 1.0
         if n_bidders == 0 and best >= 0:
             pool[n_candidates] = best
             n_bidders = 1
@@ -646,7 +708,7 @@ def _run_periods(
     max_sector = 0
     for s in range(economy.compensation.shape[0]):
         max_sector = max(max_sector, firms.sector_start[s + 1] - firms.sector_start[s])
-    scratch = (np.full(firms.capacity.shape[0], -1, dtype=np.int64), np.zeros(2 * max_sector + 2, dtype=np.int64),
+    scratch = (np.full(max_sector, -1, dtype=np.int8), np.zeros(2 * max_sector + 2, dtype=np.int64),
                np.zeros(2 * max_sector + 2))  # fmt: skip
     purchases = np.zeros((2, economy.compensation.shape[0]))
     sector_local_weight = np.zeros(economy.compensation.shape[0])
