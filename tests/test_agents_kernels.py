@@ -209,3 +209,20 @@ def test_negotiated_winner_equals_the_score_of_every_bidder(case, seed, n_bidder
     rest = (len(bidders), bidders, evaluated, inputs.firms, inputs.cells, inputs.behaviour)
     want = _logit_winner(*args, layout.RULE_NEGOTIATED, *rest)
     assert _negotiated_winner(*args, *rest) == want
+
+
+@settings(max_examples=200, deadline=None)
+@given(u=st.floats(2.0**-54, 1.0 - 2.0**-53), utility=st.floats(-60.0, 60.0), nudge=st.integers(-3, 3))
+def test_entry_decision_equals_the_one_math_exp_gives(u, utility, nudge):
+    """The tabulated entry decision equals ``u * (1 + exp(-utility)) < 1`` with ``math.exp``, also
+    at the boundary (``u`` a few ulps from ``1 / (1 + exp(-utility))``) and outside the table."""
+    import math
+
+    from simengine.kernels.agents import _enters
+
+    assert _enters(u, utility) == (u * (1.0 + math.exp(-utility)) < 1.0)
+    edge = 1.0 / (1.0 + math.exp(-utility))
+    for _ in range(abs(nudge)):
+        edge = np.nextafter(edge, 1.0 if nudge > 0 else 0.0)
+    if 0.0 < edge < 1.0:
+        assert _enters(edge, utility) == (edge * (1.0 + math.exp(-utility)) < 1.0)

@@ -81,6 +81,37 @@ def _uniform(key, period, item, slot, stream):
     return _uniform_of(_contract_hash(key, period, item), slot, stream)
 
 
+#: ``exp(j)`` for whole ``j`` in ``[-_EXP_RANGE, _EXP_RANGE]`` and ``exp(i / 256)`` for ``i`` in ``[0, 256)``:
+#: with a cubic for the rest, :func:`_enters` evaluates ``exp`` to a relative error below 1e-10.
+_EXP_RANGE = 40
+_EXP_WHOLE = np.exp(np.arange(-_EXP_RANGE, _EXP_RANGE + 1, dtype=np.float64))
+_EXP_FRACTION = np.exp(np.arange(256, dtype=np.float64) / 256.0)
+#: Margin around 1 within which :func:`_enters` decides with ``math.exp`` itself: well above the
+#: table's error (1e-10) plus the rounding of both products (a few 1e-16).
+_ENTRY_MARGIN = 1e-8
+
+
+@njit(cache=True, inline="always")
+def _enters(u, utility):
+    """Whether a candidate with logit ``utility`` and uniform draw ``u`` bids: ``u x (1 + exp(-utility)) < 1``.
+
+    The decision is exactly the one ``math.exp`` gives, at a fraction of its cost: ``exp(-utility)``
+    is two table entries times a cubic (relative error below 1e-10, no call), and only when the
+    product lies within :data:`_ENTRY_MARGIN` of 1, or ``utility`` is outside ``(-40, 40)``, is it
+    recomputed with ``math.exp`` (about one candidate in 10^8).
+    """
+    x = -utility
+    if -_EXP_RANGE < x < _EXP_RANGE:
+        n = int(math.floor(x * 256.0))
+        whole = n // 256
+        r = x - n / 256.0  # in [0, 1/256]
+        cubic = 1.0 + r * (1.0 + r * (0.5 + r * (1.0 / 6.0)))
+        product = u * (1.0 + _EXP_WHOLE[whole + _EXP_RANGE] * _EXP_FRACTION[n - 256 * whole] * cubic)
+        if abs(product - 1.0) > _ENTRY_MARGIN:
+            return product < 1.0
+    return u * (1.0 + math.exp(x)) < 1.0
+
+
 @njit(cache=True)
 def _poisson(rate, u):
     """Poisson variate by inversion (normal approximation above rate 200)."""
@@ -384,7 +415,7 @@ def _allocate_contract(
                 best, best_utility = f, utility
             # written whether or not ``f`` bids, kept when it does: no branch on a coin flip
             pool[n_candidates + n_bidders] = f
-            n_bidders += _uniform_of(prefix, f, streams + K.R_ENTRY) * (1.0 + math.exp(-utility)) < 1.0
+            n_bidders += _enters(_uniform_of(prefix, f, streams + K.R_ENTRY), utility)
         if n_bidders == 0 and best >= 0:
             pool[n_candidates] = best
             n_bidders = 1
