@@ -81,13 +81,13 @@ def _uniform(key, period, item, slot, stream):
     return _uniform_of(_contract_hash(key, period, item), slot, stream)
 
 
-#: ``exp(j)`` for whole ``j`` in ``[-_EXP_RANGE, _EXP_RANGE]`` and ``exp(i / 256)`` for ``i`` in ``[0, 256)``:
-#: with a cubic for the rest, :func:`_enters` evaluates ``exp`` to a relative error below 1e-10.
+#: ``exp(j)`` for whole ``j`` in ``[-_EXP_RANGE, _EXP_RANGE]`` and ``exp(i / 1024)`` for ``i`` in ``[0, 1024)``:
+#: with a quadratic for the rest, :func:`_enters` evaluates ``exp`` to a relative error below 2e-10.
 _EXP_RANGE = 40
 _EXP_WHOLE = np.exp(np.arange(-_EXP_RANGE, _EXP_RANGE + 1, dtype=np.float64))
-_EXP_FRACTION = np.exp(np.arange(256, dtype=np.float64) / 256.0)
+_EXP_FRACTION = np.exp(np.arange(1024, dtype=np.float64) / 1024.0)
 #: Margin around 1 within which :func:`_enters` decides with ``math.exp`` itself: well above the
-#: table's error (1e-10) plus the rounding of both products (a few 1e-16).
+#: table's error (2e-10) plus the rounding of both products (a few 1e-16).
 _ENTRY_MARGIN = 1e-8
 
 
@@ -96,17 +96,17 @@ def _enters(u, utility):
     """Whether a candidate with logit ``utility`` and uniform draw ``u`` bids: ``u x (1 + exp(-utility)) < 1``.
 
     The decision is exactly the one ``math.exp`` gives, at a fraction of its cost: ``exp(-utility)``
-    is two table entries times a cubic (relative error below 1e-10, no call), and only when the
+    is two table entries times a quadratic (relative error below 2e-10, no call), and only when the
     product lies within :data:`_ENTRY_MARGIN` of 1, or ``utility`` is outside ``(-40, 40)``, is it
     recomputed with ``math.exp`` (about one candidate in 10^8).
     """
     x = -utility
     if -_EXP_RANGE < x < _EXP_RANGE:
-        n = int(math.floor(x * 256.0))
-        whole = n // 256
-        r = x - n / 256.0  # in [0, 1/256]
-        cubic = 1.0 + r * (1.0 + r * (0.5 + r * (1.0 / 6.0)))
-        product = u * (1.0 + _EXP_WHOLE[whole + _EXP_RANGE] * _EXP_FRACTION[n - 256 * whole] * cubic)
+        n = int(math.floor(x * 1024.0))
+        whole = n >> 10  # floor(n / 1024)
+        r = x - n * (1.0 / 1024.0)  # in [0, 1/1024]
+        quadratic = 1.0 + r * (1.0 + 0.5 * r)
+        product = u * (1.0 + _EXP_WHOLE[whole + _EXP_RANGE] * _EXP_FRACTION[n & 1023] * quadratic)
         if abs(product - 1.0) > _ENTRY_MARGIN:
             return product < 1.0
     return u * (1.0 + math.exp(x)) < 1.0
@@ -713,13 +713,13 @@ def _respend(income, investment, propensity, economy, purchases, demand, row):
 
 
 @njit(**_NO_REFCOUNT)
-def _circuit_stock(tax, firms, state_firm, state_sector):
-    """Money held in the circuit at the end of a month: this month's local ``tax``, local firms'
-    backlog and next month's local market demand (``state_sector``)."""
+def _circuit_stock(tax, local_firms, state_firm, state_sector):
+    """Money held in the circuit at the end of a month: this month's local ``tax``, the backlog of
+    the local firms (``local_firms``, their indices in ascending order) and next month's local
+    market demand (``state_sector``)."""
     stock = tax
-    for f in range(firms.capacity.shape[0]):
-        if firms.location[f] == K.LOCATION_LOCAL:
-            stock += state_firm[K.SF_BACKLOG, f]
+    for f in local_firms:
+        stock += state_firm[K.SF_BACKLOG, f]
     return stock + state_sector.sum()
 
 
@@ -743,9 +743,9 @@ def _run_periods(
                np.zeros(2 * max_sector + 2))  # fmt: skip
     purchases = np.zeros((2, economy.compensation.shape[0]))
     sector_local_weight = np.zeros(economy.compensation.shape[0])
-    for f in range(firms.capacity.shape[0]):
-        if firms.location[f] == K.LOCATION_LOCAL:
-            sector_local_weight[firms.sector[f]] += firms.market_weight[f]
+    local_firms = np.flatnonzero(firms.location == K.LOCATION_LOCAL)
+    for f in local_firms:
+        sector_local_weight[firms.sector[f]] += firms.market_weight[f]
     expected_budget = 0.0
     for q in range(cells.rate.shape[0]):
         expected_budget += cells.rate[q] * cells.mean_value[q]
@@ -773,7 +773,7 @@ def _run_periods(
         )
         _respend(income + transfers, investment, propensity, economy, purchases, state_sector, row)
         state_scalar[K.SC_TAX] = tax
-        row[K.O_STOCK] = _circuit_stock(tax, firms, state_firm, state_sector)
+        row[K.O_STOCK] = _circuit_stock(tax, local_firms, state_firm, state_sector)
         row[K.O_EXTERNAL] = row[K.O_PAYMENTS] - tax_used
     return awarded
 
