@@ -18,7 +18,7 @@ from simengine.agents import AgentCircuit, AgentParameters, BudgetCells, Househo
 from simengine.agents.model import pack_inputs
 from simengine.agents.montecarlo import draw_keys, run_draws
 from simengine.kernels import layout
-from simengine.kernels.agents import _allocate_contract, _poisson, _tender, concentration
+from simengine.kernels.agents import _allocate_contract, _poisson, _tender, concentration, entry_margins
 from simengine.local_economy import LocalEconomy
 
 pytestmark = pytest.mark.kernel
@@ -45,6 +45,7 @@ def _scratch(inputs):
         np.full(n_firms, -1, dtype=np.int64),
         np.zeros(2 * largest + 2, dtype=np.int64),
         np.zeros(2 * largest + 2),
+        entry_margins(inputs.firms, inputs.behaviour),
     )
 
 
@@ -72,12 +73,12 @@ def test_award_step_equals_the_documented_rules(
     n_firms = inputs.firms.capacity.shape[0]
     capacity = inputs.firms.capacity * rng.uniform(0.5, 2.0, n_firms)
     backlog = capacity * rng.uniform(0.0, load, n_firms)
-    stamp, pool_scratch, bids = _scratch(inputs)
+    stamp, pool_scratch, bids, margins = _scratch(inputs)
     key = int(draw_keys(seed, 1)[0])
     firms, cells, behaviour = inputs.firms, inputs.cells, inputs.behaviour
     got = _allocate_contract(
         key, 3, 17, 0, value, q, reserve, sme_only, social_only, firms, capacity, backlog, cells, behaviour,
-        stamp, pool_scratch, bids,
+        stamp, pool_scratch, bids, margins,
     )  # fmt: skip
     want = reference.award(
         key, 3, 17, 0, value, q, reserve, sme_only, social_only, reference.as_lists(firms), capacity.tolist(),

@@ -218,14 +218,28 @@ def _eligible(f, level, v, reserve, sme_only, social_only, required, firms, capa
     return True
 
 
+@njit(cache=True)
+def entry_margins(firms, behaviour):
+    """Each firm's expected margin ``(price - unit cost) / unit cost`` per unit of estimated value.
+
+    Returns a (2, F) array: row 0 at a price of the estimated value (the rules other than the
+    floor lottery), row 1 at the floor (``floor_ratio``). Computed once per call of
+    :func:`_run_periods`, so that no award divides by a firm's cost.
+    """
+    cost = firms.unit_cost
+    margins = np.empty((2, cost.shape[0]))
+    for f in range(cost.shape[0]):
+        margins[0, f] = (1.0 - cost[f]) / cost[f]
+        margins[1, f] = (behaviour.floor_ratio - cost[f]) / cost[f]
+    return margins
+
+
 @njit(cache=True, inline="always")
-def _entry_utility(f, rule, preference, local_bias, firms, capacity, backlog, behaviour):
+def _entry_utility(f, rule, preference, local_bias, firms, margins, capacity, backlog, behaviour):
     """Logit utility of bidding: ``intercept + profit_slope x margin - backlog_slope x backlog / capacity``,
     plus half of ``local_bias`` (the method's calibrated log-odds) for a local firm and minus half
-    of it for a firm from elsewhere."""
-    cost = firms.unit_cost[f]
-    expected_price = behaviour.floor_ratio if rule == K.RULE_FLOOR_LOTTERY else 1.0
-    margin = (expected_price - cost) / cost
+    of it for a firm from elsewhere; ``margins`` is :func:`entry_margins`."""
+    margin = margins[1 if rule == K.RULE_FLOOR_LOTTERY else 0, f]
     if firms.location[f] != K.LOCATION_LOCAL and rule != K.RULE_FLOOR_LOTTERY:
         margin -= preference
     load = backlog[f] / capacity[f]
@@ -361,7 +375,7 @@ def _choose(prefix, streams, q, rule, n_bidders, bidders, bids, evaluated, firms
 @njit(**_NO_REFCOUNT)
 def _allocate_contract(
     key, t, item, streams, v, q, reserve, sme_only, social_only,
-    firms, capacity, backlog, cells, behaviour, stamp, pool, bids,
+    firms, capacity, backlog, cells, behaviour, stamp, pool, bids, margins,
 ):  # fmt: skip
     """Choose the winner of one contract (or lot or piece) of estimated value ``v`` in cell ``q``.
 
@@ -372,7 +386,8 @@ def _allocate_contract(
     Eligible candidates bid with the logit probability of :func:`_entry_utility`; when none
     does, the eligible candidate with the highest utility is
     invited (a negotiated award). ``streams`` offsets the random streams (pieces of a split
-    contract). ``pool`` and ``bids`` are scratch of length ``2 x largest sector + 2``.
+    contract). ``pool`` and ``bids`` are scratch of length ``2 x largest sector + 2``; ``margins``
+    is :func:`entry_margins`.
 
     Returns ``(winner, price_ratio, bidders)``: ``winner = -1`` when no firm of the sector is
     eligible even at level 3; ``price_ratio`` is the price per unit of ``v``.
@@ -410,7 +425,9 @@ def _allocate_contract(
                 behaviour,
             ):
                 continue
-            utility = _entry_utility(f, rule, preference, cells.local_entry[q], firms, capacity, backlog, behaviour)
+            utility = _entry_utility(
+                f, rule, preference, cells.local_entry[q], firms, margins, capacity, backlog, behaviour
+            )  # fmt: skip
             if utility > best_utility:
                 best, best_utility = f, utility
             # written whether or not ``f`` bids, kept when it does: no branch on a coin flip
@@ -483,13 +500,13 @@ def _tender(
     spare room at its cost plus markup (the only case where a backlog may exceed
     ``capacity x backlog_months``, by at most one piece).
     """
-    stamp, pool, bids = scratch
+    stamp, pool, bids, margins = scratch
     capacity, backlog = state_firm[K.SF_CAPACITY], state_firm[K.SF_BACKLOG]
     s = cells.sector[q]
     lo, hi = firms.sector_start[s], firms.sector_start[s + 1]
     winner, ratio, n_bidders = _allocate_contract(
         key, t, item, 0, v, q, reserve, sme_only, social_only,
-        firms, capacity, backlog, cells, behaviour, stamp, pool, bids,
+        firms, capacity, backlog, cells, behaviour, stamp, pool, bids, margins,
     )  # fmt: skip
     if winner >= 0 or lo == hi:
         _book_award(q, winner, v * ratio, n_bidders, firms, cells, state_firm, row, sector_row, out_cell)
@@ -500,7 +517,7 @@ def _tender(
     for k in range(pieces):
         winner, ratio, n_bidders = _allocate_contract(
             key, t, item, (k + 1) * K.SPLIT_STREAMS, piece, q, reserve, sme_only, social_only,
-            firms, capacity, backlog, cells, behaviour, stamp, pool, bids,
+            firms, capacity, backlog, cells, behaviour, stamp, pool, bids, margins,
         )  # fmt: skip
         if winner < 0:
             winner, _ = _most_spare(lo, hi, capacity, backlog, behaviour)
@@ -740,7 +757,7 @@ def _run_periods(
     for s in range(economy.compensation.shape[0]):
         max_sector = max(max_sector, firms.sector_start[s + 1] - firms.sector_start[s])
     scratch = (np.full(max_sector, -1, dtype=np.int8), np.zeros(2 * max_sector + 2, dtype=np.int64),
-               np.zeros(2 * max_sector + 2))  # fmt: skip
+               np.zeros(2 * max_sector + 2), entry_margins(firms, behaviour))  # fmt: skip
     purchases = np.zeros((2, economy.compensation.shape[0]))
     sector_local_weight = np.zeros(economy.compensation.shape[0])
     local_firms = np.flatnonzero(firms.location == K.LOCATION_LOCAL)
