@@ -664,30 +664,49 @@ def _firm_accounts(
     return net_wages * resident + owner * distributable - reinvested, replacement + reinvested, tax
 
 
+@njit(cache=True, inline="always")
+def _execute_backlog(f, firms, behaviour, capacity, backlog, plan_backlog):
+    """Firm ``f`` executes its backlog up to its capacity and adjusts its capacity; returns
+    ``(executed, coexistence-plan part of it)``.
+
+    A firm with no backlog and its initial capacity is left as it is: nothing to execute, and the
+    investment rule's target is the initial capacity it has (most firms in most months).
+    """
+    demand_before = backlog[f]
+    if demand_before == 0.0 and capacity[f] == firms.capacity[f]:
+        return 0.0, 0.0
+    limits = behaviour.capacity_limits > 0.0
+    executed = min(demand_before, capacity[f]) if limits else demand_before
+    plan = 0.0
+    if executed > 0.0:
+        plan = plan_backlog[f] * executed / demand_before
+        plan_backlog[f] -= plan
+        backlog[f] -= executed
+    if limits:
+        _adjust_capacity(f, demand_before, firms, capacity, behaviour)
+    return executed, plan
+
+
 @njit(**_NO_REFCOUNT)
-def _execute(firms, economy, behaviour, state_firm, demand, purchases, row, sector_row, out_flows):
+def _execute(
+    firms, local_firms, other_firms, economy, behaviour, state_firm, demand, purchases, row, sector_row, out_flows
+):
     """Step 2: every firm executes backlog up to its capacity; local firms also serve local demand.
 
-    ``demand`` (2, n) is this month's indirect and induced local demand by sector, shared among
-    the sector's local firms by their market weight; ``purchases`` (2, n) is zeroed and filled
-    with this month's local input purchases. Returns ``(resident income, investment, local tax)``.
+    ``local_firms`` and ``other_firms`` are the indices of the firms of the city and of the others,
+    each in ascending order (a firm's execution touches only its own state, so taking the others
+    first changes no sum). ``demand`` (2, n) is this month's indirect and induced local demand by
+    sector, shared among the sector's local firms by their market weight; ``purchases`` (2, n) is
+    zeroed and filled with this month's local input purchases. Returns ``(resident income,
+    investment, local tax)``.
     """
     capacity, backlog, plan_backlog = state_firm[K.SF_CAPACITY], state_firm[K.SF_BACKLOG], state_firm[K.SF_PLAN]
-    limits = behaviour.capacity_limits > 0.0
+    for f in other_firms:  # non-local winners: the award left the city when it was made
+        _execute_backlog(f, firms, behaviour, capacity, backlog, plan_backlog)
     purchases[:] = 0.0
     income, investment, tax = 0.0, 0.0, 0.0
-    for f in range(firms.capacity.shape[0]):
-        demand_before = backlog[f]
-        executed = min(backlog[f], capacity[f]) if limits else backlog[f]
-        plan = 0.0
-        if executed > 0.0:
-            plan = plan_backlog[f] * executed / backlog[f]
-            plan_backlog[f] -= plan
-            backlog[f] -= executed
-        if limits:
-            _adjust_capacity(f, demand_before, firms, capacity, behaviour)
-        if firms.location[f] != K.LOCATION_LOCAL:
-            continue  # non-local winners: the award left the city when it was made
+    for f in local_firms:
+        executed, plan = _execute_backlog(f, firms, behaviour, capacity, backlog, plan_backlog)
         s = firms.sector[f]
         weight = firms.market_weight[f]
         if executed + weight * (demand[0, s] + demand[1, s]) <= 0.0:
@@ -761,6 +780,7 @@ def _run_periods(
     purchases = np.zeros((2, economy.compensation.shape[0]))
     sector_local_weight = np.zeros(economy.compensation.shape[0])
     local_firms = np.flatnonzero(firms.location == K.LOCATION_LOCAL)
+    other_firms = np.flatnonzero(firms.location != K.LOCATION_LOCAL)
     for f in local_firms:
         sector_local_weight[firms.sector[f]] += firms.market_weight[f]
     expected_budget = 0.0
@@ -786,7 +806,17 @@ def _run_periods(
             if sector_local_weight[s] <= 0.0:  # demand for sectors without local firms is bought elsewhere
                 row[K.O_LEAK + K.L_OTHER_REGIONS] += state_sector[0, s] + state_sector[1, s]
         income, investment, tax = _execute(
-            firms, economy, behaviour, state_firm, state_sector, purchases, row, out_sector[t], out_flows
+            firms,
+            local_firms,
+            other_firms,
+            economy,
+            behaviour,
+            state_firm,
+            state_sector,
+            purchases,
+            row,
+            out_sector[t],
+            out_flows,
         )
         _respend(income + transfers, investment, propensity, economy, purchases, state_sector, row)
         state_scalar[K.SC_TAX] = tax
