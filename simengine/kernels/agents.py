@@ -264,11 +264,14 @@ def _logit_winner(prefix, streams, q, rule, n_bidders, bidders, evaluated, firms
     """The slot of ``bidders[:n_bidders]`` with the highest score plus a Gumbel draw (first on ties).
 
     Scoring: ``(w_price x lowest / evaluated + w_quality x quality + (w_local + cell weight) x local
-    contribution + w_social x social) / temperature``; negotiated: ``locality_bias`` for a local firm.
+    contribution + w_social x social) / temperature``; negotiated: ``locality_bias`` for a local firm
+    (``evaluated``, the evaluated bids, is read only by scoring).
     """
-    lowest = evaluated[0]
-    for j in range(1, n_bidders):
-        lowest = min(lowest, evaluated[j])
+    lowest = 0.0
+    if rule == K.RULE_SCORING:
+        lowest = evaluated[0]
+        for j in range(1, n_bidders):
+            lowest = min(lowest, evaluated[j])
     winner, best_score = 0, -np.inf
     for j in range(n_bidders):
         f = bidders[j]
@@ -306,6 +309,7 @@ def _negotiated_winner(prefix, streams, q, n_bidders, bidders, evaluated, firms,
     two scores are computed and compared (the earlier slot wins a tie, as in the full loop).
     When the two highest draws of a group are within :data:`_GUMBEL_GAP` (so close that the
     rounding of the logarithms might order them otherwise), every score is computed.
+    ``evaluated`` only passes through to :func:`_logit_winner`, which does not read it here.
     """
     top, second, slot = -1.0, -1.0, -1  # the two highest draws of local bidders, the slot of the first
     other_top, other_second, other_slot = -1.0, -1.0, -1  # and of the others
@@ -342,9 +346,9 @@ def _choose(prefix, streams, q, rule, n_bidders, bidders, bids, evaluated, firms
 
     Lowest price: the lowest evaluated bid. Floor lottery: a uniform pick among bidders whose
     cost is at or below the floor (price = floor x (1 + spread x U)); the lowest evaluated bid
-    when none is. Scoring and negotiated: logit choice by the Gumbel-max trick on the score
-    (price, quality, local contribution, social economy) or on the locality bias
-    (:func:`_logit_winner`, :func:`_negotiated_winner`).
+    when none is. Scoring: logit choice by the Gumbel-max trick on the score (price, quality,
+    local contribution, social economy), :func:`_logit_winner`. (Negotiated awards need no bids
+    but the winner's: :func:`_allocate_contract` calls :func:`_negotiated_winner` itself.)
     """
     winner = 0
     if rule == K.RULE_LOWEST_PRICE or rule == K.RULE_FLOOR_LOTTERY:
@@ -365,10 +369,7 @@ def _choose(prefix, streams, q, rule, n_bidders, bidders, bids, evaluated, firms
             if evaluated[j] < evaluated[winner]:
                 winner = j
         return winner, bids[winner]
-    if rule == K.RULE_NEGOTIATED:
-        winner = _negotiated_winner(prefix, streams, q, n_bidders, bidders, evaluated, firms, cells, behaviour)
-    else:
-        winner = _logit_winner(prefix, streams, q, rule, n_bidders, bidders, evaluated, firms, cells, behaviour)
+    winner = _logit_winner(prefix, streams, q, rule, n_bidders, bidders, evaluated, firms, cells, behaviour)
     return winner, bids[winner]
 
 
@@ -438,6 +439,12 @@ def _allocate_contract(
             n_bidders = 1
         if n_bidders > 0:
             bidders = pool[n_candidates : n_candidates + n_bidders]
+            if rule == K.RULE_NEGOTIATED:  # the winner's bid is the price; no other bid is needed
+                slot = _negotiated_winner(prefix, streams, q, n_bidders, bidders, bids, firms, cells, behaviour)
+                price_ratio, _ = _bid(
+                    prefix, streams, bidders[slot], v, preference, cells.preference_cap[q], firms, behaviour
+                )  # fmt: skip
+                return bidders[slot], price_ratio, n_bidders
             for j in range(n_bidders):
                 bids[j], bids[n_bidders + j] = _bid(
                     prefix, streams, bidders[j], v, preference, cells.preference_cap[q],
