@@ -341,23 +341,28 @@ def _negotiated_winner(prefix, streams, q, n_bidders, bidders, evaluated, firms,
 
 
 @njit(**_NO_REFCOUNT)
-def _choose(prefix, streams, q, rule, n_bidders, bidders, bids, evaluated, firms, cells, behaviour):
+def _choose(prefix, streams, q, rule, v, n_bidders, bidders, bids, firms, cells, behaviour):
     """The winning slot among ``bidders[:n_bidders]`` and the price per unit of estimated value.
 
-    Lowest price: the lowest evaluated bid. Floor lottery: a uniform pick among bidders whose
-    cost is at or below the floor (price = floor x (1 + spread x U)); the lowest evaluated bid
-    when none is. Scoring: logit choice by the Gumbel-max trick on the score (price, quality,
-    local contribution, social economy), :func:`_logit_winner`. (Negotiated awards need no bids
-    but the winner's: :func:`_allocate_contract` calls :func:`_negotiated_winner` itself.)
+    Negotiated: logit choice on the locality bias (:func:`_negotiated_winner`), at the winner's
+    bid. Floor lottery: a uniform pick among bidders whose cost is at or below the floor (price =
+    floor x (1 + spread x U)); the lowest evaluated bid when none is. Lowest price: the lowest
+    evaluated bid. Scoring: logit choice by the Gumbel-max trick on the score (price, quality,
+    local contribution, social economy), :func:`_logit_winner`. Bids (:func:`_bid`) are
+    computed only where the rule reads them, into ``bids`` (scratch of length at least
+    ``2 x n_bidders``: bids, then evaluated bids).
     """
-    winner = 0
-    if rule == K.RULE_LOWEST_PRICE or rule == K.RULE_FLOOR_LOTTERY:
+    preference, preference_cap = cells.preference[q], cells.preference_cap[q]
+    if rule == K.RULE_NEGOTIATED:
+        winner = _negotiated_winner(prefix, streams, q, n_bidders, bidders, bids, firms, cells, behaviour)
+        return winner, _bid(prefix, streams, bidders[winner], v, preference, preference_cap, firms, behaviour)[0]
+    if rule == K.RULE_FLOOR_LOTTERY:
         floor = behaviour.floor_ratio
         n_qualified = 0
         for j in range(n_bidders):
             if firms.unit_cost[bidders[j]] <= floor:
                 n_qualified += 1
-        if rule == K.RULE_FLOOR_LOTTERY and n_qualified > 0:
+        if n_qualified > 0:
             pick = int(_uniform_of(prefix, 0, streams + K.R_CHOICE) * n_qualified)
             for j in range(n_bidders):
                 f = bidders[j]
@@ -365,11 +370,18 @@ def _choose(prefix, streams, q, rule, n_bidders, bidders, bids, evaluated, firms
                     if pick == 0:
                         return j, floor * (1.0 + behaviour.floor_spread * _uniform_of(prefix, f, streams + K.R_BID))
                     pick -= 1
+    for j in range(n_bidders):
+        bids[j], bids[n_bidders + j] = _bid(
+            prefix, streams, bidders[j], v, preference, preference_cap, firms, behaviour
+        )
+    evaluated = bids[n_bidders : 2 * n_bidders]
+    winner = 0
+    if rule == K.RULE_SCORING:
+        winner = _logit_winner(prefix, streams, q, rule, n_bidders, bidders, evaluated, firms, cells, behaviour)
+    else:
         for j in range(1, n_bidders):
             if evaluated[j] < evaluated[winner]:
                 winner = j
-        return winner, bids[winner]
-    winner = _logit_winner(prefix, streams, q, rule, n_bidders, bidders, evaluated, firms, cells, behaviour)
     return winner, bids[winner]
 
 
@@ -439,21 +451,7 @@ def _allocate_contract(
             n_bidders = 1
         if n_bidders > 0:
             bidders = pool[n_candidates : n_candidates + n_bidders]
-            if rule == K.RULE_NEGOTIATED:  # the winner's bid is the price; no other bid is needed
-                slot = _negotiated_winner(prefix, streams, q, n_bidders, bidders, bids, firms, cells, behaviour)
-                price_ratio, _ = _bid(
-                    prefix, streams, bidders[slot], v, preference, cells.preference_cap[q], firms, behaviour
-                )  # fmt: skip
-                return bidders[slot], price_ratio, n_bidders
-            for j in range(n_bidders):
-                bids[j], bids[n_bidders + j] = _bid(
-                    prefix, streams, bidders[j], v, preference, cells.preference_cap[q],
-                    firms, behaviour,
-                )  # fmt: skip
-            slot, price_ratio = _choose(
-                prefix, streams, q, rule, n_bidders, bidders, bids[:n_bidders], bids[n_bidders : 2 * n_bidders],
-                firms, cells, behaviour,
-            )  # fmt: skip
+            slot, price_ratio = _choose(prefix, streams, q, rule, v, n_bidders, bidders, bids, firms, cells, behaviour)
             return bidders[slot], price_ratio, n_bidders
     return -1, 1.0, 0
 
