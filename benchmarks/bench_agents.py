@@ -22,6 +22,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+import threadpoolctl
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
@@ -43,7 +44,9 @@ def _cpu_timed(function) -> tuple[float, float]:
 
 
 def _boario_step_seconds(n_sectors: int, steps: int) -> tuple[float, float] | None:
-    """Wall and CPU seconds per step of BoARIO's ARIOPsiModel on ``n_sectors`` sectors x 2 regions."""
+    """Wall and CPU seconds per step of BoARIO's ARIOPsiModel on ``n_sectors`` sectors x 2 regions,
+    on one core as the agent kernel (BLAS pinned to one thread: on a shared machine BLAS's own
+    threads wait for cores that other jobs hold, which made BoARIO's steps ten times slower)."""
     try:
         import pymrio
         from boario.extended_models import ARIOPsiModel
@@ -62,8 +65,9 @@ def _boario_step_seconds(n_sectors: int, steps: int) -> tuple[float, float] | No
     mrio.calc_all()
     model = ARIOPsiModel(mrio)
     simulation = Simulation(model, n_temporal_units_to_sim=steps)
-    start, cpu = time.perf_counter(), time.process_time()
-    simulation.loop()
+    with threadpoolctl.threadpool_limits(1, user_api="blas"):
+        start, cpu = time.perf_counter(), time.process_time()
+        simulation.loop()
     return (time.perf_counter() - start) / steps, (time.process_time() - cpu) / steps
 
 

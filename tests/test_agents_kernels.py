@@ -18,7 +18,7 @@ from simengine.agents import AgentCircuit, AgentParameters, BudgetCells, Househo
 from simengine.agents.model import pack_inputs
 from simengine.agents.montecarlo import draw_keys, run_draws
 from simengine.kernels import layout
-from simengine.kernels.agents import _allocate_contract, _poisson, _tender, concentration
+from simengine.kernels.agents import _allocate_contract, _poisson, _tender, concentration, entry_margins
 from simengine.local_economy import LocalEconomy
 
 pytestmark = pytest.mark.kernel
@@ -45,6 +45,7 @@ def _scratch(inputs):
         np.full(n_firms, -1, dtype=np.int64),
         np.zeros(2 * largest + 2, dtype=np.int64),
         np.zeros(2 * largest + 2),
+        entry_margins(inputs.firms, inputs.behaviour),
     )
 
 
@@ -72,12 +73,12 @@ def test_award_step_equals_the_documented_rules(
     n_firms = inputs.firms.capacity.shape[0]
     capacity = inputs.firms.capacity * rng.uniform(0.5, 2.0, n_firms)
     backlog = capacity * rng.uniform(0.0, load, n_firms)
-    stamp, pool_scratch, bids = _scratch(inputs)
+    stamp, pool_scratch, bids, margins = _scratch(inputs)
     key = int(draw_keys(seed, 1)[0])
     firms, cells, behaviour = inputs.firms, inputs.cells, inputs.behaviour
     got = _allocate_contract(
         key, 3, 17, 0, value, q, reserve, sme_only, social_only, firms, capacity, backlog, cells, behaviour,
-        stamp, pool_scratch, bids,
+        stamp, pool_scratch, bids, margins,
     )  # fmt: skip
     want = reference.award(
         key, 3, 17, 0, value, q, reserve, sme_only, social_only, reference.as_lists(firms), capacity.tolist(),
@@ -185,3 +186,44 @@ def test_erfinv_tails_match_the_twin():
 
     for x in (-0.9999999, -0.5, 0.0, 0.3, 0.999999999):
         assert _erfinv(x) == pytest.approx(reference.erfinv(x), rel=1e-12)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    seed=st.integers(0, 2**31),
+    n_bidders=st.integers(1, 40),
+    bias=st.sampled_from([0.0, 1.0, -0.7, 3.5, 1e12]),
+    streams=st.sampled_from([0, layout.SPLIT_STREAMS]),
+)
+def test_negotiated_winner_equals_the_score_of_every_bidder(case, seed, n_bidders, bias, streams):
+    """Two Gumbel draws (the highest draw of the local bidders and of the others) pick the same
+    slot as scoring every bidder; a huge ``locality_bias`` takes the path that scores every bidder."""
+    from simengine.kernels.agents import _contract_hash, _logit_winner, _negotiated_winner
+
+    inputs = _inputs(case, AgentParameters(locality_bias=bias))
+    rng = np.random.default_rng(seed)
+    n_firms = inputs.firms.capacity.shape[0]
+    bidders = rng.choice(n_firms, size=min(n_bidders, n_firms), replace=False).astype(np.int64)
+    evaluated = rng.uniform(0.8, 1.2, len(bidders))
+    prefix = _contract_hash(int(draw_keys(seed, 1)[0]), 5, 11)
+    args = (np.uint64(prefix), streams, 0)
+    rest = (len(bidders), bidders, evaluated, inputs.firms, inputs.cells, inputs.behaviour)
+    want = _logit_winner(*args, layout.RULE_NEGOTIATED, *rest)
+    assert _negotiated_winner(*args, *rest) == want
+
+
+@settings(max_examples=200, deadline=None)
+@given(u=st.floats(2.0**-54, 1.0 - 2.0**-53), utility=st.floats(-60.0, 60.0), nudge=st.integers(-3, 3))
+def test_entry_decision_equals_the_one_math_exp_gives(u, utility, nudge):
+    """The tabulated entry decision equals ``u * (1 + exp(-utility)) < 1`` with ``math.exp``, also
+    at the boundary (``u`` a few ulps from ``1 / (1 + exp(-utility))``) and outside the table."""
+    import math
+
+    from simengine.kernels.agents import _enters
+
+    assert _enters(u, utility) == (u * (1.0 + math.exp(-utility)) < 1.0)
+    edge = 1.0 / (1.0 + math.exp(-utility))
+    for _ in range(abs(nudge)):
+        edge = np.nextafter(edge, 1.0 if nudge > 0 else 0.0)
+    if 0.0 < edge < 1.0:
+        assert _enters(edge, utility) == (edge * (1.0 + math.exp(-utility)) < 1.0)

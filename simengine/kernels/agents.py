@@ -81,6 +81,37 @@ def _uniform(key, period, item, slot, stream):
     return _uniform_of(_contract_hash(key, period, item), slot, stream)
 
 
+#: ``exp(j)`` for whole ``j`` in ``[-_EXP_RANGE, _EXP_RANGE]`` and ``exp(i / 1024)`` for ``i`` in ``[0, 1024)``:
+#: with a quadratic for the rest, :func:`_enters` evaluates ``exp`` to a relative error below 2e-10.
+_EXP_RANGE = 40
+_EXP_WHOLE = np.exp(np.arange(-_EXP_RANGE, _EXP_RANGE + 1, dtype=np.float64))
+_EXP_FRACTION = np.exp(np.arange(1024, dtype=np.float64) / 1024.0)
+#: Margin around 1 within which :func:`_enters` decides with ``math.exp`` itself: well above the
+#: table's error (2e-10) plus the rounding of both products (a few 1e-16).
+_ENTRY_MARGIN = 1e-8
+
+
+@njit(cache=True, inline="always")
+def _enters(u, utility):
+    """Whether a candidate with logit ``utility`` and uniform draw ``u`` bids: ``u x (1 + exp(-utility)) < 1``.
+
+    The decision is exactly the one ``math.exp`` gives, at a fraction of its cost: ``exp(-utility)``
+    is two table entries times a quadratic (relative error below 2e-10, no call), and only when the
+    product lies within :data:`_ENTRY_MARGIN` of 1, or ``utility`` is outside ``(-40, 40)``, is it
+    recomputed with ``math.exp`` (about one candidate in 10^8).
+    """
+    x = -utility
+    if -_EXP_RANGE < x < _EXP_RANGE:
+        n = int(math.floor(x * 1024.0))
+        whole = n >> 10  # floor(n / 1024)
+        r = x - n * (1.0 / 1024.0)  # in [0, 1/1024]
+        quadratic = 1.0 + r * (1.0 + 0.5 * r)
+        product = u * (1.0 + _EXP_WHOLE[whole + _EXP_RANGE] * _EXP_FRACTION[n & 1023] * quadratic)
+        if abs(product - 1.0) > _ENTRY_MARGIN:
+            return product < 1.0
+    return u * (1.0 + math.exp(x)) < 1.0
+
+
 @njit(cache=True)
 def _poisson(rate, u):
     """Poisson variate by inversion (normal approximation above rate 200)."""
@@ -139,8 +170,10 @@ def _candidate_pool(prefix, streams, lo, hi, pool_size, stamp, pool):
     """Write the firms of the sector range ``[lo, hi)`` that see the notice into ``pool``.
 
     All of the sector's firms when it has at most ``pool_size``, else ``pool_size`` draws with
-    replacement (duplicates dropped). ``stamp`` (length F, all -1) marks drawn firms and is
-    reset before returning. Returns the number of candidates.
+    replacement (duplicates dropped). ``stamp`` (all -1, at least as long as the largest sector)
+    marks drawn firms by their place in the sector, ``f - lo`` (a small array, so that it stays
+    in the core's first-level cache), and is reset before returning. Returns the number of
+    candidates.
     """
     if hi - lo <= pool_size:
         for f in range(lo, hi):
@@ -148,13 +181,13 @@ def _candidate_pool(prefix, streams, lo, hi, pool_size, stamp, pool):
         return hi - lo
     n_candidates = 0
     for j in range(pool_size):
-        f = lo + int(_uniform_of(prefix, j, streams + K.R_CANDIDATE) * (hi - lo))
-        if stamp[f] < 0:
-            stamp[f] = 1
-            pool[n_candidates] = f
+        place = int(_uniform_of(prefix, j, streams + K.R_CANDIDATE) * (hi - lo))
+        if stamp[place] < 0:
+            stamp[place] = 1
+            pool[n_candidates] = lo + place
             n_candidates += 1
     for j in range(n_candidates):
-        stamp[pool[j]] = -1
+        stamp[pool[j] - lo] = -1
     return n_candidates
 
 
@@ -185,14 +218,28 @@ def _eligible(f, level, v, reserve, sme_only, social_only, required, firms, capa
     return True
 
 
+@njit(cache=True)
+def entry_margins(firms, behaviour):
+    """Each firm's expected margin ``(price - unit cost) / unit cost`` per unit of estimated value.
+
+    Returns a (2, F) array: row 0 at a price of the estimated value (the rules other than the
+    floor lottery), row 1 at the floor (``floor_ratio``). Computed once per call of
+    :func:`_run_periods`, so that no award divides by a firm's cost.
+    """
+    cost = firms.unit_cost
+    margins = np.empty((2, cost.shape[0]))
+    for f in range(cost.shape[0]):
+        margins[0, f] = (1.0 - cost[f]) / cost[f]
+        margins[1, f] = (behaviour.floor_ratio - cost[f]) / cost[f]
+    return margins
+
+
 @njit(cache=True, inline="always")
-def _entry_utility(f, rule, preference, local_bias, firms, capacity, backlog, behaviour):
+def _entry_utility(f, rule, preference, local_bias, firms, margins, capacity, backlog, behaviour):
     """Logit utility of bidding: ``intercept + profit_slope x margin - backlog_slope x backlog / capacity``,
     plus half of ``local_bias`` (the method's calibrated log-odds) for a local firm and minus half
-    of it for a firm from elsewhere."""
-    cost = firms.unit_cost[f]
-    expected_price = behaviour.floor_ratio if rule == K.RULE_FLOOR_LOTTERY else 1.0
-    margin = (expected_price - cost) / cost
+    of it for a firm from elsewhere; ``margins`` is :func:`entry_margins`."""
+    margin = margins[1 if rule == K.RULE_FLOOR_LOTTERY else 0, f]
     if firms.location[f] != K.LOCATION_LOCAL and rule != K.RULE_FLOOR_LOTTERY:
         margin -= preference
     load = backlog[f] / capacity[f]
@@ -213,37 +260,19 @@ def _bid(prefix, streams, f, v, preference, preference_cap, firms, behaviour):
 
 
 @njit(**_NO_REFCOUNT)
-def _choose(prefix, streams, q, rule, n_bidders, bidders, bids, evaluated, firms, cells, behaviour):
-    """The winning slot among ``bidders[:n_bidders]`` and the price per unit of estimated value.
+def _logit_winner(prefix, streams, q, rule, n_bidders, bidders, evaluated, firms, cells, behaviour):
+    """The slot of ``bidders[:n_bidders]`` with the highest score plus a Gumbel draw (first on ties).
 
-    Lowest price: the lowest evaluated bid. Floor lottery: a uniform pick among bidders whose
-    cost is at or below the floor (price = floor x (1 + spread x U)); the lowest evaluated bid
-    when none is. Scoring and negotiated: logit choice by the Gumbel-max trick on the score
-    (price, quality, local contribution, social economy) or on the locality bias.
+    Scoring: ``(w_price x lowest / evaluated + w_quality x quality + (w_local + cell weight) x local
+    contribution + w_social x social) / temperature``; negotiated: ``locality_bias`` for a local firm
+    (``evaluated``, the evaluated bids, is read only by scoring).
     """
-    winner = 0
-    if rule == K.RULE_LOWEST_PRICE or rule == K.RULE_FLOOR_LOTTERY:
-        floor = behaviour.floor_ratio
-        n_qualified = 0
-        for j in range(n_bidders):
-            if firms.unit_cost[bidders[j]] <= floor:
-                n_qualified += 1
-        if rule == K.RULE_FLOOR_LOTTERY and n_qualified > 0:
-            pick = int(_uniform_of(prefix, 0, streams + K.R_CHOICE) * n_qualified)
-            for j in range(n_bidders):
-                f = bidders[j]
-                if firms.unit_cost[f] <= floor:
-                    if pick == 0:
-                        return j, floor * (1.0 + behaviour.floor_spread * _uniform_of(prefix, f, streams + K.R_BID))
-                    pick -= 1
+    lowest = 0.0
+    if rule == K.RULE_SCORING:
+        lowest = evaluated[0]
         for j in range(1, n_bidders):
-            if evaluated[j] < evaluated[winner]:
-                winner = j
-        return winner, bids[winner]
-    lowest = evaluated[0]
-    for j in range(1, n_bidders):
-        lowest = min(lowest, evaluated[j])
-    best_score = -np.inf
+            lowest = min(lowest, evaluated[j])
+    winner, best_score = 0, -np.inf
     for j in range(n_bidders):
         f = bidders[j]
         is_local = 1.0 if firms.location[f] == K.LOCATION_LOCAL else 0.0
@@ -262,13 +291,104 @@ def _choose(prefix, streams, q, rule, n_bidders, bidders, bids, evaluated, firms
         if score > best_score:
             best_score = score
             winner = j
+    return winner
+
+
+#: Two bidders of one group whose draws differ by more than this (times ``1 + |locality_bias|``)
+#: have distinct negotiated scores in the order of their draws (see :func:`_negotiated_winner`).
+_GUMBEL_GAP = 1e-9
+
+
+@njit(**_NO_REFCOUNT)
+def _negotiated_winner(prefix, streams, q, n_bidders, bidders, evaluated, firms, cells, behaviour):
+    """:func:`_logit_winner` of a negotiated award, with two Gumbel draws instead of one per bidder.
+
+    A negotiated score is ``locality_bias x is_local + Gumbel(U)``, the Gumbel draw
+    ``-log(-log U)`` rising with ``U`` by at least ``e`` per unit of ``U``. Within the local
+    bidders, and within the others, the highest score is therefore the highest ``U``; only these
+    two scores are computed and compared (the earlier slot wins a tie, as in the full loop).
+    When the two highest draws of a group are within :data:`_GUMBEL_GAP` (so close that the
+    rounding of the logarithms might order them otherwise), every score is computed.
+    ``evaluated`` only passes through to :func:`_logit_winner`, which does not read it here.
+    """
+    top, second, slot = -1.0, -1.0, -1  # the two highest draws of local bidders, the slot of the first
+    other_top, other_second, other_slot = -1.0, -1.0, -1  # and of the others
+    for j in range(n_bidders):
+        f = bidders[j]
+        u = _uniform_of(prefix, f, streams + K.R_CHOICE)
+        if firms.location[f] == K.LOCATION_LOCAL:
+            if u > top:
+                top, second, slot = u, top, j
+            elif u > second:
+                second = u
+        elif u > other_top:
+            other_top, other_second, other_slot = u, other_top, j
+        elif u > other_second:
+            other_second = u
+    gap = _GUMBEL_GAP * (1.0 + abs(behaviour.locality_bias))
+    if (top >= 0.0 and top - second <= gap) or (other_top >= 0.0 and other_top - other_second <= gap):
+        rule = K.RULE_NEGOTIATED
+        return _logit_winner(prefix, streams, q, rule, n_bidders, bidders, evaluated, firms, cells, behaviour)
+    if top < 0.0:
+        return other_slot
+    if other_top < 0.0:
+        return slot
+    local_score = behaviour.locality_bias * 1.0 + -math.log(-math.log(top))
+    other_score = behaviour.locality_bias * 0.0 + -math.log(-math.log(other_top))
+    if local_score > other_score or (local_score == other_score and slot < other_slot):
+        return slot
+    return other_slot
+
+
+@njit(**_NO_REFCOUNT)
+def _choose(prefix, streams, q, rule, v, n_bidders, bidders, bids, firms, cells, behaviour):
+    """The winning slot among ``bidders[:n_bidders]`` and the price per unit of estimated value.
+
+    Negotiated: logit choice on the locality bias (:func:`_negotiated_winner`), at the winner's
+    bid. Floor lottery: a uniform pick among bidders whose cost is at or below the floor (price =
+    floor x (1 + spread x U)); the lowest evaluated bid when none is. Lowest price: the lowest
+    evaluated bid. Scoring: logit choice by the Gumbel-max trick on the score (price, quality,
+    local contribution, social economy), :func:`_logit_winner`. Bids (:func:`_bid`) are
+    computed only where the rule reads them, into ``bids`` (scratch of length at least
+    ``2 x n_bidders``: bids, then evaluated bids).
+    """
+    preference, preference_cap = cells.preference[q], cells.preference_cap[q]
+    if rule == K.RULE_NEGOTIATED:
+        winner = _negotiated_winner(prefix, streams, q, n_bidders, bidders, bids, firms, cells, behaviour)
+        return winner, _bid(prefix, streams, bidders[winner], v, preference, preference_cap, firms, behaviour)[0]
+    if rule == K.RULE_FLOOR_LOTTERY:
+        floor = behaviour.floor_ratio
+        n_qualified = 0
+        for j in range(n_bidders):
+            if firms.unit_cost[bidders[j]] <= floor:
+                n_qualified += 1
+        if n_qualified > 0:
+            pick = int(_uniform_of(prefix, 0, streams + K.R_CHOICE) * n_qualified)
+            for j in range(n_bidders):
+                f = bidders[j]
+                if firms.unit_cost[f] <= floor:
+                    if pick == 0:
+                        return j, floor * (1.0 + behaviour.floor_spread * _uniform_of(prefix, f, streams + K.R_BID))
+                    pick -= 1
+    for j in range(n_bidders):
+        bids[j], bids[n_bidders + j] = _bid(
+            prefix, streams, bidders[j], v, preference, preference_cap, firms, behaviour
+        )
+    evaluated = bids[n_bidders : 2 * n_bidders]
+    winner = 0
+    if rule == K.RULE_SCORING:
+        winner = _logit_winner(prefix, streams, q, rule, n_bidders, bidders, evaluated, firms, cells, behaviour)
+    else:
+        for j in range(1, n_bidders):
+            if evaluated[j] < evaluated[winner]:
+                winner = j
     return winner, bids[winner]
 
 
 @njit(**_NO_REFCOUNT)
 def _allocate_contract(
     key, t, item, streams, v, q, reserve, sme_only, social_only,
-    firms, capacity, backlog, cells, behaviour, stamp, pool, bids,
+    firms, capacity, backlog, cells, behaviour, stamp, pool, bids, margins,
 ):  # fmt: skip
     """Choose the winner of one contract (or lot or piece) of estimated value ``v`` in cell ``q``.
 
@@ -279,7 +399,8 @@ def _allocate_contract(
     Eligible candidates bid with the logit probability of :func:`_entry_utility`; when none
     does, the eligible candidate with the highest utility is
     invited (a negotiated award). ``streams`` offsets the random streams (pieces of a split
-    contract). ``pool`` and ``bids`` are scratch of length ``2 x largest sector + 2``.
+    contract). ``pool`` and ``bids`` are scratch of length ``2 x largest sector + 2``; ``margins``
+    is :func:`entry_margins`.
 
     Returns ``(winner, price_ratio, bidders)``: ``winner = -1`` when no firm of the sector is
     eligible even at level 3; ``price_ratio`` is the price per unit of ``v``.
@@ -317,26 +438,20 @@ def _allocate_contract(
                 behaviour,
             ):
                 continue
-            utility = _entry_utility(f, rule, preference, cells.local_entry[q], firms, capacity, backlog, behaviour)
+            utility = _entry_utility(
+                f, rule, preference, cells.local_entry[q], firms, margins, capacity, backlog, behaviour
+            )  # fmt: skip
             if utility > best_utility:
                 best, best_utility = f, utility
-            if _uniform_of(prefix, f, streams + K.R_ENTRY) * (1.0 + math.exp(-utility)) < 1.0:
-                pool[n_candidates + n_bidders] = f
-                n_bidders += 1
+            # written whether or not ``f`` bids, kept when it does: no branch on a coin flip
+            pool[n_candidates + n_bidders] = f
+            n_bidders += _enters(_uniform_of(prefix, f, streams + K.R_ENTRY), utility)
         if n_bidders == 0 and best >= 0:
             pool[n_candidates] = best
             n_bidders = 1
         if n_bidders > 0:
             bidders = pool[n_candidates : n_candidates + n_bidders]
-            for j in range(n_bidders):
-                bids[j], bids[n_bidders + j] = _bid(
-                    prefix, streams, bidders[j], v, preference, cells.preference_cap[q],
-                    firms, behaviour,
-                )  # fmt: skip
-            slot, price_ratio = _choose(
-                prefix, streams, q, rule, n_bidders, bidders, bids[:n_bidders], bids[n_bidders : 2 * n_bidders],
-                firms, cells, behaviour,
-            )  # fmt: skip
+            slot, price_ratio = _choose(prefix, streams, q, rule, v, n_bidders, bidders, bids, firms, cells, behaviour)
             return bidders[slot], price_ratio, n_bidders
     return -1, 1.0, 0
 
@@ -390,13 +505,13 @@ def _tender(
     spare room at its cost plus markup (the only case where a backlog may exceed
     ``capacity x backlog_months``, by at most one piece).
     """
-    stamp, pool, bids = scratch
+    stamp, pool, bids, margins = scratch
     capacity, backlog = state_firm[K.SF_CAPACITY], state_firm[K.SF_BACKLOG]
     s = cells.sector[q]
     lo, hi = firms.sector_start[s], firms.sector_start[s + 1]
     winner, ratio, n_bidders = _allocate_contract(
         key, t, item, 0, v, q, reserve, sme_only, social_only,
-        firms, capacity, backlog, cells, behaviour, stamp, pool, bids,
+        firms, capacity, backlog, cells, behaviour, stamp, pool, bids, margins,
     )  # fmt: skip
     if winner >= 0 or lo == hi:
         _book_award(q, winner, v * ratio, n_bidders, firms, cells, state_firm, row, sector_row, out_cell)
@@ -407,7 +522,7 @@ def _tender(
     for k in range(pieces):
         winner, ratio, n_bidders = _allocate_contract(
             key, t, item, (k + 1) * K.SPLIT_STREAMS, piece, q, reserve, sme_only, social_only,
-            firms, capacity, backlog, cells, behaviour, stamp, pool, bids,
+            firms, capacity, backlog, cells, behaviour, stamp, pool, bids, margins,
         )  # fmt: skip
         if winner < 0:
             winner, _ = _most_spare(lo, hi, capacity, backlog, behaviour)
@@ -554,30 +669,49 @@ def _firm_accounts(
     return net_wages * resident + owner * distributable - reinvested, replacement + reinvested, tax
 
 
+@njit(cache=True, inline="always")
+def _execute_backlog(f, firms, behaviour, capacity, backlog, plan_backlog):
+    """Firm ``f`` executes its backlog up to its capacity and adjusts its capacity; returns
+    ``(executed, coexistence-plan part of it)``.
+
+    A firm with no backlog and its initial capacity is left as it is: nothing to execute, and the
+    investment rule's target is the initial capacity it has (most firms in most months).
+    """
+    demand_before = backlog[f]
+    if demand_before == 0.0 and capacity[f] == firms.capacity[f]:
+        return 0.0, 0.0
+    limits = behaviour.capacity_limits > 0.0
+    executed = min(demand_before, capacity[f]) if limits else demand_before
+    plan = 0.0
+    if executed > 0.0:
+        plan = plan_backlog[f] * executed / demand_before
+        plan_backlog[f] -= plan
+        backlog[f] -= executed
+    if limits:
+        _adjust_capacity(f, demand_before, firms, capacity, behaviour)
+    return executed, plan
+
+
 @njit(**_NO_REFCOUNT)
-def _execute(firms, economy, behaviour, state_firm, demand, purchases, row, sector_row, out_flows):
+def _execute(
+    firms, local_firms, other_firms, economy, behaviour, state_firm, demand, purchases, row, sector_row, out_flows
+):
     """Step 2: every firm executes backlog up to its capacity; local firms also serve local demand.
 
-    ``demand`` (2, n) is this month's indirect and induced local demand by sector, shared among
-    the sector's local firms by their market weight; ``purchases`` (2, n) is zeroed and filled
-    with this month's local input purchases. Returns ``(resident income, investment, local tax)``.
+    ``local_firms`` and ``other_firms`` are the indices of the firms of the city and of the others,
+    each in ascending order (a firm's execution touches only its own state, so taking the others
+    first changes no sum). ``demand`` (2, n) is this month's indirect and induced local demand by
+    sector, shared among the sector's local firms by their market weight; ``purchases`` (2, n) is
+    zeroed and filled with this month's local input purchases. Returns ``(resident income,
+    investment, local tax)``.
     """
     capacity, backlog, plan_backlog = state_firm[K.SF_CAPACITY], state_firm[K.SF_BACKLOG], state_firm[K.SF_PLAN]
-    limits = behaviour.capacity_limits > 0.0
+    for f in other_firms:  # non-local winners: the award left the city when it was made
+        _execute_backlog(f, firms, behaviour, capacity, backlog, plan_backlog)
     purchases[:] = 0.0
     income, investment, tax = 0.0, 0.0, 0.0
-    for f in range(firms.capacity.shape[0]):
-        demand_before = backlog[f]
-        executed = min(backlog[f], capacity[f]) if limits else backlog[f]
-        plan = 0.0
-        if executed > 0.0:
-            plan = plan_backlog[f] * executed / backlog[f]
-            plan_backlog[f] -= plan
-            backlog[f] -= executed
-        if limits:
-            _adjust_capacity(f, demand_before, firms, capacity, behaviour)
-        if firms.location[f] != K.LOCATION_LOCAL:
-            continue  # non-local winners: the award left the city when it was made
+    for f in local_firms:
+        executed, plan = _execute_backlog(f, firms, behaviour, capacity, backlog, plan_backlog)
         s = firms.sector[f]
         weight = firms.market_weight[f]
         if executed + weight * (demand[0, s] + demand[1, s]) <= 0.0:
@@ -620,13 +754,13 @@ def _respend(income, investment, propensity, economy, purchases, demand, row):
 
 
 @njit(**_NO_REFCOUNT)
-def _circuit_stock(tax, firms, state_firm, state_sector):
-    """Money held in the circuit at the end of a month: this month's local ``tax``, local firms'
-    backlog and next month's local market demand (``state_sector``)."""
+def _circuit_stock(tax, local_firms, state_firm, state_sector):
+    """Money held in the circuit at the end of a month: this month's local ``tax``, the backlog of
+    the local firms (``local_firms``, their indices in ascending order) and next month's local
+    market demand (``state_sector``)."""
     stock = tax
-    for f in range(firms.capacity.shape[0]):
-        if firms.location[f] == K.LOCATION_LOCAL:
-            stock += state_firm[K.SF_BACKLOG, f]
+    for f in local_firms:
+        stock += state_firm[K.SF_BACKLOG, f]
     return stock + state_sector.sum()
 
 
@@ -646,13 +780,14 @@ def _run_periods(
     max_sector = 0
     for s in range(economy.compensation.shape[0]):
         max_sector = max(max_sector, firms.sector_start[s + 1] - firms.sector_start[s])
-    scratch = (np.full(firms.capacity.shape[0], -1, dtype=np.int64), np.zeros(2 * max_sector + 2, dtype=np.int64),
-               np.zeros(2 * max_sector + 2))  # fmt: skip
+    scratch = (np.full(max_sector, -1, dtype=np.int8), np.zeros(2 * max_sector + 2, dtype=np.int64),
+               np.zeros(2 * max_sector + 2), entry_margins(firms, behaviour))  # fmt: skip
     purchases = np.zeros((2, economy.compensation.shape[0]))
     sector_local_weight = np.zeros(economy.compensation.shape[0])
-    for f in range(firms.capacity.shape[0]):
-        if firms.location[f] == K.LOCATION_LOCAL:
-            sector_local_weight[firms.sector[f]] += firms.market_weight[f]
+    local_firms = np.flatnonzero(firms.location == K.LOCATION_LOCAL)
+    other_firms = np.flatnonzero(firms.location != K.LOCATION_LOCAL)
+    for f in local_firms:
+        sector_local_weight[firms.sector[f]] += firms.market_weight[f]
     expected_budget = 0.0
     for q in range(cells.rate.shape[0]):
         expected_budget += cells.rate[q] * cells.mean_value[q]
@@ -676,11 +811,21 @@ def _run_periods(
             if sector_local_weight[s] <= 0.0:  # demand for sectors without local firms is bought elsewhere
                 row[K.O_LEAK + K.L_OTHER_REGIONS] += state_sector[0, s] + state_sector[1, s]
         income, investment, tax = _execute(
-            firms, economy, behaviour, state_firm, state_sector, purchases, row, out_sector[t], out_flows
+            firms,
+            local_firms,
+            other_firms,
+            economy,
+            behaviour,
+            state_firm,
+            state_sector,
+            purchases,
+            row,
+            out_sector[t],
+            out_flows,
         )
         _respend(income + transfers, investment, propensity, economy, purchases, state_sector, row)
         state_scalar[K.SC_TAX] = tax
-        row[K.O_STOCK] = _circuit_stock(tax, firms, state_firm, state_sector)
+        row[K.O_STOCK] = _circuit_stock(tax, local_firms, state_firm, state_sector)
         row[K.O_EXTERNAL] = row[K.O_PAYMENTS] - tax_used
     return awarded
 
