@@ -105,11 +105,16 @@ class DrawPrepared:
     over_budget: np.ndarray | None = None  # (m,) columns whose levers cost more than the budget in some year
     points: int = 1
     cell_sector: np.ndarray | None = None  # (cells,) sector index of each row of the spending arrays, if by cell
+    fixed_spending: np.ndarray | None = None  # (3, n, T) by cell: local, non-local, transfer of cells no lever moves
 
     @property
     def draws(self) -> int:
         """Columns (points times draws)."""
         return self.local_spending.shape[2]
+
+
+#: The spending rows of :func:`_split` kept per cell, in the order of ``DrawPrepared.fixed_spending``.
+_SPENDING = ("local", "nonlocal", "transfer")
 
 
 def _with_point_fields(scenario: Scenario, points: PointArrays | None, d: int) -> list:
@@ -156,9 +161,12 @@ def prepare_draws(
     of kinds the scenario does not use are ignored. ``points`` (optional) are sweep points of
     the scenario's numeric lever fields; columns are then every point times every draw. The
     same arithmetic as :func:`simengine.evaluation.prepare`, one year at a time, over
-    ``(columns, cells)`` arrays. With ``by_cell`` the spending arrays stay by budget cell
-    (``(T, cells, m)``, each cell's sector in ``cell_sector``): :func:`evaluate_draws` applies
-    the multiplier rows of each cell's sector directly, without per-sector arrays.
+    ``(cells, columns)`` arrays of the cells some procurement lever selects (the others keep
+    their baseline share in every column: one column per year). With ``by_cell`` the spending
+    arrays stay by budget cell (``(T, cells, m)`` over the selected cells, each cell's sector in
+    ``cell_sector``, the other cells' spending by sector in ``fixed_spending``):
+    :func:`evaluate_draws` applies the multiplier rows of each cell's sector directly, without
+    per-sector arrays.
 
     Raises
     ------
@@ -174,7 +182,18 @@ def prepare_draws(
     unit, cells, amounts, cell_sector, years, start = b.unit, b.cells, b.amounts, b.cell_sector, b.years, b.start
     p = 1 if points is None else points.size
     n, t, d = len(context.economy.sectors), len(years), draws * p
-    rows = len(amounts) if by_cell else n
+    levers = _with_point_fields(scenario, points, draws)
+    responses = _column_responses(scenario, values, points, draws)
+    # Cells no procurement lever selects keep their baseline share and no premium in every year
+    # and column (every lever's effect is the identity where its selection is 0): their spending
+    # is one column per year, and the levers apply to the (cells, columns) arrays of the others.
+    active = np.zeros(len(amounts), dtype=bool)
+    for lever in levers:
+        if lever.ACTS_ON_CELLS:
+            active |= lever.select(cells)
+    on, off = np.flatnonzero(active), np.flatnonzero(~active)
+    touched = cells.take(on)
+    rows = len(on) if by_cell else n
     local, nonlocal_, transfer = np.zeros((t, rows, d)), np.zeros((t, rows, d)), np.zeros((t, rows, d))
     awards, volume, premium = np.zeros((d, t)), np.zeros((d, t)), np.zeros((d, t))
     elsewhere_transfer = np.zeros((d, t))
@@ -185,53 +204,29 @@ def prepare_draws(
     households = context.parameters.households.local_purchases()
     mix = households / households.sum() if households.sum() > 0 else np.full(n, 1.0 / n)
     city = context.parameters.city.local_purchases()
-    levers = _with_point_fields(scenario, points, draws)
-    responses = _column_responses(scenario, values, points, draws)
     circuit_values = []
-
-    # cells -> sectors as a sum over the cells of each sector, in cell order (as numpy.add.at);
-    # the arithmetic runs on (cells, columns) arrays, one contiguous row per cell
-    members = [np.flatnonzero(cell_sector == j) for j in range(n)]
-    cell_amounts = amounts[:, None]
-
-    def total(rows: np.ndarray) -> np.ndarray:
-        """Sum over the cells in cell order: the same for a column whatever the other columns."""
-        out = np.zeros(d)
-        for row in rows:
-            out += row
-        return out
-
-    def by_sector(rows: np.ndarray) -> np.ndarray:
-        """(cells, columns) -> (sectors, columns), each sector's cells added in cell order
-        (``by_cell``: the rows themselves)."""
-        if by_cell:
-            return rows
-        out = np.zeros((n, d))
-        for j, cells_of in enumerate(members):
-            for i in cells_of:
-                out[j] += rows[i]
-        return out
+    as_transfer = appraisal.premium == "transfer"
+    fixed = _split(amounts[off, None], cells.baseline[off, None], np.zeros((len(off), 1)), as_transfer)
+    fixed_spending = np.zeros((3, n, t))
+    for row, name in enumerate(_SPENDING):
+        fixed_spending[row] = _by_sector(fixed[name], cell_sector[off], n)
+    moving_amounts = amounts[on, None]
 
     for k, year in enumerate(years):
-        effect = apply_levers(cells, levers, year, start_year=start, responses=responses)
-        share = np.ascontiguousarray(np.broadcast_to(effect.local_share, (d, len(amounts))).T)
-        rate = np.ascontiguousarray(np.broadcast_to(effect.cost_premium, (d, len(amounts))).T)
-        awards[:, k] = total(share * cell_amounts)
-        bought = cell_amounts / (1.0 + rate)
-        volume[:, k] = total(bought)
-        if appraisal.premium == "transfer":
-            extra_cost = cell_amounts - bought
-            local[k] = by_sector(bought * share)
-            nonlocal_[k] = by_sector(bought * (1.0 - share))
-            transfer[k] = by_sector(extra_cost * share)
-            elsewhere_transfer[:, k] = total(extra_cost * (1.0 - share))
-            premium_cost = total(extra_cost)
-        else:
-            local[k] = by_sector(cell_amounts * share)
-            nonlocal_[k] = by_sector(cell_amounts * (1.0 - share))
-            premium_cost = total(rate * cell_amounts)
+        effect = apply_levers(touched, levers, year, start_year=start, responses=responses)
+        share = np.ascontiguousarray(np.broadcast_to(effect.local_share, (d, len(on))).T)
+        rate = np.ascontiguousarray(np.broadcast_to(effect.cost_premium, (d, len(on))).T)
+        moving = _split(moving_amounts, share, rate, as_transfer)
+        awards[:, k] = moving["awards"] + fixed["awards"]
+        volume[:, k] = moving["volume"] + fixed["volume"]
+        elsewhere_transfer[:, k] = moving["elsewhere_transfer"] + fixed["elsewhere_transfer"]
+        for row, (out, name) in enumerate(zip((local, nonlocal_, transfer), _SPENDING, strict=True)):
+            if by_cell:
+                out[k] = moving[name]
+            else:
+                out[k] = _by_sector(moving[name], cell_sector[on], n) + fixed_spending[row, :, k : k + 1]
         programmes[k] = programme_cost(levers, year, start_year=start, monetary_unit=unit)
-        premium[:, k] = premium_cost + programmes[k]
+        premium[:, k] = moving["premium"] + fixed["premium"] + programmes[k]
         over = premium[:, k] > amounts.sum()
         if points is None and np.any(over):
             worst = float(premium[:, k].max())
@@ -270,8 +265,58 @@ def prepare_draws(
         household_injection=injections,
         over_budget=over_budget,
         points=p,
-        cell_sector=cell_sector if by_cell else None,
+        cell_sector=cell_sector[on] if by_cell else None,
+        fixed_spending=fixed_spending if by_cell else None,
     )
+
+
+def _total(rows: np.ndarray) -> np.ndarray:
+    """Sum of the rows of a ``(cells, columns)`` array in cell order: a column's sum never depends
+    on the other columns (``ndarray.sum(axis=0)`` changes its order with the memory layout)."""
+    out = np.zeros(rows.shape[1])
+    for row in rows:
+        out += row
+    return out
+
+
+def _by_sector(rows: np.ndarray, sector: np.ndarray, n: int) -> np.ndarray:
+    """``(cells, columns)`` -> ``(sectors, columns)``, each sector's cells added in cell order (as
+    :func:`numpy.add.at`)."""
+    out = np.zeros((n, rows.shape[1]))
+    for row, j in zip(rows, sector, strict=True):
+        out[j] += row
+    return out
+
+
+def _split(amounts: np.ndarray, share: np.ndarray, rate: np.ndarray, as_transfer: bool) -> dict[str, np.ndarray]:
+    """The spending of budget cells in one year, given their local shares and cost premiums.
+
+    ``amounts`` ``(cells, 1)`` (money per year), ``share`` and ``rate`` ``(cells, columns)``
+    (fractions). A fixed budget buys ``amount / (1 + rate)``; with ``as_transfer`` (``[appraisal]
+    premium = "transfer"``) the premium is a transfer to the winning firms (local ``transfer``,
+    ``elsewhere_transfer``), else it is spent like the rest. Returns per-cell rows ``local``,
+    ``nonlocal``, ``transfer`` ``(cells, columns)`` and the totals over the cells ``awards``,
+    ``volume``, ``premium``, ``elsewhere_transfer`` ``(columns,)``, in the same arithmetic as
+    :func:`simengine.evaluation.prepare`.
+    """
+    awarded = share * amounts
+    bought = amounts / (1.0 + rate)
+    out = {"awards": _total(awarded), "volume": _total(bought)}
+    if as_transfer:
+        extra_cost = amounts - bought
+        elsewhere = 1.0 - share
+        out["local"] = bought * share
+        out["nonlocal"] = bought * elsewhere
+        out["transfer"] = extra_cost * share
+        out["elsewhere_transfer"] = _total(extra_cost * elsewhere)
+        out["premium"] = _total(extra_cost)
+    else:
+        out["local"] = awarded
+        out["nonlocal"] = amounts * (1.0 - share)
+        out["transfer"] = np.zeros(share.shape)
+        out["elsewhere_transfer"] = np.zeros(share.shape[1])
+        out["premium"] = _total(rate * amounts)
+    return out
 
 
 def _regional_weights(context: RegionContext) -> tuple[np.ndarray, np.ndarray]:
@@ -506,9 +551,19 @@ def evaluate_draws(prepared: Sequence[DrawPrepared], context: RegionContext) -> 
                     by_cell[i] = tuple(np.ascontiguousarray(r[:, p.cell_sector]) for r in rows)
                 rows = by_cell[i]
             extra = p.household_spending[:, k : k + 1]
-            local = column_product(rows[0], p.local_spending[k]) + column_product(on_local, extra)
-            received = column_product(rows[1], p.local_transfer[k])
-            elsewhere = column_product(rows[2], p.nonlocal_spending[k]) - column_product(on_elsewhere, extra)
+            if p.fixed_spending is None:
+                local = column_product(rows[0], p.local_spending[k]) + column_product(on_local, extra)
+                received = column_product(rows[1], p.local_transfer[k])
+                elsewhere = column_product(rows[2], p.nonlocal_spending[k]) - column_product(on_elsewhere, extra)
+            else:  # the cells no lever moves: one column per year, added to every column
+                fixed = p.fixed_spending[:, :, k : k + 1]
+                local = column_product(on_local, extra + fixed[0])
+                received = column_product(on_transfer, fixed[2])
+                elsewhere = column_product(on_elsewhere, fixed[1] - extra)
+                if p.local_spending.shape[1]:
+                    local = local + column_product(rows[0], p.local_spending[k])
+                    received = received + column_product(rows[1], p.local_transfer[k])
+                    elsewhere = elsewhere + column_product(rows[2], p.nonlocal_spending[k])
             for row, name in enumerate(names[:4]):
                 c[name][:, k] = local[row] + received[row]
             c["other"][:, k] = local[4] + elsewhere[0]
