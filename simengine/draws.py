@@ -211,12 +211,18 @@ def prepare_draws(
     for row, name in enumerate(_SPENDING):
         fixed_spending[row] = _by_sector(fixed[name], cell_sector[off], n)
     moving_amounts = amounts[on, None]
+    # a lever's effect depends on the year through its ramp fraction alone: years whose ramps are
+    # all equal (every year after the ramps end) share one evaluation
+    splits: dict[tuple[float, ...], dict[str, np.ndarray]] = {}
 
     for k, year in enumerate(years):
-        effect = apply_levers(touched, levers, year, start_year=start, responses=responses)
-        share = np.ascontiguousarray(np.broadcast_to(effect.local_share, (d, len(on))).T)
-        rate = np.ascontiguousarray(np.broadcast_to(effect.cost_premium, (d, len(on))).T)
-        moving = _split(moving_amounts, share, rate, as_transfer)
+        ramps = tuple(lever.ramp(year, start) for lever in levers if lever.ACTS_ON_CELLS)
+        moving = splits.get(ramps)
+        if moving is None:
+            effect = apply_levers(touched, levers, year, start_year=start, responses=responses)
+            share = np.ascontiguousarray(np.broadcast_to(effect.local_share, (d, len(on))).T)
+            rate = np.ascontiguousarray(np.broadcast_to(effect.cost_premium, (d, len(on))).T)
+            moving = splits[ramps] = _split(moving_amounts, share, rate, as_transfer)
         awards[:, k] = moving["awards"] + fixed["awards"]
         volume[:, k] = moving["volume"] + fixed["volume"]
         elsewhere_transfer[:, k] = moving["elsewhere_transfer"] + fixed["elsewhere_transfer"]

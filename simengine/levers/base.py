@@ -131,7 +131,7 @@ class BudgetArrays:
     contract_type: tuple[str, ...] = ()
     whole: BudgetArrays | None = field(default=None, compare=False, repr=False)
     index: np.ndarray | None = field(default=None, compare=False, repr=False)
-    _coverage: dict = field(default_factory=dict, init=False, compare=False, repr=False)
+    _coverage: dict = field(default_factory=dict, init=False, compare=False, repr=False)  # by limit
 
     def __post_init__(self) -> None:
         if not self.sector_group:
@@ -234,12 +234,17 @@ class BudgetArrays:
         cells): the spending-weighted baseline share, weights ``amount x`` :meth:`coverage_below`.
         """
         whole = self if self.whole is None else self.whole
-        below = whole.coverage_below(limit, kind)
-        _, sector = np.unique(np.array(whole.sector), return_inverse=True)
-        weights = np.bincount(sector, whole.amount * below)
-        shares = np.bincount(sector, whole.amount * below * whole.baseline)
-        share = np.divide(shares, weights, out=np.zeros_like(weights), where=weights > 0)[sector]
-        has = weights[sector] > 0
+        cached = whole._coverage.get(("share_below", float(limit)))
+        if cached is None:
+            below = whole.coverage_below(limit, kind)
+            _, sector = np.unique(np.array(whole.sector), return_inverse=True)
+            weights = np.bincount(sector, whole.amount * below)
+            shares = np.bincount(sector, whole.amount * below * whole.baseline)
+            share = np.divide(shares, weights, out=np.zeros_like(weights), where=weights > 0)[sector]
+            cached = whole._coverage[("share_below", float(limit))] = (share, weights[sector] > 0)
+            for array in cached:
+                array.flags.writeable = False
+        share, has = cached
         return (share, has) if self.index is None else (share[self.index], has[self.index])
 
 
