@@ -137,23 +137,29 @@ def _chunk(
         prepared = [prepare_draws(scenarios[i], context, values, draws, by_cell=True) for i in indices]
         for i, arrays in zip(indices, evaluate_draws(prepared, context), strict=True):
             per[i] = arrays
-    streams = {name: np.stack([p[name] for p in per]) for name in HEADLINE_TOTALS}
+    # year-major (T, S, D): every sum over the years adds whole (S, D) arrays
+    streams = {name: np.stack([p[name].T for p in per], axis=1) for name in HEADLINE_TOTALS}
     factor = _discount(scenarios[0])
-    out = {}
+    out, present = {}, {}
     for name, yearly in streams.items():
-        out[name] = yearly.sum(axis=-1)
+        out[name] = _over_years(yearly)
         if name != "budget":
-            out[f"delta_{name}"] = (yearly - yearly[base : base + 1]).sum(axis=-1)
-
-    def pv(yearly: np.ndarray) -> np.ndarray:
-        return ((yearly - yearly[base : base + 1]) * factor).sum(axis=-1)
-
-    cost = pv(streams["cost_premium"])
+            change = yearly - yearly[:, base : base + 1]
+            out[f"delta_{name}"] = _over_years(change)
+            present[name] = _over_years(change, factor)  # present value of the change (linear in the stream)
+    cost = present["cost_premium"]
     out["pv_delta_cost"] = cost
     for objective, (plus, minus) in OBJECTIVE_STREAMS.items():
-        stream = sum(streams[name] for name in plus) - sum((streams[name] for name in minus), 0.0)
-        benefit = pv(stream)
+        benefit = sum(present[name] for name in plus) - sum((present[name] for name in minus), 0.0)
         out[f"npb_{objective}"] = benefit if objective == "fiscal" else benefit - cost
+    return out
+
+
+def _over_years(yearly: np.ndarray, weights: np.ndarray | None = None) -> np.ndarray:
+    """Sum over the leading year axis of ``(T, ...)``, each year weighted by ``weights`` ``(T,)`` if given."""
+    out = yearly[0] * (1.0 if weights is None else weights[0])
+    for k in range(1, len(yearly)):
+        out += yearly[k] if weights is None else yearly[k] * weights[k]
     return out
 
 
@@ -249,19 +255,15 @@ class _MemorySink:
 
 
 class _FileSink:
-    """Per-draw arrays written into a NetCDF-4 file (HDF5 chunks along ``draw``) as chunks finish."""
+    """Per-draw arrays written into the HDF5 datasets of a NetCDF-4 file (chunks along ``draw``) as
+    chunks finish: one ``h5py`` dataset write per variable and chunk of draws."""
 
-    def __init__(self, handle, names: Sequence[str], scenarios: int, draws: int, chunk_size: int):
-        self.variables = {
-            name: handle.create_variable(
-                name, ("scenario", "draw"), dtype="f8", chunks=(scenarios, max(1, min(draws, chunk_size, 65_536)))
-            )
-            for name in names
-        }
+    def __init__(self, handle, names: Sequence[str]):
+        self.datasets = {name: handle[name] for name in names}
 
     def write(self, lo: int, hi: int, part: dict[str, np.ndarray]) -> None:
-        for name, variable in self.variables.items():
-            variable[:, lo:hi] = part[name]
+        for name, dataset in self.datasets.items():
+            dataset[:, lo:hi] = part[name]
 
 
 #: Per-draw variables of a comparison, in the order of :func:`_chunk`: horizon totals, their
@@ -434,7 +436,13 @@ def _stream_to_file(path, scenarios, ids, b, values, priors, draws, kept, attrs,
                 [getattr(priors[k], source) for k in names], dtype=float
             )
         handle.attrs.update(attrs)
-        sink = _FileSink(handle, kept, len(ids), draws, chunk_size)
+        for name in kept:
+            handle.create_variable(
+                name, ("scenario", "draw"), dtype="f8", chunks=(len(ids), max(1, min(draws, chunk_size, 65_536)))
+            )
+    # the NetCDF-4 metadata is written; the draws go straight into its HDF5 datasets
+    with h5py.File(path, "r+", locking=False) as handle:
+        sink = _FileSink(handle, kept)
         for lo, hi, part in _finished_chunks(scenarios, values, draws, b, chunk_size, executor):
             sink.write(lo, hi, part)
             for o, total in counts.items():
@@ -490,10 +498,19 @@ def rank_counts(scores: np.ndarray, baseline_index: int | None = None) -> np.nda
 
 
 def _average_ranks(values: np.ndarray) -> np.ndarray:
-    """Ranks of ``values`` (1 = smallest), ties sharing their average rank."""
-    from scipy.stats import rankdata
-
-    return rankdata(values, method="average")
+    """Ranks of ``values`` (1 = smallest), ties sharing their average rank (as
+    ``scipy.stats.rankdata(values, method="average")``): one sort."""
+    values = np.asarray(values, dtype=float)
+    order = np.argsort(values, kind="stable")
+    ordered = values[order]
+    first = np.empty(len(values), dtype=bool)
+    first[:1] = True
+    np.not_equal(ordered[1:], ordered[:-1], out=first[1:])
+    starts = np.flatnonzero(first)
+    sizes = np.diff(np.append(starts, len(values)))
+    ranks = np.empty(len(values))
+    ranks[order] = np.repeat(starts + 0.5 * (sizes + 1), sizes)
+    return ranks
 
 
 def _spearman_rows(params: np.ndarray, gaps: np.ndarray) -> np.ndarray:
