@@ -195,8 +195,9 @@ def prepare_draws(
     touched = cells.take(on)
     rows = len(on) if by_cell else n
     local, nonlocal_, transfer = np.zeros((t, rows, d)), np.zeros((t, rows, d)), np.zeros((t, rows, d))
-    awards, volume, premium = np.zeros((d, t)), np.zeros((d, t)), np.zeros((d, t))
-    elsewhere_transfer = np.zeros((d, t))
+    # per-column totals year-major (T, m), handed out as their (m, T) transposes
+    awards, volume, premium = np.zeros((t, d)), np.zeros((t, d)), np.zeros((t, d))
+    elsewhere_transfer = np.zeros((t, d))
     programmes, injections = np.zeros(t), np.zeros(t)
     displaced, extra = np.zeros((n, t)), np.zeros((n, t))
     over_budget = np.zeros(d, dtype=bool)
@@ -223,19 +224,19 @@ def prepare_draws(
             share = np.ascontiguousarray(np.broadcast_to(effect.local_share, (d, len(on))).T)
             rate = np.ascontiguousarray(np.broadcast_to(effect.cost_premium, (d, len(on))).T)
             moving = splits[ramps] = _split(moving_amounts, share, rate, as_transfer)
-        awards[:, k] = moving["awards"] + fixed["awards"]
-        volume[:, k] = moving["volume"] + fixed["volume"]
-        elsewhere_transfer[:, k] = moving["elsewhere_transfer"] + fixed["elsewhere_transfer"]
+        awards[k] = moving["awards"] + fixed["awards"]
+        volume[k] = moving["volume"] + fixed["volume"]
+        elsewhere_transfer[k] = moving["elsewhere_transfer"] + fixed["elsewhere_transfer"]
         for row, (out, name) in enumerate(zip((local, nonlocal_, transfer), _SPENDING, strict=True)):
             if by_cell:
                 out[k] = moving[name]
             else:
                 out[k] = _by_sector(moving[name], cell_sector[on], n) + fixed_spending[row, :, k : k + 1]
         programmes[k] = programme_cost(levers, year, start_year=start, monetary_unit=unit)
-        premium[:, k] = moving["premium"] + fixed["premium"] + programmes[k]
-        over = premium[:, k] > amounts.sum()
+        premium[k] = moving["premium"] + fixed["premium"] + programmes[k]
+        over = premium[k] > amounts.sum()
         if points is None and np.any(over):
-            worst = float(premium[:, k].max())
+            worst = float(premium[k].max())
             raise ScenarioError(
                 f"scenario {scenario.scenario.id}: in some draws the levers cost {worst:,.0f} in {year}, more than "
                 f"the whole budget ({amounts.sum():,.0f} {context.unit}); check the units of lever amounts"
@@ -261,12 +262,12 @@ def prepare_draws(
         household_spending=extra,
         nonlocal_spending=nonlocal_,
         local_transfer=transfer,
-        local_awards=awards,
-        real_volume=volume,
-        cost_premium=premium,
+        local_awards=awards.T,
+        real_volume=volume.T,
+        cost_premium=premium.T,
         displaced=displaced,
         circuit_values=circuit_values,
-        nonlocal_transfer=elsewhere_transfer,
+        nonlocal_transfer=elsewhere_transfer.T,
         programme_cost=programmes,
         household_injection=injections,
         over_budget=over_budget,
@@ -532,7 +533,7 @@ def evaluate_draws(prepared: Sequence[DrawPrepared], context: RegionContext) -> 
     Returns
     -------
     list of dict
-        Per scenario, name -> ``(D, T)`` array.
+        Per scenario, name -> ``(D, T)`` array (the transpose of a year-major ``(T, D)`` array).
     """
     blocks: dict[bytes, list[tuple[int, int]]] = {}
     values_of: dict[bytes, dict] = {}
@@ -542,9 +543,10 @@ def evaluate_draws(prepared: Sequence[DrawPrepared], context: RegionContext) -> 
             blocks.setdefault(key, []).append((i, k))
             values_of.setdefault(key, v)
     names = ("value_added", "employment", "household_income", "city_tax", "other", "feedback", "lost")
-    columns = [{name: np.zeros((p.draws, len(p.period_years))) for name in names} for p in prepared]
+    # year-major (T, D): each year's totals fill contiguous rows
+    columns = [{name: np.zeros((len(p.period_years), p.draws)) for name in names} for p in prepared]
     for p, c in zip(prepared, columns, strict=True):
-        c["lost"] = np.zeros((3, p.draws, len(p.period_years)))
+        c["lost"] = np.zeros((3, len(p.period_years), p.draws))
     rows_of = _headline_rows(context, values_of)
     for key, pairs in blocks.items():
         on_local, on_transfer, on_elsewhere, on_displaced = rows_of[key]
@@ -571,36 +573,35 @@ def evaluate_draws(prepared: Sequence[DrawPrepared], context: RegionContext) -> 
                     received = received + column_product(rows[1], p.local_transfer[k])
                     elsewhere = elsewhere + column_product(rows[2], p.nonlocal_spending[k])
             for row, name in enumerate(names[:4]):
-                c[name][:, k] = local[row] + received[row]
-            c["other"][:, k] = local[4] + elsewhere[0]
-            c["feedback"][:, k] = elsewhere[1]
+                c[name][k] = local[row] + received[row]
+            c["other"][k] = local[4] + elsewhere[0]
+            c["feedback"][k] = elsewhere[1]
             displaced = p.displaced[:, k : k + 1]
             if displaced.any():
-                c["lost"][:, :, k] = column_product(on_displaced, displaced)
+                c["lost"][:, k] = column_product(on_displaced, displaced)
     out = []
     for p, c in zip(prepared, columns, strict=True):
         d, t = p.draws, len(p.period_years)
-        feedback = c["feedback"] if p.scenario.appraisal.feedback else np.zeros((d, t))
+        feedback = c["feedback"] if p.scenario.appraisal.feedback else np.zeros((t, d))
         lost = c["lost"]
-        out.append(
-            {
-                "budget": np.broadcast_to(p.budget, (d, t)),
-                "local_awards": p.local_awards,
-                "cost_premium": p.cost_premium,
-                "real_volume": p.real_volume,
-                "local_value_added": c["value_added"],
-                "feedback_value_added": feedback,
-                "other_regions_value_added": c["other"],
-                "national_value_added": c["value_added"] + feedback + c["other"],
-                "resident_household_income": c["household_income"],
-                "local_tax": c["city_tax"],
-                "displaced_value_added": lost[0],
-                "displaced_household_income": lost[1],
-                "displaced_local_tax": lost[2],
-                "fiscal_balance": c["city_tax"] - lost[2] - p.cost_premium,
-                "local_employment": c["employment"] / p.deflator,
-            }
-        )
+        totals = {  # (T, D), handed out as (D, T) transposes
+            "budget": np.broadcast_to(p.budget[:, None], (t, d)),
+            "local_awards": p.local_awards.T,
+            "cost_premium": p.cost_premium.T,
+            "real_volume": p.real_volume.T,
+            "local_value_added": c["value_added"],
+            "feedback_value_added": feedback,
+            "other_regions_value_added": c["other"],
+            "national_value_added": c["value_added"] + feedback + c["other"],
+            "resident_household_income": c["household_income"],
+            "local_tax": c["city_tax"],
+            "displaced_value_added": lost[0],
+            "displaced_household_income": lost[1],
+            "displaced_local_tax": lost[2],
+            "fiscal_balance": c["city_tax"] - lost[2] - p.cost_premium.T,
+            "local_employment": c["employment"] / p.deflator,
+        }
+        out.append({name: values.T for name, values in totals.items()})
     return out
 
 
