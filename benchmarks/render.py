@@ -204,6 +204,7 @@ def batch_table(result: dict) -> str:
         Column("per second", "scenarios_per_second", lambda v: number(v, 0)),
         Column("vs pymrio per scenario", "ratio_vs_pymrio", lambda v: ratio(v, 1)),
         Column("vs numpy GEMM", "ratio_vs_gemm", small),
+        Column("propagation step vs GEMM", "propagation_vs_gemm", small),
         Column("time split (s)", "split", _split, right=False),
     ]
     return markdown_table(columns, result["rows"])
