@@ -405,7 +405,13 @@ def uncertainty_summary(
         try:
             counts = _stream_to_file(path, scenarios, ids, b, values, priors, draws, kept, attrs, chunk_size, executor)
             with xr.open_dataset(path, engine="h5netcdf", cache=False) as stored:
-                summary = _summary(stored, counts, chosen, top)
+                if executor is None:
+                    summary = _summary(stored, counts, chosen, top)
+                else:  # the workers read the variables: here only the names, coordinates and priors
+                    names = [name for name in stored.data_vars if _summarised(name)]
+                    header = stored[["prior_low", "prior_high", "scenario", "draw"]].load()
+            if executor is not None:
+                summary = _summary(header, counts, chosen, top, executor=executor, path=str(path), names=names)
             if output is not None:
                 summary.to_netcdf(path, mode="a", group="summary", engine="h5netcdf")
         except OSError as exc:
@@ -513,22 +519,27 @@ def _average_ranks(values: np.ndarray) -> np.ndarray:
     return ranks
 
 
+def _standardised_ranks(rows: np.ndarray) -> np.ndarray:
+    """Each row's average ranks, centred and scaled to unit root mean square (0 for a constant row)."""
+    out = np.zeros(rows.shape)
+    for k, row in enumerate(rows):
+        r = _average_ranks(row)
+        r -= r.mean()
+        scale = np.sqrt(np.mean(r * r))
+        if scale > 0:
+            out[k] = r / scale
+    return out
+
+
+def _rank_products(p: np.ndarray, g: np.ndarray) -> np.ndarray:
+    """Mean products of standardised rank rows, ``(len(p), len(g))``: Spearman's correlations."""
+    return np.array([[float(np.mean(a * c)) for c in g] for a in p]).reshape(len(p), len(g))
+
+
 def _spearman_rows(params: np.ndarray, gaps: np.ndarray) -> np.ndarray:
     """Spearman rank correlation of every parameter row with every gap row, ``(parameters, gaps)``;
     0 where either is constant. Each row is ranked once."""
-
-    def standardised(rows: np.ndarray) -> np.ndarray:
-        out = np.zeros(rows.shape)
-        for k, row in enumerate(rows):
-            r = _average_ranks(row)
-            r -= r.mean()
-            scale = np.sqrt(np.mean(r * r))
-            if scale > 0:
-                out[k] = r / scale
-        return out
-
-    p, g = standardised(params), standardised(gaps)
-    return np.array([[float(np.mean(a * c)) for c in g] for a in p]).reshape(len(p), len(g))
+    return _rank_products(_standardised_ranks(params), _standardised_ranks(gaps))
 
 
 def _histogram(values: np.ndarray, others: np.ndarray, bins: int) -> tuple[np.ndarray, np.ndarray]:
@@ -585,24 +596,71 @@ def summarise(ds: xr.Dataset, objective: str | None = None, *, top: int = 3) -> 
     return _summary(ds, counts, objective or ds.attrs.get("objective", "local_value_added"), top)
 
 
-def _summary(ds: xr.Dataset, counts: dict[str, np.ndarray], chosen: str, top: int) -> xr.Dataset:
-    """The summary of :func:`summarise` from the per-draw variables and the rank counts."""
+def _variable_summary(values: np.ndarray, others: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Quantiles ``(3, scenarios)`` (:data:`QUANTILES`), histogram counts and edges of one per-draw variable."""
+    q = np.array([np.quantile(row, QUANTILES) for row in values]).T.reshape(len(QUANTILES), len(values))
+    count, edges = _histogram(values, others, HISTOGRAM_BINS)
+    return q, count, edges
+
+
+def _stored(path: str, name: str, rows: slice = slice(None)) -> np.ndarray:
+    """Rows ``rows`` of variable ``name`` of a draws file, read with h5py."""
+    import h5py
+
+    # through a Python file object: a worker forked while the file was being written still holds
+    # the HDF5 library's (stale) state of it, which opening it again by name would share
+    with open(path, "rb") as raw, h5py.File(raw, "r") as handle:
+        return handle[name][rows]
+
+
+def _stored_variable_summary(path: str, name: str, others: np.ndarray) -> tuple:
+    return _variable_summary(_stored(path, name), others)
+
+
+def _stored_gap_ranks(path: str, name: str, leader: int, rows: slice) -> np.ndarray:
+    score = _stored(path, name)
+    return _standardised_ranks(score[rows] - score[leader : leader + 1])
+
+
+def _stored_ranks(path: str, name: str) -> np.ndarray:
+    return _standardised_ranks(_stored(path, name))
+
+
+def _summary(
+    ds: xr.Dataset,
+    counts: dict[str, np.ndarray],
+    chosen: str,
+    top: int,
+    *,
+    executor: concurrent.futures.Executor | None = None,
+    path: str | None = None,
+    names: Sequence[str] | None = None,
+) -> xr.Dataset:
+    """The summary of :func:`summarise` from the per-draw variables and the rank counts.
+
+    With an ``executor``, ``ds`` holds only the coordinates, attributes and priors of the
+    (closed) draws file ``path`` and ``names`` its summarised variables: each variable's
+    quantiles and histogram and the rank rows of the sensitivities are taken in the executor's
+    workers, each reading its own variable from the file (the same functions on the same
+    numbers, so the same bits as in this process).
+    """
     ids = [str(s) for s in ds["scenario"].values]
     b = ids.index(ds.attrs["baseline"])
     others = np.array([i for i in range(len(ids)) if i != b] or [b])
     draws = ds.sizes["draw"]
+    parallel = executor is not None and path is not None
+    if not parallel:
+        names = [name for name in ds.data_vars if _summarised(name)]
+    if parallel:
+        pending = {name: executor.submit(_stored_variable_summary, path, name, others) for name in names}
+        param_ranks = executor.submit(_stored_ranks, path, "parameter_value")
     out = xr.Dataset(coords={"scenario": ids, "parameter": ds["parameter"].values, "rank": np.arange(1, len(ids) + 1)})
-    for name in ds.data_vars:
-        if not _summarised(name):
-            continue
-        values = ds[name].values
-        q = np.array([np.quantile(row, QUANTILES) for row in values]).T.reshape(len(QUANTILES), len(ids))
+    for name in names:
+        q, count, edges = pending[name].result() if parallel else _variable_summary(ds[name].values, others)
         for key, row in zip(("p05", "median", "p95"), q, strict=True):
             out[f"{name}_{key}"] = ("scenario", row)
-        count, edges = _histogram(values, others, HISTOGRAM_BINS)
         out[f"{name}_count"] = (("scenario", "bin"), count)
         out[f"{name}_edges"] = ("edge", edges)
-        del values
     for o, count in counts.items():
         out[f"rank_count_{o}"] = (("scenario", "rank"), count)
         out[f"p_first_{o}"] = ("scenario", count[:, 0] / draws)
@@ -611,11 +669,18 @@ def _summary(ds: xr.Dataset, counts: dict[str, np.ndarray], chosen: str, top: in
     p_first[b] = -1.0
     median = out[f"npb_{chosen}_median"].values
     leader = max((i for i in range(len(ids)) if i != b), key=lambda i: (p_first[i], median[i]), default=b)
-    score = ds[f"npb_{chosen}"].values
-    gaps = score - score[leader : leader + 1]
-    del score
-    params = ds["parameter_value"].values
-    table = _spearman_rows(params, gaps)
+    if parallel:
+        half = (len(ids) + 1) // 2
+        parts = [
+            executor.submit(_stored_gap_ranks, path, f"npb_{chosen}", leader, rows)
+            for rows in (slice(0, half), slice(half, len(ids)))
+        ]
+        table = _rank_products(param_ranks.result(), np.concatenate([part.result() for part in parts]))
+    else:
+        score = ds[f"npb_{chosen}"].values
+        gaps = score - score[leader : leader + 1]
+        del score
+        table = _spearman_rows(ds["parameter_value"].values, gaps)
     out["sensitivity"] = (("parameter", "scenario"), table)
     out["sensitivity_max"] = ("parameter", np.abs(table[:, others]).max(axis=1) if table.size else np.zeros(0))
     out["prior_low"] = ("parameter", np.asarray(ds["prior_low"].values, dtype=float))
