@@ -36,7 +36,13 @@ from _record import write_result  # noqa: E402
 from simengine.batch import run_scenarios  # noqa: E402
 from simengine.scenario import load_batch  # noqa: E402
 from simengine.scenario.batch import expand_batch  # noqa: E402
-from simengine.uncertainty import draw_parameters, response_priors, uncertainty_compare, with_responses  # noqa: E402
+from simengine.uncertainty import (  # noqa: E402
+    DRAW_CHUNK,
+    draw_parameters,
+    response_priors,
+    uncertainty_compare,
+    with_responses,
+)
 
 BATCH = Path(__file__).resolve().parents[1] / "scenarios" / "batch_gwangmyeong.toml"
 CLI = "from simengine.cli import main; main()"
@@ -128,7 +134,7 @@ def main(argv: list[str] | None = None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--draws", type=int, default=20_000)
     parser.add_argument("--scalar", type=int, default=24, help="draws run one scenario at a time")
-    parser.add_argument("--chunk-size", type=int, default=2048)
+    parser.add_argument("--chunk-size", type=int, default=DRAW_CHUNK)
     parser.add_argument("--streamed", type=int, help="also run the CLI comparison with this many draws")
     parser.add_argument("--workers", type=int, default=2, help="workers of the --streamed run")
     parser.add_argument("--report-draws", type=int, help="draws of the report measured (default: --streamed)")

@@ -170,6 +170,10 @@ def _discount(scenario: Scenario) -> np.ndarray:
     return (1.0 + scenario.appraisal.discount_rate) ** -(years - base)
 
 
+#: Draws per chunk of a comparison (the default ``chunk_size``). Measured on the 12 shipped
+#: scenarios streamed to a draws file with two workers: 8,192 draws per chunk took less CPU time
+#: than 2,048 (fewer tasks, writes and per-chunk lever set-ups), at some 30 MB of results per chunk.
+DRAW_CHUNK = 8192
 #: Quantiles of the intervals: the 5th percentile, the median and the 95th percentile.
 QUANTILES = (0.05, 0.5, 0.95)
 #: Bins of each distribution across draws in a summary (equal widths over the non-baseline scenarios' range).
@@ -292,7 +296,7 @@ def uncertainty_compare(
     draws: int,
     seed: int = 0,
     baseline: str | None = None,
-    chunk_size: int = 2048,
+    chunk_size: int = DRAW_CHUNK,
     executor: concurrent.futures.Executor | None = None,
 ) -> xr.Dataset:
     """Every scenario under ``draws`` joint draws of the response parameters (common random numbers), in memory.
@@ -351,7 +355,7 @@ def uncertainty_summary(
     baseline: str | None = None,
     objective: str | None = None,
     top: int = 3,
-    chunk_size: int = 2048,
+    chunk_size: int = DRAW_CHUNK,
     executor: concurrent.futures.Executor | None = None,
     output: str | os.PathLike | None = None,
     overwrite: bool = False,
