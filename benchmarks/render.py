@@ -259,7 +259,7 @@ def uncertainty_streamed(result: dict) -> str:
         *(
             [
                 {
-                    "measure": "of which CPU seconds, command and workers (user + system)",
+                    "measure": "CPU seconds, command and workers (user + system)",
                     "value": number(s["compare_cpu_seconds"], 1),
                 },
                 {
@@ -278,7 +278,7 @@ def uncertainty_streamed(result: dict) -> str:
             "value": number(s["report_seconds"], 1),
         },
         *(
-            [{"measure": "of which CPU seconds", "value": number(s["report_cpu_seconds"], 1)}]
+            [{"measure": "CPU seconds of the report", "value": number(s["report_cpu_seconds"], 1)}]
             if "report_cpu_seconds" in s
             else []
         ),
