@@ -36,7 +36,13 @@ from _record import write_result  # noqa: E402
 from simengine.batch import run_scenarios  # noqa: E402
 from simengine.scenario import load_batch  # noqa: E402
 from simengine.scenario.batch import expand_batch  # noqa: E402
-from simengine.uncertainty import draw_parameters, response_priors, uncertainty_compare, with_responses  # noqa: E402
+from simengine.uncertainty import (  # noqa: E402
+    DRAW_CHUNK,
+    draw_parameters,
+    response_priors,
+    uncertainty_compare,
+    with_responses,
+)
 
 BATCH = Path(__file__).resolve().parents[1] / "scenarios" / "batch_gwangmyeong.toml"
 CLI = "from simengine.cli import main; main()"
@@ -61,8 +67,9 @@ def _tree_rss(pid: int) -> int:
 
 
 def measured_command(arguments: list[str]) -> dict:
-    """Run ``simengine ARGUMENTS`` under ``/usr/bin/time -v``: seconds, peak RSS of the largest
-    process and the peak of the process tree's summed RSS (sampled every 0.2 s)."""
+    """Run ``simengine ARGUMENTS`` under ``/usr/bin/time -v``: seconds, CPU seconds (user and
+    system, the command and its worker processes), peak RSS of the largest process and the peak
+    of the process tree's summed RSS (sampled every 0.2 s)."""
     command = ["/usr/bin/time", "-v", sys.executable, "-c", CLI, *arguments]
     start = time.perf_counter()
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
@@ -81,7 +88,14 @@ def measured_command(arguments: list[str]) -> dict:
     if process.returncode != 0:
         raise RuntimeError(f"simengine {' '.join(arguments)} failed: {err.strip().splitlines()[-1:]}")
     largest = int(re.search(r"Maximum resident set size \(kbytes\): (\d+)", err).group(1)) * 1024
-    return {"seconds": seconds, "max_rss_bytes": largest, "tree_rss_peak_bytes": peak[0], "stdout": out}
+    cpu = sum(float(re.search(rf"{kind} time \(seconds\): ([0-9.]+)", err).group(1)) for kind in ("User", "System"))
+    return {
+        "seconds": seconds,
+        "cpu_seconds": cpu,
+        "max_rss_bytes": largest,
+        "tree_rss_peak_bytes": peak[0],
+        "stdout": out,
+    }
 
 
 def streamed(draws: int, workers: int, report_draws: int | None, folder: Path) -> dict:
@@ -103,6 +117,8 @@ def streamed(draws: int, workers: int, report_draws: int | None, folder: Path) -
         "draws": draws,
         "workers": workers,
         "compare_seconds": run["seconds"],
+        "compare_cpu_seconds": run["cpu_seconds"],
+        "cores": len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count(),
         "compare_max_rss_mb": run["max_rss_bytes"] / 2**20,
         "compare_tree_rss_peak_mb": run["tree_rss_peak_bytes"] / 2**20,
         "draws_file_mb": draws_file.stat().st_size / 2**20,
@@ -118,6 +134,7 @@ def streamed(draws: int, workers: int, report_draws: int | None, folder: Path) -
     result.update(
         report_draws=report_draws or draws,
         report_seconds=shown["seconds"],
+        report_cpu_seconds=shown["cpu_seconds"],
         report_max_rss_mb=shown["max_rss_bytes"] / 2**20,
         report_mb=page.stat().st_size / 2**20,
     )
@@ -128,7 +145,7 @@ def main(argv: list[str] | None = None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--draws", type=int, default=20_000)
     parser.add_argument("--scalar", type=int, default=24, help="draws run one scenario at a time")
-    parser.add_argument("--chunk-size", type=int, default=2048)
+    parser.add_argument("--chunk-size", type=int, default=DRAW_CHUNK)
     parser.add_argument("--streamed", type=int, help="also run the CLI comparison with this many draws")
     parser.add_argument("--workers", type=int, default=2, help="workers of the --streamed run")
     parser.add_argument("--report-draws", type=int, help="draws of the report measured (default: --streamed)")

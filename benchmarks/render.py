@@ -202,8 +202,10 @@ def batch_table(result: dict) -> str:
         Column("scenario-draws", "draws"),
         Column("seconds", "seconds", lambda v: number(v, 3 if v < 1 else 2)),
         Column("per second", "scenarios_per_second", lambda v: number(v, 0)),
+        Column("per CPU second", "scenarios_per_cpu_second", lambda v: number(v, 0)),
         Column("vs pymrio per scenario", "ratio_vs_pymrio", lambda v: ratio(v, 1)),
         Column("vs numpy GEMM", "ratio_vs_gemm", small),
+        Column("propagation step vs GEMM", "propagation_vs_gemm", small),
         Column("time split (s)", "split", _split, right=False),
     ]
     return markdown_table(columns, result["rows"])
@@ -255,6 +257,20 @@ def uncertainty_streamed(result: dict) -> str:
             "measure": f"`simengine compare --uncertainty`, {s['workers']} workers (s)",
             "value": number(s["compare_seconds"], 1),
         },
+        *(
+            [
+                {
+                    "measure": "CPU seconds, command and workers (user + system)",
+                    "value": number(s["compare_cpu_seconds"], 1),
+                },
+                {
+                    "measure": f"CPU seconds / {s['cores']} cores (the wall time of an idle machine, at best)",
+                    "value": number(s["compare_cpu_seconds"] / s["cores"], 1),
+                },
+            ]
+            if "compare_cpu_seconds" in s
+            else []
+        ),
         {"measure": "peak memory, largest process (MB)", "value": number(s["compare_max_rss_mb"], 0)},
         {"measure": "peak memory, command and workers summed (MB)", "value": number(s["compare_tree_rss_peak_mb"], 0)},
         {"measure": "draws file (MB)", "value": number(s["draws_file_mb"], 0)},
@@ -262,6 +278,11 @@ def uncertainty_streamed(result: dict) -> str:
             "measure": f"`simengine report --uncertainty` of {s['report_draws']:,} draws (s)",
             "value": number(s["report_seconds"], 1),
         },
+        *(
+            [{"measure": "CPU seconds of the report", "value": number(s["report_cpu_seconds"], 1)}]
+            if "report_cpu_seconds" in s
+            else []
+        ),
         {"measure": "report size (MB)", "value": number(s["report_mb"], 2)},
     ]
     return markdown_table([Column("measure", "measure", str, right=False), Column("value", "value", str)], rows)

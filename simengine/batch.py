@@ -283,9 +283,10 @@ def _run_pieces(pieces: list, headline: bool) -> tuple[list, dict]:
     """One task of the array engine. ``pieces`` are ``(scenario, points or None, drawn values,
     draws)``; per piece ``(arrays, over_budget, error, (levers, hashes))``, arrays name ->
     ``(columns, ...)`` (:func:`evaluate_draws` or :func:`evaluate_accounts`). Also the task's
-    seconds in ``levers`` (levers to spending arrays) and ``solve``."""
+    seconds in ``levers`` (levers to spending arrays), ``solve`` (multiplier rows and solves) and
+    ``provenance`` (each scenario's levers and hash)."""
     clock = time.perf_counter()
-    seconds = {"levers": 0.0, "solve": 0.0}
+    seconds = {"levers": 0.0, "solve": 0.0, "provenance": 0.0}
     out: list = [None] * len(pieces)  # (arrays, over_budget, error, (levers, hashes)) per piece
     by_region: dict[str, list[int]] = {}
     prepared: dict[int, DrawPrepared] = {}
@@ -301,6 +302,7 @@ def _run_pieces(pieces: list, headline: bool) -> tuple[list, dict]:
     for region, indices in by_region.items():
         context = region_context(region)
         evaluate = evaluate_draws if headline else evaluate_accounts
+        mark = time.perf_counter()
         try:
             results = evaluate([prepared[i] for i in indices], context)
         except SimEngineError:  # e.g. one scenario's circuit is not admissible: the others still run
@@ -311,6 +313,8 @@ def _run_pieces(pieces: list, headline: bool) -> tuple[list, dict]:
                 except SimEngineError as exc:
                     out[i] = (None, None, str(exc), None)
                     results.append(None)
+        finally:
+            seconds["solve"] += time.perf_counter() - mark
         for i, arrays in zip(indices, results, strict=True):
             if arrays is None:
                 continue
@@ -320,7 +324,7 @@ def _run_pieces(pieces: list, headline: bool) -> tuple[list, dict]:
             else:
                 provenance = point_provenance(scenario, points)
             out[i] = (arrays, prepared[i].over_budget, None, provenance)
-    seconds["solve"] = time.perf_counter() - clock - seconds["levers"]
+    seconds["provenance"] = time.perf_counter() - clock - seconds["levers"] - seconds["solve"]
     return out, seconds
 
 
@@ -585,7 +589,8 @@ def run_batch(
         scenario (the reference path the array engine is tested against).
     timings : dict, optional
         Filled with seconds by step: ``levers`` (levers to spending arrays), ``solve``
-        (multiplier rows and solves; with an executor, summed over the workers), ``results``
+        (multiplier rows and solves: the propagation; with an executor, summed over the workers),
+        ``provenance`` (each scenario's levers and hash), ``results``
         (result arrays and Datasets in this process), ``scenario_by_scenario`` (members off
         the array engine, in-process runs) and ``wall``.
 
@@ -664,7 +669,7 @@ def run_batch(
     seen: set[str] = set()
     retry: list[tuple[str, Scenario]] = []
     array_parts: list = []
-    spent = {"levers": 0.0, "solve": 0.0, "results": 0.0, "scenario_by_scenario": 0.0}
+    spent = {"levers": 0.0, "solve": 0.0, "provenance": 0.0, "results": 0.0, "scenario_by_scenario": 0.0}
     clock = time.perf_counter()
     for position, result in enumerate(iterator):
         if position < len(specs):
@@ -705,7 +710,7 @@ def run_batch(
         spent["wall"] = time.perf_counter() - clock
         if executor is None:
             spent["scenario_by_scenario"] = max(
-                0.0, spent["wall"] - spent["levers"] - spent["solve"] - spent["results"]
+                0.0, spent["wall"] - spent["levers"] - spent["solve"] - spent["provenance"] - spent["results"]
             )
         timings.update(spent)
     if retry:  # points whose levers cost more than the budget: the scenario path names the error

@@ -126,11 +126,16 @@ class DrawPrepared:
     points: int = 1
     cell_sector: np.ndarray | None = None  # (cells,) sector index of each row of the spending arrays, if by cell
     column_circuits: bool = False  # circuit settings vary by column ((m,) arrays in circuit_values)
+    fixed_spending: np.ndarray | None = None  # (3, n, T) by cell: local, non-local, transfer of cells no lever moves
 
     @property
     def draws(self) -> int:
         """Columns (points times draws)."""
         return self.local_spending.shape[2]
+
+
+#: The spending rows of :func:`_split` kept per cell, in the order of ``DrawPrepared.fixed_spending``.
+_SPENDING = ("local", "nonlocal", "transfer")
 
 
 def _with_point_fields(scenario: Scenario, points: PointArrays | None, d: int) -> list:
@@ -177,9 +182,12 @@ def prepare_draws(
     of kinds the scenario does not use are ignored. ``points`` (optional) are sweep points of
     the scenario's numeric lever fields; columns are then every point times every draw. The
     same arithmetic as :func:`simengine.evaluation.prepare`, one year at a time, over
-    ``(columns, cells)`` arrays. With ``by_cell`` the spending arrays stay by budget cell
-    (``(T, cells, m)``, each cell's sector in ``cell_sector``): :func:`evaluate_draws` applies
-    the multiplier rows of each cell's sector directly, without per-sector arrays.
+    ``(cells, columns)`` arrays of the cells some procurement lever selects (the others keep
+    their baseline share in every column: one column per year). With ``by_cell`` the spending
+    arrays stay by budget cell (``(T, cells, m)`` over the selected cells, each cell's sector in
+    ``cell_sector``, the other cells' spending by sector in ``fixed_spending``):
+    :func:`evaluate_draws` applies the multiplier rows of each cell's sector directly, without
+    per-sector arrays.
 
     Raises
     ------
@@ -195,10 +203,22 @@ def prepare_draws(
     unit, cells, amounts, cell_sector, years, start = b.unit, b.cells, b.amounts, b.cell_sector, b.years, b.start
     p = 1 if points is None else points.size
     n, t, d = len(context.economy.sectors), len(years), draws * p
-    rows = len(amounts) if by_cell else n
+    levers = _with_point_fields(scenario, points, draws)
+    responses = _column_responses(scenario, values, points, draws)
+    # Cells no procurement lever selects keep their baseline share and no premium in every year
+    # and column (every lever's effect is the identity where its selection is 0): their spending
+    # is one column per year, and the levers apply to the (cells, columns) arrays of the others.
+    active = np.zeros(len(amounts), dtype=bool)
+    for lever in levers:
+        if lever.ACTS_ON_CELLS:
+            active |= lever.select(cells)
+    on, off = np.flatnonzero(active), np.flatnonzero(~active)
+    touched = cells.take(on)
+    rows = len(on) if by_cell else n
     local, nonlocal_, transfer = np.zeros((t, rows, d)), np.zeros((t, rows, d)), np.zeros((t, rows, d))
-    awards, volume, premium = np.zeros((d, t)), np.zeros((d, t)), np.zeros((d, t))
-    elsewhere_transfer = np.zeros((d, t))
+    # per-column totals year-major (T, m), handed out as their (m, T) transposes
+    awards, volume, premium = np.zeros((t, d)), np.zeros((t, d)), np.zeros((t, d))
+    elsewhere_transfer = np.zeros((t, d))
     programmes, injections = np.zeros(t), np.zeros(t)
     displaced, extra = np.zeros((n, t)), np.zeros((n, t))
     over_budget = np.zeros(d, dtype=bool)
@@ -209,56 +229,38 @@ def prepare_draws(
     households = context.parameters.households.local_purchases()
     mix = households / households.sum() if households.sum() > 0 else np.full(n, 1.0 / n)
     city = context.parameters.city.local_purchases()
-    levers = _with_point_fields(scenario, points, draws)
-    responses = _column_responses(scenario, values, points, draws)
     circuit_values = []
-
-    # cells -> sectors as a sum over the cells of each sector, in cell order (as numpy.add.at);
-    # the arithmetic runs on (cells, columns) arrays, one contiguous row per cell
-    members = [np.flatnonzero(cell_sector == j) for j in range(n)]
-    cell_amounts = amounts[:, None]
-
-    def total(rows: np.ndarray) -> np.ndarray:
-        """Sum over the cells in cell order: the same for a column whatever the other columns."""
-        out = np.zeros(d)
-        for row in rows:
-            out += row
-        return out
-
-    def by_sector(rows: np.ndarray) -> np.ndarray:
-        """(cells, columns) -> (sectors, columns), each sector's cells added in cell order
-        (``by_cell``: the rows themselves)."""
-        if by_cell:
-            return rows
-        out = np.zeros((n, d))
-        for j, cells_of in enumerate(members):
-            for i in cells_of:
-                out[j] += rows[i]
-        return out
+    as_transfer = appraisal.premium == "transfer"
+    fixed = _split(amounts[off, None], cells.baseline[off, None], np.zeros((len(off), 1)), as_transfer)
+    fixed_spending = np.zeros((3, n, t))
+    for row, name in enumerate(_SPENDING):
+        fixed_spending[row] = _by_sector(fixed[name], cell_sector[off], n)
+    moving_amounts = amounts[on, None]
+    # a lever's effect depends on the year through its ramp fraction alone: years whose ramps are
+    # all equal (every year after the ramps end) share one evaluation
+    splits: dict[tuple[float, ...], dict[str, np.ndarray]] = {}
 
     for k, year in enumerate(years):
-        effect = apply_levers(cells, levers, year, start_year=start, responses=responses)
-        share = np.ascontiguousarray(np.broadcast_to(effect.local_share, (d, len(amounts))).T)
-        rate = np.ascontiguousarray(np.broadcast_to(effect.cost_premium, (d, len(amounts))).T)
-        awards[:, k] = total(share * cell_amounts)
-        bought = cell_amounts / (1.0 + rate)
-        volume[:, k] = total(bought)
-        if appraisal.premium == "transfer":
-            extra_cost = cell_amounts - bought
-            local[k] = by_sector(bought * share)
-            nonlocal_[k] = by_sector(bought * (1.0 - share))
-            transfer[k] = by_sector(extra_cost * share)
-            elsewhere_transfer[:, k] = total(extra_cost * (1.0 - share))
-            premium_cost = total(extra_cost)
-        else:
-            local[k] = by_sector(cell_amounts * share)
-            nonlocal_[k] = by_sector(cell_amounts * (1.0 - share))
-            premium_cost = total(rate * cell_amounts)
+        ramps = tuple(lever.ramp(year, start) for lever in levers if lever.ACTS_ON_CELLS)
+        moving = splits.get(ramps)
+        if moving is None:
+            effect = apply_levers(touched, levers, year, start_year=start, responses=responses)
+            share = np.ascontiguousarray(np.broadcast_to(effect.local_share, (d, len(on))).T)
+            rate = np.ascontiguousarray(np.broadcast_to(effect.cost_premium, (d, len(on))).T)
+            moving = splits[ramps] = _split(moving_amounts, share, rate, as_transfer)
+        awards[k] = moving["awards"] + fixed["awards"]
+        volume[k] = moving["volume"] + fixed["volume"]
+        elsewhere_transfer[k] = moving["elsewhere_transfer"] + fixed["elsewhere_transfer"]
+        for row, (out, name) in enumerate(zip((local, nonlocal_, transfer), _SPENDING, strict=True)):
+            if by_cell:
+                out[k] = moving[name]
+            else:
+                out[k] = _by_sector(moving[name], cell_sector[on], n) + fixed_spending[row, :, k : k + 1]
         programmes[k] = programme_cost(levers, year, start_year=start, monetary_unit=unit)
-        premium[:, k] = premium_cost + programmes[k]
-        over = premium[:, k] > amounts.sum()
+        premium[k] = moving["premium"] + fixed["premium"] + programmes[k]
+        over = premium[k] > amounts.sum()
         if points is None and np.any(over):
-            worst = float(premium[:, k].max())
+            worst = float(premium[k].max())
             raise ScenarioError(
                 f"scenario {scenario.scenario.id}: in some draws the levers cost {worst:,.0f} in {year}, more than "
                 f"the whole budget ({amounts.sum():,.0f} {context.unit}); check the units of lever amounts"
@@ -278,17 +280,18 @@ def prepare_draws(
         household_spending=extra,
         nonlocal_spending=nonlocal_,
         local_transfer=transfer,
-        local_awards=awards,
-        real_volume=volume,
-        cost_premium=premium,
+        local_awards=awards.T,
+        real_volume=volume.T,
+        cost_premium=premium.T,
         displaced=displaced,
         circuit_values=circuit_values,
-        nonlocal_transfer=elsewhere_transfer,
+        nonlocal_transfer=elsewhere_transfer.T,
         programme_cost=programmes,
         household_injection=injections,
         over_budget=over_budget,
         points=p,
-        cell_sector=cell_sector if by_cell else None,
+        cell_sector=cell_sector[on] if by_cell else None,
+        fixed_spending=fixed_spending if by_cell else None,
         column_circuits=points is not None and bool(points.circuit),
     )
 
@@ -326,6 +329,55 @@ def _injection(levers, year: int, start: int, household_share, unit: str, ident:
             "circuit.household_local_consumption_share, which varies by column; run such a sweep scenario by scenario"
         )
     return values.pop()
+
+
+def _total(rows: np.ndarray) -> np.ndarray:
+    """Sum of the rows of a ``(cells, columns)`` array in cell order: a column's sum never depends
+    on the other columns (``ndarray.sum(axis=0)`` changes its order with the memory layout)."""
+    out = np.zeros(rows.shape[1])
+    for row in rows:
+        out += row
+    return out
+
+
+def _by_sector(rows: np.ndarray, sector: np.ndarray, n: int) -> np.ndarray:
+    """``(cells, columns)`` -> ``(sectors, columns)``, each sector's cells added in cell order (as
+    :func:`numpy.add.at`)."""
+    out = np.zeros((n, rows.shape[1]))
+    for row, j in zip(rows, sector, strict=True):
+        out[j] += row
+    return out
+
+
+def _split(amounts: np.ndarray, share: np.ndarray, rate: np.ndarray, as_transfer: bool) -> dict[str, np.ndarray]:
+    """The spending of budget cells in one year, given their local shares and cost premiums.
+
+    ``amounts`` ``(cells, 1)`` (money per year), ``share`` and ``rate`` ``(cells, columns)``
+    (fractions). A fixed budget buys ``amount / (1 + rate)``; with ``as_transfer`` (``[appraisal]
+    premium = "transfer"``) the premium is a transfer to the winning firms (local ``transfer``,
+    ``elsewhere_transfer``), else it is spent like the rest. Returns per-cell rows ``local``,
+    ``nonlocal``, ``transfer`` ``(cells, columns)`` and the totals over the cells ``awards``,
+    ``volume``, ``premium``, ``elsewhere_transfer`` ``(columns,)``, in the same arithmetic as
+    :func:`simengine.evaluation.prepare`.
+    """
+    awarded = share * amounts
+    bought = amounts / (1.0 + rate)
+    out = {"awards": _total(awarded), "volume": _total(bought)}
+    if as_transfer:
+        extra_cost = amounts - bought
+        elsewhere = 1.0 - share
+        out["local"] = bought * share
+        out["nonlocal"] = bought * elsewhere
+        out["transfer"] = extra_cost * share
+        out["elsewhere_transfer"] = _total(extra_cost * elsewhere)
+        out["premium"] = _total(extra_cost)
+    else:
+        out["local"] = awarded
+        out["nonlocal"] = amounts * (1.0 - share)
+        out["transfer"] = np.zeros(share.shape)
+        out["elsewhere_transfer"] = np.zeros(share.shape[1])
+        out["premium"] = _total(rate * amounts)
+    return out
 
 
 def _regional_weights(context: RegionContext) -> tuple[np.ndarray, np.ndarray]:
@@ -583,6 +635,17 @@ def _products(matrices: np.ndarray, members: np.ndarray, columns: np.ndarray) ->
     return member_product(matrices, members, columns)
 
 
+def _period_products(matrices: np.ndarray, members: np.ndarray, column: np.ndarray) -> np.ndarray:
+    """``matrices[members[j]] @ column`` for each column ``j`` ``(p, len(members))``: one spending
+    column shared by the columns of a scenario-period, one product per distinct circuit (the same
+    bits as :func:`_products` of the broadcast column)."""
+    chosen, inverse = np.unique(members, return_inverse=True)
+    values = np.empty((matrices.shape[1], len(chosen)))
+    for j, member in enumerate(chosen):
+        values[:, j] = column_product(matrices[member], column)[:, 0]
+    return values[:, inverse.reshape(-1)]
+
+
 def _joined(arrays: list[np.ndarray]) -> np.ndarray:
     """``(T, rows, m)`` arrays as one ``(rows, sum T m)`` matrix, each scenario period-major."""
     if len(arrays) > 1 and all(a.shape == arrays[0].shape for a in arrays):
@@ -627,19 +690,32 @@ def _layout_totals(
     elsewhere = column_product(elsewhere_rows, _joined([p.nonlocal_spending for p in group]))
     lost = np.zeros((3, local.shape[1]))
     starts = np.cumsum([0] + [m.size for m in members])
-    # periods with programmes' household spending or displaced city purchases (adding zeros
-    # would change no bits: the others are skipped)
-    for g, k in _flagged([p.household_spending for p in group]):
-        m, width = members[g], members[g].shape[1]
-        cols = slice(starts[g] + k * width, starts[g] + (k + 1) * width)
-        extra = group[g].household_spending[:, k : k + 1]
-        local[:, cols] += _products(on_local, m[k], np.broadcast_to(extra, (len(extra), width)))
-        elsewhere[:, cols] -= column_product(on_elsewhere, extra)
+
+    def period(g: int, k: int) -> slice:
+        width = members[g].shape[1]
+        return slice(starts[g] + k * width, starts[g] + (k + 1) * width)
+
+    # spending that is one column per scenario-period, added to each of its columns: the cells no
+    # lever moves (by cell) and programmes' household spending; then displaced city purchases
+    # (adding zeros would change no bits: such periods are skipped)
+    fixed = [p.fixed_spending for p in group if p.fixed_spending is not None]
+    pairs = _flagged([p.household_spending for p in group])
+    if fixed:
+        pairs = [(g, k) for g, p in enumerate(group) for k in range(len(p.period_years))]
+    for g, k in pairs:
+        p, cols = group[g], period(g, k)
+        extra = p.household_spending[:, k : k + 1]
+        if p.fixed_spending is None:
+            local[:, cols] += _period_products(on_local, members[g][k], extra)
+            elsewhere[:, cols] -= column_product(on_elsewhere, extra)
+            continue
+        spent = p.fixed_spending[:, :, k : k + 1]
+        local[:, cols] += _period_products(on_local, members[g][k], extra + spent[0])
+        received[:, cols] += _period_products(on_transfer, members[g][k], spent[2])
+        elsewhere[:, cols] += column_product(on_elsewhere, spent[1] - extra)
     for g, k in _flagged([p.displaced for p in group]):
-        m, width = members[g], members[g].shape[1]
-        cols = slice(starts[g] + k * width, starts[g] + (k + 1) * width)
         displaced = group[g].displaced[:, k : k + 1]
-        lost[:, cols] = _products(on_displaced, m[k], np.broadcast_to(displaced, (len(displaced), width)))
+        lost[:, period(g, k)] = _period_products(on_displaced, members[g][k], displaced)
     out = np.empty((len(_TOTALS), local.shape[1]))
     out[:4] = local[:4] + received
     out[4] = local[4] + elsewhere[0]

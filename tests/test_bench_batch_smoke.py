@@ -16,6 +16,8 @@ def _check_rows(result, pymrio_rows):
         assert row["seconds"] > 0 and row["scenarios_per_second"] > 0 and row["ratio_vs_gemm"] > 0
     assert result["rhs_columns"] == 12 * result["draws"] * result["years"]  # the shipped batch's 12 scenarios
     assert any(row["method"].startswith("run_batch headline") and "writing" in row["split"] for row in result["rows"])
+    headline = result["rows"][0]
+    assert headline["propagation_vs_gemm"] > 0 and "provenance" in headline["split"]
     assert sum(row["method"].startswith("workers=") for row in result["rows"]) == 4
 
 

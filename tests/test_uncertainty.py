@@ -106,6 +106,38 @@ def test_every_draw_equals_the_scenario_run_alone(baseline, kinds, levels, ramp,
     _check_against_scalar(ds, [baseline, scenario], [0, 2])
 
 
+@settings(max_examples=30, deadline=None)
+@given(
+    kinds=st.lists(st.sampled_from(sorted(LEVER_KINDS)), min_size=1, max_size=4, unique=True),
+    levels=st.lists(st.floats(0.05, 1.0), min_size=4, max_size=4),
+    ramp=st.integers(0, 3),
+    year=st.integers(2025, 2031),
+)
+def test_cells_no_lever_selects_keep_their_baseline_and_taken_cells_their_effect(baseline, kinds, levels, ramp, year):
+    """What the draw axis relies on: lever effects on the cells some lever selects
+    (``BudgetArrays.take``) equal those cells' effects in the whole budget, bit for bit, and every
+    other cell keeps its baseline share at no premium, for every lever kind, ramp and year."""
+    from simengine.levers import BudgetArrays, apply_levers
+
+    tables = [_lever_table(k, v, ramp) for k, v in zip(kinds, levels, strict=False)]
+    try:
+        scenario = _scenario(baseline, "policy", tables)
+        cells = BudgetArrays.from_budget(scenario.budget)
+        start = scenario.scenario.start_year
+        whole = apply_levers(cells, scenario.lever, year, start_year=start)
+    except ScenarioError:
+        assume(False)
+    active = np.zeros(len(cells.amount), dtype=bool)
+    for lever in scenario.lever:
+        if lever.ACTS_ON_CELLS:
+            active |= lever.select(cells)
+    taken = apply_levers(cells.take(np.flatnonzero(active)), scenario.lever, year, start_year=start)
+    np.testing.assert_array_equal(taken.local_share, whole.local_share[active])
+    np.testing.assert_array_equal(taken.cost_premium, whole.cost_premium[active])
+    np.testing.assert_array_equal(whole.local_share[~active], cells.baseline[~active])
+    np.testing.assert_array_equal(whole.cost_premium[~active], 0.0)
+
+
 def test_every_lever_kind_has_a_case(baseline):
     """Each kind's table above validates on the Gwangmyeong budget (so the property test reaches every kind)."""
     for kind in LEVER_KINDS:

@@ -18,6 +18,7 @@ from simengine.results import OBJECTIVE_STREAMS
 from simengine.scenario import load_scenario
 from simengine.uncertainty import (
     QUANTILES,
+    _average_ranks,
     _spearman_rows,
     rank_counts,
     rank_draws,
@@ -158,6 +159,16 @@ def test_spearman_rows_equal_scipy():
         for i in range(2):
             assert table[j, i] == pytest.approx(spearmanr(params[j], gaps[i]).statistic, abs=1e-12)
         assert table[j, 2] == 0.0  # a constant row (the leader against itself)
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.lists(st.sampled_from([0.0, 0.5, 1.0, -2.0, 3.25]) | st.floats(-1e6, 1e6), min_size=1, max_size=60))
+def test_average_ranks_equal_scipy_rankdata_with_ties(values):
+    """The summary's one-sort ranks are scipy's average ranks, ties included, to the bit."""
+    from scipy.stats import rankdata
+
+    values = np.array(values)
+    np.testing.assert_array_equal(_average_ranks(values), rankdata(values, method="average"))
 
 
 def test_draws_file_keeps_every_draw_and_the_summary(shipped, in_memory, reference, tmp_path):

@@ -19,7 +19,7 @@ A lever kind is a pydantic model deriving from :class:`LeverBase` (circuit lever
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 import numpy as np
@@ -111,6 +111,10 @@ class BudgetArrays:
         The budget's monetary unit.
     social_economy_share : float
         Baseline share of purchases from social enterprises.
+    whole : BudgetArrays or None
+        For cells taken from a budget (:meth:`take`), that whole budget; None for a whole budget.
+    index : ndarray of int or None
+        For cells taken from a budget, their positions in it.
     """
 
     sector: tuple[str, ...]
@@ -125,12 +129,46 @@ class BudgetArrays:
     social_economy_share: float
     sector_group: tuple[str, ...] = ()
     contract_type: tuple[str, ...] = ()
+    whole: BudgetArrays | None = field(default=None, compare=False, repr=False)
+    index: np.ndarray | None = field(default=None, compare=False, repr=False)
+    _coverage: dict = field(default_factory=dict, init=False, compare=False, repr=False)  # by limit
 
     def __post_init__(self) -> None:
         if not self.sector_group:
             object.__setattr__(self, "sector_group", tuple(sector_group_of(s) for s in self.sector))
         if not self.contract_type:
             object.__setattr__(self, "contract_type", tuple(contract_type_of(s) for s in self.sector))
+
+    def take(self, index: np.ndarray) -> BudgetArrays:
+        """The cells at positions ``index`` (integers, in order) as their own :class:`BudgetArrays`.
+
+        Lever effects on the taken cells equal those cells' values in the whole budget: the
+        size-class bounds, the monetary unit and the whole budget (:attr:`whole`, for what a
+        lever reads from the other cells of a sector, :meth:`share_below`) are kept.
+        """
+        index = np.asarray(index, dtype=np.int64)
+        whole = self if self.whole is None else self.whole
+        inner = index if self.index is None else self.index[index]
+
+        def pick(labels: tuple[str, ...]) -> tuple[str, ...]:
+            return tuple(labels[i] for i in index)
+
+        return BudgetArrays(
+            sector=pick(self.sector),
+            size_class=pick(self.size_class),
+            method=pick(self.method),
+            amount=self.amount[index],
+            baseline=self.baseline[index],
+            contracts=self.contracts[index],
+            small=self.small,
+            medium=self.medium,
+            monetary_unit=self.monetary_unit,
+            social_economy_share=self.social_economy_share,
+            sector_group=pick(self.sector_group),
+            contract_type=pick(self.contract_type),
+            whole=whole,
+            index=inner,
+        )
 
     @classmethod
     def from_budget(cls, budget) -> BudgetArrays:
@@ -161,8 +199,13 @@ class BudgetArrays:
         Contract values are taken as uniform within the cell's size class, so the spending
         share below ``L`` in ``[low, high]`` is ``(L^2 - low^2) / (high^2 - low^2)``. The
         open-ended ``large`` class uses the cell's mean contract (``amount / contracts``):
-        values uniform on ``[low, 2 mean - low]``.
+        values uniform on ``[low, 2 mean - low]``. Computed once per limit (the result is cached).
         """
+        if self.whole is not None:  # taken cells: the whole budget's (and its errors), at their positions
+            return self.whole.coverage_below(limit, kind)[self.index]
+        cached = self._coverage.get(float(limit))
+        if cached is not None:
+            return cached
         coverage = np.empty(len(self.amount))
         for i, size_class in enumerate(self.size_class):
             low, high = self.bounds(size_class)
@@ -178,7 +221,31 @@ class BudgetArrays:
                     )
                 high = max(2.0 * self.amount[i] / self.contracts[i] - low, low)
             coverage[i] = 1.0 if limit >= high else (limit**2 - low**2) / (high**2 - low**2)
+        coverage.flags.writeable = False
+        self._coverage[float(limit)] = coverage
         return coverage
+
+    def share_below(self, limit: float, kind: str) -> tuple[np.ndarray, np.ndarray]:
+        """Per cell, the baseline local share of its sector's spending in contracts worth at most
+        ``limit`` (fraction, 0 where there is none) and whether there is any (boolean), both
+        ``(cells,)``.
+
+        The share is over every cell of the sector in the whole budget (:attr:`whole` for taken
+        cells): the spending-weighted baseline share, weights ``amount x`` :meth:`coverage_below`.
+        """
+        whole = self if self.whole is None else self.whole
+        cached = whole._coverage.get(("share_below", float(limit)))
+        if cached is None:
+            below = whole.coverage_below(limit, kind)
+            _, sector = np.unique(np.array(whole.sector), return_inverse=True)
+            weights = np.bincount(sector, whole.amount * below)
+            shares = np.bincount(sector, whole.amount * below * whole.baseline)
+            share = np.divide(shares, weights, out=np.zeros_like(weights), where=weights > 0)[sector]
+            cached = whole._coverage[("share_below", float(limit))] = (share, weights[sector] > 0)
+            for array in cached:
+                array.flags.writeable = False
+        share, has = cached
+        return (share, has) if self.index is None else (share[self.index], has[self.index])
 
 
 #: The scope keys of a procurement lever, in the order they are matched.

@@ -53,11 +53,7 @@ class ContractUnbundling(CellLever):
         below = budget.coverage_below(threshold, self.kind)
         in_scope = chosen > 0
         # Baseline local share of each sector's spending under the threshold (the lots' share).
-        _, sector = np.unique(np.array(budget.sector), return_inverse=True)
-        weights = np.bincount(sector, budget.amount * below)
-        shares = np.bincount(sector, budget.amount * below * budget.baseline)
-        has_lots = weights[sector] > 0
-        lot_share = np.divide(shares, weights, out=np.zeros_like(weights), where=weights > 0)[sector]
+        lot_share, has_lots = budget.share_below(threshold, self.kind)
         moved = chosen * response["uptake"] * (1.0 - below) * (has_lots & in_scope)
         after = share + moved * np.maximum(lot_share - share, 0.0)
         cost = self.scale_cost_penalty + self.admin_cost_per_lot.in_unit(unit) / threshold
