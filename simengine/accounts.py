@@ -335,7 +335,7 @@ def column_product(matrix: np.ndarray, columns: np.ndarray) -> np.ndarray:
     columns = np.asarray(columns, dtype=np.float64)
     if matrix.ndim != 2 or columns.shape[:1] != matrix.shape[1:] or columns.ndim > 2:
         raise DataError(f"cannot multiply shapes {matrix.shape} and {columns.shape}")
-    block = np.ascontiguousarray(columns.reshape(matrix.shape[1], -1))
+    block = np.ascontiguousarray(columns[:, None] if columns.ndim == 1 else columns)  # (n, k), also for n = 0
     out = np.empty((matrix.shape[0], block.shape[1]))
     _column_product(matrix, block, out)
     return out.reshape((matrix.shape[0], *columns.shape[1:]))

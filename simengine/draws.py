@@ -650,8 +650,9 @@ def _joined(arrays: list[np.ndarray]) -> np.ndarray:
     """``(T, rows, m)`` arrays as one ``(rows, sum T m)`` matrix, each scenario period-major."""
     if len(arrays) > 1 and all(a.shape == arrays[0].shape for a in arrays):
         stacked = np.stack(arrays)  # (scenarios, T, rows, m)
-        return np.ascontiguousarray(stacked.transpose(2, 0, 1, 3)).reshape(stacked.shape[2], -1)
-    parts = [a.transpose(1, 0, 2).reshape(a.shape[1], -1) for a in arrays]
+        g, t, rows, m = stacked.shape
+        return np.ascontiguousarray(stacked.transpose(2, 0, 1, 3)).reshape(rows, g * t * m)
+    parts = [a.transpose(1, 0, 2).reshape(a.shape[1], a.shape[0] * a.shape[2]) for a in arrays]
     return np.ascontiguousarray(parts[0]) if len(parts) == 1 else np.concatenate(parts, axis=1)
 
 
