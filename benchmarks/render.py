@@ -266,42 +266,55 @@ def uncertainty_streamed(result: dict) -> str:
     return markdown_table([Column("measure", "measure", str, right=False), Column("value", "value", str)], rows)
 
 
+def _cluster_row(path: str, r: dict, memory: float, ratio: str, efficiency: str) -> str:
+    return (
+        f"| {path} | {r['chunk_size']:,} | {r['chunks']} | {r['seconds']:.1f} | "
+        f"{r['scenario_draws_per_second']:,.0f} | "
+        f"{ratio} | {r['cpu_seconds']:.1f} | {r['draws_per_cpu_second']:,.0f} | {efficiency} | {memory:,.0f} |"
+    )
+
+
 def cluster_tables(out: dict) -> str:
-    """The tables of a result (as in docs/scale_out.md): measured runs, then the extrapolation."""
+    """The tables of a cluster result (as in docs/scale_out.md): measured runs, then the extrapolation."""
     rows = [
         "| path | chunk (draws) | chunks | wall s | scenario-draws/s | vs in-process | CPU s | draws per CPU s "
-        "| per CPU s vs in-process | driver peak MB |",
+        "| per CPU s vs in-process | peak MB |",
         "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|",
     ]
-    p = out["in_process"]
-    if p is not None:
+    for p, r in zip(out["in_process"], out["dask"], strict=True):
+        rows.append(_cluster_row("in-process", p, p["peak_rss_mb"], "1.00", "1.00"))
         rows.append(
-            f"| in-process | {p['chunk_size']:,} | {p['chunks']} | {p['seconds']:.1f} | "
-            f"{p['scenario_draws_per_second']:,.0f} | 1.00 | {p['cpu_seconds']:.1f} | {p['draws_per_cpu_second']:,.0f} "
-            f"| 1.00 | {p['driver_peak_rss_mb']:,.0f} |"
+            _cluster_row(
+                f"Dask, {out['workers']} workers (driver)",
+                r,
+                r["driver_peak_rss_mb"],
+                f"{r['vs_in_process']:.2f}",
+                f"{r['cpu_efficiency_vs_in_process']:.2f}",
+            )
         )
-    for r in out["dask"]:
-        ratio = f"{r['vs_in_process']:.2f}" if "vs_in_process" in r else "-"
-        efficiency = f"{r['cpu_efficiency_vs_in_process']:.2f}" if "cpu_efficiency_vs_in_process" in r else "-"
-        rows.append(
-            f"| Dask, {out['workers']} workers | {r['chunk_size']:,} | {r['chunks']} | {r['seconds']:.1f} | "
-            f"{r['scenario_draws_per_second']:,.0f} | {ratio} | {r['cpu_seconds']:.1f} | "
-            f"{r['draws_per_cpu_second']:,.0f} | {efficiency} | {r['driver_peak_rss_mb']:,.0f} |"
-        )
-    s, e = out["chunk_split"], out["extrapolation_100_workers"]
+    s, e, o = out["chunk_split"], out["extrapolation_100_workers"], out["dask_overhead"]
+    m, summary = out["malloc"], out["summary"]
     rows += [
         "",
         f"{out['draws']:,} draws x {out['scenarios']} scenarios, {out['cores']} cores, load average "
-        f"{out['load_average_at_start']:.1f} at the start and {out.get('load_average_at_end', float('nan')):.1f} at "
-        f"the end. Dask overhead: {out['dask_overhead']['seconds_per_task'] * 1e3:.2f} ms per empty task "
-        f"({out['dask_overhead']['noop_tasks']} tasks). One chunk of {s['chunk_size']:,} draws in this process: "
-        f"compute {s['compute_seconds']:.2f} s, write {s['write_seconds']:.2f} s, "
-        f"{s['stored_bytes_per_draw']:,.0f} bytes stored per draw ({s['raw_bytes_per_draw']:,.0f} raw).",
+        f"{out['load_average_at_start']:.1f} at the start and {out['load_average_at_end']:.1f} at the end; each "
+        "Dask run is compared with the in-process run at the same chunk size just before it. Dask overhead: "
+        f"{o['seconds_per_task'] * 1e3:.2f} ms per empty task ({o['noop_tasks']} tasks), "
+        f"{o['driver_cpu_seconds_per_task'] * 1e3:.2f} ms of the driver's CPU (scheduler and client) per task; "
+        f"an idle cluster burns {o['idle_cpu_per_second']:.3f} CPU seconds per second "
+        f"({o['idle_cpu_per_second_dask_defaults']:.3f} with Dask's default configuration). One chunk of "
+        f"{s['chunk_size']:,} draws in this process: compute {s['compute_seconds']:.2f} s, write "
+        f"{s['write_seconds']:.2f} s, {s['stored_bytes_per_draw']:,.0f} bytes stored per draw "
+        f"({s['raw_bytes_per_draw']:,.0f} raw); its CPU time {m['cpu_seconds_with_trim_threshold']:.2f} s with "
+        f"`MALLOC_TRIM_THRESHOLD_` set as Dask's nanny sets it, {m['cpu_seconds_without']:.2f} s without. The "
+        f"summary of the {summary['draws']:,}-draw store (`write_summary`, streamed): {summary['seconds']:.1f} s, "
+        f"peak memory {summary['peak_rss_mb']:,.0f} MB.",
         "",
         f"Extrapolation to {e['workers']} workers and {e['draws']:,} draws: a chunk costs "
         f"{e['fixed_seconds_per_chunk']:.2f} s + 1 / {e['draws_per_second_per_worker_marginal']:,.0f} s per draw "
-        f"on one worker; the scheduler serves {e['scheduler_tasks_per_second']:,.0f} tasks/s; the smallest chunk "
-        f"that keeps it under 10% busy is {e['smallest_chunk_scheduler_10pct_busy']:,.0f} draws "
+        f"on one worker; at {e['scheduler_cpu_seconds_per_task'] * 1e3:.2f} ms of CPU per task a scheduler on a "
+        f"core of its own serves {e['scheduler_tasks_per_second']:,.0f} tasks/s, and the smallest chunk that "
+        f"keeps it under 10% busy is {e['smallest_chunk_scheduler_10pct_busy']:,.0f} draws "
         f"({e['smallest_chunk_documented_scheduler_10pct_busy']:,.0f} at Dask's documented 1 ms per task); "
         f"the store must take {e['store_write_mb_per_second']:,.0f} MB/s.",
         "",
@@ -315,6 +328,44 @@ def cluster_tables(out: dict) -> str:
             f"{v['seconds']:,.1f} |"
         )
     return "\n".join(rows)
+
+
+def cluster_findings(out: dict) -> str:
+    """What a cluster result says, as the bullets of docs/scale_out.md (every figure from the result)."""
+    pairs = list(zip(out["in_process"], out["dask"], strict=True))
+    wall = [r["vs_in_process"] for _, r in pairs]
+    cpu = [r["cpu_efficiency_vs_in_process"] for _, r in pairs]
+    sizes = ", ".join(f"{p['chunk_size']:,}" for p, _ in pairs)
+    o, e, m = out["dask_overhead"], out["extrapolation_100_workers"], out["malloc"]
+    best = max(out["in_process"], key=lambda p: p["draws_per_cpu_second"])
+    driver = max(r["driver_peak_rss_mb"] for r in out["dask"])
+    spread = (
+        f"{min(wall):.2f}-{max(wall):.2f}" if len(wall) > 1 else f"{wall[0]:.2f}",
+        f"{min(cpu):.2f}-{max(cpu):.2f}" if len(cpu) > 1 else f"{cpu[0]:.2f}",
+    )
+    workers = out["workers"]
+    lines = [
+        f"- **Throughput.** With {workers} workers the cluster streamed {spread[0]} times the in-process path's "
+        f"draws per second, and {spread[1]} of its draws per CPU second (chunks of {sizes} draws; the rest of "
+        "the CPU is Dask's: scheduler, heartbeats, task transfers).",
+        f"- **Chunk size.** In this process, {sizes} draws per chunk gave "
+        + ", ".join(f"{p['draws_per_cpu_second']:,.0f}" for p, _ in pairs)
+        + " draws per CPU second; the fitted fixed cost of a chunk is "
+        f"{e['fixed_seconds_per_chunk']:.3f} s. A worker holds one chunk in flight: the in-process run's peak "
+        f"memory was {best['peak_rss_mb']:,.0f} MB at {best['chunk_size']:,} draws per chunk.",
+        f"- **Dask's idle work.** An idle {workers}-worker cluster with Dask's default configuration burns "
+        f"{o['idle_cpu_per_second_dask_defaults']:.3f} CPU seconds per second (profiler, event-loop ticks, "
+        f"system and memory monitors), {o['idle_cpu_per_second']:.3f} with `simengine.stores.WORKER_CONFIG`: a "
+        "cost per second of wall time, not per chunk, that grows with the run's wall time on a shared machine.",
+        f"- **A trap, measured and avoided.** A chunk of {m['chunk_size']:,} draws took "
+        f"{m['cpu_seconds_with_trim_threshold']:.2f} CPU s with `MALLOC_TRIM_THRESHOLD_` set as Dask's nanny sets "
+        f"it (glibc's adaptive mmap threshold off, every large array fresh pages from the kernel) and "
+        f"{m['cpu_seconds_without']:.2f} CPU s without it.",
+        f"- **Driver memory.** The driver's peak was {driver:,.0f} MB over the Dask runs (imports, the drawn "
+        "parameters, one future per chunk; no result passes through it), and the streamed summary of the "
+        f"{out['summary']['draws']:,}-draw store peaked at {out['summary']['peak_rss_mb']:,.0f} MB.",
+    ]
+    return "\n".join(lines)
 
 
 def paths_table(result: dict) -> str:
@@ -498,7 +549,9 @@ VIEWS: dict[tuple[str, str], Callable[[dict], str]] = {
     ("bench_uncertainty", "streamed"): uncertainty_streamed,
     ("bench_paths", "table"): paths_table,
     ("bench_cluster", "table"): cluster_tables,
+    ("bench_cluster", "findings"): cluster_findings,
     ("bench_cluster_1m", "table"): cluster_tables,
+    ("bench_cluster_1m", "findings"): cluster_findings,
     ("bench_balance", "table"): balance_table,
     ("bench_agents", "table"): agents_table,
     ("agents_consistency", "table"): consistency_table,
@@ -509,7 +562,12 @@ VIEWS: dict[tuple[str, str], Callable[[dict], str]] = {
 #: Benchmarks whose figures are model results (ratios of model quantities), not timings.
 MODEL_FIGURES = {"agents_consistency", "compare_responses"}
 #: Views that are a sentence, not a table, and carry no caption.
-SENTENCES = {("bench_core", "goals"), ("bench_batch", "goals")}
+SENTENCES = {
+    ("bench_core", "goals"),
+    ("bench_batch", "goals"),
+    ("bench_cluster", "findings"),
+    ("bench_cluster_1m", "findings"),
+}
 
 
 class RenderError(Exception):
