@@ -432,10 +432,51 @@ def _write_region(
             )
         region = region[expected]
         region = region.drop_vars(list(region.coords))
-        region.to_zarr(path, group=group, region={dim: slice(lo, hi)}, zarr_format=_ZARR_FORMAT, consolidated=False)
+        floats = [name for name in expected if region[name].dtype.kind == "f"]
+        _write_floats(path, group, dim, lo, hi, {name: region[name] for name in floats})
+        others = [name for name in expected if name not in floats]
+        if others:  # encoded by xarray (booleans, strings, integers with fill values)
+            region[others].to_zarr(
+                path, group=group, region={dim: slice(lo, hi)}, zarr_format=_ZARR_FORMAT, consolidated=False
+            )
     marker = {"failures": result.failures, "attrs": result.attrs, "conflicts": list(result.conflicts)}
     _write_marker(Path(path), group, index, marker)
     return result.failures
+
+
+def _write_floats(path: str, group: str | None, dim: str, lo: int, hi: int, variables: dict) -> None:
+    """Write float variables into their region ``lo:hi`` along ``dim``, every array at once.
+
+    Floats are stored as they are (xarray's encoding of a float variable without scale or offset
+    is the identity), so the arrays are written with Zarr directly, all concurrently in one call
+    of Zarr's event loop: measured, a third of the CPU of ``to_zarr(region=...)``, whose cost is
+    mostly per variable, not per byte. The store's bytes are the same.
+    """
+    if not variables:
+        return
+    import asyncio
+
+    import zarr.api.asynchronous as zarr_async
+    from zarr.core.sync import sync
+
+    async def write() -> None:
+        root = await zarr_async.open_group(
+            path, path=group or "", mode="r+", zarr_format=_ZARR_FORMAT, use_consolidated=False
+        )
+        arrays = await asyncio.gather(*(root.getitem(name) for name in variables))
+        writes = []
+        for (name, variable), array in zip(variables.items(), arrays, strict=True):
+            dims = list(array.attrs["_ARRAY_DIMENSIONS"])
+            if array.dtype != variable.dtype or sorted(dims) != sorted(variable.dims):
+                raise DataError(
+                    f"{path}: variable {name!r} is stored as {array.dtype} over {dims}, the chunk gave "
+                    f"{variable.dtype} over {list(variable.dims)}; write a new store"
+                )
+            values = np.ascontiguousarray(variable.transpose(*dims).values)
+            writes.append(array.setitem(tuple(slice(lo, hi) if d == dim else slice(None) for d in dims), values))
+        await asyncio.gather(*writes)
+
+    sync(write())
 
 
 def _chunk_and_write(
