@@ -7,6 +7,9 @@ response parameter (:func:`simengine.stores.draw_job`), written chunk by chunk i
 - **in-process**: every chunk computed and written by one process without Dask (BLAS pinned
   to one thread, as everywhere), run in a fresh process of its own so that its memory is its
   own; then
+- **process pool**: ``--workers`` processes of a ``ProcessPoolExecutor`` (no Dask), each chunk
+  written by the process that computed it, in a fresh process too (``--no-pool`` skips it): what
+  two processes on this machine do without Dask;
 - **Dask**: a ``LocalCluster`` of ``--workers`` one-thread processes
   (:func:`simengine.stores.dask_client`), started for the run; each worker computes its chunks
   and writes their regions itself. The driver's memory is its resident set size, sampled every
@@ -120,6 +123,48 @@ def _in_process_run(draws: int, chunk_size: int, path: str) -> dict:
     return {"seconds": seconds, "cpu_seconds": cpu, "chunks": outcome.chunks, "peak_rss_mb": _peak_rss_mb()}
 
 
+def _warm_worker(folder: str) -> None:
+    """Pool initializer: a chunk computed and written (imports, numba's cached kernels, the region
+    context), as a warmed Dask worker has done."""
+    from simengine.stores import draw_job, run_job
+    from simengine.uncertainty import comparison_scenarios
+
+    scenarios, _, seed = comparison_scenarios([BATCH])
+    run_job(draw_job(scenarios, draws=64, seed=seed, chunk_size=64), Path(folder) / f"warm-{os.getpid()}.zarr")
+
+
+def _pause(seconds: float) -> None:
+    time.sleep(seconds)
+
+
+def _pool_run(draws: int, chunk_size: int, path: str, workers: int) -> dict:
+    """The process-pool path in this (fresh) process: ``run_job(..., executor=ProcessPoolExecutor(workers))``,
+    the workers warmed first; CPU seconds of this process and of the pool's processes."""
+    import psutil
+
+    from simengine.stores import draw_job, run_job
+    from simengine.uncertainty import comparison_scenarios
+
+    scenarios, _, seed = comparison_scenarios([BATCH])
+    _warm_worker(str(Path(path).parent))  # this process runs the job's probe, as the others' drivers do
+    me = psutil.Process()
+    context = multiprocessing.get_context("spawn")
+    warm = (str(Path(path).parent),)
+    with concurrent.futures.ProcessPoolExecutor(
+        workers, mp_context=context, initializer=_warm_worker, initargs=warm
+    ) as pool:
+        list(pool.map(_pause, [0.5] * (2 * workers)))  # every process started and warmed
+
+        def cpu() -> float:
+            return _cpu_seconds() + sum(sum(child.cpu_times()[:2]) for child in me.children())
+
+        used, start = cpu(), time.perf_counter()
+        outcome = run_job(draw_job(scenarios, draws=draws, seed=seed, chunk_size=chunk_size), path, executor=pool)
+        seconds, used = time.perf_counter() - start, cpu() - used
+    assert outcome.computed == outcome.chunks
+    return {"seconds": seconds, "cpu_seconds": used, "chunks": outcome.chunks, "peak_rss_mb": _peak_rss_mb()}
+
+
 def _chunk_cpu(draws: int) -> float:
     """CPU seconds of one chunk of ``draws`` draws computed in this (fresh) process, after a warm-up chunk."""
     from simengine.stores import _compute, draw_job
@@ -177,6 +222,12 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--chunk-sizes", default="2048,8192", help="draws per chunk, comma-separated")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--noop-tasks", type=int, default=500)
+    parser.add_argument(
+        "--pool",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="also run a process pool of --workers processes (no Dask) at each chunk size",
+    )
     parser.add_argument("--split-chunk", type=int, default=2048, help="draws of the chunk split and malloc check")
     parser.add_argument("--folder", type=Path, default=None, help="where the stores are written (then removed)")
     parser.add_argument("--json", type=Path)
@@ -233,26 +284,34 @@ def main(argv: list[str] | None = None) -> dict:
                 "store_mb": stored / 2**20,
             }
 
-        in_process, runs, overhead = [], [], None
-        for k, chunk_size in enumerate(sizes):
-            path = folder / f"in-process-{chunk_size}.zarr"
+        def fresh_run(function, chunk_size: int, *extra) -> dict:
+            path = folder / f"{function.__name__}-{chunk_size}.zarr"
             with _fresh_process() as pool:
-                p = pool.submit(_in_process_run, args.draws, chunk_size, str(path)).result()
+                p = pool.submit(function, args.draws, chunk_size, str(path), *extra).result()
             stored = _store_bytes(path)
             shutil.rmtree(path)
-            in_process.append(
-                {
-                    "chunk_size": chunk_size,
-                    "chunks": p["chunks"],
-                    "seconds": p["seconds"],
-                    "draws_per_second": args.draws / p["seconds"],
-                    "scenario_draws_per_second": args.draws * len(scenarios) / p["seconds"],
-                    "peak_rss_mb": p["peak_rss_mb"],
-                    "cpu_seconds": p["cpu_seconds"],
-                    "draws_per_cpu_second": args.draws / p["cpu_seconds"],
-                    "store_mb": stored / 2**20,
-                }
-            )
+            return {
+                "chunk_size": chunk_size,
+                "chunks": p["chunks"],
+                "seconds": p["seconds"],
+                "draws_per_second": args.draws / p["seconds"],
+                "scenario_draws_per_second": args.draws * len(scenarios) / p["seconds"],
+                "peak_rss_mb": p["peak_rss_mb"],
+                "cpu_seconds": p["cpu_seconds"],
+                "draws_per_cpu_second": args.draws / p["cpu_seconds"],
+                "store_mb": stored / 2**20,
+            }
+
+        def versus(run: dict, reference: dict) -> None:
+            run["vs_in_process"] = run["draws_per_second"] / reference["draws_per_second"]
+            run["cpu_efficiency_vs_in_process"] = run["draws_per_cpu_second"] / reference["draws_per_cpu_second"]
+
+        in_process, pools, runs, overhead = [], [], [], None
+        for k, chunk_size in enumerate(sizes):
+            in_process.append(fresh_run(_in_process_run, chunk_size))
+            if args.pool:
+                pools.append(fresh_run(_pool_run, chunk_size, args.workers))
+                versus(pools[-1], in_process[-1])
             with dask_client(f"local:{args.workers}") as client:
                 # warm every worker: imports, numba's cached kernels, the region context
                 run_job(
@@ -271,8 +330,7 @@ def main(argv: list[str] | None = None) -> dict:
                         "idle_cpu_per_second": _idle_cpu_per_second(client),
                     }
                 run = dask_run(chunk_size, client, keep=k == len(sizes) - 1)
-            run["vs_in_process"] = run["draws_per_second"] / in_process[-1]["draws_per_second"]
-            run["cpu_efficiency_vs_in_process"] = run["draws_per_cpu_second"] / in_process[-1]["draws_per_cpu_second"]
+            versus(run, in_process[-1])
             runs.append(run)
         # the idle cluster with Dask's defaults, for comparison (the same machine, minutes later)
         with dask_client(f"local:{args.workers}", config={}) as client:
@@ -291,6 +349,7 @@ def main(argv: list[str] | None = None) -> dict:
             "load_average_at_start": load_at_start,
             "load_average_at_end": os.getloadavg()[0],
             "in_process": in_process,
+            "pool": pools,
             "dask": runs,
             "chunk_split": {
                 "chunk_size": size,

@@ -282,8 +282,19 @@ def cluster_tables(out: dict) -> str:
         "| per CPU s vs in-process | peak MB |",
         "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|",
     ]
-    for p, r in zip(out["in_process"], out["dask"], strict=True):
+    pools = out.get("pool") or [None] * len(out["dask"])
+    for p, q, r in zip(out["in_process"], pools, out["dask"], strict=True):
         rows.append(_cluster_row("in-process", p, p["peak_rss_mb"], "1.00", "1.00"))
+        if q is not None:
+            rows.append(
+                _cluster_row(
+                    f"process pool, {out['workers']} processes",
+                    q,
+                    q["peak_rss_mb"],
+                    f"{q['vs_in_process']:.2f}",
+                    f"{q['cpu_efficiency_vs_in_process']:.2f}",
+                )
+            )
         rows.append(
             _cluster_row(
                 f"Dask, {out['workers']} workers (driver)",
@@ -299,7 +310,7 @@ def cluster_tables(out: dict) -> str:
         "",
         f"{out['draws']:,} draws x {out['scenarios']} scenarios, {out['cores']} cores, load average "
         f"{out['load_average_at_start']:.1f} at the start and {out['load_average_at_end']:.1f} at the end; each "
-        "Dask run is compared with the in-process run at the same chunk size just before it. Dask overhead: "
+        "run is compared with the in-process run at the same chunk size just before it. Dask overhead: "
         f"{o['seconds_per_task'] * 1e3:.2f} ms per empty task ({o['noop_tasks']} tasks), "
         f"{o['driver_cpu_seconds_per_task'] * 1e3:.2f} ms of the driver's CPU (scheduler and client) per task; "
         f"an idle cluster burns {o['idle_cpu_per_second']:.3f} CPU seconds per second "
