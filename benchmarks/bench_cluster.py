@@ -52,8 +52,6 @@ from _record import write_result
 from render import cluster_tables
 
 BATCH = Path(__file__).resolve().parents[1] / "scenarios" / "batch_gwangmyeong.toml"
-#: Seconds over which the idle cluster's CPU is measured.
-IDLE_SECONDS = 10.0
 
 
 class PeakMemory:
@@ -209,11 +207,11 @@ def _summary_run(path: str) -> dict:
     }
 
 
-def _idle_cpu_per_second(client) -> float:
-    """CPU seconds per second an idle cluster burns: its workers and this (driver) process."""
+def _idle_cpu_per_second(client, seconds: float) -> float:
+    """CPU seconds per second an idle cluster burns over ``seconds``: its workers and this (driver) process."""
     before = _cpu_seconds() + sum(client.run(_cpu_seconds).values())
-    time.sleep(IDLE_SECONDS)
-    return (_cpu_seconds() + sum(client.run(_cpu_seconds).values()) - before) / IDLE_SECONDS
+    time.sleep(seconds)
+    return (_cpu_seconds() + sum(client.run(_cpu_seconds).values()) - before) / seconds
 
 
 def main(argv: list[str] | None = None) -> dict:
@@ -228,6 +226,7 @@ def main(argv: list[str] | None = None) -> dict:
         default=True,
         help="also run a process pool of --workers processes (no Dask) at each chunk size",
     )
+    parser.add_argument("--idle-seconds", type=float, default=10.0, help="how long the idle cluster's CPU is measured")
     parser.add_argument("--split-chunk", type=int, default=2048, help="draws of the chunk split and malloc check")
     parser.add_argument("--folder", type=Path, default=None, help="where the stores are written (then removed)")
     parser.add_argument("--json", type=Path)
@@ -327,14 +326,14 @@ def main(argv: list[str] | None = None) -> dict:
                         "noop_tasks": args.noop_tasks,
                         "seconds_per_task": seconds / args.noop_tasks,
                         "driver_cpu_seconds_per_task": cpu / args.noop_tasks,
-                        "idle_cpu_per_second": _idle_cpu_per_second(client),
+                        "idle_cpu_per_second": _idle_cpu_per_second(client, args.idle_seconds),
                     }
                 run = dask_run(chunk_size, client, keep=k == len(sizes) - 1)
             versus(run, in_process[-1])
             runs.append(run)
         # the idle cluster with Dask's defaults, for comparison (the same machine, minutes later)
         with dask_client(f"local:{args.workers}", config={}) as client:
-            overhead["idle_cpu_per_second_dask_defaults"] = _idle_cpu_per_second(client)
+            overhead["idle_cpu_per_second_dask_defaults"] = _idle_cpu_per_second(client, args.idle_seconds)
 
         stored = folder / f"dask-{sizes[-1]}.zarr"
         with _fresh_process() as pool:

@@ -342,6 +342,11 @@ def cluster_tables(out: dict) -> str:
     return "\n".join(rows)
 
 
+def _span(values: list[float]) -> str:
+    """``low-high`` of ratios (one value alone when there is one)."""
+    return f"{min(values):.2f}-{max(values):.2f}" if len(values) > 1 else f"{values[0]:.2f}"
+
+
 def cluster_findings(out: dict) -> str:
     """What a cluster result says, as the bullets of docs/scale_out.md (every figure from the result)."""
     pairs = list(zip(out["in_process"], out["dask"], strict=True))
@@ -351,10 +356,7 @@ def cluster_findings(out: dict) -> str:
     o, e, m = out["dask_overhead"], out["extrapolation_100_workers"], out["malloc"]
     best = max(out["in_process"], key=lambda p: p["draws_per_cpu_second"])
     driver = max(r["driver_peak_rss_mb"] for r in out["dask"])
-    spread = (
-        f"{min(wall):.2f}-{max(wall):.2f}" if len(wall) > 1 else f"{wall[0]:.2f}",
-        f"{min(cpu):.2f}-{max(cpu):.2f}" if len(cpu) > 1 else f"{cpu[0]:.2f}",
-    )
+    spread = (_span(wall), _span(cpu))
     workers = out["workers"]
     rest = (
         "the CPU the cluster spends beyond this process's is Dask's: the scheduler in the driver, the workers' "
@@ -365,6 +367,21 @@ def cluster_findings(out: dict) -> str:
     lines = [
         f"- **Throughput.** With {workers} workers the cluster streamed {spread[0]} times the in-process path's "
         f"draws per second, and {spread[1]} of its draws per CPU second (chunks of {sizes} draws; {rest}).",
+    ]
+    if out.get("pool"):
+        pool_wall = [q["vs_in_process"] for q in out["pool"]]
+        pool_cpu = [q["cpu_efficiency_vs_in_process"] for q in out["pool"]]
+        own = [
+            r["draws_per_cpu_second"] / q["draws_per_cpu_second"] for q, r in zip(out["pool"], out["dask"], strict=True)
+        ]
+        lines.append(
+            f"- **Where the rest goes.** A process pool of {workers} processes without Dask gave "
+            f"{_span(pool_wall)} times the in-process path's draws per second and {_span(pool_cpu)} of its draws "
+            f"per CPU second; the Dask cluster {_span(own)} of the pool's draws per CPU second. The pool's ratio "
+            "is what two processes sharing this machine's cores, caches and memory bandwidth (with its other "
+            "jobs) cost without Dask; the cluster's ratio to the pool is Dask's own share."
+        )
+    lines += [
         f"- **Chunk size.** In this process, {sizes} draws per chunk gave "
         + ", ".join(f"{p['draws_per_cpu_second']:,.0f}" for p, _ in pairs)
         + " draws per CPU second; the fitted fixed cost of a chunk is "
