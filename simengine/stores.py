@@ -23,7 +23,9 @@ numba target) results agree to rounding, about 1e-12 relative, not bitwise.
 Layout of a store: the Zarr group of the result (format 2, readable by any Zarr library), its
 attribute ``simengine_store`` (JSON: kind, fingerprint, chunk bounds), and a subgroup
 ``chunks_done`` with one marker group per finished chunk (its attributes: the chunk's failures
-and result attributes). The
+and result attributes). A batch store (:func:`batch_store`) keeps a batch file's
+``[uncertainty]`` comparison in its group ``draws`` and that comparison's summary in
+``draws/summary`` (:func:`write_summary`, streamed from the store). The
 fingerprint hashes the scenarios as loaded (so a changed batch file or scenario file is
 caught), the job's options and the package's source code; :func:`run_job` refuses to resume a
 store of another fingerprint.
