@@ -94,8 +94,17 @@ def _store_bytes(path: Path) -> int:
 
 
 def _peak_rss_mb() -> float:
-    """Peak resident set size of this process over its life, in MB (Linux reports kilobytes)."""
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    """Peak resident set size of this process since it started its program, in MB.
+
+    Linux's ``VmHWM`` (of this program's memory map); ``getrusage``'s ``ru_maxrss`` would not do
+    in a spawned process, since it is kept across ``execve`` and so starts at the size of the
+    process it was forked from.
+    """
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # no /proc: an upper bound
 
 
 def _fresh_process():

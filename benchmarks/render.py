@@ -288,7 +288,7 @@ def cluster_tables(out: dict) -> str:
         if q is not None:
             rows.append(
                 _cluster_row(
-                    f"process pool, {out['workers']} processes",
+                    f"process pool, {out['workers']} processes (driver)",
                     q,
                     q["peak_rss_mb"],
                     f"{q['vs_in_process']:.2f}",
@@ -354,7 +354,7 @@ def cluster_findings(out: dict) -> str:
     cpu = [r["cpu_efficiency_vs_in_process"] for _, r in pairs]
     sizes = ", ".join(f"{p['chunk_size']:,}" for p, _ in pairs)
     o, e, m = out["dask_overhead"], out["extrapolation_100_workers"], out["malloc"]
-    best = max(out["in_process"], key=lambda p: p["draws_per_cpu_second"])
+    largest = max(out["in_process"], key=lambda p: p["chunk_size"])
     driver = max(r["driver_peak_rss_mb"] for r in out["dask"])
     spread = (_span(wall), _span(cpu))
     workers = out["workers"]
@@ -381,7 +381,7 @@ def cluster_findings(out: dict) -> str:
         + ", ".join(f"{p['draws_per_cpu_second']:,.0f}" for p, _ in pairs)
         + " draws per CPU second; the fitted fixed cost of a chunk is "
         f"{e['fixed_seconds_per_chunk']:.3f} s. A worker holds one chunk in flight: the in-process run's peak "
-        f"memory was {best['peak_rss_mb']:,.0f} MB at {best['chunk_size']:,} draws per chunk.",
+        f"memory was {largest['peak_rss_mb']:,.0f} MB at {largest['chunk_size']:,} draws per chunk.",
         f"- **Dask's idle work.** An idle {workers}-worker cluster with Dask's default configuration burns "
         f"{o['idle_cpu_per_second_dask_defaults']:.3f} CPU seconds per second (profiler, event-loop ticks, "
         f"system and memory monitors), {o['idle_cpu_per_second']:.3f} with `simengine.stores.WORKER_CONFIG`: a "
