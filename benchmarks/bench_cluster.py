@@ -380,18 +380,6 @@ def main(argv: list[str] | None = None) -> dict:
     return out
 
 
-def memory_per_draw(runs: list[dict]) -> float:
-    """MB a process holds per draw of its chunk in flight: the slope of the in-process runs' peak
-    memory over their chunk size (their peak over their chunk size with a single run)."""
-    sizes = np.array([r["chunk_size"] for r in runs], dtype=float)
-    peaks = np.array([r["peak_rss_mb"] for r in runs])
-    if len(runs) >= 2 and np.ptp(sizes) > 0:
-        slope = float(np.polyfit(sizes, peaks, 1)[0])
-        if slope > 0:
-            return slope
-    return float(peaks.max() / sizes.max())
-
-
 #: Dask distributed's documented overhead, "about 1ms" per task, as a task rate.
 DOCUMENTED_TASKS_PER_SECOND = 1000.0
 
@@ -437,7 +425,6 @@ def extrapolate(out: dict, workers: int = 100, draws: int = 1_000_000) -> dict:
         "documented_scheduler_tasks_per_second": DOCUMENTED_TASKS_PER_SECOND,
         "smallest_chunk_documented_scheduler_10pct_busy": documented,
         "store_write_mb_per_second": workers / b * split["stored_bytes_per_draw"] / 2**20,
-        "worker_memory_mb_per_draw": memory_per_draw(runs),
         "at_chunk": {
             str(c): {
                 "tasks_per_second": workers / (a + b * c),

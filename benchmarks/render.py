@@ -404,6 +404,7 @@ def cluster_paper(out: dict) -> str:
     at8, at32 = e["at_chunk"]["8192"], e["at_chunk"]["32768"]
     smallest = math.ceil(e["smallest_chunk_scheduler_10pct_busy"])
     split = out["chunk_split"]
+    largest = max(out["in_process"], key=lambda p: p["chunk_size"])
     return "\n".join(
         [
             f"- **The scheduler.** Here the scheduler and the client spent "
@@ -422,9 +423,9 @@ def cluster_paper(out: dict) -> str:
             f"- **The store.** {w} workers at the measured rate write {e['store_write_mb_per_second']:,.0f} MB/s "
             f"into the store ({split['stored_bytes_per_draw']:,.0f} bytes per draw after compression): a parallel "
             "file system or an object store; a single NFS server would be the limit before the scheduler is.",
-            f"- **Memory.** A worker holds one chunk in flight, about {e['worker_memory_mb_per_draw']:.3f} MB per "
-            f"draw ({e['worker_memory_mb_per_draw'] * 8192:,.0f} MB at 8,192 draws) besides its imports; the "
-            "driver's share grows only with the number of chunks and the drawn parameters.",
+            f"- **Memory.** A worker holds one chunk in flight: the process that computed chunks of "
+            f"{largest['chunk_size']:,} draws here peaked at {largest['peak_rss_mb']:,.0f} MB, imports included; "
+            "the driver's share grows only with the number of chunks and the drawn parameters.",
         ]
     )
 
