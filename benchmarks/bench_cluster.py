@@ -348,7 +348,6 @@ def main(argv: list[str] | None = None) -> dict:
         with _fresh_process() as pool:
             summary = {"draws": args.draws, **pool.submit(_summary_run, str(stored)).result()}
         out = {
-            "benchmark": "bench_cluster",
             "argv": argv if argv is not None else sys.argv[1:],
             "draws": args.draws,
             "scenarios": len(scenarios),
