@@ -77,9 +77,14 @@ def command_line(script: str, argv: Sequence[str] | None) -> str:
 
 
 def record(script: str, result: dict, argv: Sequence[str] | None = None) -> dict:
-    """``result`` with the ``benchmark``, ``command``, ``date`` and ``machine`` keys added."""
+    """``result`` with the ``benchmark``, ``command``, ``date`` and ``machine`` keys added.
+
+    ``script`` names the result file; a script that writes several files (one per run) gives its
+    own name as ``result["script"]``, which the command then runs.
+    """
     date = datetime.datetime.now(datetime.UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
-    return {"benchmark": script, "command": command_line(script, argv), "date": date, "machine": machine(), **result}
+    command = command_line(result.get("script", script), argv)
+    return {"benchmark": script, "command": command, "date": date, "machine": machine(), **result}
 
 
 def write_result(path: str | Path, script: str, result: dict, argv: Sequence[str] | None = None) -> dict:

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import re
 import sys
 from collections.abc import Callable, Iterable, Sequence
@@ -288,42 +289,66 @@ def uncertainty_streamed(result: dict) -> str:
     return markdown_table([Column("measure", "measure", str, right=False), Column("value", "value", str)], rows)
 
 
+def _cluster_row(path: str, r: dict, memory: float, ratio: str, efficiency: str) -> str:
+    return (
+        f"| {path} | {r['chunk_size']:,} | {r['chunks']} | {r['seconds']:.1f} | "
+        f"{r['scenario_draws_per_second']:,.0f} | "
+        f"{ratio} | {r['cpu_seconds']:.1f} | {r['draws_per_cpu_second']:,.0f} | {efficiency} | {memory:,.0f} |"
+    )
+
+
 def cluster_tables(out: dict) -> str:
-    """The tables of a result (as in docs/scale_out.md): measured runs, then the extrapolation."""
+    """The tables of a cluster result (as in docs/scale_out.md): measured runs, then the extrapolation."""
     rows = [
         "| path | chunk (draws) | chunks | wall s | scenario-draws/s | vs in-process | CPU s | draws per CPU s "
-        "| per CPU s vs in-process | driver peak MB |",
+        "| per CPU s vs in-process | peak MB |",
         "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|",
     ]
-    p = out["in_process"]
-    if p is not None:
+    pools = out.get("pool") or [None] * len(out["dask"])
+    for p, q, r in zip(out["in_process"], pools, out["dask"], strict=True):
+        rows.append(_cluster_row("in-process", p, p["peak_rss_mb"], "1.00", "1.00"))
+        if q is not None:
+            rows.append(
+                _cluster_row(
+                    f"process pool, {out['workers']} processes (driver)",
+                    q,
+                    q["peak_rss_mb"],
+                    f"{q['vs_in_process']:.2f}",
+                    f"{q['cpu_efficiency_vs_in_process']:.2f}",
+                )
+            )
         rows.append(
-            f"| in-process | {p['chunk_size']:,} | {p['chunks']} | {p['seconds']:.1f} | "
-            f"{p['scenario_draws_per_second']:,.0f} | 1.00 | {p['cpu_seconds']:.1f} | {p['draws_per_cpu_second']:,.0f} "
-            f"| 1.00 | {p['driver_peak_rss_mb']:,.0f} |"
+            _cluster_row(
+                f"Dask, {out['workers']} workers (driver)",
+                r,
+                r["driver_peak_rss_mb"],
+                f"{r['vs_in_process']:.2f}",
+                f"{r['cpu_efficiency_vs_in_process']:.2f}",
+            )
         )
-    for r in out["dask"]:
-        ratio = f"{r['vs_in_process']:.2f}" if "vs_in_process" in r else "-"
-        efficiency = f"{r['cpu_efficiency_vs_in_process']:.2f}" if "cpu_efficiency_vs_in_process" in r else "-"
-        rows.append(
-            f"| Dask, {out['workers']} workers | {r['chunk_size']:,} | {r['chunks']} | {r['seconds']:.1f} | "
-            f"{r['scenario_draws_per_second']:,.0f} | {ratio} | {r['cpu_seconds']:.1f} | "
-            f"{r['draws_per_cpu_second']:,.0f} | {efficiency} | {r['driver_peak_rss_mb']:,.0f} |"
-        )
-    s, e = out["chunk_split"], out["extrapolation_100_workers"]
+    s, e, o = out["chunk_split"], out["extrapolation_100_workers"], out["dask_overhead"]
+    m, summary = out["malloc"], out["summary"]
     rows += [
         "",
         f"{out['draws']:,} draws x {out['scenarios']} scenarios, {out['cores']} cores, load average "
-        f"{out['load_average_at_start']:.1f} at the start and {out.get('load_average_at_end', float('nan')):.1f} at "
-        f"the end. Dask overhead: {out['dask_overhead']['seconds_per_task'] * 1e3:.2f} ms per empty task "
-        f"({out['dask_overhead']['noop_tasks']} tasks). One chunk of {s['chunk_size']:,} draws in this process: "
-        f"compute {s['compute_seconds']:.2f} s, write {s['write_seconds']:.2f} s, "
-        f"{s['stored_bytes_per_draw']:,.0f} bytes stored per draw ({s['raw_bytes_per_draw']:,.0f} raw).",
+        f"{out['load_average_at_start']:.1f} at the start and {out['load_average_at_end']:.1f} at the end; each "
+        "run is compared with the in-process run at the same chunk size just before it. Dask overhead: "
+        f"{o['seconds_per_task'] * 1e3:.2f} ms per empty task ({o['noop_tasks']} tasks), "
+        f"{o['driver_cpu_seconds_per_task'] * 1e3:.2f} ms of the driver's CPU (scheduler and client) per task; "
+        f"an idle cluster burns {o['idle_cpu_per_second']:.3f} CPU seconds per second "
+        f"({o['idle_cpu_per_second_dask_defaults']:.3f} with Dask's default configuration). One chunk of "
+        f"{s['chunk_size']:,} draws in this process: compute {s['compute_seconds']:.2f} s, write "
+        f"{s['write_seconds']:.2f} s, {s['stored_bytes_per_draw']:,.0f} bytes stored per draw "
+        f"({s['raw_bytes_per_draw']:,.0f} raw); its CPU time {m['cpu_seconds_with_trim_threshold']:.2f} s with "
+        f"`MALLOC_TRIM_THRESHOLD_` set as Dask's nanny sets it, {m['cpu_seconds_without']:.2f} s without. The "
+        f"summary of the {summary['draws']:,}-draw store (`write_summary`, streamed): {summary['seconds']:.1f} s, "
+        f"peak memory {summary['peak_rss_mb']:,.0f} MB.",
         "",
         f"Extrapolation to {e['workers']} workers and {e['draws']:,} draws: a chunk costs "
         f"{e['fixed_seconds_per_chunk']:.2f} s + 1 / {e['draws_per_second_per_worker_marginal']:,.0f} s per draw "
-        f"on one worker; the scheduler serves {e['scheduler_tasks_per_second']:,.0f} tasks/s; the smallest chunk "
-        f"that keeps it under 10% busy is {e['smallest_chunk_scheduler_10pct_busy']:,.0f} draws "
+        f"on one worker; at {e['scheduler_cpu_seconds_per_task'] * 1e3:.2f} ms of CPU per task a scheduler on a "
+        f"core of its own serves {e['scheduler_tasks_per_second']:,.0f} tasks/s, and the smallest chunk that "
+        f"keeps it under 10% busy is {e['smallest_chunk_scheduler_10pct_busy']:,.0f} draws "
         f"({e['smallest_chunk_documented_scheduler_10pct_busy']:,.0f} at Dask's documented 1 ms per task); "
         f"the store must take {e['store_write_mb_per_second']:,.0f} MB/s.",
         "",
@@ -337,6 +362,94 @@ def cluster_tables(out: dict) -> str:
             f"{v['seconds']:,.1f} |"
         )
     return "\n".join(rows)
+
+
+def _span(values: list[float]) -> str:
+    """``low-high`` of ratios (one value alone when there is one)."""
+    return f"{min(values):.2f}-{max(values):.2f}" if len(values) > 1 else f"{values[0]:.2f}"
+
+
+def cluster_findings(out: dict) -> str:
+    """What a cluster result says, as the bullets of docs/scale_out.md (every figure from the result)."""
+    pairs = list(zip(out["in_process"], out["dask"], strict=True))
+    wall = [r["vs_in_process"] for _, r in pairs]
+    cpu = [r["cpu_efficiency_vs_in_process"] for _, r in pairs]
+    sizes = ", ".join(f"{p['chunk_size']:,}" for p, _ in pairs)
+    o, e, m = out["dask_overhead"], out["extrapolation_100_workers"], out["malloc"]
+    largest = max(out["in_process"], key=lambda p: p["chunk_size"])
+    driver = max(r["driver_peak_rss_mb"] for r in out["dask"])
+    spread = (_span(wall), _span(cpu))
+    workers = out["workers"]
+    lines = [
+        f"- **Throughput.** With {workers} workers the cluster streamed {spread[0]} times the in-process path's "
+        f"draws per second, and {spread[1]} of its draws per CPU second (chunks of {sizes} draws, each pair "
+        "side by side).",
+    ]
+    if out.get("pool"):
+        pool_wall = [q["vs_in_process"] for q in out["pool"]]
+        pool_cpu = [q["cpu_efficiency_vs_in_process"] for q in out["pool"]]
+        own = [
+            r["draws_per_cpu_second"] / q["draws_per_cpu_second"] for q, r in zip(out["pool"], out["dask"], strict=True)
+        ]
+        lines.append(
+            f"- **Where the rest goes.** A process pool of {workers} processes without Dask gave "
+            f"{_span(pool_wall)} times the in-process path's draws per second and {_span(pool_cpu)} of its draws "
+            f"per CPU second; the Dask cluster {_span(own)} of the pool's draws per CPU second. The pool's ratio "
+            "is what two processes sharing this machine's cores, caches and memory bandwidth (with its other "
+            "jobs) cost without Dask; the cluster's ratio to the pool is Dask's own share."
+        )
+    lines += [
+        f"- **Chunk size.** In this process, {sizes} draws per chunk gave "
+        + ", ".join(f"{p['draws_per_cpu_second']:,.0f}" for p, _ in pairs)
+        + " draws per CPU second; the fitted fixed cost of a chunk is "
+        f"{e['fixed_seconds_per_chunk']:.3f} s. A worker holds one chunk in flight: the in-process run's peak "
+        f"memory was {largest['peak_rss_mb']:,.0f} MB at {largest['chunk_size']:,} draws per chunk.",
+        f"- **Dask's idle work.** An idle {workers}-worker cluster with Dask's default configuration burns "
+        f"{o['idle_cpu_per_second_dask_defaults']:.3f} CPU seconds per second (profiler, event-loop ticks, "
+        f"system and memory monitors), {o['idle_cpu_per_second']:.3f} with `simengine.stores.WORKER_CONFIG`: a "
+        "cost per second of wall time, not per chunk, that grows with the run's wall time on a shared machine.",
+        f"- **A trap, measured and avoided.** A chunk of {m['chunk_size']:,} draws took "
+        f"{m['cpu_seconds_with_trim_threshold']:.2f} CPU s with `MALLOC_TRIM_THRESHOLD_` set as Dask's nanny sets "
+        f"it (glibc's adaptive mmap threshold off, every large array fresh pages from the kernel) and "
+        f"{m['cpu_seconds_without']:.2f} CPU s without it.",
+        f"- **Driver memory.** The driver's peak was {driver:,.0f} MB over the Dask runs (imports, the drawn "
+        "parameters, one future per chunk; no result passes through it), and the streamed summary of the "
+        f"{out['summary']['draws']:,}-draw store peaked at {out['summary']['peak_rss_mb']:,.0f} MB.",
+    ]
+    return "\n".join(lines)
+
+
+def cluster_paper(out: dict) -> str:
+    """The 100-worker extrapolation of a cluster result, as the bullets of docs/scale_out.md."""
+    e = out["extrapolation_100_workers"]
+    w, draws, rate = e["workers"], e["draws"], e["draws_per_second_per_worker_marginal"]
+    at8, at32 = e["at_chunk"]["8192"], e["at_chunk"]["32768"]
+    smallest = math.ceil(e["smallest_chunk_scheduler_10pct_busy"])
+    split = out["chunk_split"]
+    largest = max(out["in_process"], key=lambda p: p["chunk_size"])
+    return "\n".join(
+        [
+            f"- **The scheduler.** Here the scheduler and the client spent "
+            f"{e['scheduler_cpu_seconds_per_task'] * 1e3:.2f} ms of CPU per (empty) task: a scheduler with a core "
+            f"of its own serves {e['scheduler_tasks_per_second']:,.0f} tasks per second (Dask documents about "
+            f"1 ms per task, {e['documented_scheduler_tasks_per_second']:,.0f} per second). At {w} workers and "
+            f"{rate:,.0f} draws per worker-second, chunks of {smallest:,} draws keep it under 10% busy "
+            f"({math.ceil(e['smallest_chunk_documented_scheduler_10pct_busy']):,} at the documented rate); chunks "
+            f"of 8,192 draws keep it {at8['scheduler_busy']:.1%} busy, chunks of 32,768 draws "
+            f"{at32['scheduler_busy']:.1%}.",
+            f"- **Enough chunks.** A {draws:,}-draw comparison is about {draws / rate / w:.1f} s of work for {w} "
+            f"workers: with chunks of 8,192 draws there are {at8['chunks_per_worker']:.1f} chunks per worker, and "
+            f"chunks of 32,768 draws keep only {at32['busy_workers']} of them busy. {w} workers pay off for larger "
+            f"jobs: ten chunks of {smallest:,} draws per worker from {10 * w * smallest:,} draws on, or many "
+            "comparisons (every province, many packages) submitted as one job each.",
+            f"- **The store.** {w} workers at the measured rate write {e['store_write_mb_per_second']:,.0f} MB/s "
+            f"into the store ({split['stored_bytes_per_draw']:,.0f} bytes per draw after compression): a parallel "
+            "file system or an object store; a single NFS server would be the limit before the scheduler is.",
+            f"- **Memory.** A worker holds one chunk in flight: the process that computed chunks of "
+            f"{largest['chunk_size']:,} draws here peaked at {largest['peak_rss_mb']:,.0f} MB, imports included; "
+            "the driver's share grows only with the number of chunks and the drawn parameters.",
+        ]
+    )
 
 
 def paths_table(result: dict) -> str:
@@ -520,7 +633,10 @@ VIEWS: dict[tuple[str, str], Callable[[dict], str]] = {
     ("bench_uncertainty", "streamed"): uncertainty_streamed,
     ("bench_paths", "table"): paths_table,
     ("bench_cluster", "table"): cluster_tables,
+    ("bench_cluster", "findings"): cluster_findings,
     ("bench_cluster_1m", "table"): cluster_tables,
+    ("bench_cluster_1m", "findings"): cluster_findings,
+    ("bench_cluster_1m", "paper"): cluster_paper,
     ("bench_balance", "table"): balance_table,
     ("bench_agents", "table"): agents_table,
     ("agents_consistency", "table"): consistency_table,
@@ -531,7 +647,13 @@ VIEWS: dict[tuple[str, str], Callable[[dict], str]] = {
 #: Benchmarks whose figures are model results (ratios of model quantities), not timings.
 MODEL_FIGURES = {"agents_consistency", "compare_responses"}
 #: Views that are a sentence, not a table, and carry no caption.
-SENTENCES = {("bench_core", "goals"), ("bench_batch", "goals")}
+SENTENCES = {
+    ("bench_core", "goals"),
+    ("bench_batch", "goals"),
+    ("bench_cluster", "findings"),
+    ("bench_cluster_1m", "findings"),
+    ("bench_cluster_1m", "paper"),
+}
 
 
 class RenderError(Exception):

@@ -430,8 +430,9 @@ def region_calibrate(region_names, worst, output, overwrite) -> None:
 @click.option(
     "--uncertainty",
     "uncertainty_path",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Also show the ranking under uncertainty of this file (written by --draws-output).",
+    type=click.Path(path_type=Path),
+    help="Also show the ranking under uncertainty of this file (.nc written by --draws-output, or a .zarr "
+    "batch store) [default: the comparison in a single RESULTS store, if it holds one].",
 )
 @click.option("--overwrite", is_flag=True, help="Replace existing output files.")
 def report(results, output, lang, figures_dir, uncertainty_path, overwrite) -> None:
@@ -439,10 +440,13 @@ def report(results, output, lang, figures_dir, uncertainty_path, overwrite) -> N
     from simengine.io import check_output_path
     from simengine.report import write_report
     from simengine.results import load_result
+    from simengine.stores import DRAWS_GROUP, has_group, is_store
     from simengine.uncertainty import read_uncertainty
 
     check_output_path(output, overwrite=overwrite, suffixes=(".html", ".htm"))
     batch = [load_result(path) for path in results]
+    if uncertainty_path is None and len(results) == 1 and is_store(results[0]) and has_group(results[0], DRAWS_GROUP):
+        uncertainty_path = results[0]  # a batch store keeps its [uncertainty] comparison beside the scenarios
     summary = read_uncertainty(uncertainty_path) if uncertainty_path is not None else None
     write_report(batch, output, overwrite=overwrite, figures_dir=figures_dir, lang=lang, uncertainty=summary)
     click.echo(f"wrote {output}" + (f" and charts in {figures_dir}" if figures_dir else ""))
@@ -875,8 +879,13 @@ def batch(
         raise DataError("--resume continues a .zarr store; give -o NAME.zarr")
     if store:
         check_store_path(output, resume=resume, overwrite=overwrite)
-    if dask_spec is not None and workers > 1:
+    if dask_spec is not None and workers is not None:
         raise DataError("give --workers (processes here) or --dask (a Dask cluster), not both")
+    if store and draws_output is not None:
+        raise DataError(
+            f"--draws-output: the store {output} keeps every draw of the batch's [uncertainty] comparison in its "
+            f"group '{DRAWS_GROUP}' (read it with simengine.stores.open_store); drop --draws-output"
+        )
     _check_outputs(output, report_path, overwrite)
     _check_draws_output(draws_output, (output, report_path), overwrite)
     if headline and report_path is not None:
@@ -925,12 +934,12 @@ def batch(
     if store:
         click.echo(f"wrote {output}")
     if store and not failures and has_group(output, DRAWS_GROUP):
-        from simengine.stores import open_store
-        from simengine.uncertainty import summarise, uncertainty_text
+        from simengine.uncertainty import read_uncertainty, uncertainty_text
 
+        summary = read_uncertainty(output)  # the summary the store keeps (streamed from its draws)
         click.echo("")
-        click.echo(uncertainty_text(summarise(open_store(output, group=DRAWS_GROUP))))
-        _write_outputs(results, None, report_path, overwrite)
+        click.echo(uncertainty_text(summary))
+        _write_outputs(results, None, report_path, overwrite, uncertainty=summary)
         return
     summary = None
     if not failures:

@@ -23,7 +23,9 @@ numba target) results agree to rounding, about 1e-12 relative, not bitwise.
 Layout of a store: the Zarr group of the result (format 2, readable by any Zarr library), its
 attribute ``simengine_store`` (JSON: kind, fingerprint, chunk bounds), and a subgroup
 ``chunks_done`` with one marker group per finished chunk (its attributes: the chunk's failures
-and result attributes). The
+and result attributes). A batch store (:func:`batch_store`) keeps a batch file's
+``[uncertainty]`` comparison in its group ``draws`` and that comparison's summary in
+``draws/summary`` (:func:`write_summary`, streamed from the store). The
 fingerprint hashes the scenarios as loaded (so a changed batch file or scenario file is
 caught), the job's options and the package's source code; :func:`run_job` refuses to resume a
 store of another fingerprint.
@@ -65,6 +67,9 @@ __all__ = [
     "batch_store",
     "has_group",
     "DRAWS_GROUP",
+    "SUMMARY_GROUP",
+    "write_summary",
+    "read_summary",
     "WORKER_CONFIG",
 ]
 
@@ -429,10 +434,51 @@ def _write_region(
             )
         region = region[expected]
         region = region.drop_vars(list(region.coords))
-        region.to_zarr(path, group=group, region={dim: slice(lo, hi)}, zarr_format=_ZARR_FORMAT, consolidated=False)
+        floats = [name for name in expected if region[name].dtype.kind == "f"]
+        _write_floats(path, group, dim, lo, hi, {name: region[name] for name in floats})
+        others = [name for name in expected if name not in floats]
+        if others:  # encoded by xarray (booleans, strings, integers with fill values)
+            region[others].to_zarr(
+                path, group=group, region={dim: slice(lo, hi)}, zarr_format=_ZARR_FORMAT, consolidated=False
+            )
     marker = {"failures": result.failures, "attrs": result.attrs, "conflicts": list(result.conflicts)}
     _write_marker(Path(path), group, index, marker)
     return result.failures
+
+
+def _write_floats(path: str, group: str | None, dim: str, lo: int, hi: int, variables: dict) -> None:
+    """Write float variables into their region ``lo:hi`` along ``dim``, every array at once.
+
+    Floats are stored as they are (xarray's encoding of a float variable without scale or offset
+    is the identity), so the arrays are written with Zarr directly, all concurrently in one call
+    of Zarr's event loop: measured, a third of the CPU of ``to_zarr(region=...)``, whose cost is
+    mostly per variable, not per byte. The store's bytes are the same.
+    """
+    if not variables:
+        return
+    import asyncio
+
+    import zarr.api.asynchronous as zarr_async
+    from zarr.core.sync import sync
+
+    async def write() -> None:
+        root = await zarr_async.open_group(
+            path, path=group or "", mode="r+", zarr_format=_ZARR_FORMAT, use_consolidated=False
+        )
+        arrays = await asyncio.gather(*(root.getitem(name) for name in variables))
+        writes = []
+        for (name, variable), array in zip(variables.items(), arrays, strict=True):
+            dims = list(array.attrs["_ARRAY_DIMENSIONS"])
+            if array.dtype != variable.dtype or sorted(dims) != sorted(variable.dims):
+                raise DataError(
+                    f"{path}: variable {name!r} is stored as {array.dtype} over {dims}, the chunk gave "
+                    f"{variable.dtype} over {list(variable.dims)}; write a new store"
+                )
+            values = np.ascontiguousarray(variable.transpose(*dims).values)
+            writes.append(array.setitem(tuple(slice(lo, hi) if d == dim else slice(None) for d in dims), values))
+        await asyncio.gather(*writes)
+
+    sync(write())
 
 
 def _chunk_and_write(
@@ -464,6 +510,7 @@ def _create(path: Path, group: str | None, job: ChunkJob, first: xr.Dataset) -> 
             template = template.assign_coords({name: first[name]})
     meta = {
         "kind": job.kind,
+        "dim": dim,
         "fingerprint": job.fingerprint,
         "bounds": [list(b) for b in job.bounds],
         "variables": names,
@@ -660,26 +707,44 @@ def open_store(path: str | os.PathLike, *, group: str | None = None, load: bool 
     ds = xr.open_zarr(str(_group_path(path, group)), consolidated=True, zarr_format=_ZARR_FORMAT)
     ds.attrs.pop(_META, None)
     failed = {label for marker in done.values() for label in marker.get("failures", {})}
-    if failed and meta["dim"] in ds.indexes:
-        ds = ds.drop_sel({meta["dim"]: [v for v in ds.indexes[meta["dim"]] if v in failed]})
+    dim = meta.get("dim", "scenario" if meta.get("kind") == "scenarios" else "draw")
+    if failed and dim in ds.indexes:
+        ds = ds.drop_sel({dim: [v for v in ds.indexes[dim] if v in failed]})
     for name in ds.variables:
         ds[name].encoding = {}
     return ds.load() if load else ds
 
 
-#: Dask configuration of the workers that run chunks: Dask's nanny sets ``MALLOC_TRIM_THRESHOLD_``
-#: in every worker, which turns off glibc's adaptive mmap threshold, so that every large array a
-#: chunk allocates is fresh pages from the kernel: measured, three times the CPU time per chunk
-#: (page faults). Unset, workers allocate as this process does. Workers started by hand
-#: (``dask worker``) take it from their Dask configuration file:
-#: ``distributed: {nanny: {pre-spawn-environ: {MALLOC_TRIM_THRESHOLD_: null}}}``.
-WORKER_CONFIG = {"distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None}
+#: Dask configuration of the clusters :func:`dask_client` starts, each setting measured on this
+#: workload (``benchmarks/bench_cluster.py``):
+#:
+#: - Dask's nanny sets ``MALLOC_TRIM_THRESHOLD_`` in every worker, which turns off glibc's adaptive
+#:   mmap threshold, so that every large array a chunk allocates is fresh pages from the kernel
+#:   (page faults, several times the CPU time per chunk). Unset, workers allocate as this process does.
+#: - The background work of an idle cluster (each worker's statistical profiler sampling its
+#:   thread every 10 ms, the event-loop tick every 20 ms, the system monitor every 0.5 s, the
+#:   nanny's memory check every 0.1 s) costs CPU in proportion to the run's wall time, not to its
+#:   chunks: on a shared machine, where a run's wall time stretches, it is a large share of the
+#:   cluster's CPU. The profiler is off and the others run once a second or two here; a task's
+#:   result, retries and memory limits do not depend on them.
+#:
+#: Workers started by hand (``dask worker``) take the same keys from their Dask configuration
+#: file, e.g. ``distributed: {nanny: {pre-spawn-environ: {MALLOC_TRIM_THRESHOLD_: null}},
+#: worker: {profile: {enabled: false}}}``.
+WORKER_CONFIG = {
+    "distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None,
+    "distributed.worker.profile.enabled": False,
+    "distributed.admin.tick.interval": "1s",
+    "distributed.admin.system-monitor.interval": "2s",
+    "distributed.worker.memory.monitor-interval": "1s",
+}
 
 
-def dask_client(spec: str):
+def dask_client(spec: str, *, config: dict | None = None):
     """A ``distributed.Client`` for ``--dask``: ``local:N`` starts a LocalCluster of N one-thread
-    processes on this machine (closed with the client); anything else is a scheduler address
-    (``tcp://host:8786``). Use it as a context manager."""
+    processes on this machine (closed with the client), configured with ``config`` (default
+    :data:`WORKER_CONFIG`); anything else is a scheduler address (``tcp://host:8786``). Use it
+    as a context manager."""
     try:
         from distributed import Client
     except ImportError:
@@ -690,7 +755,7 @@ def dask_client(spec: str):
             raise DataError(f"--dask {spec!r}: give local:N with N a number of worker processes, e.g. local:2")
         import dask
 
-        with dask.config.set(WORKER_CONFIG):
+        with dask.config.set(WORKER_CONFIG if config is None else config):
             return Client(n_workers=int(count), threads_per_worker=1, processes=True, dashboard_address=None)
     try:
         return Client(spec, timeout=30)
@@ -722,9 +787,77 @@ def check_store_path(path: str | os.PathLike, *, resume: bool = False, overwrite
 DRAWS_GROUP = "draws"
 
 
+#: Group of a batch store that holds the summary of its draws (:func:`write_summary`), inside :data:`DRAWS_GROUP`.
+SUMMARY_GROUP = f"{DRAWS_GROUP}/summary"
+
+
 def has_group(path: str | os.PathLike, group: str) -> bool:
     """Whether the store at ``path`` holds the group ``group`` written by :func:`run_job`."""
     return _read_meta(Path(path), group) is not None
+
+
+def _streamed_summary(path: Path, group: str | None) -> xr.Dataset:
+    """:func:`simengine.uncertainty.summarise` of a complete draw store, read lazily: one variable of
+    every draw in memory at a time (8 bytes per scenario-draw), the ranks counted block by block."""
+    from .uncertainty import summarise
+
+    with open_store(path, group=group, load=False) as draws:
+        return summarise(draws).load()
+
+
+def write_summary(path: str | os.PathLike, *, group: str | None = DRAWS_GROUP) -> xr.Dataset:
+    """Summarise the uncertainty comparison of a complete store (group ``group``) and keep the summary
+    in its subgroup ``summary`` (:data:`SUMMARY_GROUP` for a batch store), written whole or not at all.
+
+    The summary equals :func:`simengine.uncertainty.summarise` of the comparison in memory, bitwise;
+    the driver holds one variable of every draw at a time, never all of them (a 1,000,000-draw
+    comparison of 12 scenarios: about 100 MB per variable). Returns the summary.
+    """
+    _require_cluster_packages()
+    path = Path(path)
+    summary = _streamed_summary(path, group)
+    target = _group_path(path, group) / "summary"
+    partial = target.with_name(f".summary-writing-{os.getpid()}")
+    shutil.rmtree(partial, ignore_errors=True)
+    try:
+        summary.to_zarr(partial, mode="w-", zarr_format=_ZARR_FORMAT, consolidated=True)
+        shutil.rmtree(target, ignore_errors=True)
+        os.rename(partial, target)
+    except OSError as exc:
+        from .io import write_error
+
+        shutil.rmtree(partial, ignore_errors=True)
+        raise write_error(target, exc) from None
+    return summary
+
+
+def read_summary(path: str | os.PathLike, *, group: str | None = DRAWS_GROUP) -> xr.Dataset:
+    """The summary of a store's uncertainty comparison (group ``group``): the one kept by
+    :func:`write_summary`, or, for a store without one, summarised from its draws as
+    :func:`write_summary` does (streamed) without writing anything.
+
+    Raises
+    ------
+    DataError
+        If the store holds no uncertainty comparison, or an incomplete one.
+    """
+    _require_cluster_packages()
+    path = Path(path)
+    if _read_meta(path, None) is None:
+        raise DataError(f"{path}: not a simengine result store (no {_META} attribute)")
+    if not has_group(path, group):
+        raise DataError(
+            f"{path}: the store holds no uncertainty comparison (no group {group!r}); it is written by "
+            "'simengine batch' of a batch file with an [uncertainty] table"
+        )
+    kept = _group_path(path, group) / "summary"
+    if (kept / ".zmetadata").is_file():
+        with xr.open_zarr(str(kept), consolidated=True, zarr_format=_ZARR_FORMAT) as ds:
+            summary = ds.load()
+        for name in summary.variables:
+            summary[name].encoding = {}
+        return summary
+    return _streamed_summary(path, group)
 
 
 def batch_store(
@@ -743,7 +876,8 @@ def batch_store(
 ) -> StoreOutcome:
     """A batch into a Zarr store: its scenarios at the root (:func:`scenario_job`) and, for a batch
     file with an ``[uncertainty]`` table, its comparison under draws in the group
-    :data:`DRAWS_GROUP` (:func:`draw_job`, analytic yearly batches only).
+    :data:`DRAWS_GROUP` (:func:`draw_job`, analytic yearly batches only) and that comparison's
+    summary in :data:`SUMMARY_GROUP` (:func:`write_summary`).
 
     Options as in :func:`run_job`; returns the scenario part's outcome.
     """
@@ -758,10 +892,12 @@ def batch_store(
 
         scenarios, draws, seed = comparison_scenarios([members])
         if draws is not None and all(s.scenario.mode == "analytic" for s in scenarios):
-            run_job(
+            drawn = run_job(
                 draw_job(scenarios, draws=draws, seed=seed, chunk_size=draw_chunk_size),
                 path,
                 group=DRAWS_GROUP,
                 **common,
             )
+            if drawn.computed or not (Path(path) / SUMMARY_GROUP / ".zmetadata").is_file():
+                write_summary(path, group=DRAWS_GROUP)
     return outcome

@@ -461,7 +461,14 @@ def _stream_to_file(path, scenarios, ids, b, values, priors, draws, kept, attrs,
 
 
 def read_uncertainty(path: str | os.PathLike) -> xr.Dataset:
-    """The summary stored by :func:`uncertainty_summary` (``output``) in a NetCDF-4 file, loaded."""
+    """The summary of an uncertainty comparison kept in a file, loaded: the group ``summary`` of a
+    NetCDF-4 file written by :func:`uncertainty_summary` (``output``), or of a ``.zarr`` batch store
+    (:func:`simengine.stores.read_summary`, which summarises the store's draws streamed, in bounded
+    memory, when it keeps no summary)."""
+    from .stores import is_store, read_summary
+
+    if is_store(path):
+        return read_summary(path)
     # only the summary group is read (some kilobytes), however many draws the file keeps
     path = check_input_file(path, what="uncertainty file", max_bytes=2**62)
     try:

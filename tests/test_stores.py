@@ -299,3 +299,146 @@ def test_the_lu_factors_are_the_same_with_one_or_two_blas_threads():
         with threadpool_limits(limits=threads, user_api="blas"):
             factors.append(hashlib.sha256(LeontiefSystem(A)._factors.tobytes()).hexdigest())
     assert factors[0] == factors[1]
+
+
+# -- the store's uncertainty summary ----------------------------------------------------------
+
+
+def test_a_store_summary_equals_the_in_memory_summary_bitwise(tmp_path, gwangmyeong):
+    """The summary is streamed from the store (one variable at a time) and kept in it; it is the
+    in-memory :func:`summarise` to the bit, kept or computed on reading."""
+    from simengine.stores import read_summary, write_summary
+    from simengine.uncertainty import read_uncertainty, summarise
+
+    _, scenarios, seed = gwangmyeong
+    store = tmp_path / "d.zarr"
+    run_job(draw_job(scenarios, draws=300, seed=seed, chunk_size=64), store)
+    expected = summarise(uncertainty_compare(scenarios, draws=300, seed=seed))
+    xr.testing.assert_identical(read_summary(store, group=None), expected)  # none kept: computed, nothing written
+    assert not (store / "summary").exists()
+    xr.testing.assert_identical(write_summary(store, group=None), expected)
+    xr.testing.assert_identical(read_summary(store, group=None), expected)
+    batch = tmp_path / "b.zarr"
+    result = CliRunner().invoke(main, ["batch", str(BATCH), "-o", str(batch), "--chunk-size", "6"])
+    assert result.exit_code == 0, result.output
+    assert "Under uncertainty: 2,000 draws" in result.output
+    full = summarise(uncertainty_compare(scenarios, draws=2000, seed=seed))
+    xr.testing.assert_identical(read_uncertainty(batch), full)  # the summary the batch kept in draws/summary
+    assert (batch / "draws" / "summary" / ".zmetadata").is_file()
+
+
+def test_report_of_a_batch_store_shows_its_ranking_under_uncertainty(tmp_path):
+    store = tmp_path / "s.zarr"
+    runner = CliRunner()
+    result = runner.invoke(main, ["batch", str(BATCH), "-o", str(store), "--report", str(tmp_path / "b.html")])
+    assert result.exit_code == 0, result.output
+    for name, extra in (("r.html", []), ("u.html", ["--uncertainty", str(store)])):
+        report = runner.invoke(main, ["report", str(store), "-o", str(tmp_path / name), *extra])
+        assert report.exit_code == 0, report.output
+    pages = [(tmp_path / name).read_text() for name in ("b.html", "r.html", "u.html")]
+    assert all("Ranking under uncertainty" in page for page in pages)
+    without = runner.invoke(
+        main, ["batch", str(BATCH), "-o", str(tmp_path / "s.nc"), "--report", str(tmp_path / "n.html")]
+    )
+    assert without.exit_code == 0, without.output
+    assert (tmp_path / "n.html").read_text().count("Ranking under uncertainty") == pages[0].count(
+        "Ranking under uncertainty"
+    )
+
+
+def test_summary_of_a_store_without_draws_is_refused_with_one_line(tmp_path):
+    store = tmp_path / "s.zarr"
+    run_job(scenario_job(BATCH, chunk_size=6), store)
+    result = CliRunner().invoke(
+        main, ["report", str(store), "-o", str(tmp_path / "r.html"), "--uncertainty", str(store)]
+    )
+    assert result.exit_code == 1 and len(result.output.strip().splitlines()) == 1
+    assert "holds no uncertainty comparison" in result.output
+
+
+def test_draws_output_beside_a_store_is_refused(tmp_path):
+    result = CliRunner().invoke(
+        main, ["batch", str(BATCH), "-o", str(tmp_path / "s.zarr"), "--draws-output", str(tmp_path / "d.nc")]
+    )
+    assert result.exit_code == 1 and "keeps every draw" in result.output
+    assert not (tmp_path / "s.zarr").exists()
+
+
+def test_failed_members_are_left_out_when_a_store_is_read(tmp_path):
+    fixed = xr.Dataset(coords={"scenario": ["a", "b", "c"]})
+
+    def chunk(values, failures):
+        return ChunkResult(xr.Dataset({"value": ("scenario", np.array(values))}), failures)
+
+    tasks = (functools.partial(chunk, [1.0, np.nan], {"b": "boom"}), functools.partial(chunk, [3.0], {}))
+    job = ChunkJob("scenarios", "scenario", ((0, 2), (2, 3)), tasks, fixed, "failures-test")
+    outcome = run_job(job, tmp_path / "f.zarr")
+    assert outcome.failures == {"b": "boom"}
+    ds = open_store(tmp_path / "f.zarr")
+    assert list(ds["scenario"].values) == ["a", "c"]
+    np.testing.assert_array_equal(ds["value"].values, [1.0, 3.0])
+
+
+# -- Dask through the command line ------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def scheduler():
+    """A two-worker LocalCluster started on its own, as a cluster would be: its scheduler address."""
+    from distributed import LocalCluster
+
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+        yield cluster.scheduler_address
+
+
+@pytest.mark.slow
+def test_dask_address_runs_a_store_equal_to_the_serial_batch(tmp_path, scheduler, gwangmyeong):
+    """``--dask ADDRESS`` with a scheduler started separately: the store equals the in-memory batch
+    bit for bit, its comparison too."""
+    store = tmp_path / "s.zarr"
+    result = CliRunner().invoke(main, ["batch", str(BATCH), "-o", str(store), "--chunk-size", "5", "--dask", scheduler])
+    assert result.exit_code == 0, result.output
+    results, scenarios, seed = gwangmyeong
+    xr.testing.assert_identical(open_store(store), results)
+    xr.testing.assert_identical(open_store(store, group="draws"), uncertainty_compare(scenarios, draws=2000, seed=seed))
+
+
+@pytest.mark.slow
+def test_dask_with_a_netcdf_output_equals_the_serial_file(tmp_path, scheduler):
+    """``--dask`` with ``-o NAME.nc``: the batch's chunks run on the cluster, the file is the serial one."""
+    from simengine.results import load_result
+
+    runner = CliRunner()
+    serial, dask_file = tmp_path / "serial.nc", tmp_path / "dask.nc"
+    first = runner.invoke(main, ["batch", str(BATCH), "-o", str(serial), "--workers", "1", "--chunk-size", "4"])
+    second = runner.invoke(main, ["batch", str(BATCH), "-o", str(dask_file), "--chunk-size", "4", "--dask", scheduler])
+    assert first.exit_code == 0 and second.exit_code == 0, second.output
+    assert "3/3" in second.output  # three tasks on the cluster
+
+    def printed(output: str, path: Path) -> list[str]:
+        return [line for line in output.replace(str(path), "").splitlines() if "\r" not in line and "task" not in line]
+
+    assert printed(first.output, serial) == printed(second.output, dask_file)
+    xr.testing.assert_identical(load_result(dask_file), load_result(serial))
+
+
+def test_dask_and_workers_together_are_refused(tmp_path):
+    result = CliRunner().invoke(
+        main, ["batch", str(BATCH), "-o", str(tmp_path / "s.zarr"), "--dask", "local:2", "--workers", "2"]
+    )
+    assert result.exit_code == 1 and "not both" in result.output
+
+
+def test_an_unreachable_scheduler_is_refused_with_one_line(tmp_path, monkeypatch):
+    import distributed
+
+    def unreachable(*args, **kwargs):
+        raise OSError("Timed out trying to connect to tcp://127.0.0.1:1 after 30 s")
+
+    monkeypatch.setattr(distributed, "Client", unreachable)
+    result = CliRunner().invoke(
+        main, ["batch", str(BATCH), "-o", str(tmp_path / "s.zarr"), "--dask", "tcp://127.0.0.1:1"]
+    )
+    assert result.exit_code == 1 and "cannot reach a Dask scheduler" in result.output
+    assert len(result.output.strip().splitlines()) == 1
+    assert not (tmp_path / "s.zarr").exists()
