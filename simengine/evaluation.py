@@ -309,6 +309,9 @@ def closed_accounts(groups: dict, spending: np.ndarray, transfer: np.ndarray, di
     """
     n, width = spending.shape
     closed: dict[str, np.ndarray] = {}
+    # columns no circuit covers stay zero; when the circuits cover every column, no zero fill
+    covered = sum(len(np.asarray(cols)) for _, cols in groups.values()) == width
+    fresh = np.empty if covered else np.zeros
     second_round = np.zeros(width)
     transfer_leakage = np.zeros((len(LEAKAGE_CHANNELS), width))
     displaced_effects = np.zeros((3, width))
@@ -323,7 +326,7 @@ def closed_accounts(groups: dict, spending: np.ndarray, transfer: np.ndarray, di
             if whole:  # one circuit for every column: its arrays are the accounts
                 closed[name] = values
             else:
-                closed.setdefault(name, np.zeros((*values.shape[:-1], width)))[..., cols] = values
+                closed.setdefault(name, fresh((*values.shape[:-1], width)))[..., cols] = values
         second_round[cols] = column_product(second, local)[0]
         moved = displaced[:, cols]
         if moved.any():
