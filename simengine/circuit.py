@@ -901,26 +901,32 @@ class Circuit:
         totals = self._system.solve(injection)
         return self._accounts_dataset(totals, injection, extra_dim, extra_coord, {"form": "closed"})
 
-    def account_arrays(self, local_spending: np.ndarray, receipts=None) -> dict[str, np.ndarray]:
+    def account_arrays(
+        self, local_spending: np.ndarray, receipts=None, *, non_resident: bool = True
+    ) -> dict[str, np.ndarray]:
         """The closed-form accounts of :meth:`impact` as plain arrays, columns last (no Dataset).
 
         ``local_spending`` is ``(n, k)`` money by sector; ``receipts`` as in :meth:`impact`.
         Returns ``output``, ``value_added``, ``compensation`` (``(2, n, k)``: resident,
-        non-resident), ``employment``, ``household_income``, ``city_tax_revenue``,
-        ``reinvestment``, ``leakage`` (by circuit channel) and ``injection``.
+        non-resident; ``(1, n, k)``, resident only, with ``non_resident=False``), ``employment``,
+        ``household_income``, ``city_tax_revenue``, ``reinvestment``, ``leakage`` (by circuit
+        channel) and ``injection``, all money except ``employment`` (persons).
         """
         injection, _, _ = self._injection(local_spending, 0.0, receipts)
-        return self._account_arrays(self._system.solve(injection), injection)
+        return self._account_arrays(self._system.solve(injection), injection, non_resident=non_resident)
 
-    def _account_arrays(self, totals: np.ndarray, injection: np.ndarray) -> dict[str, np.ndarray]:
+    def _account_arrays(
+        self, totals: np.ndarray, injection: np.ndarray, *, non_resident: bool = True
+    ) -> dict[str, np.ndarray]:
         n, e, p = len(self.economy.sectors), self.economy, self.parameters
         output = totals[:n]
         wages = e.compensation[:, None] * output
+        resident = wages * p.resident_wage_share[:, None]
         return {
             "output": output,
             "value_added": (e.compensation + e.operating_surplus)[:, None] * output,
-            "compensation": np.stack(
-                [wages * p.resident_wage_share[:, None], wages * (1.0 - p.resident_wage_share[:, None])]
+            "compensation": (
+                np.stack([resident, wages * (1.0 - p.resident_wage_share[:, None])]) if non_resident else resident[None]
             ),
             "employment": e.employment[:, None] * output,
             "household_income": totals[n],

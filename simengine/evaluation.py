@@ -309,6 +309,9 @@ def closed_accounts(groups: dict, spending: np.ndarray, transfer: np.ndarray, di
     """
     n, width = spending.shape
     closed: dict[str, np.ndarray] = {}
+    # columns no circuit covers stay zero; when the circuits cover every column, no zero fill
+    covered = sum(len(np.asarray(cols)) for _, cols in groups.values()) == width
+    fresh = np.empty if covered else np.zeros
     second_round = np.zeros(width)
     transfer_leakage = np.zeros((len(LEAKAGE_CHANNELS), width))
     displaced_effects = np.zeros((3, width))
@@ -317,8 +320,13 @@ def closed_accounts(groups: dict, spending: np.ndarray, transfer: np.ndarray, di
         local = spending[:, cols]
         second, lost = _closed_rows(circuit)
         receipts, transfer_leakage[:, cols] = receipts_of(circuit, transfer[:, cols])
-        for name, values in _account_columns(circuit.account_arrays(local, receipts)).items():
-            closed.setdefault(name, np.zeros((*values.shape[:-1], width)))[..., cols] = values
+        accounts = _account_columns(circuit.account_arrays(local, receipts, non_resident=False))
+        whole = isinstance(cols, slice) and cols == slice(0, width)
+        for name, values in accounts.items():
+            if whole:  # one circuit for every column: its arrays are the accounts
+                closed[name] = values
+            else:
+                closed.setdefault(name, fresh((*values.shape[:-1], width)))[..., cols] = values
         second_round[cols] = column_product(second, local)[0]
         moved = displaced[:, cols]
         if moved.any():

@@ -232,6 +232,21 @@ def test_many_spending_vectors_solve_as_one_matrix(case):
     np.testing.assert_allclose(result.output.isel(scenario=1), 2 * circuit.impact(spending).output, rtol=IDENTITY_RTOL)
 
 
+@given(circuits())
+def test_resident_only_account_arrays_are_the_full_arrays_bits(case):
+    """``account_arrays(non_resident=False)`` leaves out the non-resident compensation and
+    changes no bit of anything else (the batch keeps resident compensation only)."""
+    circuit, spending = case
+    matrix = np.column_stack([spending, 2 * spending])
+    full = circuit.account_arrays(matrix)
+    lean = circuit.account_arrays(matrix, non_resident=False)
+    assert set(lean) == set(full)
+    assert lean["compensation"].shape == (1, *full["compensation"].shape[1:])
+    np.testing.assert_array_equal(lean["compensation"][0], full["compensation"][0])
+    for name in set(full) - {"compensation"}:
+        np.testing.assert_array_equal(lean[name], full[name])
+
+
 # ---------------------------------------------------------------------- defaults, korea-2014
 def test_gwangmyeong_defaults_on_korea(korea):
     economy = LocalEconomy.from_table(korea)
