@@ -240,6 +240,8 @@ def point_provenance(scenario: Scenario, points: PointArrays) -> tuple[list[str]
         lever = scenario.lever[i]
         model = type(lever) if table == "lever" else type(lever.response)
         defaults.append(model.model_fields[name].default)
+    # the hashed text as UTF-8 pieces, encoded once (the numbers and ids are ASCII)
+    hashed_bytes = [(text.encode(), index) for text, index in hashed]
     levers_out, hashes = [], []
     for k, ident in enumerate(points.ids):
         values = [float(a[k]) for a in arrays]
@@ -249,8 +251,7 @@ def point_provenance(scenario: Scenario, points: PointArrays) -> tuple[list[str]
             hashes.append(scenario_hash(variant))
             continue
         levers_out.append(_join(listed, values, None, pydantic=False))
-        text = _join(hashed, values, ident, pydantic=True)
-        hashes.append(hashlib.sha256(text.encode()).hexdigest()[:16])
+        hashes.append(hashlib.sha256(_join(hashed_bytes, values, ident, pydantic=True)).hexdigest()[:16])
     return levers_out, hashes
 
 
@@ -281,12 +282,14 @@ def _split(text: str, placeholders: list[float], token: str | None, *, pydantic:
     return pieces
 
 
-def _join(pieces: list[tuple[str, int]], values: list[float], ident: str | None, *, pydantic: bool) -> str:
+def _join(pieces: list[tuple], values: list[float], ident: str | None, *, pydantic: bool) -> str | bytes:
+    """The text of :func:`_split`'s pieces with the point's numbers and id put back; pieces of
+    UTF-8 bytes give bytes (the numbers and ids are ASCII)."""
+    as_bytes = bool(pieces) and isinstance(pieces[0][0], bytes)
     out = []
     for text, index in pieces:
         out.append(text)
-        if index == -1:
-            out.append(ident)
-        elif index >= 0:
-            out.append(_format(values[index], pydantic))
-    return "".join(out)
+        if index >= -1:
+            piece = ident if index == -1 else _format(values[index], pydantic)
+            out.append(piece.encode() if as_bytes else piece)
+    return (b"" if as_bytes else "").join(out)
